@@ -1,0 +1,108 @@
+# xmpputils: small command-line tools for XMPP.
+#
+#   make                build the tools into build/ (build/san/ with SANITIZE=1)
+#   make check          install what is missing, build, run every test
+#   make demo           install what is missing, build, send a message end to end
+#   make install        honours DESTDIR, PREFIX, BINDIR, MANDIR
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+
+PKGS = libstrophe expat openssl libbsd-overlay
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN = -Wall -Wextra
+# Recursive (=): pkg-config runs when a recipe needs it, after `deps`.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+
+ifeq ($(SANITIZE),1)
+B = build/san
+SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
+      -fno-sanitize-recover=undefined
+else
+B = build
+SAN =
+endif
+
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) \
+	$(PKG_CFLAGS) -Ilib
+ALL_LDFLAGS = $(LDFLAGS) $(SAN)
+
+TOOLS = xsend xlisten
+LIB_OBJS = buf.o text.o account.o opts.o session.o stanza.o muc.o lines.o
+UNIT_TESTS = test_text test_config test_lines
+
+BINS = $(TOOLS:%=$(B)/%)
+LIBA = $(B)/libxmpputils.a
+
+all: $(BINS) $(B)/nettool $(UNIT_TESTS:%=$(B)/%)
+
+$(B)/lib $(B)/cmd $(B)/tests:
+	mkdir -p $@
+
+$(B)/lib/%.o: lib/%.c lib/xmpputils.h lib/stanza.h | $(B)/lib
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/cmd/%.o: cmd/%.c lib/xmpputils.h | $(B)/cmd
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBA): $(LIB_OBJS:%=$(B)/lib/%)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/%: $(B)/cmd/%.o $(LIBA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/nettool: tests/nettool.c | $(B)/tests
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
+
+$(B)/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIBA)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBA) \
+		$(PKG_LIBS)
+
+# What the tests and the demo need from Debian; installed when run as root.
+deps:
+	@tests/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@XU_BUILD=$(B) tests/run.sh $(TESTS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@XU_BUILD=$(B) tests/demo.sh
+
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+		$(DESTDIR)$(FISHCOMPDIR)
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7
+	for t in $(TOOLS); do \
+		install -m 0644 completions/bash/$$t $(DESTDIR)$(BASHCOMPDIR)/$$t; \
+		install -m 0644 completions/zsh/_$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t; \
+		install -m 0644 completions/fish/$$t.fish $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; \
+	done
+
+uninstall:
+	for t in $(TOOLS); do \
+		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 \
+		    $(DESTDIR)$(BASHCOMPDIR)/$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t \
+		    $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; \
+	done
+	rm -f $(DESTDIR)$(MANDIR)/man5/xmpputils.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man7/xmpputils.7
+
+clean:
+	rm -rf build
+
+.PHONY: all deps check demo install uninstall clean
+.SECONDARY:

@@ -1,0 +1,243 @@
+/*
+ * muc.c: joining multi-user chat rooms (XEP-0045), sending to them, and
+ * knowing the room took a message: a room reflects each message to its
+ * sender, with the sender's id, once it has passed it to the occupants.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <err.h>
+
+#include "xmpputils.h"
+#include "stanza.h"
+
+#define NS_MUC "http://jabber.org/protocol/muc"
+#define NS_MUC_USER "http://jabber.org/protocol/muc#user"
+#define NS_MUC_OWNER "http://jabber.org/protocol/muc#owner"
+
+struct room {
+	struct session *s;
+	char *jid;		/* the room's bare JID */
+	char *nick;
+	int joined;
+	char *error;		/* why the room turned us away */
+	uint64_t sent;		/* groupchat messages sent to it */
+	uint64_t answered;	/* of those, reflected or bounced */
+	struct buf ids;		/* ids of sent messages not yet answered */
+};
+
+static int
+from_room(struct room *r, const char *from, int occupant)
+{
+	size_t n = strlen(r->jid);
+
+	if (from == NULL || strncmp(from, r->jid, n) != 0)
+		return 0;
+	return occupant ? from[n] == '/' : from[n] == '\0' || from[n] == '/';
+}
+
+static int
+has_status(xmpp_stanza_t *st, const char *code)
+{
+	xmpp_stanza_t *x, *c;
+	const char *v;
+
+	x = xmpp_stanza_get_child_by_name_and_ns(st, "x", NS_MUC_USER);
+	for (c = x ? xmpp_stanza_get_children(x) : NULL; c;
+	    c = xmpp_stanza_get_next(c))
+		if (xmpp_stanza_is_tag(c) &&
+		    strcmp(xmpp_stanza_get_name(c), "status") == 0 &&
+		    (v = xmpp_stanza_get_attribute(c, "code")) &&
+		    strcmp(v, code) == 0)
+			return 1;
+	return 0;
+}
+
+/* A room created by our join is locked until configured: take defaults. */
+static void
+unlock_room(struct room *r)
+{
+	struct buf b = { 0 };
+
+	buf_adds(&b, "<iq type='set' id='unlock' to='");
+	xml_escape(&b, r->jid, strlen(r->jid));
+	buf_adds(&b, "'><query xmlns='" NS_MUC_OWNER "'><x xmlns='jabber:x:"
+	    "data' type='submit'/></query></iq>");
+	session_send_xml(r->s, b.p, b.len);
+	buf_free(&b);
+}
+
+static void
+on_presence(struct room *r, xmpp_stanza_t *st, const char *type)
+{
+	struct buf b = { 0 };
+
+	if (type && strcmp(type, "error") == 0 && !r->joined) {
+		stanza_error_desc(st, &b);
+		free(r->error);
+		r->error = b.p;
+		return;
+	}
+	if (type || r->joined || !from_room(r, xmpp_stanza_get_from(st), 1))
+		return;
+	/* status 110 marks our own presence; the room may change our nick */
+	if (has_status(st, "110")) {
+		free(r->nick);
+		r->nick = xstrdup(strchr(xmpp_stanza_get_from(st), '/') + 1);
+		r->joined = 1;
+		if (has_status(st, "201"))
+			unlock_room(r);
+	}
+}
+
+/* Strikes id off the list of unanswered ids; returns 1 if it was there. */
+static int
+answered(struct room *r, const char *id)
+{
+	size_t n = strlen(id) + 1;
+	char *p, *end = r->ids.p + r->ids.len;
+
+	for (p = r->ids.p; p && p < end; p += strlen(p) + 1)
+		if (strcmp(p, id) == 0) {
+			memmove(p, p + n, end - (p + n));
+			r->ids.len -= n;
+			r->answered++;
+			return 1;
+		}
+	return 0;
+}
+
+static void
+on_stanza(struct session *s, xmpp_stanza_t *st, void *arg)
+{
+	struct room *r = arg;
+	const char *name = xmpp_stanza_get_name(st);
+	const char *type = xmpp_stanza_get_type(st);
+	const char *id = xmpp_stanza_get_id(st);
+
+	(void)s;
+	if (!from_room(r, xmpp_stanza_get_from(st), 0))
+		return;
+	if (strcmp(name, "presence") == 0)
+		on_presence(r, st, type);
+	else if (strcmp(name, "message") == 0 && id && type &&
+	    (strcmp(type, "groupchat") == 0 || strcmp(type, "error") == 0))
+		answered(r, id);	/* a bounce is reported by the session */
+}
+
+static int
+join_done(struct session *s, void *arg)
+{
+	struct room *r = arg;
+
+	(void)s;
+	return r->joined || r->error;
+}
+
+int
+muc_join(struct room **rp, struct session *s, const char *spec)
+{
+	struct room *r;
+	struct buf b = { 0 };
+	const char *slash = strchr(spec, '/'), *why, *me = session_jid(s);
+	int rc;
+
+	*rp = NULL;
+	if ((why = jid_check(spec)) != NULL || strchr(spec, '@') == NULL) {
+		warnx("room %s: %s", spec, why ? why :
+		    "expected room@service[/nick]");
+		return EX_USAGE;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->s = s;
+	r->jid = slash ? xstrndup(spec, slash - spec) : xstrdup(spec);
+	r->nick = slash ? xstrdup(slash + 1) :
+	    xstrndup(me, strcspn(me, "@"));
+	session_on_stanza(s, on_stanza, r);
+
+	buf_adds(&b, "<presence to='");
+	xml_escape(&b, r->jid, strlen(r->jid));
+	buf_addc(&b, '/');
+	xml_escape(&b, r->nick, strlen(r->nick));
+	buf_adds(&b, "'><x xmlns='" NS_MUC "'><history maxstanzas='0'/>"
+	    "</x></presence>");
+	session_send_xml(s, b.p, b.len);
+	buf_free(&b);
+	rc = session_until(s, join_done, r, "the room to let us in");
+	if (rc == EX_OK && r->error) {
+		warnx("room %s: cannot join as %s: %s", r->jid, r->nick,
+		    r->error);
+		rc = EX_UNAVAILABLE;
+	}
+	if (rc != EX_OK) {
+		session_off_stanza(s, on_stanza, r);
+		free(r->error);
+		free(r->jid);
+		free(r->nick);
+		free(r);
+		return rc;
+	}
+	*rp = r;
+	return EX_OK;
+}
+
+const char *
+muc_jid(struct room *r)
+{
+	return r->jid;
+}
+
+void
+muc_send(struct room *r, uint64_t n, const char *subject, const char *body,
+    size_t len)
+{
+	struct buf b = { 0 };
+	char *id = session_id(r->s, n);
+
+	message_xml(&b, r->jid, "groupchat", id, subject, body, len);
+	session_send_xml(r->s, b.p, b.len);
+	buf_add(&r->ids, id, strlen(id) + 1);
+	r->sent++;
+	free(id);
+	buf_free(&b);
+}
+
+static int
+all_answered(struct session *s, void *arg)
+{
+	struct room *r = arg;
+
+	(void)s;
+	return r->answered >= r->sent;
+}
+
+int
+muc_sync(struct room *r)
+{
+	return session_until(r->s, all_answered, r,
+	    "the room to pass the messages on");
+}
+
+void
+muc_leave(struct room *r)
+{
+	struct buf b = { 0 };
+
+	if (r == NULL)
+		return;
+	if (!session_failed(r->s)) {
+		buf_adds(&b, "<presence type='unavailable' to='");
+		xml_escape(&b, r->jid, strlen(r->jid));
+		buf_addc(&b, '/');
+		xml_escape(&b, r->nick, strlen(r->nick));
+		buf_adds(&b, "'/>");
+		session_send_xml(r->s, b.p, b.len);
+		buf_free(&b);
+	}
+	session_off_stanza(r->s, on_stanza, r);
+	buf_free(&r->ids);
+	free(r->error);
+	free(r->jid);
+	free(r->nick);
+	free(r);
+}

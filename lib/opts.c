@@ -1,0 +1,66 @@
+/* opts.c: the options every tool shares. */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "xmpputils.h"
+
+#define DEFAULT_TIMEOUT 10
+
+void
+common_init(struct common_opts *c)
+{
+	*c = (struct common_opts){ .timeout = DEFAULT_TIMEOUT };
+}
+
+long long
+number_arg(const char *arg, long long min, long long max, const char *opt)
+{
+	const char *errstr;
+	long long n;
+
+	n = strtonum(arg, min, max, &errstr);
+	if (errstr)
+		errx(EX_USAGE, "%s %s: %s", opt, arg, errstr);
+	return n;
+}
+
+int
+common_option(struct common_opts *c, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'a':
+		c->acct.name = arg;
+		break;
+	case 'f':
+		c->acct.file = arg;
+		break;
+	case 'T':
+		c->timeout = number_arg(arg, 1, 86400, "-T");
+		break;
+	case 'v':
+		c->verbose++;
+		break;
+	case OPT_JID:
+		c->acct.jid = arg;
+		break;
+	case OPT_SERVER:
+		c->acct.server = arg;
+		break;
+	case OPT_PORT:
+		c->acct.port = arg;
+		break;
+	case OPT_RESOURCE:
+		c->acct.resource = arg;
+		break;
+	case OPT_CAFILE:
+		c->acct.cafile = arg;
+		break;
+	case OPT_VERSION:
+		printf("%s (xmpputils) %s\n", getprogname(), XU_VERSION);
+		exit(EX_OK);
+	default:
+		return 0;
+	}
+	return 1;
+}

@@ -1,0 +1,853 @@
+/*
+ * session.c: one logged-in XMPP stream over libstrophe, with the delivery
+ * barrier and the graceful close built in.
+ *
+ * The event loop is ours (poll on the library's socket and on the tool's
+ * input), so a tool can send each stdin line the moment it arrives;
+ * libstrophe does the rest with xmpp_run_once(ctx, 0).
+ *
+ * libstrophe 0.12 reports some failures only in its log (a refused
+ * connection, a refused password, the server's closing tag), so the log
+ * handler below also listens for those: see learn().
+ */
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <err.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xmpputils.h"
+#include "stanza.h"
+
+#define NS_SM "urn:xmpp:sm:3"
+#define NS_PING "urn:xmpp:ping"
+#define NS_SASL "urn:ietf:params:xml:ns:xmpp-sasl"
+#define LOOP_TICK_MS 1000	/* the library's timers want a turn */
+#define MAX_HANDLERS 16
+
+enum state { CONNECTING, ONLINE, CLOSING, CLOSED };
+
+struct session {
+	xmpp_ctx_t *ctx;
+	xmpp_conn_t *conn;
+	xmpp_log_t log;
+	int verbose;
+	int timeout_ms;
+	const char *password;	/* only to scrub it from logs */
+	int sock;		/* the library's socket, or -1 */
+	int drain;		/* turns left to empty OpenSSL's buffer */
+	enum state state;
+	int failed;		/* EX_OK, or the exit code it failed with */
+	char why[512];		/* the best explanation seen so far */
+	int why_rc;
+	char host[300];		/* where we connected, for messages */
+	int stream_closed;	/* the server sent </stream:stream> */
+	int sm;			/* XEP-0198 enabled */
+	uint64_t sent;		/* stanzas sent; the server counts the same */
+	uint64_t confirmed;	/* of those, taken by the server */
+	uint64_t requested;	/* the last seq an ack was asked for */
+	char prefix[16];	/* of every id this session makes */
+	char *domain;		/* the account's server, pinged as a barrier */
+	const char *bounce_unit;
+	unsigned long bounces;
+	struct {
+		session_handler *fn;
+		void *arg;
+	} handlers[MAX_HANDLERS];
+};
+
+/* The certificate callback carries no user pointer: one session at a time. */
+static struct session *current;
+static volatile sig_atomic_t interrupted;
+static char watchdog_msg[256];
+
+static void
+fail(struct session *s, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->failed)
+		return;
+	s->failed = rc;
+	fprintf(stderr, "%s: ", getprogname());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Remembers the first explanation of trouble for when the stream dies. */
+static void
+explain(struct session *s, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->why_rc)
+		return;
+	s->why_rc = rc;
+	va_start(ap, fmt);
+	vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	va_end(ap);
+}
+
+static void
+note(struct session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->verbose < 1)
+		return;
+	fprintf(stderr, "%s: ", getprogname());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- the watchdog: the library blocks in DNS and the TLS handshake */
+
+static void
+watchdog_fire(int sig)
+{
+	(void)sig;
+	write(STDERR_FILENO, watchdog_msg, strlen(watchdog_msg));
+	_exit(EX_TEMPFAIL);
+}
+
+static void
+watchdog(struct session *s, const char *what)
+{
+	struct itimerval it = { 0 };
+
+	if (what) {
+		snprintf(watchdog_msg, sizeof(watchdog_msg),
+		    "%s: %s: timed out after %d s\n", getprogname(), what,
+		    s->timeout_ms / 1000);
+		signal(SIGALRM, watchdog_fire);
+		/* our own deadline comes first; this is the backstop */
+		it.it_value.tv_sec = s->timeout_ms / 1000 + 2;
+	}
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* ---- signals */
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+int
+session_interrupted(void)
+{
+	return interrupted;
+}
+
+/*
+ * SIGINT and SIGTERM are blocked except while we wait in ppoll, so none
+ * is lost between checking the flag and sleeping. The handler resets
+ * itself: a second signal kills the process the ordinary way.
+ */
+static void
+signals_setup(void)
+{
+	struct sigaction sa = { 0 };
+	sigset_t set;
+
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+/* ---- what the library's log tells us */
+
+/* Replaces the payload of SASL elements in a logged line. */
+static void
+redact(struct session *s, const char *msg, struct buf *out)
+{
+	const char *gt, *lt, *pw;
+
+	if ((strncmp(msg, "SENT: <auth", 11) == 0 ||
+	    strncmp(msg, "SENT: <response", 15) == 0 ||
+	    strncmp(msg, "RECV: <challenge", 16) == 0 ||
+	    strncmp(msg, "RECV: <success", 14) == 0) &&
+	    strstr(msg, NS_SASL) && (gt = strchr(msg, '>')) != NULL &&
+	    gt[-1] != '/' && (lt = strrchr(msg, '<')) != NULL && lt > gt) {
+		buf_add(out, msg, gt + 1 - msg);
+		buf_adds(out, "[redacted]");
+		buf_adds(out, lt);
+	} else
+		buf_adds(out, msg);
+	buf_str(out);
+	/* belt and braces: the password itself never reaches the terminal */
+	if (s->password && *s->password)
+		while ((pw = strstr(out->p, s->password)) != NULL)
+			memset((char *)pw, '*', strlen(s->password));
+}
+
+static void
+learn(struct session *s, const char *msg)
+{
+	char host[256];
+	unsigned port;
+	int e;
+
+	if (sscanf(msg, "sock_connect() to %255[^:]:%u", host, &port) == 2)
+		snprintf(s->host, sizeof(s->host), "%s port %u", host, port);
+	else if (sscanf(msg, "connection failed, error %d", &e) == 1)
+		explain(s, EX_UNAVAILABLE, "connect to %s: %s", s->host,
+		    strerror(e));
+	else if (strcmp(msg, "Connection attempt timed out.") == 0)
+		explain(s, EX_UNAVAILABLE, "connect to %s: timed out",
+		    s->host);
+	else if (strncmp(msg, "TLS is not supported", 20) == 0)
+		explain(s, EX_UNAVAILABLE, "%s offers no STARTTLS: refusing "
+		    "to log in without TLS", s->host);
+	else if (strncmp(msg, "Couldn't start TLS", 18) == 0)
+		explain(s, EX_UNAVAILABLE, "TLS handshake with %s failed",
+		    s->host);
+	else if (strncmp(msg, "RECV: <failure", 14) == 0 &&
+	    strstr(msg, NS_SASL))
+		explain(s, EX_NOPERM, "authentication as %s refused: %s",
+		    xmpp_conn_get_jid(s->conn), sasl_condition(msg));
+	else if (strcmp(msg, "Cannot authenticate with known methods") == 0)
+		explain(s, EX_NOPERM, "authentication as %s: no method "
+		    "in common with the server", xmpp_conn_get_jid(s->conn));
+	else if (strcmp(msg, "Binding failed.") == 0)
+		explain(s, EX_UNAVAILABLE, "the server refused to bind a "
+		    "resource");
+	else if (strcmp(msg, "RECV: </stream:stream>") == 0)
+		s->stream_closed = 1;
+}
+
+static void
+on_log(void *arg, xmpp_log_level_t level, const char *area,
+    const char *msg)
+{
+	struct session *s = arg;
+	struct buf b = { 0 };
+
+	(void)area;
+	if (level == XMPP_LEVEL_DEBUG || level == XMPP_LEVEL_INFO)
+		learn(s, msg);
+	if (s->verbose >= 2 || (s->verbose == 1 && level >= XMPP_LEVEL_WARN)) {
+		redact(s, msg, &b);
+		fprintf(stderr, "%s: %s: %s\n", getprogname(), area, b.p);
+		buf_free(&b);
+	}
+}
+
+/*
+ * The log costs a formatted copy of every stanza: listen closely while
+ * logging in and out, and not at all in between unless asked to.
+ */
+static void
+log_closely(struct session *s, int on)
+{
+	s->log.handler = on || s->verbose ? on_log : NULL;
+}
+
+/* ---- the library's callbacks */
+
+static int
+on_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
+{
+	struct session *s = current;
+
+	explain(s, EX_UNAVAILABLE, "certificate of %s at %s not trusted: %s "
+	    "(subject %s; issuer %s)", s->domain, s->host, errormsg,
+	    xmpp_tlscert_get_string(cert, XMPP_CERT_SUBJECT),
+	    xmpp_tlscert_get_string(cert, XMPP_CERT_ISSUER));
+	return 0;
+}
+
+static int
+on_socket(xmpp_conn_t *conn, void *sockp)
+{
+	int fd = *(int *)sockp, one = 1;
+
+	(void)conn;
+	current->sock = fd;
+	/* stanzas are small and complete: send them now, not after an ACK */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return xmpp_sockopt_cb_keepalive(conn, sockp);
+}
+
+static void
+stream_error_text(xmpp_stream_error_t *se, struct buf *b)
+{
+	xmpp_stanza_t *c;
+
+	for (c = se->stanza ? xmpp_stanza_get_children(se->stanza) : NULL;
+	    c; c = xmpp_stanza_get_next(c))
+		if (xmpp_stanza_is_tag(c) &&
+		    strcmp(xmpp_stanza_get_name(c), "text") != 0) {
+			buf_adds(b, xmpp_stanza_get_name(c));
+			break;
+		}
+	if (b->len == 0)
+		buf_adds(b, "undefined-condition");
+	if (se->text)
+		buf_printf(b, " (%s)", se->text);
+	buf_str(b);
+}
+
+static int on_stanza(xmpp_conn_t *, xmpp_stanza_t *, void *);
+static int on_sm(xmpp_conn_t *, xmpp_stanza_t *, void *);
+
+static void
+on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
+    xmpp_stream_error_t *se, void *arg)
+{
+	struct session *s = arg;
+	struct buf b = { 0 };
+	enum state was = s->state;
+
+	if (ev == XMPP_CONN_CONNECT) {
+		s->state = ONLINE;
+		xmpp_handler_add(conn, on_sm, NS_SM, NULL, NULL, s);
+		xmpp_handler_add(conn, on_stanza, NULL, NULL, NULL, s);
+		return;
+	}
+	s->state = CLOSED;
+	s->sock = -1;
+	if (was == CLOSING && se == NULL)
+		return;
+	if (se) {
+		stream_error_text(se, &b);
+		fail(s, se->type == XMPP_SE_SYSTEM_SHUTDOWN ||
+		    se->type == XMPP_SE_CONN_TIMEOUT ? EX_TEMPFAIL :
+		    EX_UNAVAILABLE, "%s: stream error: %s", s->host, b.p);
+		buf_free(&b);
+	} else if (s->why_rc)
+		fail(s, s->why_rc, "%s", s->why);
+	else if (error)
+		fail(s, EX_UNAVAILABLE, "%s: %s", s->host, strerror(error));
+	else if (was == CONNECTING)
+		fail(s, EX_UNAVAILABLE, "%s: the connection closed while "
+		    "logging in", s->host);
+	else
+		fail(s, EX_TEMPFAIL, "%s: the server closed the connection",
+		    s->host);
+}
+
+static int
+on_sm(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
+{
+	struct session *s = arg;
+	const char *name = xmpp_stanza_get_name(st), *h;
+	unsigned long long n;
+
+	(void)conn;
+	if (strcmp(xmpp_stanza_get_ns(st) ? xmpp_stanza_get_ns(st) : "",
+	    NS_SM) != 0)
+		return 1;
+	if (strcmp(name, "enabled") == 0) {
+		s->sm = 1;
+		note(s, "stream management enabled");
+	} else if (strcmp(name, "failed") == 0 && !s->sm)
+		note(s, "stream management refused; confirming with pings");
+	else if (strcmp(name, "a") == 0 &&
+	    (h = xmpp_stanza_get_attribute(st, "h")) != NULL) {
+		/* h counts every stanza the server has handled since
+		 * <enable/>, and we sent nothing before it */
+		n = strtoull(h, NULL, 10);
+		if (n > s->confirmed && n <= s->sent)
+			s->confirmed = n;
+	}
+	return 1;
+}
+
+/* Parses our own ids: prefix-N. Returns 1 and sets *n if it is ours. */
+static int
+our_id(struct session *s, const char *id, char kind, uint64_t *n)
+{
+	size_t plen = strlen(s->prefix);
+	char *end;
+
+	if (id == NULL || strncmp(id, s->prefix, plen) != 0 ||
+	    id[plen] != kind)
+		return 0;
+	*n = strtoull(id + plen + 1, &end, 10);
+	return *end == '\0';
+}
+
+/* RFC 6120 wants every get and set answered: pings yes, the rest no. */
+static void
+reply_to_iq(struct session *s, xmpp_stanza_t *iq)
+{
+	const char *from = xmpp_stanza_get_from(iq);
+	const char *id = xmpp_stanza_get_id(iq);
+	struct buf b = { 0 };
+	int ping;
+
+	ping = xmpp_stanza_get_child_by_name_and_ns(iq, "ping", NS_PING) !=
+	    NULL;
+	buf_printf(&b, "<iq type='%s' id='", ping ? "result" : "error");
+	if (id)
+		xml_escape(&b, id, strlen(id));
+	buf_addc(&b, '\'');
+	if (from) {
+		buf_adds(&b, " to='");
+		xml_escape(&b, from, strlen(from));
+		buf_addc(&b, '\'');
+	}
+	if (ping)
+		buf_adds(&b, "/>");
+	else
+		buf_adds(&b, "><error type='cancel'><service-unavailable "
+		    "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+	session_send_xml(s, b.p, b.len);
+	buf_free(&b);
+}
+
+static int
+on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
+{
+	struct session *s = arg;
+	const char *name = xmpp_stanza_get_name(st);
+	const char *type = xmpp_stanza_get_type(st);
+	const char *id = xmpp_stanza_get_id(st);
+	struct buf b = { 0 };
+	uint64_t n;
+	int i;
+
+	(void)conn;
+	if (strcmp(name, "message") != 0 && strcmp(name, "presence") != 0 &&
+	    strcmp(name, "iq") != 0)
+		return 1;
+	if (strcmp(name, "iq") == 0 && type &&
+	    (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) &&
+	    our_id(s, id, 'p', &n)) {
+		/* a barrier ping answered: everything before it was handled */
+		if (n > s->confirmed && n <= s->sent)
+			s->confirmed = n;
+		return 1;
+	}
+	if (strcmp(name, "message") == 0 && type &&
+	    strcmp(type, "error") == 0 && s->bounce_unit &&
+	    our_id(s, id, '-', &n)) {
+		stanza_error_desc(st, &b);
+		warnx("%s %" PRIu64 " to %s bounced: %s", s->bounce_unit, n,
+		    xmpp_stanza_get_from(st) ? xmpp_stanza_get_from(st) :
+		    "?", b.p);
+		buf_free(&b);
+		s->bounces++;
+	}
+	for (i = 0; i < MAX_HANDLERS; i++)
+		if (s->handlers[i].fn)
+			s->handlers[i].fn(s, st, s->handlers[i].arg);
+	if (strcmp(name, "iq") == 0 && type &&
+	    (strcmp(type, "get") == 0 || strcmp(type, "set") == 0))
+		reply_to_iq(s, st);
+	return 1;
+}
+
+/* ---- opening */
+
+static char *
+full_jid(const struct account *acct)
+{
+	struct buf b = { 0 };
+	const char *slash = strchr(acct->jid, '/');
+
+	if (acct->resource == NULL)
+		return xstrdup(acct->jid);
+	buf_add(&b, acct->jid, slash ? (size_t)(slash - acct->jid) :
+	    strlen(acct->jid));
+	buf_printf(&b, "/%s", acct->resource);
+	buf_str(&b);
+	return b.p;
+}
+
+/* A CA file the library cannot load would silently mean no TLS at all. */
+static int
+cafile_check(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[128];
+	int pem = 0;
+
+	if (f == NULL) {
+		warn("cafile %s", path);
+		return EX_CONFIG;
+	}
+	while (!pem && fgets(line, sizeof(line), f))
+		pem = strncmp(line, "-----BEGIN CERTIFICATE-----", 27) == 0;
+	fclose(f);
+	if (!pem) {
+		warnx("cafile %s: no PEM certificate in it", path);
+		return EX_CONFIG;
+	}
+	return EX_OK;
+}
+
+static int
+online(struct session *s, void *arg)
+{
+	(void)arg;
+	return s->state == ONLINE;
+}
+
+int
+session_open(struct session **sp, const struct account *acct,
+    const struct common_opts *o)
+{
+	struct session *s;
+	char *jid;
+	int rc, e;
+
+	*sp = NULL;
+	if (acct->cafile && (rc = cafile_check(acct->cafile)) != EX_OK)
+		return rc;
+	s = xcalloc(1, sizeof(*s));
+	s->verbose = o->verbose;
+	s->timeout_ms = o->timeout * 1000;
+	s->password = acct->password;
+	s->sock = -1;
+	snprintf(s->prefix, sizeof(s->prefix), "xu%08x",
+	    (unsigned)arc4random());
+	s->domain = xstrndup(strchr(acct->jid, '@') + 1,
+	    strcspn(strchr(acct->jid, '@') + 1, "/"));
+	snprintf(s->host, sizeof(s->host), "%s", acct->server ? acct->server :
+	    s->domain);
+	s->log.userdata = s;
+	log_closely(s, 1);
+	current = s;
+	signals_setup();
+	xmpp_initialize();
+	s->ctx = xmpp_ctx_new(NULL, &s->log);
+	s->conn = xmpp_conn_new(s->ctx);
+	xmpp_conn_set_flags(s->conn, XMPP_CONN_FLAG_MANDATORY_TLS);
+	jid = full_jid(acct);
+	xmpp_conn_set_jid(s->conn, jid);
+	free(jid);
+	xmpp_conn_set_pass(s->conn, acct->password);
+	if (acct->cafile)
+		xmpp_conn_set_cafile(s->conn, acct->cafile);
+	xmpp_conn_set_certfail_handler(s->conn, on_certfail);
+	xmpp_conn_set_sockopt_callback(s->conn, on_socket);
+	*sp = s;
+
+	watchdog(s, "logging in");
+	if (xmpp_connect_client(s->conn, acct->server, acct->port, on_conn,
+	    s) != XMPP_EOK) {
+		e = errno;
+		watchdog(s, NULL);
+		fail(s, EX_UNAVAILABLE, "connect to %s: %s", s->host,
+		    e ? strerror(e) : "cannot resolve or reach it");
+		return s->failed;
+	}
+	rc = session_until(s, online, NULL, "the login");
+	watchdog(s, NULL);
+	if (rc != EX_OK)
+		return rc;
+	log_closely(s, 0);
+	note(s, "logged in as %s via %s", session_jid(s), s->host);
+	return EX_OK;
+}
+
+/* ---- the loop */
+
+int
+session_failed(struct session *s)
+{
+	return s->failed;
+}
+
+int
+session_step(struct session *s, int fd, int timeout_ms)
+{
+	struct pollfd pfd[2];
+	struct timespec ts, *tsp = NULL;
+	sigset_t unblocked;
+	int n = 0, isock = -1, ifd = -1, r, sock_ready = 0;
+
+	if (s->failed)
+		return s->failed;
+	if (s->sock >= 0 && s->state != CLOSED) {
+		isock = n;
+		pfd[n].fd = s->sock;
+		pfd[n].events = POLLIN;
+		/* writable: a TCP connect finished, or room for the queue */
+		if (xmpp_conn_is_connecting(s->conn) ||
+		    xmpp_conn_send_queue_len(s->conn) > 0)
+			pfd[n].events |= POLLOUT;
+		n++;
+	}
+	if (fd >= 0) {
+		ifd = n;
+		pfd[n].fd = fd;
+		pfd[n].events = POLLIN;
+		n++;
+	}
+	if (s->drain > 0)
+		timeout_ms = 0;
+	if (s->state != CLOSED &&
+	    (timeout_ms < 0 || timeout_ms > LOOP_TICK_MS))
+		timeout_ms = LOOP_TICK_MS;
+	if (timeout_ms >= 0) {
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
+		tsp = &ts;
+	}
+	sigprocmask(SIG_SETMASK, NULL, &unblocked);
+	sigdelset(&unblocked, SIGINT);
+	sigdelset(&unblocked, SIGTERM);
+	r = ppoll(pfd, n, tsp, &unblocked);
+	if (r < 0 && errno != EINTR) {
+		fail(s, EX_SOFTWARE, "poll: %s", strerror(errno));
+		return s->failed;
+	}
+	if (r > 0 && isock >= 0 && pfd[isock].revents)
+		sock_ready = 1;
+	if (s->state != CLOSED) {
+		/*
+		 * The library reads at most 4 kB a turn and cannot tell us
+		 * that OpenSSL holds the rest of a 16 kB record: give it
+		 * three more turns after every read.
+		 */
+		xmpp_run_once(s->ctx, 0);
+		if (sock_ready)
+			s->drain = 3;
+		else if (s->drain > 0)
+			s->drain--;
+	}
+	if (s->failed)
+		return s->failed;
+	return r > 0 && ifd >= 0 && (pfd[ifd].revents & (POLLIN | POLLHUP |
+	    POLLERR)) ? 1 : 0;
+}
+
+int
+session_until(struct session *s, int (*done)(struct session *, void *),
+    void *arg, const char *what)
+{
+	int64_t deadline = now_ms() + s->timeout_ms, left;
+
+	for (;;) {
+		if (done(s, arg))
+			return EX_OK;
+		if (s->failed)
+			return s->failed;
+		if (s->state == CLOSED) {
+			fail(s, EX_TEMPFAIL, "%s: the connection closed "
+			    "while waiting for %s", s->host, what);
+			return s->failed;
+		}
+		if ((left = deadline - now_ms()) <= 0) {
+			fail(s, EX_TEMPFAIL, "%s: timed out after %d s "
+			    "waiting for %s", s->host, s->timeout_ms / 1000,
+			    what);
+			return s->failed;
+		}
+		session_step(s, -1, (int)left);
+	}
+}
+
+/* ---- sending and confirming */
+
+xmpp_ctx_t *
+session_ctx(struct session *s)
+{
+	return s->ctx;
+}
+
+const char *
+session_jid(struct session *s)
+{
+	const char *j = xmpp_conn_get_bound_jid(s->conn);
+
+	return j ? j : xmpp_conn_get_jid(s->conn);
+}
+
+void
+session_on_stanza(struct session *s, session_handler *fn, void *arg)
+{
+	int i;
+
+	for (i = 0; i < MAX_HANDLERS; i++)
+		if (s->handlers[i].fn == NULL) {
+			s->handlers[i].fn = fn;
+			s->handlers[i].arg = arg;
+			return;
+		}
+	errx(EX_SOFTWARE, "session_on_stanza: too many handlers");
+}
+
+void
+session_off_stanza(struct session *s, session_handler *fn, void *arg)
+{
+	int i;
+
+	for (i = 0; i < MAX_HANDLERS; i++)
+		if (s->handlers[i].fn == fn && s->handlers[i].arg == arg)
+			s->handlers[i].fn = NULL;
+}
+
+void
+session_report_bounces(struct session *s, const char *unit)
+{
+	s->bounce_unit = unit;
+}
+
+unsigned long
+session_bounces(struct session *s)
+{
+	return s->bounces;
+}
+
+char *
+session_id(struct session *s, uint64_t n)
+{
+	struct buf b = { 0 };
+
+	buf_printf(&b, "%s-%" PRIu64, s->prefix, n);
+	buf_str(&b);
+	return b.p;
+}
+
+#define PING_EVERY 64	/* unconfirmed stanzas, without SM */
+
+static void request_confirmation(struct session *);
+
+/*
+ * Counts a stanza. With stream management the library asks for an ack
+ * after each; without it, a ping now and then keeps confirmations coming
+ * so a sender's window of unconfirmed stanzas keeps moving.
+ */
+static uint64_t
+counted(struct session *s)
+{
+	s->sent++;
+	if (s->sm)
+		s->requested = s->sent;
+	else if (s->sent - s->requested >= PING_EVERY)
+		request_confirmation(s);
+	return s->sent;
+}
+
+uint64_t
+session_send_xml(struct session *s, const char *xml, size_t len)
+{
+	xmpp_send_raw(s->conn, xml, len);
+	return counted(s);
+}
+
+uint64_t
+session_send(struct session *s, xmpp_stanza_t *st)
+{
+	xmpp_send(s->conn, st);
+	return counted(s);
+}
+
+uint64_t
+session_unconfirmed(struct session *s)
+{
+	return s->sent - s->confirmed;
+}
+
+/* Asks the server to confirm everything sent so far, if nothing has. */
+static void
+request_confirmation(struct session *s)
+{
+	struct buf b = { 0 };
+
+	if (s->requested >= s->sent || s->state != ONLINE)
+		return;
+	/* the ping is counted too, and covers itself */
+	s->requested = s->sent + 1;
+	buf_printf(&b, "<iq type='get' id='%sp%" PRIu64 "' to='%s'><ping "
+	    "xmlns='" NS_PING "'/></iq>", s->prefix, s->requested, s->domain);
+	session_send_xml(s, b.p, b.len);
+	buf_free(&b);
+}
+
+void
+session_request_ack(struct session *s)
+{
+	request_confirmation(s);
+}
+
+static int
+all_confirmed(struct session *s, void *arg)
+{
+	(void)arg;
+	return s->confirmed >= s->sent;
+}
+
+int
+session_sync(struct session *s)
+{
+	if (s->failed)
+		return s->failed;
+	request_confirmation(s);
+	return session_until(s, all_confirmed, NULL,
+	    "the server to confirm delivery");
+}
+
+/* ---- closing */
+
+static int
+closed(struct session *s, void *arg)
+{
+	(void)arg;
+	return s->state == CLOSED;
+}
+
+int
+session_close(struct session *s)
+{
+	int rc;
+
+	if (s->state != ONLINE)
+		return s->failed;
+	log_closely(s, 1);
+	s->state = CLOSING;
+	watchdog(s, "closing the stream");
+	xmpp_disconnect(s->conn);
+	rc = session_until(s, closed, NULL, "the server to close the stream");
+	watchdog(s, NULL);
+	if (rc == EX_OK && !s->stream_closed)
+		fail(s, EX_TEMPFAIL, "%s: the server did not close its "
+		    "stream in time", s->host);
+	if (s->failed)
+		return s->failed;
+	note(s, "stream closed");
+	return EX_OK;
+}
+
+void
+session_free(struct session *s)
+{
+	if (s == NULL)
+		return;
+	if (s->conn)
+		xmpp_conn_release(s->conn);
+	if (s->ctx)
+		xmpp_ctx_free(s->ctx);
+	xmpp_shutdown();
+	if (current == s)
+		current = NULL;
+	free(s->domain);
+	free(s);
+}

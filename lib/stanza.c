@@ -1,0 +1,248 @@
+/*
+ * stanza.c: reading stanzas, and printing what arrives as text, JSON or
+ * XML, one line each.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmpputils.h"
+#include "stanza.h"
+
+#define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
+#define NS_DELAY "urn:xmpp:delay"
+
+const char *
+child_text(xmpp_stanza_t *st, const char *name, const char *ns)
+{
+	xmpp_stanza_t *c, *t;
+
+	c = ns ? xmpp_stanza_get_child_by_name_and_ns(st, name, ns) :
+	    xmpp_stanza_get_child_by_name(st, name);
+	if (c == NULL)
+		return NULL;
+	/* libstrophe splits text at entities: concatenate only if needed */
+	t = xmpp_stanza_get_children(c);
+	if (t == NULL)
+		return "";
+	if (xmpp_stanza_is_text(t) && xmpp_stanza_get_next(t) == NULL)
+		return xmpp_stanza_get_text_ptr(t);
+	return NULL;
+}
+
+/* The whole text of child name, or NULL if there is no such child. */
+static char *
+child_text_dup(xmpp_stanza_t *st, const char *name, const char *ns)
+{
+	xmpp_stanza_t *c;
+
+	c = ns ? xmpp_stanza_get_child_by_name_and_ns(st, name, ns) :
+	    xmpp_stanza_get_child_by_name(st, name);
+	if (c == NULL)
+		return NULL;
+	return xmpp_stanza_get_text(c);
+}
+
+void
+stanza_error_desc(xmpp_stanza_t *st, struct buf *b)
+{
+	xmpp_stanza_t *err = xmpp_stanza_get_child_by_name(st, "error"), *c;
+	const char *ns, *text = NULL, *cond = NULL;
+
+	for (c = err ? xmpp_stanza_get_children(err) : NULL; c;
+	    c = xmpp_stanza_get_next(c)) {
+		if (!xmpp_stanza_is_tag(c))
+			continue;
+		ns = xmpp_stanza_get_ns(c);
+		if (ns == NULL || strcmp(ns, NS_STANZAS) != 0)
+			continue;
+		if (strcmp(xmpp_stanza_get_name(c), "text") == 0)
+			text = child_text(err, "text", NS_STANZAS);
+		else if (cond == NULL)
+			cond = xmpp_stanza_get_name(c);
+	}
+	buf_adds(b, cond ? cond : "undefined-condition");
+	if (text && *text)
+		buf_printf(b, " (%s)", text);
+	buf_str(b);
+}
+
+const char *
+sasl_condition(const char *line)
+{
+	static char cond[64];
+	const char *p = strstr(line, "<failure");
+	size_t n;
+
+	if (p && (p = strchr(p, '>')) && p[-1] != '/' && p[1] == '<' &&
+	    p[2] != '/') {
+		p += 2;
+		n = strcspn(p, " />");
+		if (n > 0 && n < sizeof(cond)) {
+			memcpy(cond, p, n);
+			cond[n] = '\0';
+			return cond;
+		}
+	}
+	return "not-authorized";
+}
+
+void
+stanza_xml(struct buf *b, xmpp_stanza_t *st)
+{
+	const char **attrs, *name, *t;
+	xmpp_stanza_t *c;
+	int n, i;
+
+	if (xmpp_stanza_is_text(st)) {
+		t = xmpp_stanza_get_text_ptr(st);
+		xml_escape(b, t, strlen(t));
+		return;
+	}
+	name = xmpp_stanza_get_name(st);
+	buf_printf(b, "<%s", name);
+	n = xmpp_stanza_get_attribute_count(st) * 2;
+	attrs = xcalloc(n, sizeof(*attrs));
+	n = xmpp_stanza_get_attributes(st, attrs, n);
+	for (i = 0; i + 1 < n; i += 2) {
+		buf_printf(b, " %s='", attrs[i]);
+		xml_escape(b, attrs[i + 1], strlen(attrs[i + 1]));
+		buf_addc(b, '\'');
+	}
+	free(attrs);
+	if ((c = xmpp_stanza_get_children(st)) == NULL) {
+		buf_adds(b, "/>");
+		return;
+	}
+	buf_addc(b, '>');
+	for (; c; c = xmpp_stanza_get_next(c))
+		stanza_xml(b, c);
+	buf_printf(b, "</%s>", name);
+}
+
+static void
+json_field(struct buf *b, const char *key, const char *value)
+{
+	buf_printf(b, ",\"%s\":", key);
+	if (value)
+		json_escape(b, value, strlen(value));
+	else
+		buf_adds(b, "null");
+}
+
+static const char *
+delay_stamp(xmpp_stanza_t *st)
+{
+	xmpp_stanza_t *d;
+
+	d = xmpp_stanza_get_child_by_name_and_ns(st, "delay", NS_DELAY);
+	return d ? xmpp_stanza_get_attribute(d, "stamp") : NULL;
+}
+
+static const char *
+stanza_type(xmpp_stanza_t *st)
+{
+	const char *type = xmpp_stanza_get_type(st);
+
+	if (type)
+		return type;
+	/* RFC 6121: a message without a type is "normal"; a presence
+	 * without one means "available" */
+	return strcmp(xmpp_stanza_get_name(st), "message") == 0 ? "normal" :
+	    strcmp(xmpp_stanza_get_name(st), "presence") == 0 ? "available" :
+	    NULL;
+}
+
+static void
+format_json(struct buf *b, xmpp_stanza_t *st)
+{
+	const char *name = xmpp_stanza_get_name(st);
+	char *s;
+	struct buf x = { 0 };
+
+	buf_adds(b, "{\"stanza\":");
+	json_escape(b, name, strlen(name));
+	json_field(b, "from", xmpp_stanza_get_from(st));
+	json_field(b, "to", xmpp_stanza_get_to(st));
+	json_field(b, "type", stanza_type(st));
+	json_field(b, "id", xmpp_stanza_get_id(st));
+	if (strcmp(name, "message") == 0) {
+		s = child_text_dup(st, "thread", NULL);
+		json_field(b, "thread", s);
+		free(s);
+		s = child_text_dup(st, "subject", NULL);
+		json_field(b, "subject", s);
+		free(s);
+		s = child_text_dup(st, "body", NULL);
+		json_field(b, "body", s);
+		free(s);
+		json_field(b, "delay", delay_stamp(st));
+	} else if (strcmp(name, "presence") == 0) {
+		s = child_text_dup(st, "show", NULL);
+		json_field(b, "show", s);
+		free(s);
+		s = child_text_dup(st, "status", NULL);
+		json_field(b, "status", s);
+		free(s);
+		json_field(b, "delay", delay_stamp(st));
+	}
+	if (strcmp(name, "message") != 0) {
+		stanza_xml(&x, st);
+		buf_adds(b, ",\"xml\":");
+		json_escape(b, x.p, x.len);
+		buf_free(&x);
+	}
+	buf_adds(b, "}\n");
+}
+
+static void
+format_text(struct buf *b, xmpp_stanza_t *st)
+{
+	const char *from = xmpp_stanza_get_from(st);
+	char *body = child_text_dup(st, "body", NULL);
+
+	if (from)
+		text_escape(b, from, strlen(from));
+	buf_addc(b, '\t');
+	if (body)
+		text_escape(b, body, strlen(body));
+	buf_addc(b, '\n');
+	free(body);
+}
+
+void
+stanza_format(struct buf *b, xmpp_stanza_t *st, enum format f)
+{
+	switch (f) {
+	case FORMAT_TEXT:
+		format_text(b, st);
+		break;
+	case FORMAT_JSON:
+		format_json(b, st);
+		break;
+	case FORMAT_XML:
+		stanza_xml(b, st);
+		buf_addc(b, '\n');
+		break;
+	}
+}
+
+void
+message_xml(struct buf *b, const char *to, const char *type, const char *id,
+    const char *subject, const char *body, size_t len)
+{
+	buf_adds(b, "<message to='");
+	xml_escape(b, to, strlen(to));
+	buf_printf(b, "' type='%s' id='%s'>", type, id);
+	if (subject) {
+		buf_adds(b, "<subject>");
+		xml_escape(b, subject, strlen(subject));
+		buf_adds(b, "</subject>");
+	}
+	if (body) {
+		buf_adds(b, "<body>");
+		xml_escape(b, body, len);
+		buf_adds(b, "</body>");
+	}
+	buf_adds(b, "</message>");
+}

@@ -1,0 +1,297 @@
+/*
+ * xmpputils.h: the one header the tools in cmd/ include.
+ *
+ * Errors: every function that can fail prints "prog: what: why" on stderr
+ * itself and returns a sysexits(3) code (EX_OK on success), so a tool's
+ * only job on failure is to exit with what it was given.
+ *
+ * Ownership: a function that returns a pointer says who frees it. Strings
+ * inside the structures below belong to the structure.
+ */
+#ifndef XMPPUTILS_H
+#define XMPPUTILS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sysexits.h>
+
+#include <strophe.h>
+
+#define XU_VERSION "0.1.0"
+
+/*
+ * The largest text a tool accepts for one message body or stdin line, and
+ * the largest stanza it sends: servers close the stream on a stanza over
+ * their limit (Prosody's default is 256 kB), losing what follows.
+ */
+#define XU_TEXT_MAX (64 * 1024)
+#define XU_STANZA_MAX (192 * 1024)
+
+/* ---- buf.c: a growable byte buffer; the caller owns p, buf_free frees */
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+/* Makes room for more bytes and a NUL after len. */
+void buf_reserve(struct buf *, size_t more);
+void buf_add(struct buf *, const void *, size_t);
+void buf_adds(struct buf *, const char *);
+void buf_addc(struct buf *, char);
+void buf_printf(struct buf *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+const char *buf_str(struct buf *);	/* NUL-terminates, returns p */
+void buf_free(struct buf *);
+
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+char *xstrdup(const char *);
+char *xstrndup(const char *, size_t);
+
+/* Milliseconds on a monotonic clock. */
+int64_t now_ms(void);
+
+/* ---- text.c: what XML can carry, JIDs, and the three output escapes */
+
+/*
+ * Returns NULL when s is UTF-8 made only of characters XML 1.0 allows,
+ * else a static description of the first problem, at byte *off.
+ */
+const char *text_check(const char *s, size_t len, size_t *off);
+
+/* Returns NULL for a well-formed JID, else a static reason. */
+const char *jid_check(const char *jid);
+
+/* Appends s escaped for XML character data and attribute values. */
+void xml_escape(struct buf *, const char *s, size_t len);
+
+/* Appends s as a JSON string, quotes included. */
+void json_escape(struct buf *, const char *s, size_t len);
+
+/*
+ * Appends s in xlisten's text format: backslash, newline, tab and carriage
+ * return become \\ \n \t \r; every byte of any other control character
+ * (C0, DEL, C1) becomes \xHH. text_unescape reverses it in place and
+ * returns the new length, or -1 for a malformed escape.
+ */
+void text_escape(struct buf *, const char *s, size_t len);
+long text_unescape(char *s, size_t len);
+
+/* ---- account.c: who a tool logs in as */
+
+struct account {
+	char *jid;
+	char *password;
+	char *password_file;
+	char *server;		/* NULL: SRV lookup on the JID's domain */
+	char *resource;
+	char *cafile;
+	unsigned port;		/* 0: the default, or SRV's */
+};
+
+/* What the command line said; NULL for "not given". */
+struct account_opts {
+	const char *name;	/* -a: a [NAME] section of the config */
+	const char *file;	/* -f: the config file */
+	const char *jid, *server, *port, *resource, *cafile;
+};
+
+/*
+ * Fills acct from, in order of precedence, the command line, the
+ * environment (XMPP_JID, XMPP_PASSWORD) and the config file, then finds a
+ * password (password, password_file, XMPP_PASSWORD, or a prompt on the
+ * terminal). account_free releases what it holds.
+ */
+int account_load(struct account *acct, const struct account_opts *);
+void account_free(struct account *acct);
+
+/*
+ * The config parser alone, for account_load and the unit tests: reads the
+ * global keys and those of section (NULL: global only) from text.
+ * Returns EX_OK, or EX_CONFIG after printing "path:line: why".
+ */
+int config_parse(struct account *acct, const char *text, const char *path,
+    const char *section);
+
+/* ---- opts.c: the options every tool takes */
+
+struct common_opts {
+	struct account_opts acct;
+	int timeout;		/* seconds, for each phase */
+	int verbose;		/* -v: events; -vv: the XML exchange */
+};
+
+/* getopt_long tables: the tools append these to their own. */
+#define COMMON_SHORTOPTS "a:f:T:v"
+enum {
+	OPT_JID = 256, OPT_SERVER, OPT_PORT, OPT_RESOURCE, OPT_CAFILE,
+	OPT_VERSION, OPT_TOOL		/* a tool's own long options from here */
+};
+#define COMMON_LONGOPTS \
+	{ "account", required_argument, NULL, 'a' }, \
+	{ "config", required_argument, NULL, 'f' }, \
+	{ "timeout", required_argument, NULL, 'T' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "jid", required_argument, NULL, OPT_JID }, \
+	{ "server", required_argument, NULL, OPT_SERVER }, \
+	{ "port", required_argument, NULL, OPT_PORT }, \
+	{ "resource", required_argument, NULL, OPT_RESOURCE }, \
+	{ "cafile", required_argument, NULL, OPT_CAFILE }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, OPT_VERSION }
+
+#define COMMON_USAGE \
+	"[-v] [-a account] [-f config] [-T seconds] [--jid jid]\n" \
+	"\t[--server host] [--port port] [--resource resource] [--cafile file]"
+
+void common_init(struct common_opts *);
+/* Handles one common option; returns 0 if ch is not one, else 1. */
+int common_option(struct common_opts *, int ch, const char *arg);
+
+/* Parses a number in [min, max] given for option opt, or exits 64. */
+long long number_arg(const char *arg, long long min, long long max,
+    const char *opt);
+
+/* ---- session.c: one logged-in XMPP stream */
+
+struct session;
+
+/* Called for each message, presence or iq that arrives. */
+typedef void session_handler(struct session *, xmpp_stanza_t *, void *);
+
+/*
+ * Connects, requires STARTTLS with a verified certificate, authenticates
+ * and binds, each phase within timeout seconds. On success *sp is a
+ * session the caller ends with session_close and session_free.
+ */
+int session_open(struct session **sp, const struct account *,
+    const struct common_opts *);
+
+/* The context stanzas are built in, and the JID the server bound. */
+xmpp_ctx_t *session_ctx(struct session *);
+const char *session_jid(struct session *);
+
+/* Adds (or removes) a handler for what arrives; at most 16 at once. */
+void session_on_stanza(struct session *, session_handler *, void *arg);
+void session_off_stanza(struct session *, session_handler *, void *arg);
+
+/*
+ * Reports each message bounced back to an id from session_id on stderr,
+ * as "<unit> N to JID bounced: why", and counts them. NULL: don't.
+ */
+void session_report_bounces(struct session *, const char *unit);
+unsigned long session_bounces(struct session *);
+
+/*
+ * Queues a stanza, serialized (xml) or built (stanza; the caller keeps
+ * its reference). Returns its sequence number: the session counts
+ * every stanza so it can tell which the server has taken.
+ */
+uint64_t session_send_xml(struct session *, const char *xml, size_t len);
+uint64_t session_send(struct session *, xmpp_stanza_t *);
+
+/* The id for a tool's stanza number n, unique to this session: the
+ * caller frees it. Bounce reports name n. */
+char *session_id(struct session *, uint64_t n);
+
+/* How many stanzas sent so far the server has not yet confirmed. */
+uint64_t session_unconfirmed(struct session *);
+
+/* Asks the server to confirm what it was not yet asked about; no wait. */
+void session_request_ack(struct session *);
+
+/*
+ * One turn of the event loop: waits at most timeout_ms (-1: until
+ * something happens) for the server or for fd (-1: none) to be
+ * readable. Returns 1 if fd is readable, 0 otherwise, or an exit code
+ * (> 1) once the session has failed: check with session_failed.
+ */
+int session_step(struct session *, int fd, int timeout_ms);
+int session_failed(struct session *);	/* EX_OK, or why it failed */
+
+/*
+ * Runs the loop until done(arg) is true, the session fails, or the
+ * timeout passes ("timed out waiting for <what>"). Returns an exit code.
+ */
+int session_until(struct session *, int (*done)(struct session *, void *),
+    void *arg, const char *what);
+
+/*
+ * The delivery barrier: returns EX_OK once the server has taken every
+ * stanza sent so far (XEP-0198 acks, or the reply to a ping sent after
+ * them where the server has no stream management).
+ */
+int session_sync(struct session *);
+
+/*
+ * Sends </stream:stream> and waits for the server's own close. Returns
+ * EX_OK for a clean close.
+ */
+int session_close(struct session *);
+void session_free(struct session *);
+
+/* Set by SIGINT and SIGTERM once session_open has installed handlers. */
+int session_interrupted(void);
+
+/* ---- muc.c: multi-user chat rooms (XEP-0045) */
+
+struct room;
+
+/*
+ * Joins ROOM[/NICK] (the nick defaults to the account's local part) and
+ * waits for the room to confirm. *rp is freed by muc_leave.
+ */
+int muc_join(struct room **rp, struct session *, const char *spec);
+const char *muc_jid(struct room *);
+/*
+ * Sends a groupchat message numbered n (see session_id) to the room; the
+ * text must have passed text_check.
+ */
+void muc_send(struct room *, uint64_t n, const char *subject,
+    const char *body, size_t len);
+/* Waits until the room has reflected every message sent to it. */
+int muc_sync(struct room *);
+void muc_leave(struct room *);
+
+/* ---- stanza_out.c: printing what arrives */
+
+enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_XML };
+
+/* Appends one line (with '\n') for stanza to out. */
+void stanza_format(struct buf *out, xmpp_stanza_t *, enum format);
+/* Appends stanza serialized as XML on one line (no '\n'). */
+void stanza_xml(struct buf *out, xmpp_stanza_t *);
+
+/*
+ * Appends a <message/> with the given type and id (both plain tokens),
+ * an optional subject and a body of len bytes (NULL: none). The text
+ * must have passed text_check.
+ */
+void message_xml(struct buf *out, const char *to, const char *type,
+    const char *id, const char *subject, const char *body, size_t len);
+
+/* ---- lines.c: reading stdin a line at a time, as lines arrive */
+
+struct lines {
+	int fd;
+	struct buf in;		/* bytes read, not yet returned */
+	size_t start;		/* where the unreturned bytes begin */
+	size_t max;		/* a longer line is reported and skipped */
+	unsigned long lineno;	/* of the line last returned */
+	int eof;
+	int skipping;		/* inside an overlong line */
+};
+
+void lines_init(struct lines *, int fd, size_t max);
+/*
+ * Returns 1 with *line and *len set (no '\n'; valid until the next call),
+ * 0 when no whole line is buffered, -1 at the end of input. An
+ * overlong line is reported as *len > max with *line NULL.
+ */
+int lines_next(struct lines *, const char **line, size_t *len);
+/* One read(2) into the buffer: 0 on success or EOF, -1 on error. */
+int lines_fill(struct lines *);
+void lines_free(struct lines *);
+
+#endif

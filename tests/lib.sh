@@ -1,0 +1,110 @@
+# lib.sh: what every integration test sources. TAP on stdout, one line a
+# behaviour; tests/run.sh counts the lines.
+#
+# Each test file runs with: XU_BUILD (the binaries), the XT_* variables of
+# tests/server.sh (a Prosody already up), and T, a scratch directory.
+
+set -u
+T=$(mktemp -d "${TMPDIR:-/tmp}/xmpputils-t.XXXXXX")
+trap 'xt_cleanup' EXIT
+_n=0
+_bg=
+
+xt_cleanup() {
+	local p
+	for p in $_bg; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+
+# The plan comes last: a test file that dies early prints none, and
+# tests/run.sh counts that as a failure.
+done_testing() { echo "1..$_n"; }
+
+ok() {	# ok STATUS NAME [DIAGNOSTIC...]
+	local status=$1 name=$2
+	shift 2
+	_n=$((_n + 1))
+	if [ "$status" -eq 0 ]; then
+		echo "ok $_n - $name"
+	else
+		echo "not ok $_n - $name"
+		local d
+		for d in "$@"; do printf '%s\n' "$d" | sed 's/^/#   /'; done
+	fi
+}
+
+is() {	# is ACTUAL EXPECTED NAME
+	if [ "$1" = "$2" ]; then ok 0 "$3"; else
+		ok 1 "$3" "expected: $2" "     got: $1"; fi
+}
+
+like() {	# like TEXT PATTERN NAME: TEXT matches the grep -E PATTERN
+	if printf '%s' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else
+		ok 1 "$3" "expected to match: $2" "got: $1"; fi
+}
+
+# The tools, pointed at the test server's accounts.
+xsend() { "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 "$@"; }
+xlisten() { "$XU_BUILD/xlisten" -f "$XT_CONFIG" -T 10 "$@"; }
+
+# run CMD...: sets rc, out and err; never hangs past 30 s. The tools'
+# names run them as the functions above do.
+run() {
+	case $1 in
+	xsend|xlisten) set -- "$XU_BUILD/$1" -f "$XT_CONFIG" -T 10 "${@:2}";;
+	esac
+	timeout 30 "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+}
+
+# listen NAME ARGS...: starts xlisten in the background and returns once it
+# says it is listening (it prints that with -v, after its presence and any
+# room joins are confirmed). Output goes to $T/NAME.out, stderr to
+# $T/NAME.err; listener_wait NAME waits for it to exit and returns its code.
+listen() {
+	local name=$1 line fd
+	shift
+	mkfifo "$T/$name.fifo"
+	timeout 120 "$XU_BUILD/xlisten" -v -f "$XT_CONFIG" -T 10 "$@" \
+	    >"$T/$name.out" 2>"$T/$name.fifo" &
+	eval "_pid_$name=$!"
+	_bg="$_bg $!"
+	exec {fd}<"$T/$name.fifo"
+	: >"$T/$name.err"
+	while IFS= read -r -t 30 line <&$fd; do
+		printf '%s\n' "$line" >>"$T/$name.err"
+		case $line in *"listening as"*)
+			# keep draining stderr so xlisten never blocks on it
+			cat <&$fd >>"$T/$name.err" &
+			eval "_cat_$name=$!"
+			exec {fd}<&-
+			return 0;;
+		esac
+	done
+	exec {fd}<&-
+	echo "# listener $name did not start:" >&2
+	sed 's/^/#   /' "$T/$name.err" >&2
+	return 1
+}
+
+listener_wait() {
+	local pid rc
+	eval "pid=\$_pid_$1"
+	wait "$pid"
+	rc=$?
+	eval "wait \$_cat_$1" 2>/dev/null
+	return $rc
+}
+
+listener_stop() {	# SIGTERM, then wait
+	local pid
+	eval "pid=\$_pid_$1"
+	kill -TERM "$pid" 2>/dev/null
+	listener_wait "$1"
+}
+
+# Bodies of the text-format lines in FILE, unescaped, NUL-separated.
+bodies() { cut -f2- "$1"; }

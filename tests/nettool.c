@@ -1,0 +1,128 @@
+/*
+ * nettool: the small network chores the test scripts need and sh lacks.
+ *
+ *   nettool freeport [COUNT]        print COUNT unused loopback TCP ports
+ *   nettool waitport PORT [SECONDS] wait until 127.0.0.1:PORT accepts
+ *
+ * freeport asks the kernel for ephemeral ports and keeps them all bound
+ * until every one is chosen, so one call never prints the same port twice.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <err.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct sockaddr_in
+loopback(int port)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return sin;
+}
+
+static int
+freeport(int count)
+{
+	int fds[64];
+	int i;
+
+	if (count > 64)
+		errx(64, "freeport: at most 64 ports at once");
+	for (i = 0; i < count; i++) {
+		struct sockaddr_in sin = loopback(0);
+		socklen_t len = sizeof(sin);
+
+		if ((fds[i] = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			err(71, "socket");
+		if (bind(fds[i], (struct sockaddr *)&sin, sizeof(sin)) == -1)
+			err(71, "bind");
+		if (getsockname(fds[i], (struct sockaddr *)&sin, &len) == -1)
+			err(71, "getsockname");
+		printf("%d\n", ntohs(sin.sin_port));
+	}
+	for (i = 0; i < count; i++)
+		close(fds[i]);
+	return 0;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A server that is still starting refuses connections; one that is up
+ * accepts. Nothing tells us the moment it comes up, so retry every 10 ms
+ * within a deadline.
+ */
+static int
+waitport(int port, int seconds)
+{
+	long long deadline = now_ms() + seconds * 1000LL;
+	struct sockaddr_in sin = loopback(port);
+
+	for (;;) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (fd == -1)
+			err(71, "socket");
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
+			close(fd);
+			return 0;
+		}
+		close(fd);
+		if (errno != ECONNREFUSED)
+			err(69, "connect to 127.0.0.1:%d", port);
+		if (now_ms() >= deadline)
+			errx(75, "127.0.0.1:%d: nothing listening after %d s",
+			    port, seconds);
+		poll(NULL, 0, 10);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *errstr;
+	int n = 1, secs = 20;
+
+	if (argc >= 2 && strcmp(argv[1], "freeport") == 0) {
+		if (argc > 2) {
+			n = strtonum(argv[2], 1, 64, &errstr);
+			if (errstr)
+				errx(64, "count %s: %s", errstr, argv[2]);
+		}
+		return freeport(n);
+	}
+	if (argc >= 3 && strcmp(argv[1], "waitport") == 0) {
+		n = strtonum(argv[2], 1, 65535, &errstr);
+		if (errstr)
+			errx(64, "port %s: %s", errstr, argv[2]);
+		if (argc > 3) {
+			secs = strtonum(argv[3], 1, 3600, &errstr);
+			if (errstr)
+				errx(64, "seconds %s: %s", errstr, argv[3]);
+		}
+		return waitport(n, secs);
+	}
+	fprintf(stderr, "usage: nettool freeport [count]\n"
+	    "       nettool waitport port [seconds]\n");
+	return 64;
+}

@@ -1,0 +1,69 @@
+#!/bin/bash
+# run.sh: every test. The C unit tests first, then the integration tests,
+# all against one real Prosody this script starts on loopback and stops
+# at the end, even when a test fails. Ends with "N passed, N failed".
+#
+#   tests/run.sh [tests/t-name.sh ...]      (default: all of tests/t-*.sh)
+set -u
+cd "$(dirname "$0")/.."
+XU_BUILD=$(cd "${XU_BUILD:-build}" && pwd) || exit 1
+XT_NETTOOL=$XU_BUILD/nettool
+XT_BIN=$(pwd)
+export XU_BUILD XT_NETTOOL XT_BIN
+
+pass=0
+fail=0
+
+# Runs one TAP producer, shows its output, and counts its results; a test
+# that dies before its plan is done counts what it skipped as failed.
+run_tap() {
+	local name=$1 out planned got ok notok
+	shift
+	echo "# $name"
+	out=$("$@" 2>&1)
+	printf '%s\n' "$out"
+	ok=$(printf '%s\n' "$out" | grep -c '^ok ')
+	notok=$(printf '%s\n' "$out" | grep -c '^not ok ')
+	planned=$(printf '%s\n' "$out" | sed -n 's/^1\.\.\([0-9]*\)$/\1/p' | head -1)
+	got=$((ok + notok))
+	if [ -z "$planned" ]; then
+		echo "# $name: no plan: counted as one failure"
+		notok=$((notok + 1))
+	elif [ "$got" -lt "$planned" ]; then
+		echo "# $name: ran $got of $planned tests"
+		notok=$((notok + planned - got))
+	fi
+	pass=$((pass + ok))
+	fail=$((fail + notok))
+}
+
+tests=("$@")
+if [ ${#tests[@]} -eq 0 ]; then
+	tests=("$XU_BUILD"/test_* tests/t-*.sh)
+fi
+
+need_server=0
+for t in "${tests[@]}"; do
+	case $t in *.sh) need_server=1;; esac
+done
+
+if [ $need_server -eq 1 ]; then
+	. tests/server.sh
+	trap 'server_stop' EXIT
+	if ! server_start; then
+		echo "# could not start the test Prosody"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	echo "# Prosody on 127.0.0.1:$XT_PORT, in $XT_DIR"
+fi
+
+for t in "${tests[@]}"; do
+	case $t in
+	*.sh) run_tap "$(basename "$t")" bash "$t";;
+	*) run_tap "$(basename "$t")" "$t";;
+	esac
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

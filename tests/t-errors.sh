@@ -1,0 +1,145 @@
+# t-errors: every failure a clear message and its documented exit code;
+# bad input refused before it can become broken XML; nothing hangs.
+. tests/lib.sh
+
+BOB=bob@$XT_DOMAIN
+
+# --- the server says no, or is not there
+XMPP_PASSWORD=wrong run xsend --jid "alice@$XT_DOMAIN" -T 5 -m hi "$BOB"
+is "$rc" 77 "a wrong password exits 77"
+like "$err" "^xsend: authentication as alice@$XT_DOMAIN refused: not-authorized" \
+    "and says authentication was refused"
+
+XMPP_PASSWORD=wrong run xlisten --jid "bob@$XT_DOMAIN" -T 5 -n 1
+is "$rc" 77 "xlisten: a wrong password exits 77 too"
+
+deadport=$("$XT_NETTOOL" freeport)
+run xsend -a alice -T 5 --port "$deadport" -m hi "$BOB"
+is "$rc" 69 "no server listening exits 69"
+like "$err" "connect to 127.0.0.1 port $deadport: Connection refused" \
+    "and names where it tried and why it failed"
+
+cat >"$T/nocafile" <<EOF
+server = 127.0.0.1
+port = $XT_PORT
+jid = alice@$XT_DOMAIN
+password = $XT_PASS
+EOF
+run "$XU_BUILD/xsend" -f "$T/nocafile" -T 5 -m hi "$BOB"
+is "$rc" 69 "a certificate from an unknown CA is refused (exit 69)"
+like "$err" "certificate of $XT_DOMAIN at 127.0.0.1 port $XT_PORT not trusted" \
+    "and the message says which certificate and why"
+
+run xsend -a alice -T 5 --cafile /nonexistent/ca.pem -m hi "$BOB"
+is "$rc" 78 "an unreadable cafile is a config error before connecting"
+like "$err" "cafile /nonexistent/ca.pem: No such file" "naming the file"
+
+# --- bounces: the server took the message but could not deliver it
+run xsend -a alice -m hi "nobody@$XT_DOMAIN"
+is "$rc" 69 "a message to an unknown local user bounces: exit 69"
+like "$err" "message 1 to nobody@$XT_DOMAIN bounced: service-unavailable" \
+    "the bounce is reported"
+run xsend -a alice -m hi "someone@remote.invalid"
+is "$rc" 69 "a message to an unreachable domain bounces: exit 69"
+like "$err" "bounced: not-allowed" "with the server's reason"
+listen multi -a bob -n 1
+run xsend -a alice -m "to both" "$BOB" "nobody@$XT_DOMAIN"
+is "$rc" 69 "one bounce among several recipients still fails"
+listener_wait multi
+is "$(cut -f2 "$T/multi.out")" "to both" "while the good recipient gets it"
+
+# --- text XML cannot carry is refused, never sent
+listen clean -a bob -n 1
+printf 'ok so far\001 then a control character' >"$T/ctl"
+run xsend -a alice "$BOB" <"$T/ctl"
+is "$rc" 65 "a control character in the body exits 65"
+like "$err" "stdin: control character U\\+0001 cannot be sent in XML at byte 10" \
+    "naming the character and where it is"
+printf 'caf\351 in latin-1' >"$T/latin1"
+run xsend -a alice "$BOB" <"$T/latin1"
+is "$rc" 65 "invalid UTF-8 exits 65"
+like "$err" "stdin: invalid UTF-8 at byte 4" "naming the byte"
+run xsend -a alice -m "$(printf 'bell\007')" "$BOB"
+is "$rc" 65 "a control character in -m exits 65"
+run xsend -a alice -s "$(printf 'sub\033[2J')" -m body "$BOB"
+is "$rc" 65 "a control character in -s exits 65"
+head -c 70000 /dev/zero | tr '\0' x >"$T/huge"
+run xsend -a alice "$BOB" <"$T/huge"
+is "$rc" 65 "a 70 kB body exits 65"
+like "$err" "longer than 65536 bytes" "saying what the limit is"
+head -c 60000 /dev/zero | tr '\0' '&' >"$T/amps"
+run xsend -a alice "$BOB" <"$T/amps"
+is "$rc" 65 "a body that escaping makes too big exits 65"
+like "$err" "stdin: [0-9]+ bytes once escaped for XML, more than 196608" \
+    "saying so"
+run xsend -a alice "$BOB" </dev/null
+is "$rc" 65 "an empty body exits 65"
+xsend -a alice -m "marker" "$BOB"
+listener_wait clean
+is "$(cut -f2 "$T/clean.out")" "marker" "none of the refused messages reached the server"
+
+# --- -l: a bad line is refused alone; the lines around it go
+{
+	echo "line one"
+	printf 'line \001 two\n'
+	echo "line three"
+	head -c 70000 /dev/zero | tr '\0' y
+	echo
+	printf 'line \377 five\n'
+	echo "line six"
+} >"$T/mixed"
+listen mixed -a bob -n 3
+run xsend -a alice -l "$BOB" <"$T/mixed"
+is "$rc" 65 "xsend -l with refused lines exits 65"
+like "$err" "line 2: control character U\\+0001" "line 2 is named"
+like "$err" "line 4: longer than 65536 bytes, not sent" "line 4 is named"
+like "$err" "line 5: invalid UTF-8" "line 5 is named"
+listener_wait mixed
+is "$(cut -f2 "$T/mixed.out" | tr '\n' ,)" "line one,line three,line six," \
+    "the good lines around them were delivered"
+
+# --- what the command line gets wrong
+run "$XU_BUILD/xsend"
+is "$rc" 64 "no recipient exits 64"
+like "$err" "^usage: xsend" "and prints the usage"
+run "$XU_BUILD/xsend" --bogus x@y
+is "$rc" 64 "an unknown option exits 64"
+run xsend -a alice -t shout -m hi "$BOB"
+is "$rc" 64 "an unknown -t type exits 64"
+run xsend -a alice -l -m hi "$BOB"
+is "$rc" 64 "-l with -m exits 64"
+run xsend -a alice -T 0 -m hi "$BOB"
+is "$rc" 64 "-T 0 exits 64"
+run xsend -a alice -m hi "not a jid@$XT_DOMAIN"
+is "$rc" 65 "a malformed recipient exits 65"
+like "$err" "recipient not a jid@$XT_DOMAIN: U\\+0020 not allowed in local part" \
+    "saying what is wrong with it"
+run "$XU_BUILD/xsend" -h
+is "$rc" 0 "-h exits 0"
+like "$out" "^usage: xsend" "-h prints the usage on stdout"
+run "$XU_BUILD/xsend" --version
+like "$rc $out" "^0 xsend \\(xmpputils\\) [0-9]" "--version"
+run "$XU_BUILD/xlisten" --format yaml
+is "$rc" 64 "xlisten --format yaml exits 64"
+run "$XU_BUILD/xlisten" --all
+is "$rc" 64 "xlisten --all in text format exits 64"
+
+# --- the config file is wrong
+printf 'jid = alice@%s\npasword = x\n' "$XT_DOMAIN" >"$T/typo"
+run "$XU_BUILD/xsend" -f "$T/typo" -m hi "$BOB"
+is "$rc" 78 "an unknown key exits 78"
+is "$err" "xsend: $T/typo:2: unknown key 'pasword'" \
+    "naming the file, the line and the key"
+run xsend -a nosuch -m hi "$BOB"
+is "$rc" 78 "an unknown account exits 78"
+like "$err" "no account \\[nosuch\\]" "naming the account"
+printf 'jid = alice@%s\n' "$XT_DOMAIN" >"$T/nopw"
+run "$XU_BUILD/xsend" -f "$T/nopw" -m hi "$BOB" </dev/null
+is "$rc" 78 "no password and no terminal exits 78"
+like "$err" "no password for alice@$XT_DOMAIN" "saying so"
+run "$XU_BUILD/xlisten" -f "$T/nopw" </dev/null
+is "$rc" 78 "xlisten: likewise"
+run "$XU_BUILD/xsend" -f "$T/missing-config" -m hi "$BOB"
+is "$rc" 78 "a missing -f file exits 78"
+
+done_testing

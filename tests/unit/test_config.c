@@ -1,0 +1,180 @@
+/* test_config: the config file parser, and account_load's precedence. */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xmpputils.h"
+#include "unit.h"
+
+static const char sample[] =
+    "# global settings apply to every account\n"
+    "server = 127.0.0.1\n"
+    "port = 5222\n"
+    "jid = bot@example.org\n"
+    "password = \"  spaced secret  \"\n"
+    "\n"
+    "[ops]\n"
+    "jid = ops@example.org\n"
+    "password_file = /run/secrets/ops\n"
+    "resource = pager\n"
+    "\n"
+    "[other]\n"
+    "  jid=other@example.net  \n"
+    "cafile=/etc/ca.pem\n";
+
+static int
+parse(struct account *a, const char *text, const char *section)
+{
+	memset(a, 0, sizeof(*a));
+	return config_parse(a, text, "cfg", section);
+}
+
+static void
+test_sections(void)
+{
+	struct account a;
+
+	ok(parse(&a, sample, NULL) == EX_OK, "global account parses");
+	is_str(a.jid, "bot@example.org", "global jid");
+	is_str(a.password, "  spaced secret  ", "quotes keep blanks");
+	is_str(a.server, "127.0.0.1", "global server");
+	ok(a.port == 5222, "global port");
+	ok(a.resource == NULL, "a section's resource stays in the section");
+	account_free(&a);
+
+	ok(parse(&a, sample, "ops") == EX_OK, "[ops] parses");
+	is_str(a.jid, "ops@example.org", "[ops] jid");
+	ok(a.password == NULL, "[ops] does not inherit the global password");
+	is_str(a.password_file, "/run/secrets/ops", "[ops] password_file");
+	is_str(a.server, "127.0.0.1", "[ops] inherits the global server");
+	is_str(a.resource, "pager", "[ops] resource");
+	account_free(&a);
+
+	ok(parse(&a, sample, "other") == EX_OK, "[other] parses");
+	is_str(a.jid, "other@example.net", "blanks around keys and values");
+	is_str(a.cafile, "/etc/ca.pem", "[other] cafile");
+	account_free(&a);
+
+	ok(parse(&a, sample, "missing") == EX_CONFIG,
+	    "an unknown account is a config error");
+	account_free(&a);
+}
+
+static void
+test_errors(void)
+{
+	static const struct {
+		const char *text;
+		const char *name;
+	} bad[] = {
+		{ "pasword = x\n", "an unknown key" },
+		{ "jid\n", "a line without =" },
+		{ "port = 0\n", "port 0" },
+		{ "port = 70000\n", "port 70000" },
+		{ "port = 12ab\n", "a port that is not a number" },
+		{ "[broken\njid = a@b\n", "an unclosed section header" },
+		{ "[]\n", "an empty section name" },
+		{ "jid = a@b\njid = c@d\n", "a key given twice" },
+	};
+	struct account a;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ok(parse(&a, bad[i].text, NULL) == EX_CONFIG,
+		    "refuses %s", bad[i].name);
+		account_free(&a);
+	}
+	ok(parse(&a, "; comment\n\n   \n# more\r\n", NULL) == EX_OK,
+	    "comments and blank lines (CRLF too) are fine");
+	account_free(&a);
+	ok(parse(&a, "[x]\njid = a@b\n[x]\njid = c@d\n", "x") == EX_CONFIG,
+	    "a section given twice is refused");
+	account_free(&a);
+}
+
+/* account_load: flags over environment over file; passwords stay with
+ * the JID they were written for. */
+static void
+test_precedence(void)
+{
+	char dir[] = "/tmp/xu-unit.XXXXXX", path[64], pwpath[64];
+	struct account_opts o = { 0 };
+	struct account a;
+	FILE *f;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/config", dir);
+	snprintf(pwpath, sizeof(pwpath), "%s/pw", dir);
+	f = fopen(pwpath, "w");
+	fputs("from-file\nsecond line ignored\n", f);
+	fclose(f);
+	f = fopen(path, "w");
+	fprintf(f, "jid = file@example.org\npassword = filepw\n"
+	    "[ops]\njid = ops@example.org\npassword_file = %s\n", pwpath);
+	fclose(f);
+	o.file = path;
+	unsetenv("XMPP_JID");
+	unsetenv("XMPP_PASSWORD");
+
+	ok(account_load(&a, &o) == EX_OK, "loads the file's account");
+	is_str(a.jid, "file@example.org", "jid from the file");
+	is_str(a.password, "filepw", "password from the file");
+	account_free(&a);
+
+	setenv("XMPP_PASSWORD", "envpw", 1);
+	ok(account_load(&a, &o) == EX_OK, "XMPP_PASSWORD");
+	is_str(a.password, "envpw", "the environment beats the file");
+	account_free(&a);
+	unsetenv("XMPP_PASSWORD");
+
+	setenv("XMPP_JID", "env@example.org", 1);
+	ok(account_load(&a, &o) == EX_CONFIG,
+	    "XMPP_JID for another account does not take the file's password");
+	o.jid = "file@example.org";
+	ok(account_load(&a, &o) == EX_OK, "--jid beats XMPP_JID");
+	is_str(a.jid, "file@example.org", "jid from the flag");
+	is_str(a.password, "filepw", "the file's password for its own jid");
+	account_free(&a);
+	o.jid = NULL;
+	unsetenv("XMPP_JID");
+
+	o.name = "ops";
+	setenv("XMPP_JID", "env@example.org", 1);
+	ok(account_load(&a, &o) == EX_OK, "-a ops");
+	is_str(a.jid, "ops@example.org", "-a picks the section over XMPP_JID");
+	is_str(a.password, "from-file", "password_file: its first line");
+	account_free(&a);
+	unsetenv("XMPP_JID");
+
+	o.name = NULL;
+	o.port = "99999";
+	ok(account_load(&a, &o) == EX_USAGE, "--port out of range");
+	o.port = NULL;
+	o.jid = "not a jid@example.org";
+	ok(account_load(&a, &o) == EX_CONFIG, "a malformed jid");
+	o.jid = NULL;
+	o.file = "/nonexistent/config";
+	ok(account_load(&a, &o) == EX_CONFIG, "a missing -f file");
+
+	unlink(pwpath);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	/* never a password prompt, even when run from a terminal */
+	if (freopen("/dev/null", "r", stdin) == NULL)
+		return 1;
+	test_sections();
+	test_errors();
+	test_precedence();
+	return done_testing();
+}
