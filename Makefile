@@ -40,7 +40,7 @@ UNIT_TESTS = test_text test_config test_lines
 BINS = $(TOOLS:%=$(B)/%)
 LIBA = $(B)/libxmpputils.a
 
-all: $(BINS) $(B)/nettool $(UNIT_TESTS:%=$(B)/%)
+all: $(BINS) $(B)/nettool $(B)/ptyrun $(UNIT_TESTS:%=$(B)/%)
 
 $(B)/lib $(B)/cmd $(B)/tests:
 	mkdir -p $@
@@ -60,6 +60,9 @@ $(B)/%: $(B)/cmd/%.o $(LIBA)
 
 $(B)/nettool: tests/nettool.c | $(B)/tests
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
+
+$(B)/ptyrun: tests/ptyrun.c | $(B)/tests
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lutil
 
 $(B)/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIBA)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBA) \

@@ -1,12 +1,15 @@
 /*
  * xlisten: print each message as it arrives, one line each.
  */
+#include <sys/stat.h>
+
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xmpputils.h"
 
@@ -103,9 +106,23 @@ send_presence(struct session *s, int priority)
 
 	buf_printf(&b, "<presence><priority>%d</priority></presence>",
 	    priority);
-	session_send_xml(s, b.p, b.len);
+	session_send_buf(s, &b);
 	buf_free(&b);
 	return session_sync(s);
+}
+
+/*
+ * A pipe's reader may go away while nothing is being written, as when
+ * head(1) has its line: poll reports that on the write end, so watch
+ * stdout when it is a pipe. (Anything else would poll readable.)
+ */
+static int
+stdout_watch(void)
+{
+	struct stat st;
+
+	return fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode) ?
+	    STDOUT_FILENO : -1;
 }
 
 /* Prints until -n is reached, -w runs out, a signal, or stdout closes. */
@@ -113,7 +130,7 @@ static int
 listen_loop(struct session *s, struct listener *l, long long wait_s)
 {
 	int64_t deadline = wait_s ? now_ms() + wait_s * 1000 : 0, left = -1;
-	int r;
+	int r, out = stdout_watch();
 
 	for (;;) {
 		if (l->closed || session_interrupted() ||
@@ -121,8 +138,10 @@ listen_loop(struct session *s, struct listener *l, long long wait_s)
 			return EX_OK;
 		if (deadline && (left = deadline - now_ms()) <= 0)
 			return l->printed >= (l->want ? l->want : 1) ? EX_OK : 1;
-		if ((r = session_step(s, -1, (int)left)) > 1)
+		if ((r = session_step(s, out, (int)left)) > 1)
 			return r;
+		if (r == 1)	/* stdout's reader is gone */
+			l->closed = 1;
 	}
 }
 

@@ -13,12 +13,16 @@
 /* Unconfirmed stanzas allowed in flight: bounds memory on a long -l. */
 #define WINDOW 256
 
+#define MAX_ROOMS 16
+
 struct job {
 	const char *type;
 	const char *subject;
 	char **to;		/* recipient JIDs */
 	int nto;
-	struct room *rooms[16];
+	const char *specs[MAX_ROOMS];	/* -r ROOM[/NICK] */
+	int nspecs;
+	struct room *rooms[MAX_ROOMS];	/* those joined */
 	int nrooms;
 	unsigned long rejected;	/* -l lines that could not be sent */
 };
@@ -106,7 +110,7 @@ send_text(struct session *s, struct job *j, uint64_t n, const char *text,
 	for (i = 0; i < j->nto; i++) {
 		b.len = 0;
 		message_xml(&b, j->to[i], j->type, id, j->subject, text, len);
-		session_send_xml(s, b.p, b.len);
+		session_send_buf(s, &b);
 	}
 	for (i = 0; i < j->nrooms; i++)
 		muc_send(j->rooms[i], n, j->subject, text, len);
@@ -180,6 +184,65 @@ worst(int rc, int next)
 	return rc != EX_OK ? rc : next;
 }
 
+/* The text of the one message (not -l): -m, else all of stdin. */
+static int
+message_text(struct job *j, const char *m, struct buf *body,
+    const char **text)
+{
+	int rc;
+
+	if (m == NULL && (rc = read_body(body)) != EX_OK)
+		return rc;
+	*text = m ? m : body->p;
+	if (m && !text_ok("-m", m, strlen(m)))
+		return EX_DATAERR;
+	if (m && *m == '\0') {
+		warnx("-m: empty message, nothing sent");
+		return EX_DATAERR;
+	}
+	if (!size_ok(j, m ? "-m" : "stdin", *text, strlen(*text)))
+		return EX_DATAERR;
+	return EX_OK;
+}
+
+/* Logs in, joins the rooms, sends, confirms, leaves, closes. */
+static int
+deliver(struct job *j, const struct common_opts *o, const char *text)
+{
+	struct account acct;
+	struct session *s;
+	int i, rc;
+
+	if ((rc = account_load(&acct, &o->acct)) != EX_OK)
+		return rc;
+	rc = session_open(&s, &acct, o);
+	for (i = 0; rc == EX_OK && i < j->nspecs; i++)
+		if ((rc = muc_join(&j->rooms[j->nrooms], s, j->specs[i])) ==
+		    EX_OK)
+			j->nrooms++;
+	if (rc == EX_OK) {
+		session_report_bounces(s, text ? "message" : "line");
+		if (text)
+			send_text(s, j, 1, text, strlen(text));
+		else
+			rc = send_lines(s, j);
+		rc = worst(rc, session_sync(s));
+		for (i = 0; rc == EX_OK && i < j->nrooms; i++)
+			rc = muc_sync(j->rooms[i]);
+		if (rc == EX_OK && session_bounces(s) > 0)
+			rc = EX_UNAVAILABLE;
+		if (rc == EX_OK && j->rejected > 0)
+			rc = EX_DATAERR;
+	}
+	for (i = 0; i < j->nrooms; i++)
+		muc_leave(j->rooms[i]);
+	if (s)
+		rc = worst(rc, session_close(s));
+	session_free(s);
+	account_free(&acct);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -193,12 +256,10 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct common_opts o;
-	struct account acct;
-	struct session *s;
 	struct job j = { .type = "chat" };
 	struct buf body = { 0 };
-	const char *text = NULL, *rooms[16], *why;
-	int ch, lines = 0, nrooms = 0, i, rc;
+	const char *m = NULL, *text = NULL, *why;
+	int ch, lines = 0, i, rc = EX_OK;
 
 	common_init(&o);
 	while ((ch = getopt_long(argc, argv, "hlm:r:s:t:" COMMON_SHORTOPTS,
@@ -210,12 +271,12 @@ main(int argc, char *argv[])
 			lines = 1;
 			break;
 		case 'm':
-			text = optarg;
+			m = optarg;
 			break;
 		case 'r':
-			if (nrooms == 16)
-				errx(EX_USAGE, "-r: at most 16 rooms");
-			rooms[nrooms++] = optarg;
+			if (j.nspecs == MAX_ROOMS)
+				errx(EX_USAGE, "-r: at most %d rooms", MAX_ROOMS);
+			j.specs[j.nspecs++] = optarg;
 			break;
 		case 's':
 			j.subject = optarg;
@@ -235,9 +296,9 @@ main(int argc, char *argv[])
 	}
 	j.to = argv + optind;
 	j.nto = argc - optind;
-	if (j.nto == 0 && nrooms == 0)
+	if (j.nto == 0 && j.nspecs == 0)
 		usage(EX_USAGE);
-	if (lines && text)
+	if (lines && m)
 		errx(EX_USAGE, "-l reads stdin: it cannot go with -m");
 	if (strcmp(j.type, "groupchat") == 0 && j.nto > 0)
 		errx(EX_USAGE, "-t groupchat: name rooms with -r, not as "
@@ -247,44 +308,11 @@ main(int argc, char *argv[])
 			errx(EX_DATAERR, "recipient %s: %s", j.to[i], why);
 	if (j.subject && !text_ok("-s", j.subject, strlen(j.subject)))
 		return EX_DATAERR;
-	if (text && !text_ok("-m", text, strlen(text)))
-		return EX_DATAERR;
-	if (text && *text == '\0')
-		errx(EX_DATAERR, "-m: empty message, nothing sent");
-	if (!lines && !text) {
-		if ((rc = read_body(&body)) != EX_OK)
-			return rc;
-		text = body.p;
-	}
-	if (text && !size_ok(&j, body.p ? "stdin" : "-m", text, strlen(text)))
-		return EX_DATAERR;
 
-	if ((rc = account_load(&acct, &o.acct)) != EX_OK)
-		return rc;
-	rc = session_open(&s, &acct, &o);
-	for (i = 0; rc == EX_OK && i < nrooms; i++)
-		if ((rc = muc_join(&j.rooms[j.nrooms], s, rooms[i])) == EX_OK)
-			j.nrooms++;
-	if (rc == EX_OK) {
-		session_report_bounces(s, lines ? "line" : "message");
-		if (lines)
-			rc = send_lines(s, &j);
-		else
-			send_text(s, &j, 1, text, strlen(text));
-		rc = worst(rc, session_sync(s));
-		for (i = 0; rc == EX_OK && i < j.nrooms; i++)
-			rc = muc_sync(j.rooms[i]);
-		if (rc == EX_OK && session_bounces(s) > 0)
-			rc = EX_UNAVAILABLE;
-		if (rc == EX_OK && j.rejected > 0)
-			rc = EX_DATAERR;
-	}
-	for (i = 0; i < j.nrooms; i++)
-		muc_leave(j.rooms[i]);
-	if (s)
-		rc = worst(rc, session_close(s));
-	session_free(s);
-	account_free(&acct);
+	if (!lines)
+		rc = message_text(&j, m, &body, &text);
+	if (rc == EX_OK)
+		rc = deliver(&j, &o, text);
 	buf_free(&body);
 	return rc;
 }

@@ -63,7 +63,7 @@ unlock_room(struct room *r)
 	xml_escape(&b, r->jid, strlen(r->jid));
 	buf_adds(&b, "'><query xmlns='" NS_MUC_OWNER "'><x xmlns='jabber:x:"
 	    "data' type='submit'/></query></iq>");
-	session_send_xml(r->s, b.p, b.len);
+	session_send_buf(r->s, &b);
 	buf_free(&b);
 }
 
@@ -161,7 +161,7 @@ muc_join(struct room **rp, struct session *s, const char *spec)
 	xml_escape(&b, r->nick, strlen(r->nick));
 	buf_adds(&b, "'><x xmlns='" NS_MUC "'><history maxstanzas='0'/>"
 	    "</x></presence>");
-	session_send_xml(s, b.p, b.len);
+	session_send_buf(s, &b);
 	buf_free(&b);
 	rc = session_until(s, join_done, r, "the room to let us in");
 	if (rc == EX_OK && r->error) {
@@ -195,7 +195,7 @@ muc_send(struct room *r, uint64_t n, const char *subject, const char *body,
 	char *id = session_id(r->s, n);
 
 	message_xml(&b, r->jid, "groupchat", id, subject, body, len);
-	session_send_xml(r->s, b.p, b.len);
+	session_send_buf(r->s, &b);
 	buf_add(&r->ids, id, strlen(id) + 1);
 	r->sent++;
 	free(id);
@@ -231,7 +231,7 @@ muc_leave(struct room *r)
 		buf_addc(&b, '/');
 		xml_escape(&b, r->nick, strlen(r->nick));
 		buf_adds(&b, "'/>");
-		session_send_xml(r->s, b.p, b.len);
+		session_send_buf(r->s, &b);
 		buf_free(&b);
 	}
 	session_off_stanza(r->s, on_stanza, r);

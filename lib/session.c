@@ -57,6 +57,7 @@ struct session {
 	uint64_t sent;		/* stanzas sent; the server counts the same */
 	uint64_t confirmed;	/* of those, taken by the server */
 	uint64_t requested;	/* the last seq an ack was asked for */
+	uint64_t handled;	/* stanzas received since <enabled/> */
 	char prefix[16];	/* of every id this session makes */
 	char *domain;		/* the account's server, pinged as a barrier */
 	const char *bounce_unit;
@@ -158,8 +159,9 @@ session_interrupted(void)
 
 /*
  * SIGINT and SIGTERM are blocked except while we wait in ppoll, so none
- * is lost between checking the flag and sleeping. The handler resets
- * itself: a second signal kills the process the ordinary way.
+ * is lost between checking the flag and sleeping. They only ask for a
+ * graceful end, which every wait bounds with the timeout; a second one
+ * is no different (timeout(1), for one, signals twice).
  */
 static void
 signals_setup(void)
@@ -168,7 +170,6 @@ signals_setup(void)
 	sigset_t set;
 
 	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESETHAND;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -416,7 +417,7 @@ reply_to_iq(struct session *s, xmpp_stanza_t *iq)
 	else
 		buf_adds(&b, "><error type='cancel'><service-unavailable "
 		    "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
-	session_send_xml(s, b.p, b.len);
+	session_send_buf(s, &b);
 	buf_free(&b);
 }
 
@@ -435,6 +436,8 @@ on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	if (strcmp(name, "message") != 0 && strcmp(name, "presence") != 0 &&
 	    strcmp(name, "iq") != 0)
 		return 1;
+	if (s->sm)
+		s->handled++;
 	if (strcmp(name, "iq") == 0 && type &&
 	    (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) &&
 	    our_id(s, id, 'p', &n)) {
@@ -747,9 +750,10 @@ counted(struct session *s)
 }
 
 uint64_t
-session_send_xml(struct session *s, const char *xml, size_t len)
+session_send_buf(struct session *s, struct buf *xml)
 {
-	xmpp_send_raw(s->conn, xml, len);
+	/* the library copies it with strndup: it must end in a NUL */
+	xmpp_send_raw(s->conn, buf_str(xml), xml->len);
 	return counted(s);
 }
 
@@ -778,7 +782,7 @@ request_confirmation(struct session *s)
 	s->requested = s->sent + 1;
 	buf_printf(&b, "<iq type='get' id='%sp%" PRIu64 "' to='%s'><ping "
 	    "xmlns='" NS_PING "'/></iq>", s->prefix, s->requested, s->domain);
-	session_send_xml(s, b.p, b.len);
+	session_send_buf(s, &b);
 	buf_free(&b);
 }
 
@@ -817,11 +821,22 @@ closed(struct session *s, void *arg)
 int
 session_close(struct session *s)
 {
+	struct buf b = { 0 };
 	int rc;
 
 	if (s->state != ONLINE)
 		return s->failed;
 	log_closely(s, 1);
+	/*
+	 * Tell the server how much we took before we go: what it thinks we
+	 * never got, it stores for our next login, and we would print it twice.
+	 */
+	if (s->sm)
+		buf_printf(&b, "<a xmlns='" NS_SM "' h='%" PRIu64 "'/>",
+		    s->handled);
+	if (b.len)
+		xmpp_send_raw(s->conn, buf_str(&b), b.len);
+	buf_free(&b);
 	s->state = CLOSING;
 	watchdog(s, "closing the stream");
 	xmpp_disconnect(s->conn);

@@ -87,10 +87,15 @@ sasl_condition(const char *line)
 	return "not-authorized";
 }
 
-void
-stanza_xml(struct buf *b, xmpp_stanza_t *st)
+/*
+ * Writes st and its children; parent_ns is the namespace in scope, so a
+ * child in the same one does not repeat it (libstrophe stores it on
+ * every element).
+ */
+static void
+element_xml(struct buf *b, xmpp_stanza_t *st, const char *parent_ns)
 {
-	const char **attrs, *name, *t;
+	const char **attrs, *name, *t, *ns = xmpp_stanza_get_ns(st);
 	xmpp_stanza_t *c;
 	int n, i;
 
@@ -105,7 +110,12 @@ stanza_xml(struct buf *b, xmpp_stanza_t *st)
 	attrs = xcalloc(n, sizeof(*attrs));
 	n = xmpp_stanza_get_attributes(st, attrs, n);
 	for (i = 0; i + 1 < n; i += 2) {
-		buf_printf(b, " %s='", attrs[i]);
+		if (strcmp(attrs[i], "xmlns") == 0 && parent_ns &&
+		    strcmp(attrs[i + 1], parent_ns) == 0)
+			continue;
+		/* the parser hands xml:lang over without its prefix */
+		buf_printf(b, " %s%s='", strcmp(attrs[i], "lang") == 0 ?
+		    "xml:" : "", attrs[i]);
 		xml_escape(b, attrs[i + 1], strlen(attrs[i + 1]));
 		buf_addc(b, '\'');
 	}
@@ -116,8 +126,14 @@ stanza_xml(struct buf *b, xmpp_stanza_t *st)
 	}
 	buf_addc(b, '>');
 	for (; c; c = xmpp_stanza_get_next(c))
-		stanza_xml(b, c);
+		element_xml(b, c, ns ? ns : parent_ns);
 	buf_printf(b, "</%s>", name);
+}
+
+void
+stanza_xml(struct buf *b, xmpp_stanza_t *st)
+{
+	element_xml(b, st, NULL);
 }
 
 static void

@@ -184,11 +184,11 @@ void session_report_bounces(struct session *, const char *unit);
 unsigned long session_bounces(struct session *);
 
 /*
- * Queues a stanza, serialized (xml) or built (stanza; the caller keeps
- * its reference). Returns its sequence number: the session counts
- * every stanza so it can tell which the server has taken.
+ * Queues a stanza, serialized (in xml, which stays the caller's) or built
+ * (the caller keeps its reference). Returns its sequence number: the
+ * session counts every stanza so it can tell which the server has taken.
  */
-uint64_t session_send_xml(struct session *, const char *xml, size_t len);
+uint64_t session_send_buf(struct session *, struct buf *xml);
 uint64_t session_send(struct session *, xmpp_stanza_t *);
 
 /* The id for a tool's stanza number n, unique to this session: the

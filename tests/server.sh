@@ -142,8 +142,15 @@ server_start() {
 			return 1
 		}
 	done
-	xt_as_prosody prosody --config "$XT_DIR/prosody.cfg.lua" -F \
-	    >"$XT_DIR/run/prosody.out" 2>&1 &
+	# started directly, not through a function: $! must be Prosody itself
+	if [ "$(id -u)" -eq 0 ]; then
+		setpriv --reuid=prosody --regid=prosody --init-groups -- \
+		    prosody --config "$XT_DIR/prosody.cfg.lua" -F \
+		    >"$XT_DIR/run/prosody.out" 2>&1 &
+	else
+		prosody --config "$XT_DIR/prosody.cfg.lua" -F \
+		    >"$XT_DIR/run/prosody.out" 2>&1 &
+	fi
 	XT_PID=$!
 	if ! "$XT_NETTOOL" waitport "$XT_PORT" 20; then
 		xt_log "server.sh: Prosody did not come up; its log:"

@@ -1,0 +1,76 @@
+# t-config: where a tool finds its account, and its password.
+. tests/lib.sh
+
+BOB=bob@$XT_DOMAIN
+ALICE=alice@$XT_DOMAIN
+
+# Where the config lives: XDG_CONFIG_HOME, else ~/.config
+mkdir -p "$T/xdg/xmpputils" "$T/home/.config/xmpputils"
+cp "$XT_CONFIG" "$T/xdg/xmpputils/config"
+cp "$XT_CONFIG" "$T/home/.config/xmpputils/config"
+listen found -a bob -n 3
+XDG_CONFIG_HOME=$T/xdg "$XU_BUILD/xsend" -a alice -m "via XDG" "$BOB"
+ok $? "the config under \$XDG_CONFIG_HOME/xmpputils is found"
+env -u XDG_CONFIG_HOME HOME=$T/home "$XU_BUILD/xsend" -a alice -m "via HOME" "$BOB"
+ok $? "without XDG_CONFIG_HOME, ~/.config/xmpputils/config"
+
+# The environment names the account; the file gives the server
+XMPP_JID=$ALICE XMPP_PASSWORD=$XT_PASS xsend -m "via the environment" "$BOB"
+ok $? "XMPP_JID and XMPP_PASSWORD"
+listener_wait found
+is "$(cut -f2 "$T/found.out" | tr '\n' ,)" "via XDG,via HOME,via the environment," \
+    "all three arrived"
+
+# password_file, and --resource
+printf '%s\nthe second line is not part of it\n' "$XT_PASS" >"$T/pw"
+cat >"$T/pwfile" <<EOF
+server = 127.0.0.1
+port = $XT_PORT
+cafile = $XT_CA
+jid = $ALICE
+password_file = $T/pw
+EOF
+listen pwfile -a bob -n 1
+"$XU_BUILD/xsend" -f "$T/pwfile" --resource cron -m "via password_file" "$BOB"
+ok $? "password_file: the password is its first line"
+listener_wait pwfile
+is "$(cut -f1 "$T/pwfile.out")" "$ALICE/cron" "--resource names the sending resource"
+
+# No password anywhere: the terminal is asked, and nothing echoes
+cat >"$T/nopw" <<EOF
+server = 127.0.0.1
+port = $XT_PORT
+cafile = $XT_CA
+jid = $ALICE
+EOF
+listen prompt -a bob -n 1
+"$XU_BUILD/ptyrun" "Password for" "$XT_PASS" \
+    "$XU_BUILD/xsend" -f "$T/nopw" -m "typed at the prompt" "$BOB" \
+    >"$T/prompt.tty"
+ok $? "with no password configured, xsend asks on the terminal"
+listener_wait prompt
+is "$(cut -f2 "$T/prompt.out")" "typed at the prompt" "and logs in with the answer"
+like "$(cat "$T/prompt.tty")" "Password for $ALICE:" "the prompt names the account"
+if grep -q "$XT_PASS" "$T/prompt.tty"; then
+	ok 1 "the password is not echoed"
+else
+	ok 0 "the password is not echoed"
+fi
+
+# A password meant for one JID never goes out with another
+XMPP_JID=bob@$XT_DOMAIN run xsend -m x "$ALICE" </dev/null
+is "$rc" 78 "XMPP_JID of someone else: the file's password is not used"
+
+# -v never prints the password, not even at -vv
+listen verbose -a carol -n 1
+run xsend -a alice -vv -m "verbose" "carol@$XT_DOMAIN"
+is "$rc" 0 "xsend -vv works"
+listener_wait verbose
+like "$err" "SENT: <auth .*>\\[redacted\\]</auth>" "the SASL exchange is redacted"
+if grep -q "$XT_PASS" "$T/err"; then
+	ok 1 "no password in -vv output"
+else
+	ok 0 "no password in -vv output"
+fi
+
+done_testing

@@ -1,0 +1,95 @@
+# t-xlisten: -n and -w, filters, formats, signals and a closed stdout.
+. tests/lib.sh
+
+BOB=bob@$XT_DOMAIN
+
+# -w with nothing arriving: exit 1, nothing printed
+run xlisten -a bob -w 1
+is "$rc" 1 "-w 1 with no message exits 1"
+is "$out" "" "and prints nothing"
+
+# -w with a message: exit 0 once -n is reached, long before -w runs out
+listen waited -a bob -w 60 -n 1
+xsend -a alice -m "within the wait" "$BOB"
+listener_wait waited
+is "$?" 0 "-w 60 -n 1 exits 0 as soon as the message is printed"
+is "$(cut -f2 "$T/waited.out")" "within the wait" "and printed it"
+
+# -n stops after exactly COUNT messages
+listen two -a bob -n 2
+xsend -a alice -l "$BOB" <<'EOF2'
+first
+second
+third
+EOF2
+listener_wait two
+is "$(cut -f2 "$T/two.out" | tr '\n' ,)" "first,second," "-n 2 prints exactly two"
+# the third was sent while bob was logged in: it is gone, not stored
+listen drain -a bob -w 2
+listener_wait drain
+
+# --from and -t filter
+listen filtered -a bob -n 1 --from "carol@$XT_DOMAIN" -t headline
+xsend -a alice -t headline -m "from alice" "$BOB"
+xsend -a carol -t chat -m "chat from carol" "$BOB"
+xsend -a carol -t headline -m "headline from carol" "$BOB"
+listener_wait filtered
+is "$(cut -f2 "$T/filtered.out")" "headline from carol" \
+    "--from and -t print only what matches both"
+
+# --format xml: one stanza a line, even for a multi-line body
+listen xml -a bob -n 1 --format xml
+printf 'two\nlines & <markup>' | xsend -a alice "$BOB"
+listener_wait xml
+is "$(wc -l <"$T/xml.out")" 1 "--format xml: one line per stanza"
+like "$(cat "$T/xml.out")" "^<message .*<body>two&#10;lines &amp; &lt;markup&gt;</body>.*</message>$" \
+    "the body escaped, the newline as a character reference"
+
+# JSON that jq accepts, control characters escaped
+listen ctl -a bob -n 1 --format json
+printf 'del \177 c1 \302\205 tab\t end' | xsend -a alice "$BOB"
+listener_wait ctl
+jq -e . "$T/ctl.out" >/dev/null
+ok $? "jq parses the JSON line"
+like "$(cat "$T/ctl.out")" '"body":"del \\u007f c1 \\u0085 tab\\t end"' \
+    "DEL, C1 and tab are escaped in JSON"
+is "$(jq -r '[.stanza, .type, .to, (.id|type), .thread, .subject, .delay] | map(tostring) | join(" ")' "$T/ctl.out")" \
+    "message chat $BOB string null null null" "every field is present, null when absent"
+
+listen ctltext -a bob -n 1
+printf 'del \177 c1 \302\205' | xsend -a alice "$BOB"
+listener_wait ctltext
+is "$(cut -f2 "$T/ctltext.out")" 'del \x7F c1 \xC2\x85' \
+    "text format: terminal control characters escaped"
+
+# --all: presence too, here bob's own, with his priority
+listen all -a bob -n 1 --all --format json --priority 7 -t chat
+listener_wait all
+jq -e 'select(.stanza == "presence")' "$T/all.out" >/dev/null
+ok $? "--all prints presence"
+like "$(cat "$T/all.out")" '<priority>7</priority>' "--priority is sent"
+
+# SIGTERM: a clean close and exit 0
+listen term -a bob
+listener_stop term
+is "$?" 0 "SIGTERM exits 0"
+like "$(cat "$T/term.err")" "stream closed" "after closing the stream"
+
+# A closed stdout ends xlisten quietly: xlisten | head -1
+mkfifo "$T/head.out"
+head -1 <"$T/head.out" >"$T/head.got" &
+headpid=$!
+listen head -a bob
+xsend -a alice -l "$BOB" <<'EOF2'
+one
+two
+three
+EOF2
+listener_wait head
+is "$?" 0 "xlisten | head -1 exits 0 once head has gone"
+wait $headpid
+is "$(cut -f2 "$T/head.got")" "one" "head got the first line"
+is "$(grep -v -e 'logged in' -e 'listening as' -e 'stream' "$T/head.err")" "" \
+    "and xlisten said nothing about it"
+
+done_testing
