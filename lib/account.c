@@ -316,6 +316,20 @@ load_file(struct account *acct, const char *path, const char *name,
 	return rc;
 }
 
+/* "~/x" means $HOME/x, for the file names in the config. */
+static void
+expand_home(char **path)
+{
+	const char *home = getenv("HOME");
+	struct buf b = { 0 };
+
+	if (*path == NULL || strncmp(*path, "~/", 2) != 0 || !home || !*home)
+		return;
+	buf_printf(&b, "%s%s", home, *path + 1);
+	free(*path);
+	*path = (char *)buf_str(&b);
+}
+
 static const char *
 resource_check(const char *resource)
 {
@@ -370,6 +384,8 @@ account_load(struct account *acct, const struct account_opts *o)
 			goto out;
 		}
 	}
+	expand_home(&acct->password_file);
+	expand_home(&acct->cafile);
 	rc = EX_CONFIG;
 	if (acct->jid == NULL) {
 		warnx("no account: set jid in %s, XMPP_JID, or --jid",

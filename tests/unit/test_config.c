@@ -153,6 +153,12 @@ test_precedence(void)
 	unsetenv("XMPP_JID");
 
 	o.name = NULL;
+	o.cafile = "~/ca.pem";
+	setenv("HOME", "/home/someone", 1);
+	ok(account_load(&a, &o) == EX_OK, "--cafile ~/ca.pem");
+	is_str(a.cafile, "/home/someone/ca.pem", "~/ is the home directory");
+	account_free(&a);
+	o.cafile = NULL;
 	o.port = "99999";
 	ok(account_load(&a, &o) == EX_USAGE, "--port out of range");
 	o.port = NULL;

@@ -1,0 +1,28 @@
+# fish completion for xsend(1)
+function __xmpputils_accounts
+    set -l file (set -q XDG_CONFIG_HOME; and echo $XDG_CONFIG_HOME; or echo $HOME/.config)/xmpputils/config
+    set -l tokens (commandline -opc)
+    for i in (seq (count $tokens))
+        if contains -- $tokens[$i] -f --config; and test $i -lt (count $tokens)
+            set file $tokens[(math $i + 1)]
+        end
+    end
+    test -r $file; and sed -n 's/^[[:space:]]*\[\([^]]*\)\][[:space:]]*$/\1/p' $file
+end
+
+complete -c xsend -s l -l lines -d 'Send each stdin line as it arrives'
+complete -c xsend -s m -l message -x -d 'Message text'
+complete -c xsend -s r -l room -x -d 'Join a MUC room and send there'
+complete -c xsend -s s -l subject -x -d 'Subject'
+complete -c xsend -s t -l type -x -a 'chat normal headline groupchat' -d 'Message type'
+complete -c xsend -s a -l account -x -a '(__xmpputils_accounts)' -d 'Account section of the config'
+complete -c xsend -s f -l config -r -F -d 'Config file'
+complete -c xsend -s T -l timeout -x -d 'Seconds each step may take'
+complete -c xsend -s v -l verbose -d 'Report progress; twice for the XML'
+complete -c xsend -l jid -x -d 'Account JID'
+complete -c xsend -l server -x -a '(__fish_print_hostnames)' -d 'Host to connect to'
+complete -c xsend -l port -x -d 'Port'
+complete -c xsend -l resource -x -d 'Resource to bind'
+complete -c xsend -l cafile -r -F -d 'CA certificates'
+complete -c xsend -s h -l help -d 'Usage'
+complete -c xsend -l version -d 'Version'

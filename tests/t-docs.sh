@@ -1,0 +1,66 @@
+# t-docs: man pages lint clean, completions load and complete, and make
+# install puts everything where PREFIX and DESTDIR say.
+. tests/lib.sh
+
+for m in man/*.[1-9]; do
+	out=$(mandoc -Tlint -Wwarning "$m" 2>&1)
+	is "$out" "" "mandoc -Tlint $m is clean"
+done
+for t in xsend xlisten; do
+	# every option the usage shows: "-x" is "Fl x", "--xy" is "Fl Fl xy"
+	for opt in $("$XU_BUILD/$t" -h | grep -o -- '--\?[a-zA-Z][a-z-]*' | sort -u); do
+		case $opt in
+		--*) pat="Fl Fl ${opt#--}";;
+		*) pat="Fl ${opt#-}";;
+		esac
+		grep -q -- "$pat\\( \\|$\\)" "man/$t.1"
+		ok $? "man/$t.1 documents $opt"
+	done
+	codes="0 64 65 69 70 75 77 78"
+	[ $t = xlisten ] && codes="0 1 64 69 70 75 77 78"
+	for code in $codes; do
+		grep -q "^\\.It $code\$" "man/$t.1"
+		ok $? "man/$t.1 documents exit code $code"
+	done
+done
+
+# bash: complete as the shell would
+complete_bash() {	# complete_bash WORDS...: the candidates for the last word
+	bash -c '. completions/bash/xsend; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+	    _xmpputils; printf "%s\n" "${COMPREPLY[@]}"' bash "$@" | sort | tr '\n' ' '
+}
+is "$(complete_bash xsend -t '')" "chat groupchat headline normal " "bash: xsend -t types"
+is "$(complete_bash xlisten --format '')" "json text xml " "bash: xlisten --format"
+is "$(complete_bash xlisten --fo)" "--format " "bash: xlisten long options"
+is "$(complete_bash xsend -f "$XT_CONFIG" -a '')" "alice bob carol dave " \
+    "bash: -a lists the accounts of the -f config"
+bash -c '. completions/bash/xlisten; complete -p xlisten' >/dev/null 2>&1
+ok $? "bash: the xlisten file registers a completion too"
+for f in completions/zsh/_xsend completions/zsh/_xlisten; do
+	if command -v zsh >/dev/null; then zsh -n "$f"; ok $? "zsh -n $f"; fi
+	grep -q '^#compdef' "$f"
+	ok $? "$f starts with #compdef"
+done
+for f in completions/fish/*.fish; do
+	if command -v fish >/dev/null; then fish -n "$f"; ok $? "fish -n $f"; fi
+done
+
+# make install and uninstall, with DESTDIR and PREFIX
+san=
+case $XU_BUILD in */san) san=SANITIZE=1;; esac
+make -s install $san DESTDIR="$T/root" PREFIX=/opt/xu >"$T/install.log" 2>&1
+ok $? "make install DESTDIR=... PREFIX=/opt/xu"
+for f in bin/xsend bin/xlisten share/man/man1/xsend.1 share/man/man1/xlisten.1 \
+    share/man/man5/xmpputils.conf.5 share/man/man7/xmpputils.7 \
+    share/bash-completion/completions/xsend \
+    share/bash-completion/completions/xlisten \
+    share/zsh/site-functions/_xsend share/fish/vendor_completions.d/xlisten.fish; do
+	[ -f "$T/root/opt/xu/$f" ]
+	ok $? "installed /opt/xu/$f"
+done
+"$T/root/opt/xu/bin/xsend" --version >/dev/null
+ok $? "the installed xsend runs"
+make -s uninstall $san DESTDIR="$T/root" PREFIX=/opt/xu >>"$T/install.log" 2>&1
+is "$(find "$T/root" -type f | wc -l)" 0 "make uninstall removes every file"
+
+done_testing
