@@ -3,7 +3,7 @@
 # demo need are installed. As root, installs what is missing; otherwise
 # prints the exact apt-get line and fails.
 PKGS="gcc make pkg-config libc6-dev libstrophe-dev libexpat1-dev libssl-dev
-libbsd-dev prosody lua-unbound openssl jq mandoc"
+libbsd-dev prosody lua-unbound openssl jq mandoc valgrind"
 
 missing=
 for p in $PKGS; do
