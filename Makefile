@@ -89,20 +89,20 @@ install: $(BINS)
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7
+	install -m 0644 completions/zsh/_xmpputils $(DESTDIR)$(ZSHCOMPDIR)
 	for t in $(TOOLS); do \
 		install -m 0644 completions/bash/$$t $(DESTDIR)$(BASHCOMPDIR)/$$t; \
-		install -m 0644 completions/zsh/_$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t; \
 		install -m 0644 completions/fish/$$t.fish $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; \
 	done
 
 uninstall:
 	for t in $(TOOLS); do \
 		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 \
-		    $(DESTDIR)$(BASHCOMPDIR)/$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t \
-		    $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; \
+		    $(DESTDIR)$(BASHCOMPDIR)/$$t $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; \
 	done
 	rm -f $(DESTDIR)$(MANDIR)/man5/xmpputils.conf.5 \
-	    $(DESTDIR)$(MANDIR)/man7/xmpputils.7
+	    $(DESTDIR)$(MANDIR)/man7/xmpputils.7 \
+	    $(DESTDIR)$(ZSHCOMPDIR)/_xmpputils
 
 clean:
 	rm -rf build

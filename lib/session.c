@@ -81,11 +81,9 @@ fail(struct session *s, int rc, const char *fmt, ...)
 	if (s->failed)
 		return;
 	s->failed = rc;
-	fprintf(stderr, "%s: ", getprogname());
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarnx(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Remembers the first explanation of trouble for when the stream dies. */
@@ -109,11 +107,9 @@ note(struct session *s, const char *fmt, ...)
 
 	if (s->verbose < 1)
 		return;
-	fprintf(stderr, "%s: ", getprogname());
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarnx(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* ---- the watchdog: the library blocks in DNS and the TLS handshake */

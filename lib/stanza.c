@@ -146,6 +146,16 @@ json_field(struct buf *b, const char *key, const char *value)
 		buf_adds(b, "null");
 }
 
+/* The text of st's child name as the JSON field name. */
+static void
+json_child(struct buf *b, xmpp_stanza_t *st, const char *name)
+{
+	char *text = child_text_dup(st, name, NULL);
+
+	json_field(b, name, text);
+	free(text);
+}
+
 static const char *
 delay_stamp(xmpp_stanza_t *st)
 {
@@ -173,7 +183,6 @@ static void
 format_json(struct buf *b, xmpp_stanza_t *st)
 {
 	const char *name = xmpp_stanza_get_name(st);
-	char *s;
 	struct buf x = { 0 };
 
 	buf_adds(b, "{\"stanza\":");
@@ -183,23 +192,13 @@ format_json(struct buf *b, xmpp_stanza_t *st)
 	json_field(b, "type", stanza_type(st));
 	json_field(b, "id", xmpp_stanza_get_id(st));
 	if (strcmp(name, "message") == 0) {
-		s = child_text_dup(st, "thread", NULL);
-		json_field(b, "thread", s);
-		free(s);
-		s = child_text_dup(st, "subject", NULL);
-		json_field(b, "subject", s);
-		free(s);
-		s = child_text_dup(st, "body", NULL);
-		json_field(b, "body", s);
-		free(s);
+		json_child(b, st, "thread");
+		json_child(b, st, "subject");
+		json_child(b, st, "body");
 		json_field(b, "delay", delay_stamp(st));
 	} else if (strcmp(name, "presence") == 0) {
-		s = child_text_dup(st, "show", NULL);
-		json_field(b, "show", s);
-		free(s);
-		s = child_text_dup(st, "status", NULL);
-		json_field(b, "status", s);
-		free(s);
+		json_child(b, st, "show");
+		json_child(b, st, "status");
 		json_field(b, "delay", delay_stamp(st));
 	}
 	if (strcmp(name, "message") != 0) {

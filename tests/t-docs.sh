@@ -36,14 +36,14 @@ is "$(complete_bash xsend -f "$XT_CONFIG" -a '')" "alice bob carol dave " \
     "bash: -a lists the accounts of the -f config"
 bash -c '. completions/bash/xlisten; complete -p xlisten' >/dev/null 2>&1
 ok $? "bash: the xlisten file registers a completion too"
-for f in completions/zsh/_xsend completions/zsh/_xlisten; do
-	if command -v zsh >/dev/null; then zsh -n "$f"; ok $? "zsh -n $f"; fi
-	grep -q '^#compdef' "$f"
-	ok $? "$f starts with #compdef"
-done
-for f in completions/fish/*.fish; do
-	if command -v fish >/dev/null; then fish -n "$f"; ok $? "fish -n $f"; fi
-done
+f=completions/zsh/_xmpputils
+if command -v zsh >/dev/null; then zsh -n "$f"; ok $? "zsh -n $f"; fi
+is "$(head -1 "$f")" "#compdef xsend xlisten" "$f serves both tools"
+if command -v fish >/dev/null; then
+	for f in completions/fish/*.fish; do fish -n "$f"; ok $? "fish -n $f"; done
+	is "$(fish -c 'source completions/fish/xlisten.fish; complete -C "xlisten --format "' | cut -f1 | tr '\n' ' ')" \
+	    "json text xml " "fish: xlisten --format, with the common part from xsend.fish"
+fi
 
 # make install and uninstall, with DESTDIR and PREFIX
 san=
@@ -54,7 +54,9 @@ for f in bin/xsend bin/xlisten share/man/man1/xsend.1 share/man/man1/xlisten.1 \
     share/man/man5/xmpputils.conf.5 share/man/man7/xmpputils.7 \
     share/bash-completion/completions/xsend \
     share/bash-completion/completions/xlisten \
-    share/zsh/site-functions/_xsend share/fish/vendor_completions.d/xlisten.fish; do
+    share/zsh/site-functions/_xmpputils \
+    share/fish/vendor_completions.d/xsend.fish \
+    share/fish/vendor_completions.d/xlisten.fish; do
 	[ -f "$T/root/opt/xu/$f" ]
 	ok $? "installed /opt/xu/$f"
 done

@@ -1,4 +1,5 @@
-# fish completion for xsend(1)
+# fish completion for xsend(1); xlisten.fish shares what is common
+
 function __xmpputils_accounts
     set -l file (set -q XDG_CONFIG_HOME; and echo $XDG_CONFIG_HOME; or echo $HOME/.config)/xmpputils/config
     set -l tokens (commandline -opc)
@@ -10,19 +11,23 @@ function __xmpputils_accounts
     test -r $file; and sed -n 's/^[[:space:]]*\[\([^]]*\)\][[:space:]]*$/\1/p' $file
 end
 
+function __xmpputils_common -a cmd
+    complete -c $cmd -s a -l account -x -a '(__xmpputils_accounts)' -d 'Account section of the config'
+    complete -c $cmd -s f -l config -r -F -d 'Config file'
+    complete -c $cmd -s T -l timeout -x -d 'Seconds each step may take'
+    complete -c $cmd -s v -l verbose -d 'Report progress; twice for the XML'
+    complete -c $cmd -l jid -x -d 'Account JID'
+    complete -c $cmd -l server -x -a '(__fish_print_hostnames)' -d 'Host to connect to'
+    complete -c $cmd -l port -x -d 'Port'
+    complete -c $cmd -l resource -x -d 'Resource to bind'
+    complete -c $cmd -l cafile -r -F -d 'CA certificates'
+    complete -c $cmd -s h -l help -d 'Usage'
+    complete -c $cmd -l version -d 'Version'
+end
+
+__xmpputils_common xsend
 complete -c xsend -s l -l lines -d 'Send each stdin line as it arrives'
 complete -c xsend -s m -l message -x -d 'Message text'
 complete -c xsend -s r -l room -x -d 'Join a MUC room and send there'
 complete -c xsend -s s -l subject -x -d 'Subject'
 complete -c xsend -s t -l type -x -a 'chat normal headline groupchat' -d 'Message type'
-complete -c xsend -s a -l account -x -a '(__xmpputils_accounts)' -d 'Account section of the config'
-complete -c xsend -s f -l config -r -F -d 'Config file'
-complete -c xsend -s T -l timeout -x -d 'Seconds each step may take'
-complete -c xsend -s v -l verbose -d 'Report progress; twice for the XML'
-complete -c xsend -l jid -x -d 'Account JID'
-complete -c xsend -l server -x -a '(__fish_print_hostnames)' -d 'Host to connect to'
-complete -c xsend -l port -x -d 'Port'
-complete -c xsend -l resource -x -d 'Resource to bind'
-complete -c xsend -l cafile -r -F -d 'CA certificates'
-complete -c xsend -s h -l help -d 'Usage'
-complete -c xsend -l version -d 'Version'
