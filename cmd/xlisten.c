@@ -79,14 +79,20 @@ wanted(struct listener *l, xmpp_stanza_t *st)
 	return l->all || xmpp_stanza_get_child_by_name(st, "body") != NULL;
 }
 
-static void
+/*
+ * Prints st if it is wanted. Once -n is reached or stdout is gone, it
+ * takes no more: what arrives then stays with the server for next time.
+ */
+static int
 print(struct session *s, xmpp_stanza_t *st, void *arg)
 {
 	struct listener *l = arg;
 
 	(void)s;
-	if (l->closed || (l->want && l->printed >= l->want) || !wanted(l, st))
-		return;
+	if (l->closed || (l->want && l->printed >= l->want))
+		return 0;
+	if (!wanted(l, st))
+		return 1;
 	l->line.len = 0;
 	stanza_format(&l->line, st, l->format);
 	if (fwrite(l->line.p, 1, l->line.len, stdout) != l->line.len ||
@@ -94,9 +100,10 @@ print(struct session *s, xmpp_stanza_t *st, void *arg)
 		if (errno != EPIPE)
 			warn("stdout");
 		l->closed = 1;
-		return;
+		return 0;
 	}
 	l->printed++;
+	return 1;
 }
 
 static int
@@ -240,8 +247,11 @@ main(int argc, char *argv[])
 			    session_jid(s));
 		rc = listen_loop(s, &l, wait_s);
 	}
-	for (i = 0; i < joined; i++)
-		muc_leave(rooms[i]);
+	for (i = 0; i < joined; i++) {
+		int left = muc_leave(rooms[i]);
+
+		rc = rc != EX_OK ? rc : left;
+	}
 	if (s) {
 		i = session_close(s);
 		rc = rc != EX_OK ? rc : i;

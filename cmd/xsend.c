@@ -235,7 +235,7 @@ deliver(struct job *j, const struct common_opts *o, const char *text)
 			rc = EX_DATAERR;
 	}
 	for (i = 0; i < j->nrooms; i++)
-		muc_leave(j->rooms[i]);
+		rc = worst(rc, muc_leave(j->rooms[i]));
 	if (s)
 		rc = worst(rc, session_close(s));
 	session_free(s);

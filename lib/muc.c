@@ -19,7 +19,7 @@ struct room {
 	struct session *s;
 	char *jid;		/* the room's bare JID */
 	char *nick;
-	int joined;
+	int joined, left;
 	char *error;		/* why the room turned us away */
 	uint64_t sent;		/* groupchat messages sent to it */
 	uint64_t answered;	/* of those, reflected or bounced */
@@ -78,7 +78,14 @@ on_presence(struct room *r, xmpp_stanza_t *st, const char *type)
 		r->error = b.p;
 		return;
 	}
-	if (type || r->joined || !from_room(r, xmpp_stanza_get_from(st), 1))
+	if (!from_room(r, xmpp_stanza_get_from(st), 1))
+		return;
+	if (type && strcmp(type, "unavailable") == 0 && r->joined &&
+	    has_status(st, "110")) {
+		r->left = 1;
+		return;
+	}
+	if (type || r->joined)
 		return;
 	/* status 110 marks our own presence; the room may change our nick */
 	if (has_status(st, "110")) {
@@ -107,7 +114,7 @@ answered(struct room *r, const char *id)
 	return 0;
 }
 
-static void
+static int
 on_stanza(struct session *s, xmpp_stanza_t *st, void *arg)
 {
 	struct room *r = arg;
@@ -117,12 +124,13 @@ on_stanza(struct session *s, xmpp_stanza_t *st, void *arg)
 
 	(void)s;
 	if (!from_room(r, xmpp_stanza_get_from(st), 0))
-		return;
+		return 1;
 	if (strcmp(name, "presence") == 0)
 		on_presence(r, st, type);
 	else if (strcmp(name, "message") == 0 && id && type &&
 	    (strcmp(type, "groupchat") == 0 || strcmp(type, "error") == 0))
 		answered(r, id);	/* a bounce is reported by the session */
+	return 1;
 }
 
 static int
@@ -218,13 +226,27 @@ muc_sync(struct room *r)
 	    "the room to pass the messages on");
 }
 
-void
+static int
+has_left(struct session *s, void *arg)
+{
+	struct room *r = arg;
+
+	(void)s;
+	return r->left;
+}
+
+/*
+ * Waiting for the room to confirm we left also lets its last presences
+ * arrive before the stream closes, not across our closing tag.
+ */
+int
 muc_leave(struct room *r)
 {
 	struct buf b = { 0 };
+	int rc = EX_OK;
 
 	if (r == NULL)
-		return;
+		return EX_OK;
 	if (!session_failed(r->s)) {
 		buf_adds(&b, "<presence type='unavailable' to='");
 		xml_escape(&b, r->jid, strlen(r->jid));
@@ -233,6 +255,7 @@ muc_leave(struct room *r)
 		buf_adds(&b, "'/>");
 		session_send_buf(r->s, &b);
 		buf_free(&b);
+		rc = session_until(r->s, has_left, r, "the room to let us go");
 	}
 	session_off_stanza(r->s, on_stanza, r);
 	buf_free(&r->ids);
@@ -240,4 +263,5 @@ muc_leave(struct room *r)
 	free(r->jid);
 	free(r->nick);
 	free(r);
+	return rc;
 }

@@ -6,9 +6,14 @@
  * input), so a tool can send each stdin line the moment it arrives;
  * libstrophe does the rest with xmpp_run_once(ctx, 0).
  *
+ * Stream management (XEP-0198) is ours too, not the library's: 0.12
+ * answers every <r/> with all it has parsed, so a tool could not leave
+ * what it did not take with the server, and it asks for an ack after
+ * every stanza, doubling the traffic of a burst.
+ *
  * libstrophe 0.12 reports some failures only in its log (a refused
- * connection, a refused password, the server's closing tag), so the log
- * handler below also listens for those: see learn().
+ * connection, a refused password, the server's closing tag, the stream
+ * features), so the log handler below also listens for those: learn().
  */
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -53,11 +58,13 @@ struct session {
 	int why_rc;
 	char host[300];		/* where we connected, for messages */
 	int stream_closed;	/* the server sent </stream:stream> */
-	int sm;			/* XEP-0198 enabled */
+	int sm_offered;		/* the stream features listed XEP-0198 */
+	int sm;			/* and the server said <enabled/> */
 	uint64_t sent;		/* stanzas sent; the server counts the same */
 	uint64_t confirmed;	/* of those, taken by the server */
 	uint64_t requested;	/* the last seq an ack was asked for */
-	uint64_t handled;	/* stanzas received since <enabled/> */
+	uint64_t handled;	/* stanzas taken since <enabled/> */
+	int refusing;		/* a handler took no more: stop counting */
 	char prefix[16];	/* of every id this session makes */
 	char *domain;		/* the account's server, pinged as a barrier */
 	const char *bounce_unit;
@@ -234,6 +241,8 @@ learn(struct session *s, const char *msg)
 		    "resource");
 	else if (strcmp(msg, "RECV: </stream:stream>") == 0)
 		s->stream_closed = 1;
+	else if (strncmp(msg, "RECV: <features", 15) == 0 && strstr(msg, "<bind"))
+		s->sm_offered = strstr(msg, "\"" NS_SM "\"") != NULL;
 }
 
 static void
@@ -310,6 +319,7 @@ stream_error_text(xmpp_stream_error_t *se, struct buf *b)
 
 static int on_stanza(xmpp_conn_t *, xmpp_stanza_t *, void *);
 static int on_sm(xmpp_conn_t *, xmpp_stanza_t *, void *);
+static void send_nonza(struct session *, const char *);
 
 static void
 on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
@@ -323,6 +333,9 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 		s->state = ONLINE;
 		xmpp_handler_add(conn, on_sm, NS_SM, NULL, NULL, s);
 		xmpp_handler_add(conn, on_stanza, NULL, NULL, NULL, s);
+		/* counting starts here on both sides: nothing sent before */
+		if (s->sm_offered)
+			send_nonza(s, "<enable xmlns='" NS_SM "'/>");
 		return;
 	}
 	s->state = CLOSED;
@@ -352,6 +365,7 @@ on_sm(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 {
 	struct session *s = arg;
 	const char *name = xmpp_stanza_get_name(st), *h;
+	char ack[64];
 	unsigned long long n;
 
 	(void)conn;
@@ -363,11 +377,18 @@ on_sm(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		note(s, "stream management enabled");
 	} else if (strcmp(name, "failed") == 0 && !s->sm)
 		note(s, "stream management refused; confirming with pings");
-	else if (strcmp(name, "a") == 0 &&
+	else if (strcmp(name, "r") == 0 && s->sm && s->state == ONLINE) {
+		snprintf(ack, sizeof(ack), "<a xmlns='" NS_SM "' h='%" PRIu32
+		    "'/>", (uint32_t)s->handled);
+		send_nonza(s, ack);
+	} else if (strcmp(name, "a") == 0 &&
 	    (h = xmpp_stanza_get_attribute(st, "h")) != NULL) {
-		/* h counts every stanza the server has handled since
-		 * <enable/>, and we sent nothing before it */
+		/* h counts, mod 2^32, the stanzas the server has handled
+		 * since our <enable/>, before which we sent none */
 		n = strtoull(h, NULL, 10);
+		n += (s->confirmed >> 32) << 32;
+		if (n < s->confirmed)
+			n += 1ULL << 32;
 		if (n > s->confirmed && n <= s->sent)
 			s->confirmed = n;
 	}
@@ -432,14 +453,16 @@ on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	if (strcmp(name, "message") != 0 && strcmp(name, "presence") != 0 &&
 	    strcmp(name, "iq") != 0)
 		return 1;
-	if (s->sm)
-		s->handled++;
+	/* past our final ack, the server keeps what comes for next time */
+	if (s->state == CLOSING)
+		return 1;
 	if (strcmp(name, "iq") == 0 && type &&
 	    (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) &&
 	    our_id(s, id, 'p', &n)) {
 		/* a barrier ping answered: everything before it was handled */
 		if (n > s->confirmed && n <= s->sent)
 			s->confirmed = n;
+		s->handled += s->sm && !s->refusing;
 		return 1;
 	}
 	if (strcmp(name, "message") == 0 && type &&
@@ -452,9 +475,18 @@ on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		buf_free(&b);
 		s->bounces++;
 	}
+	/*
+	 * Once a handler takes no more, nothing more is acknowledged (acks
+	 * are a count), so the server keeps it all for the next login; the
+	 * handlers still see it, a room's farewell for one.
+	 */
 	for (i = 0; i < MAX_HANDLERS; i++)
-		if (s->handlers[i].fn)
-			s->handlers[i].fn(s, st, s->handlers[i].arg);
+		if (s->handlers[i].fn &&
+		    !s->handlers[i].fn(s, st, s->handlers[i].arg))
+			s->refusing = 1;
+	if (s->refusing)
+		return 1;
+	s->handled += s->sm;
 	if (strcmp(name, "iq") == 0 && type &&
 	    (strcmp(type, "get") == 0 || strcmp(type, "set") == 0))
 		reply_to_iq(s, st);
@@ -536,7 +568,8 @@ session_open(struct session **sp, const struct account *acct,
 	xmpp_initialize();
 	s->ctx = xmpp_ctx_new(NULL, &s->log);
 	s->conn = xmpp_conn_new(s->ctx);
-	xmpp_conn_set_flags(s->conn, XMPP_CONN_FLAG_MANDATORY_TLS);
+	xmpp_conn_set_flags(s->conn, XMPP_CONN_FLAG_MANDATORY_TLS |
+	    XMPP_CONN_FLAG_DISABLE_SM);
 	jid = full_jid(acct);
 	xmpp_conn_set_jid(s->conn, jid);
 	free(jid);
@@ -725,24 +758,25 @@ session_id(struct session *s, uint64_t n)
 	return b.p;
 }
 
-#define PING_EVERY 64	/* unconfirmed stanzas, without SM */
+/* Ask for confirmation this often: a sender's window moves on. */
+#define CONFIRM_EVERY 32
 
 static void request_confirmation(struct session *);
 
-/*
- * Counts a stanza. With stream management the library asks for an ack
- * after each; without it, a ping now and then keeps confirmations coming
- * so a sender's window of unconfirmed stanzas keeps moving.
- */
 static uint64_t
 counted(struct session *s)
 {
 	s->sent++;
-	if (s->sm)
-		s->requested = s->sent;
-	else if (s->sent - s->requested >= PING_EVERY)
+	if (s->sent - s->requested >= CONFIRM_EVERY)
 		request_confirmation(s);
 	return s->sent;
+}
+
+/* Sends what is not a stanza (the XEP-0198 elements): never counted. */
+static void
+send_nonza(struct session *s, const char *xml)
+{
+	xmpp_send_raw(s->conn, xml, strlen(xml));
 }
 
 uint64_t
@@ -766,7 +800,11 @@ session_unconfirmed(struct session *s)
 	return s->sent - s->confirmed;
 }
 
-/* Asks the server to confirm everything sent so far, if nothing has. */
+/*
+ * Asks the server to confirm everything sent so far, if nothing has:
+ * with <r/> once stream management is on, else with a ping, which the
+ * server answers only after handling all that came before it.
+ */
 static void
 request_confirmation(struct session *s)
 {
@@ -774,6 +812,11 @@ request_confirmation(struct session *s)
 
 	if (s->requested >= s->sent || s->state != ONLINE)
 		return;
+	if (s->sm) {
+		s->requested = s->sent;
+		send_nonza(s, "<r xmlns='" NS_SM "'/>");
+		return;
+	}
 	/* the ping is counted too, and covers itself */
 	s->requested = s->sent + 1;
 	buf_printf(&b, "<iq type='get' id='%sp%" PRIu64 "' to='%s'><ping "
@@ -827,11 +870,11 @@ session_close(struct session *s)
 	 * Tell the server how much we took before we go: what it thinks we
 	 * never got, it stores for our next login, and we would print it twice.
 	 */
-	if (s->sm)
-		buf_printf(&b, "<a xmlns='" NS_SM "' h='%" PRIu64 "'/>",
-		    s->handled);
-	if (b.len)
-		xmpp_send_raw(s->conn, buf_str(&b), b.len);
+	if (s->sm) {
+		buf_printf(&b, "<a xmlns='" NS_SM "' h='%" PRIu32 "'/>",
+		    (uint32_t)s->handled);
+		send_nonza(s, buf_str(&b));
+	}
 	buf_free(&b);
 	s->state = CLOSING;
 	watchdog(s, "closing the stream");

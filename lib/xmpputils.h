@@ -157,8 +157,13 @@ long long number_arg(const char *arg, long long min, long long max,
 
 struct session;
 
-/* Called for each message, presence or iq that arrives. */
-typedef void session_handler(struct session *, xmpp_stanza_t *, void *);
+/*
+ * Called for each message, presence or iq that arrives. Returns 1 when
+ * the stanza is taken (even if only to ignore it), 0 to take no more:
+ * that stanza and all after it go unacknowledged, so a server with
+ * stream management keeps them for the next login.
+ */
+typedef int session_handler(struct session *, xmpp_stanza_t *, void *);
 
 /*
  * Connects, requires STARTTLS with a verified certificate, authenticates
@@ -252,7 +257,8 @@ void muc_send(struct room *, uint64_t n, const char *subject,
     const char *body, size_t len);
 /* Waits until the room has reflected every message sent to it. */
 int muc_sync(struct room *);
-void muc_leave(struct room *);
+/* Leaves the room, waits for it to confirm, and frees r. */
+int muc_leave(struct room *);
 
 /* ---- stanza_out.c: printing what arrives */
 

@@ -24,9 +24,22 @@ third
 EOF2
 listener_wait two
 is "$(cut -f2 "$T/two.out" | tr '\n' ,)" "first,second," "-n 2 prints exactly two"
-# the third was sent while bob was logged in: it is gone, not stored
-listen drain -a bob -w 2
-listener_wait drain
+# The third came while xlisten was leaving: it neither printed nor
+# acknowledged it, so the server kept it for the next login, once.
+listen third -a bob -n 1 -w 30
+listener_wait third
+is "$(cut -f2 "$T/third.out")" "third" "what -n left unprinted is printed next time"
+run xlisten -a bob -w 1
+is "$rc:$out" "1:" "and what was printed is not printed again"
+
+# -n in a room: the room still lets us go cleanly after the count
+listen roomn -a carol -r "ops@$XT_MUC/carol" -n 1
+xsend -a alice -r "ops@$XT_MUC" -l <<'EOF2'
+room one
+room two
+EOF2
+listener_wait roomn
+is "$?:$(cut -f2 "$T/roomn.out")" "0:room one" "-n 1 in a room exits 0 after one"
 
 # --from and -t filter
 listen filtered -a bob -n 1 --from "carol@$XT_DOMAIN" -t headline
