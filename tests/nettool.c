@@ -3,6 +3,9 @@
  *
  *   nettool freeport [COUNT]        print COUNT unused loopback TCP ports
  *   nettool waitport PORT [SECONDS] wait until 127.0.0.1:PORT accepts
+ *   nettool blackhole               listen on a port, print it, accept
+ *                                   connections and never answer, until
+ *                                   stdin closes: a server that hangs
  *
  * freeport asks the kernel for ephemeral ports and keeps them all bound
  * until every one is chosen, so one call never prints the same port twice.
@@ -97,6 +100,38 @@ waitport(int port, int seconds)
 	}
 }
 
+static int
+blackhole(void)
+{
+	struct sockaddr_in sin = loopback(0);
+	socklen_t len = sizeof(sin);
+	struct pollfd pfd[2];
+	int fd, held = 0;
+	char buf[4096];
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		err(71, "socket");
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, 16) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
+		err(71, "blackhole");
+	printf("%d\n", ntohs(sin.sin_port));
+	fflush(stdout);
+	pfd[0].fd = STDIN_FILENO;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = fd;
+	pfd[1].events = POLLIN;
+	for (;;) {
+		if (poll(pfd, 2, -1) == -1)
+			err(71, "poll");
+		if (pfd[0].revents && read(STDIN_FILENO, buf, sizeof(buf)) <= 0)
+			return 0;
+		/* accepted and kept open, never read, never answered */
+		if (pfd[1].revents && accept(fd, NULL, NULL) != -1)
+			held++;
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -122,7 +157,10 @@ main(int argc, char *argv[])
 		}
 		return waitport(n, secs);
 	}
+	if (argc == 2 && strcmp(argv[1], "blackhole") == 0)
+		return blackhole();
 	fprintf(stderr, "usage: nettool freeport [count]\n"
-	    "       nettool waitport port [seconds]\n");
+	    "       nettool waitport port [seconds]\n"
+	    "       nettool blackhole\n");
 	return 64;
 }

@@ -19,6 +19,23 @@ is "$rc" 69 "no server listening exits 69"
 like "$err" "connect to 127.0.0.1 port $deadport: Connection refused" \
     "and names where it tried and why it failed"
 
+# A server that accepts the connection and then says nothing
+# (its stdin is held open below; closing it ends the blackhole)
+mkfifo "$T/hole.in" "$T/hole.port"
+"$XT_NETTOOL" blackhole <"$T/hole.in" >"$T/hole.port" &
+exec {hole}>"$T/hole.in"
+read -r holeport <"$T/hole.port"
+start=$(date +%s)
+run xsend -a alice -T 2 --port "$holeport" -m hi "$BOB"
+took=$(( $(date +%s) - start ))
+is "$rc" 75 "a server that never answers: exit 75"
+like "$err" "timed out after 2 s waiting for the login" "saying what it waited for"
+[ "$took" -le 5 ]
+ok $? "and it gave up within the timeout (took ${took} s for -T 2)"
+run xlisten -a bob -T 2 --port "$holeport"
+is "$rc" 75 "xlisten too"
+exec {hole}>&-
+
 cat >"$T/nocafile" <<EOF
 server = 127.0.0.1
 port = $XT_PORT
