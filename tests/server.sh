@@ -117,7 +117,13 @@ EOF
 }
 
 server_start() {
-	XT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/xmpputils-test.XXXXXX") || return 1
+	# as root, /tmp: the prosody user must reach the directory, and a
+	# TMPDIR under /root would not let it
+	if [ "$(id -u)" -eq 0 ]; then
+		XT_DIR=$(mktemp -d /tmp/xmpputils-test.XXXXXX) || return 1
+	else
+		XT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/xmpputils-test.XXXXXX") || return 1
+	fi
 	chmod 755 "$XT_DIR"
 	XT_PORT=$("$XT_NETTOOL" freeport) || return 1
 	XT_PASS=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
