@@ -68,6 +68,18 @@ $(B)/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIBA)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBA) \
 		$(PKG_LIBS)
 
+$(B)/bench:
+	mkdir -p $@
+
+$(B)/bench/%: bench/%.c | $(B)/bench
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
+
+# The benchmark measures the optimized build, never the sanitized one.
+bench: deps
+	@$(MAKE) --no-print-directory all build/bench/bare build/bench/timeit \
+		SANITIZE=
+	@bench/run.sh $(if $(RECORD),--record)
+
 # What the tests and the demo need from Debian; installed when run as root.
 deps:
 	@tests/deps.sh
@@ -107,5 +119,5 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all deps check demo install uninstall clean
+.PHONY: all deps check demo bench install uninstall clean
 .SECONDARY:

@@ -1,0 +1,236 @@
+#!/bin/bash
+# bench/run.sh: xmpputils measured against its peers and its floors, in
+# one run, against the test Prosody on loopback. Prints a table with
+# ratios; with --record, also writes it to bench/RESULTS.md.
+#
+#   1. one message, process start to exit: xsend, go-sendxmpp, sendxmpp,
+#      and bare (a plain libstrophe client: the library's floor); every
+#      message is counted at a receiver
+#   2. a burst of BURST lines: xsend -l, go-sendxmpp -i, and a flood of
+#      pre-serialized stanzas (the server's floor); deliveries counted
+#   3. xlisten --format json receiving the flood, against bare's receiver
+#   4. peak RSS, and callgrind's instruction count for one xsend
+#
+# RUNS (default 11) runs for one message, BURST_RUNS (3) for a burst;
+# BURST (10000) lines. Peers are installed from Debian when run as root.
+set -u
+cd "$(dirname "$0")/.."
+RECORD=0
+[ "${1:-}" = "--record" ] && RECORD=1
+RUNS=${RUNS:-11}
+BURST=${BURST:-10000}
+BURST_RUNS=${BURST_RUNS:-3}
+XU_BUILD=$(cd "${XU_BUILD:-build}" && pwd) || exit 1
+XT_NETTOOL=$XU_BUILD/nettool
+XT_BIN=$(pwd)
+B=$XU_BUILD/bench
+export XU_BUILD XT_NETTOOL XT_BIN
+
+. tests/server.sh
+
+# ---- peers
+peers=
+for p in go-sendxmpp sendxmpp; do
+	if ! command -v "$p" >/dev/null && [ "$(id -u)" -eq 0 ]; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		    --no-install-recommends "$p" >/dev/null 2>&1
+	fi
+	if command -v "$p" >/dev/null; then peers="$peers $p"; else
+		echo "# $p: not installed (run as root to install it): skipped"
+	fi
+done
+
+W=$(mktemp -d)
+trap 'server_stop; kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
+server_start || exit 1
+BOB=bob@$XT_DOMAIN
+ALICE=alice@$XT_DOMAIN
+export XMPP_PASSWORD=$XT_PASS BARE_HOST=127.0.0.1 BARE_PORT=$XT_PORT BARE_CAFILE=$XT_CA
+mkdir "$W/ca" && cp "$XT_CA" "$W/ca/" && openssl rehash "$W/ca" 2>/dev/null
+
+# how each sender is run; stdin is the message (or the lines)
+send_cmd() {	# send_cmd TOOL MODE(one|burst) [TAG]
+	case $1 in
+	xsend)
+		[ "$2" = one ] && echo "$XU_BUILD/xsend -f $XT_CONFIG -a alice $BOB" ||
+		    echo "$XU_BUILD/xsend -f $XT_CONFIG -a alice -l $BOB";;
+	bare)
+		[ "$2" = one ] && echo "env XMPP_JID=$ALICE $B/bare send $BOB one-bare" ||
+		    echo "env XMPP_JID=$ALICE $B/bare flood $BOB $BURST ${3:-flood}";;
+	go-sendxmpp)
+		# the peer takes its password on argv; for the bench only
+		[ "$2" = one ] && echo "env SSL_CERT_FILE=$XT_CA go-sendxmpp -u $ALICE -p $XT_PASS -j 127.0.0.1:$XT_PORT $BOB" ||
+		    echo "env SSL_CERT_FILE=$XT_CA go-sendxmpp -i -u $ALICE -p $XT_PASS -j 127.0.0.1:$XT_PORT $BOB";;
+	sendxmpp)
+		echo "sendxmpp -u alice -p $XT_PASS -j 127.0.0.1:$XT_PORT -o $XT_DOMAIN -t -a $W/ca $BOB";;
+	esac
+}
+
+# bob's receiver: bare sink (counts and times) or xlisten; waits for ready
+start_sink() {	# start_sink N TAG IDLE_MS: counts bodies starting with TAG
+	mkfifo "$W/sink.fifo"
+	env XMPP_JID=$BOB "$B/bare" sink "$1" "$2" "$3" >"$W/sink.fifo" &
+	sinkpid=$!
+	exec {sinkfd}<"$W/sink.fifo"
+	read -r -t 20 ready <&$sinkfd
+	rm "$W/sink.fifo"
+}
+finish_sink() {	# prints COUNT FIRST_NS LAST_NS
+	read -r -t 120 result <&$sinkfd
+	exec {sinkfd}<&-
+	wait "$sinkpid"
+	echo "$result"
+}
+now_ns() { date +%s%N; }
+median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+results=$W/results
+: >"$results"
+row() { printf '%s\n' "$*" >>"$results"; }
+
+# ---- 1. one message
+echo "# 1. one message, $RUNS runs each"
+mkfifo "$W/r.err"
+"$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -v >"$W/one.recv" 2>"$W/r.err" &
+recvpid=$!
+exec {rfd}<"$W/r.err"
+while read -r -t 20 line <&$rfd; do case $line in *"listening as"*) break;; esac; done
+cat <&$rfd >/dev/null &
+declare -A one_ms one_rss
+for tool in xsend bare $peers; do
+	printf 'one-%s\n' "$tool" >"$W/body.$tool"
+	read -r med min max rss fails < <("$B/timeit" -n "$RUNS" -i "$W/body.$tool" $(send_cmd "$tool" one))
+	one_ms[$tool]=$med
+	one_rss[$tool]=$rss
+	echo "#   $tool: median $med ms (min $min, max $max), peak RSS $rss kB, $fails failed runs"
+done
+kill -TERM "$recvpid"
+wait "$recvpid"
+declare -A one_got
+for tool in xsend bare $peers; do
+	# (sendxmpp keeps stdin's newline: "one-sendxmpp\n" in text format)
+	one_got[$tool]=$(cut -f2 "$W/one.recv" | grep -c "^one-$tool\(\\\\n\)\{0,1\}\$")
+done
+
+# ---- 2. the burst, and 3. xlisten receiving it
+echo "# 2. a burst of $BURST lines, $BURST_RUNS runs each"
+declare -A burst_rate burst_got burst_rss
+for tool in xsend bare $peers; do
+	[ "$tool" = sendxmpp ] && continue	# no stdin line mode worth timing
+	rates=() gots=() rss=0
+	for i in $(seq "$BURST_RUNS"); do
+		tag="burst-$tool-$i"
+		seq "$BURST" | sed "s/^/$tag /" >"$W/lines"
+		start_sink "$BURST" "$tag" 3000
+		t0=$(now_ns)
+		read -r _ _ _ r _ < <("$B/timeit" -n 1 -i "$W/lines" $(send_cmd "$tool" burst "$tag"))
+		read -r got first last < <(finish_sink)
+		[ "$r" -gt "$rss" ] && rss=$r
+		rates+=("$(awk -v n="$got" -v a="$t0" -v b="$last" 'BEGIN { printf "%.0f", (b > a) ? n / ((b - a) / 1e9) : 0 }')")
+		gots+=("$got")
+	done
+	burst_rate[$tool]=$(printf '%s\n' "${rates[@]}" | median)
+	burst_got[$tool]=$(printf '%s\n' "${gots[@]}" | sort -n | head -1)
+	burst_rss[$tool]=$rss
+	echo "#   $tool: median ${burst_rate[$tool]} msg/s, fewest delivered ${burst_got[$tool]} of $BURST, peak RSS $rss kB"
+done
+
+echo "# 3. receiving the flood: xlisten --format json vs bare sink, $BURST_RUNS runs"
+sink_rates=() xl_rates=()
+for i in $(seq "$BURST_RUNS"); do
+	start_sink "$BURST" "sink-$i" 3000
+	t0=$(now_ns)
+	env XMPP_JID=$ALICE "$B/bare" flood "$BOB" "$BURST" "sink-$i"
+	read -r got first last < <(finish_sink)
+	sink_rates+=("$(awk -v n="$got" -v a="$t0" -v b="$last" 'BEGIN { printf "%.0f", n / ((b - a) / 1e9) }')")
+
+	# take what earlier runs left in bob's offline store first
+	"$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -w 2 >/dev/null
+	mkfifo "$W/x.err"
+	"$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -v --format json -n "$BURST" \
+	    >/dev/null 2>"$W/x.err" &
+	xpid=$!
+	exec {xfd}<"$W/x.err"
+	while read -r -t 20 line <&$xfd; do case $line in *"listening as"*) break;; esac; done
+	cat <&$xfd >/dev/null &
+	t0=$(now_ns)
+	env XMPP_JID=$ALICE "$B/bare" flood "$BOB" "$BURST" "xlisten-$i"
+	wait "$xpid"
+	t1=$(now_ns)
+	exec {xfd}<&-
+	rm -f "$W/x.err"
+	xl_rates+=("$(awk -v n="$BURST" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / ((b - a) / 1e9) }')")
+done
+sink_rate=$(printf '%s\n' "${sink_rates[@]}" | median)
+xl_rate=$(printf '%s\n' "${xl_rates[@]}" | median)
+echo "#   bare sink: $sink_rate msg/s; xlisten: $xl_rate msg/s"
+
+# ---- 4. memory and instructions
+echo "# 4. memory and instructions"
+seq $((BURST / 10)) | sed 's/^/small burst /' >"$W/small"
+# (nobody listens: these go to bob's offline store, tagged apart)
+read -r _ _ _ rss_small _ < <("$B/timeit" -n 1 -i "$W/small" $(send_cmd xsend burst))
+insns=
+if command -v valgrind >/dev/null; then
+	insns=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+	    $(send_cmd xsend one) <"$W/body.xsend" 2>&1 >/dev/null |
+	    sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+fi
+
+# ---- the table
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+{
+	echo "| one message (login, send, server ack, clean close) | median ms | × bare | delivered | peak RSS kB |"
+	echo "|---|---:|---:|---:|---:|"
+	for tool in xsend bare $peers; do
+		echo "| $tool | ${one_ms[$tool]} | $(ratio "${one_ms[$tool]}" "${one_ms[bare]}") | ${one_got[$tool]}/$RUNS | ${one_rss[$tool]} |"
+	done
+	echo
+	echo "| $BURST-line burst | msg/s (median) | × flood | fewest delivered | peak RSS kB |"
+	echo "|---|---:|---:|---:|---:|"
+	for tool in xsend bare $peers; do
+		[ -n "${burst_rate[$tool]:-}" ] || continue
+		name=$tool
+		[ "$tool" = bare ] && name="flood (pre-serialized, server's floor)"
+		[ "$tool" = xsend ] && name="xsend -l"
+		[ "$tool" = go-sendxmpp ] && name="go-sendxmpp -i"
+		echo "| $name | ${burst_rate[$tool]} | $(ratio "${burst_rate[$tool]}" "${burst_rate[bare]}") | ${burst_got[$tool]}/$BURST | ${burst_rss[$tool]} |"
+	done
+	echo
+	echo "| receiving $BURST messages | msg/s (median) | × floor |"
+	echo "|---|---:|---:|"
+	echo "| bare sink (floor) | $sink_rate | 1.00 |"
+	echo "| xlisten --format json >/dev/null | $xl_rate | $(ratio "$xl_rate" "$sink_rate") |"
+	echo
+	echo "| xsend memory and work | |"
+	echo "|---|---:|"
+	echo "| peak RSS, one message | ${one_rss[xsend]} kB |"
+	echo "| peak RSS, $((BURST / 10))-line burst | $rss_small kB |"
+	echo "| peak RSS, $BURST-line burst | ${burst_rss[xsend]} kB |"
+	echo "| instructions, one message (callgrind) | ${insns:-n/a} |"
+} >"$W/table"
+
+{
+	echo "Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), Linux $(uname -r)"
+	echo "Versions: xmpputils $("$XU_BUILD/xsend" --version | awk '{print $NF}'), libstrophe $(pkg-config --modversion libstrophe), Prosody $(dpkg-query -W -f='${Version}' prosody), $(openssl version | cut -d' ' -f1-2)$(for p in $peers; do printf ', %s %s' "$p" "$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null)"; done)"
+	echo "Runs: $RUNS for one message, $BURST_RUNS for each burst; medians."
+} >"$W/notes"
+
+echo
+cat "$W/table"
+echo
+cat "$W/notes"
+if [ "$RECORD" -eq 1 ]; then
+	{
+		echo "# Benchmark results"
+		echo
+		echo "Recorded by \`make bench RECORD=1\` on $(date -u +%Y-%m-%d)."
+		echo
+		cat "$W/notes" | sed 's/$/  /'
+		echo
+		cat "$W/table"
+	} >bench/RESULTS.md.new
+	[ -f bench/RESULTS.md ] && sed -n '/^## Notes/,$p' bench/RESULTS.md >>bench/RESULTS.md.new
+	mv bench/RESULTS.md.new bench/RESULTS.md
+	echo "# written to bench/RESULTS.md"
+fi
