@@ -15,11 +15,13 @@
  * connection, a refused password, the server's closing tag, the stream
  * features), so the log handler below also listens for those: learn().
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+
 
 #include <err.h>
 #include <errno.h>
@@ -51,13 +53,13 @@ struct session {
 	int timeout_ms;
 	const char *password;	/* only to scrub it from logs */
 	int sock;		/* the library's socket, or -1 */
-	int drain;		/* turns left to empty OpenSSL's buffer */
 	enum state state;
 	int failed;		/* EX_OK, or the exit code it failed with */
 	char why[512];		/* the best explanation seen so far */
 	int why_rc;
 	char host[300];		/* where we connected, for messages */
 	int stream_closed;	/* the server sent </stream:stream> */
+	unsigned long logged;	/* lines the library has logged */
 	int sm_offered;		/* the stream features listed XEP-0198 */
 	int sm;			/* and the server said <enabled/> */
 	uint64_t sent;		/* stanzas sent; the server counts the same */
@@ -253,6 +255,7 @@ on_log(void *arg, xmpp_log_level_t level, const char *area,
 	struct buf b = { 0 };
 
 	(void)area;
+	s->logged++;
 	if (level == XMPP_LEVEL_DEBUG || level == XMPP_LEVEL_INFO)
 		learn(s, msg);
 	if (s->verbose >= 2 || (s->verbose == 1 && level >= XMPP_LEVEL_WARN)) {
@@ -606,13 +609,56 @@ session_failed(struct session *s)
 	return s->failed;
 }
 
+/* Bytes the kernel holds for us to read. */
+static int
+unread(struct session *s)
+{
+	int n = 0;
+
+	if (s->sock < 0 || ioctl(s->sock, FIONREAD, &n) == -1)
+		return 0;
+	return n;
+}
+
+/*
+ * Lets the library work until it has nothing left that we cannot see.
+ * A turn (xmpp_run_once) first writes what the last one queued, then
+ * reads at most 4 kB. Two things it does are invisible to our poll: the
+ * rest of a TLS record of up to 16 kB waits in OpenSSL's buffer, not the
+ * kernel's; and what it queues itself while logging in and out
+ * (STARTTLS, auth, bind, the closing tag), which xmpp_conn_send_queue_len
+ * does not count, goes out only on the next turn.
+ *
+ * So: while logging in and out, when the library logs every step, turn
+ * until a turn logs nothing. Otherwise, after a turn takes bytes off the
+ * socket, four more: three for the rest of its record, one to send what
+ * it queued; and one after the socket woke us, for the same reason.
+ */
+static void
+run_library(struct session *s, int woke)
+{
+	int owed = woke ? 2 : 1, before;
+	unsigned long logged;
+
+	while (owed-- > 0 && s->state != CLOSED) {
+		before = unread(s);
+		logged = s->logged;
+		xmpp_run_once(s->ctx, 0);
+		if (unread(s) < before)
+			owed = 4;
+		else if (owed == 0 && (unread(s) > 0 ||
+		    (s->log.handler && s->logged != logged)))
+			owed = 1;
+	}
+}
+
 int
 session_step(struct session *s, int fd, int timeout_ms)
 {
 	struct pollfd pfd[2];
 	struct timespec ts, *tsp = NULL;
 	sigset_t unblocked;
-	int n = 0, isock = -1, ifd = -1, r, sock_ready = 0;
+	int n = 0, isock = -1, ifd = -1, r;
 
 	if (s->failed)
 		return s->failed;
@@ -632,8 +678,6 @@ session_step(struct session *s, int fd, int timeout_ms)
 		pfd[n].events = POLLIN;
 		n++;
 	}
-	if (s->drain > 0)
-		timeout_ms = 0;
 	if (s->state != CLOSED &&
 	    (timeout_ms < 0 || timeout_ms > LOOP_TICK_MS))
 		timeout_ms = LOOP_TICK_MS;
@@ -650,20 +694,8 @@ session_step(struct session *s, int fd, int timeout_ms)
 		fail(s, EX_SOFTWARE, "poll: %s", strerror(errno));
 		return s->failed;
 	}
-	if (r > 0 && isock >= 0 && pfd[isock].revents)
-		sock_ready = 1;
-	if (s->state != CLOSED) {
-		/*
-		 * The library reads at most 4 kB a turn and cannot tell us
-		 * that OpenSSL holds the rest of a 16 kB record: give it
-		 * three more turns after every read.
-		 */
-		xmpp_run_once(s->ctx, 0);
-		if (sock_ready)
-			s->drain = 3;
-		else if (s->drain > 0)
-			s->drain--;
-	}
+	if (s->state != CLOSED)
+		run_library(s, r > 0 && isock >= 0 && pfd[isock].revents);
 	if (s->failed)
 		return s->failed;
 	return r > 0 && ifd >= 0 && (pfd[ifd].revents & (POLLIN | POLLHUP |
