@@ -22,6 +22,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <dirent.h>
 
 #include <err.h>
 #include <errno.h>
@@ -33,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <openssl/x509.h>
 
 #include "xmpputils.h"
 #include "stanza.h"
@@ -535,6 +538,45 @@ cafile_check(const char *path)
 	return EX_OK;
 }
 
+/* Whether dir holds OpenSSL's hashed links ("1a2b3c4d.0"). */
+static int
+hashed_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n;
+	int found = 0;
+
+	while (d && !found && (e = readdir(d)) != NULL)
+		found = (n = strlen(e->d_name)) == 10 && e->d_name[8] == '.' &&
+		    e->d_name[9] == '0';
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/*
+ * Where OpenSSL finds the CAs. The library loads its default CA file
+ * (Debian's bundle of ~140 certificates, some 20 ms) on every context it
+ * makes, twice per login, even when a cafile is given. So: with a cafile,
+ * that file is the only trust (as xmpputils.conf(5) says); without, the
+ * hashed directory serves, looked up by OpenSSL only for the CA it needs,
+ * where the system has one. A user's own SSL_CERT_FILE is left alone.
+ */
+static void
+trust_setup(const char *cafile)
+{
+	const char *dir = X509_get_default_cert_dir();
+
+	if (cafile) {
+		setenv(X509_get_default_cert_file_env(), cafile, 1);
+		setenv(X509_get_default_cert_dir_env(), "/nonexistent", 1);
+	} else if (getenv(X509_get_default_cert_file_env()) == NULL &&
+	    getenv(X509_get_default_cert_dir_env()) == NULL &&
+	    hashed_dir(dir))
+		setenv(X509_get_default_cert_file_env(), "/dev/null", 1);
+}
+
 static int
 online(struct session *s, void *arg)
 {
@@ -568,6 +610,7 @@ session_open(struct session **sp, const struct account *acct,
 	log_closely(s, 1);
 	current = s;
 	signals_setup();
+	trust_setup(acct->cafile);
 	xmpp_initialize();
 	s->ctx = xmpp_ctx_new(NULL, &s->log);
 	s->conn = xmpp_conn_new(s->ctx);
