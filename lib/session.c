@@ -35,6 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "xmpputils.h"
@@ -611,6 +612,13 @@ session_open(struct session **sp, const struct account *acct,
 	current = s;
 	signals_setup();
 	trust_setup(acct->cafile);
+	/*
+	 * OpenSSL's error strings cost 1.2 MB of RSS and a few ms to load,
+	 * and we print none of them: the first init wins, so say so before
+	 * the library's.
+	 */
+	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
+	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
 	xmpp_initialize();
 	s->ctx = xmpp_ctx_new(NULL, &s->log);
 	s->conn = xmpp_conn_new(s->ctx);
