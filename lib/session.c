@@ -441,7 +441,7 @@ reply_to_iq(struct session *s, xmpp_stanza_t *iq)
 	else
 		buf_adds(&b, "><error type='cancel'><service-unavailable "
 		    "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
-	session_send_buf(s, &b);
+	session_send_buf(s, &b, 1);
 	buf_free(&b);
 }
 
@@ -864,9 +864,9 @@ session_id(struct session *s, uint64_t n)
 static void request_confirmation(struct session *);
 
 static uint64_t
-counted(struct session *s)
+counted(struct session *s, unsigned n)
 {
-	s->sent++;
+	s->sent += n;
 	if (s->sent - s->requested >= CONFIRM_EVERY)
 		request_confirmation(s);
 	return s->sent;
@@ -880,18 +880,18 @@ send_nonza(struct session *s, const char *xml)
 }
 
 uint64_t
-session_send_buf(struct session *s, struct buf *xml)
+session_send_buf(struct session *s, struct buf *xml, unsigned n)
 {
 	/* the library copies it with strndup: it must end in a NUL */
 	xmpp_send_raw(s->conn, buf_str(xml), xml->len);
-	return counted(s);
+	return counted(s, n);
 }
 
 uint64_t
 session_send(struct session *s, xmpp_stanza_t *st)
 {
 	xmpp_send(s->conn, st);
-	return counted(s);
+	return counted(s, 1);
 }
 
 uint64_t
@@ -921,7 +921,7 @@ request_confirmation(struct session *s)
 	s->requested = s->sent + 1;
 	buf_printf(&b, "<iq type='get' id='%sp%" PRIu64 "' to='%s'><ping "
 	    "xmlns='" NS_PING "'/></iq>", s->prefix, s->requested, s->domain);
-	session_send_buf(s, &b);
+	session_send_buf(s, &b, 1);
 	buf_free(&b);
 }
 

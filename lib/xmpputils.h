@@ -189,11 +189,13 @@ void session_report_bounces(struct session *, const char *unit);
 unsigned long session_bounces(struct session *);
 
 /*
- * Queues a stanza, serialized (in xml, which stays the caller's) or built
- * (the caller keeps its reference). Returns its sequence number: the
- * session counts every stanza so it can tell which the server has taken.
+ * Queues n stanzas serialized in xml (which stays the caller's), or one
+ * built stanza (the caller keeps its reference). Returns the sequence
+ * number of the last: the session counts every stanza so it can tell
+ * which the server has taken. Several stanzas in one buffer go out in
+ * one TLS record, which a busy server reads faster.
  */
-uint64_t session_send_buf(struct session *, struct buf *xml);
+uint64_t session_send_buf(struct session *, struct buf *xml, unsigned n);
 uint64_t session_send(struct session *, xmpp_stanza_t *);
 
 /* The id for a tool's stanza number n, unique to this session: the
@@ -250,11 +252,12 @@ struct room;
 int muc_join(struct room **rp, struct session *, const char *spec);
 const char *muc_jid(struct room *);
 /*
- * Sends a groupchat message numbered n (see session_id) to the room; the
- * text must have passed text_check.
+ * Appends to out a groupchat message to the room, numbered n (see
+ * session_id), for the caller to send; the text must have passed
+ * text_check.
  */
-void muc_send(struct room *, uint64_t n, const char *subject,
-    const char *body, size_t len);
+void muc_message(struct room *, struct buf *out, uint64_t n,
+    const char *subject, const char *body, size_t len);
 /* Waits until the room has reflected every message sent to it. */
 int muc_sync(struct room *);
 /* Leaves the room, waits for it to confirm, and frees r. */
