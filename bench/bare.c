@@ -7,6 +7,9 @@
  *                          "TAG 1".."TAG N") in one go, wait for a ping's
  *                          answer, disconnect: how fast the server takes
  *                          them
+ *   bare tls               only load OpenSSL and make one TLS context and
+ *                          connection object, as every TLS client must:
+ *                          the floor of peak RSS
  *   bare sink N TAG IDLE   log in, send presence, print "ready", count the
  *                          messages whose body starts with TAG until N, or
  *                          IDLE ms without one, then print
@@ -20,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <openssl/ssl.h>
 
 #include <strophe.h>
 
@@ -143,6 +148,14 @@ main(int argc, char *argv[])
 	xmpp_ctx_t *ctx;
 	xmpp_conn_t *conn;
 
+	if (argc == 2 && strcmp(argv[1], "tls") == 0) {
+		SSL_CTX *c = SSL_CTX_new(TLS_client_method());
+		SSL *ssl = SSL_new(c);
+
+		SSL_free(ssl);
+		SSL_CTX_free(c);
+		return 0;
+	}
 	if (argc < 4 || !jid || !pw || !host || !port)
 		errx(64, "usage: bare send TO BODY | flood TO N TAG | "
 		    "sink N TAG IDLE_MS (with XMPP_JID, XMPP_PASSWORD, "
