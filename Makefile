@@ -3,6 +3,7 @@
 #   make                build the tools into build/ (build/san/ with SANITIZE=1)
 #   make check          install what is missing, build, run every test
 #   make demo           install what is missing, build, send a message end to end
+#   make bench          measure against peers and floors (RECORD=1: bench/RESULTS.md)
 #   make install        honours DESTDIR, PREFIX, BINDIR, MANDIR
 
 PREFIX ?= /usr/local
@@ -40,7 +41,8 @@ UNIT_TESTS = test_text test_config test_lines
 BINS = $(TOOLS:%=$(B)/%)
 LIBA = $(B)/libxmpputils.a
 
-all: $(BINS) $(B)/nettool $(B)/ptyrun $(UNIT_TESTS:%=$(B)/%)
+all: $(BINS) $(B)/nettool $(B)/ptyrun $(UNIT_TESTS:%=$(B)/%) \
+	$(B)/bench/bare $(B)/bench/timeit
 
 $(B)/lib $(B)/cmd $(B)/tests:
 	mkdir -p $@
@@ -76,8 +78,7 @@ $(B)/bench/%: bench/%.c | $(B)/bench
 
 # The benchmark measures the optimized build, never the sanitized one.
 bench: deps
-	@$(MAKE) --no-print-directory all build/bench/bare build/bench/timeit \
-		SANITIZE=
+	@$(MAKE) --no-print-directory all SANITIZE=
 	@bench/run.sh $(if $(RECORD),--record)
 
 # What the tests and the demo need from Debian; installed when run as root.
