@@ -5,7 +5,14 @@
  *   nettool waitport PORT [SECONDS] wait until 127.0.0.1:PORT accepts
  *   nettool blackhole               listen on a port, print it, accept
  *                                   connections and never answer, until
- *                                   stdin closes: a server that hangs
+ *                                   stdin closes: a server that hangs;
+ *                                   then print how many it accepted
+ *   nettool fakexmpp MODE           a scripted XMPP server for one client,
+ *                                   misbehaving as MODE says (nostarttls:
+ *                                   offers no STARTTLS; failtls: answers
+ *                                   STARTTLS with <failure/>); prints its
+ *                                   port, then what it received: "BYTES
+ *                                   bytes, auth: yes|no"
  *
  * freeport asks the kernel for ephemeral ports and keeps them all bound
  * until every one is chosen, so one call never prints the same port twice.
@@ -124,12 +131,89 @@ blackhole(void)
 	for (;;) {
 		if (poll(pfd, 2, -1) == -1)
 			err(71, "poll");
-		if (pfd[0].revents && read(STDIN_FILENO, buf, sizeof(buf)) <= 0)
+		if (pfd[0].revents && read(STDIN_FILENO, buf, sizeof(buf)) <= 0) {
+			printf("%d\n", held);
 			return 0;
+		}
 		/* accepted and kept open, never read, never answered */
 		if (pfd[1].revents && accept(fd, NULL, NULL) != -1)
 			held++;
 	}
+}
+
+static int
+listener(int *port)
+{
+	struct sockaddr_in sin = loopback(0);
+	socklen_t len = sizeof(sin);
+	int fd;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		err(71, "socket");
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, 1) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
+		err(71, "listen");
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* Reads into buf (NUL-terminated) until it holds want; 0 on EOF. */
+static int
+read_until(int fd, char *buf, size_t size, size_t *len, const char *want)
+{
+	ssize_t n;
+
+	while (strstr(buf, want) == NULL) {
+		if (*len + 1 >= size)
+			return 0;
+		if ((n = read(fd, buf + *len, size - 1 - *len)) <= 0)
+			return 0;
+		*len += n;
+		buf[*len] = '\0';
+	}
+	return 1;
+}
+
+static int
+fakexmpp(const char *mode)
+{
+	static char buf[1 << 16];
+	static const char header[] = "<?xml version='1.0'?><stream:stream "
+	    "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/"
+	    "streams' id='fake' from='xmpputils.test' version='1.0'>";
+	static const char mechs[] = "<mechanisms xmlns='urn:ietf:params:xml:"
+	    "ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms>";
+	size_t len = 0, after;
+	int lfd, fd, port, failtls = strcmp(mode, "failtls") == 0;
+	ssize_t n;
+
+	if (!failtls && strcmp(mode, "nostarttls") != 0)
+		errx(64, "fakexmpp: unknown mode %s", mode);
+	lfd = listener(&port);
+	printf("%d\n", port);
+	fflush(stdout);
+	alarm(30);
+	if ((fd = accept(lfd, NULL, NULL)) == -1)
+		err(71, "accept");
+	buf[0] = '\0';
+	if (!read_until(fd, buf, sizeof(buf), &len, "<stream:stream") ||
+	    !read_until(fd, buf, sizeof(buf), &len, ">"))
+		errx(65, "fakexmpp: no stream header");
+	after = strstr(strstr(buf, "<stream:stream"), ">") + 1 - buf;
+	dprintf(fd, "%s<stream:features>%s%s</stream:features>", header,
+	    failtls ? "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>" :
+	    "", mechs);
+	if (failtls && read_until(fd, buf, sizeof(buf), &len, "<starttls"))
+		dprintf(fd, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+	/* everything the client says from now until it hangs up */
+	while (len + 1 < sizeof(buf) &&
+	    (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += n;
+	buf[len] = '\0';
+	printf("%zu bytes, auth: %s\n", len - after,
+	    strstr(buf + after, "<auth") ? "yes" : "no");
+	return 0;
 }
 
 int
@@ -159,8 +243,11 @@ main(int argc, char *argv[])
 	}
 	if (argc == 2 && strcmp(argv[1], "blackhole") == 0)
 		return blackhole();
+	if (argc == 3 && strcmp(argv[1], "fakexmpp") == 0)
+		return fakexmpp(argv[2]);
 	fprintf(stderr, "usage: nettool freeport [count]\n"
 	    "       nettool waitport port [seconds]\n"
-	    "       nettool blackhole\n");
+	    "       nettool blackhole\n"
+	    "       nettool fakexmpp nostarttls|failtls\n");
 	return 64;
 }

@@ -8,10 +8,13 @@
 # server_start sets, for the caller:
 #   XT_DIR      the temporary directory (Prosody's config, data and log)
 #   XT_PORT     the c2s port (STARTTLS) on 127.0.0.1
+#   XT_TLS_PORT the c2s port with direct TLS (XEP-0368)
 #   XT_DOMAIN   the host with stream management (xmpputils.test)
 #   XT_NOSM     a second host on the same port without stream management
 #   XT_MUC      the MUC component
 #   XT_CA       the CA certificate that signed the server's certificate
+#   XT_WRONG    a host whose certificate names another host
+#   XT_EXPIRED  a host whose certificate expired in 2020
 #   XT_CONFIG   an xmpputils config file with accounts alice, bob, carol
 #               (on XT_DOMAIN) and dave (on XT_NOSM), cafile set
 #   XT_PASS     the password of every account
@@ -23,6 +26,8 @@ XT_NETTOOL=${XT_NETTOOL:-$XT_BIN/tests/nettool}
 XT_DOMAIN=xmpputils.test
 XT_NOSM=nosm.xmpputils.test
 XT_MUC=conference.xmpputils.test
+XT_WRONG=wronghost.test
+XT_EXPIRED=expired.test
 
 xt_log() { printf '%s\n' "$*" >&2; }
 
@@ -45,7 +50,38 @@ xt_make_certs() {
 	    "$XT_DOMAIN" "$XT_NOSM" "$XT_MUC" >"$d/san.ext"
 	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" \
 	    -CAkey "$d/ca.key" -CAcreateserial -days 2 \
-	    -extfile "$d/san.ext" -out "$d/server.pem" >/dev/null 2>&1
+	    -extfile "$d/san.ext" -out "$d/server.pem" >/dev/null 2>&1 || return 1
+	# for XT_WRONG: a good certificate, for some other name
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$d/wrong.key" -out "$d/wrong.csr" \
+	    -subj "/CN=somebody-else.test" >/dev/null 2>&1 || return 1
+	printf 'subjectAltName=DNS:somebody-else.test\n' >"$d/wrong.ext"
+	openssl x509 -req -in "$d/wrong.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+	    -CAcreateserial -days 2 -extfile "$d/wrong.ext" \
+	    -out "$d/wrong.pem" >/dev/null 2>&1 || return 1
+	# for XT_EXPIRED: the right name, but 2020's; openssl ca can backdate
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$d/expired.key" -out "$d/expired.csr" \
+	    -subj "/CN=$XT_EXPIRED" >/dev/null 2>&1 || return 1
+	mkdir "$d/cadb" && : >"$d/cadb/index.txt" && echo 1000 >"$d/cadb/serial"
+	cat >"$d/cadb/ca.cnf" <<EOF
+[ca]
+default_ca = test
+[test]
+database = $d/cadb/index.txt
+new_certs_dir = $d/cadb
+serial = $d/cadb/serial
+default_md = sha256
+policy = any
+[any]
+commonName = supplied
+[ext]
+subjectAltName = DNS:$XT_EXPIRED
+EOF
+	openssl ca -batch -config "$d/cadb/ca.cnf" -cert "$d/ca.pem" \
+	    -keyfile "$d/ca.key" -in "$d/expired.csr" -out "$d/expired.pem" \
+	    -startdate 20200101000000Z -enddate 20200102000000Z \
+	    -extensions ext -notext >/dev/null 2>&1
 }
 
 xt_write_prosody_config() {
@@ -59,7 +95,7 @@ plugin_paths = {}
 log = { { levels = { min = "${XT_LOGLEVEL:-info}" }, to = "file", filename = "$d/run/prosody.log" } }
 interfaces = { "127.0.0.1" }
 c2s_ports = { $XT_PORT }
-c2s_direct_tls_ports = {}
+c2s_direct_tls_ports = { $XT_TLS_PORT }
 s2s_ports = {}
 component_ports = {}
 http_ports = {}
@@ -82,6 +118,10 @@ smacks_hibernation_time = 60
 VirtualHost "$XT_DOMAIN"
 VirtualHost "$XT_NOSM"
 	modules_disabled = { "smacks" }
+VirtualHost "$XT_WRONG"
+	ssl = { certificate = "$d/wrong.pem"; key = "$d/wrong.key" }
+VirtualHost "$XT_EXPIRED"
+	ssl = { certificate = "$d/expired.pem"; key = "$d/expired.key" }
 Component "$XT_MUC" "muc"
 	muc_room_locking = false
 	restrict_room_creation = false
@@ -125,7 +165,8 @@ server_start() {
 		XT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/xmpputils-test.XXXXXX") || return 1
 	fi
 	chmod 755 "$XT_DIR"
-	XT_PORT=$("$XT_NETTOOL" freeport) || return 1
+	set -- $("$XT_NETTOOL" freeport 2) || return 1
+	XT_PORT=$1 XT_TLS_PORT=$2
 	XT_PASS=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
 	XT_CA=$XT_DIR/ca.pem
 	XT_CONFIG=$XT_DIR/config
@@ -135,7 +176,8 @@ server_start() {
 	xt_write_client_config "$XT_DIR"
 	if [ "$(id -u)" -eq 0 ]; then
 		chown -R prosody:prosody "$XT_DIR/data" "$XT_DIR/run"
-		chown prosody "$XT_DIR/server.key"
+		chown prosody "$XT_DIR/server.key" "$XT_DIR/wrong.key" \
+		    "$XT_DIR/expired.key"
 	fi
 	for u in alice@$XT_DOMAIN bob@$XT_DOMAIN carol@$XT_DOMAIN dave@$XT_NOSM; do
 		$XT_AS_PROSODY prosodyctl --config "$XT_DIR/prosody.cfg.lua" \
@@ -149,13 +191,15 @@ server_start() {
 	$XT_AS_PROSODY prosody --config "$XT_DIR/prosody.cfg.lua" -F \
 	    >"$XT_DIR/run/prosody.out" 2>&1 &
 	XT_PID=$!
-	if ! "$XT_NETTOOL" waitport "$XT_PORT" 20; then
+	if ! "$XT_NETTOOL" waitport "$XT_PORT" 20 ||
+	    ! "$XT_NETTOOL" waitport "$XT_TLS_PORT" 20; then
 		xt_log "server.sh: Prosody did not come up; its log:"
 		cat "$XT_DIR/run/prosody.out" "$XT_DIR/run/prosody.log" >&2 2>/dev/null
 		server_stop
 		return 1
 	fi
-	export XT_DIR XT_PORT XT_DOMAIN XT_NOSM XT_MUC XT_CA XT_CONFIG XT_PASS XT_PID
+	export XT_DIR XT_PORT XT_TLS_PORT XT_DOMAIN XT_NOSM XT_MUC XT_WRONG \
+	    XT_EXPIRED XT_CA XT_CONFIG XT_PASS XT_PID
 }
 
 server_stop() {
