@@ -19,7 +19,7 @@ CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra
 # Recursive (=): pkg-config runs when a recipe needs it, after `deps`.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lresolv
 
 ifeq ($(SANITIZE),1)
 B = build/san
@@ -35,7 +35,8 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) \
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 TOOLS = xsend xlisten
-LIB_OBJS = buf.o text.o account.o opts.o session.o stanza.o muc.o lines.o
+LIB_OBJS = buf.o text.o account.o opts.o session.o stanza.o muc.o lines.o \
+	cert.o srv.o
 UNIT_TESTS = test_text test_config test_lines
 
 BINS = $(TOOLS:%=$(B)/%)
@@ -47,7 +48,7 @@ all: $(BINS) $(B)/nettool $(B)/ptyrun $(UNIT_TESTS:%=$(B)/%) \
 $(B)/lib $(B)/cmd $(B)/tests:
 	mkdir -p $@
 
-$(B)/lib/%.o: lib/%.c lib/xmpputils.h lib/stanza.h | $(B)/lib
+$(B)/lib/%.o: lib/%.c lib/xmpputils.h lib/stanza.h lib/cert.h | $(B)/lib
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/cmd/%.o: cmd/%.c lib/xmpputils.h | $(B)/cmd

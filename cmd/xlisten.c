@@ -227,6 +227,8 @@ main(int argc, char *argv[])
 				usage(EX_USAGE);
 		}
 	}
+	if (o.show_cert)
+		return session_show_cert(&o);
 	if (optind != argc)
 		usage(EX_USAGE);
 	if (l.all && l.format == FORMAT_TEXT)

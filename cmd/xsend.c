@@ -311,6 +311,8 @@ main(int argc, char *argv[])
 				usage(EX_USAGE);
 		}
 	}
+	if (o.show_cert)
+		return session_show_cert(&o);
 	j.to = argv + optind;
 	j.nto = argc - optind;
 	if (j.nto == 0 && j.nspecs == 0)

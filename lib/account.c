@@ -7,6 +7,7 @@
  * naming someone else never carries the file's password to their server.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <err.h>
 #include <errno.h>
@@ -22,21 +23,63 @@
 #define CONFIG_MAX (1024 * 1024)
 
 #define PORT_KEY ((size_t)-1)
+#define PASSWORD_MAX 1024
+
+static const char *
+tls_check(const char *v)
+{
+	return strcmp(v, "starttls") == 0 || strcmp(v, "direct") == 0 ? NULL :
+	    "expected starttls or direct";
+}
+
+/*
+ * A pin is "sha256//" and the base64 of a SHA-256 hash (44 characters);
+ * several, for a key about to change, are separated by ';'.
+ */
+static const char *
+pin_check(const char *v)
+{
+	const char *p = v;
+	size_t n;
+
+	for (;;) {
+		if (strncmp(p, "sha256//", 8) != 0)
+			return "expected sha256//BASE64 (see --show-cert)";
+		p += 8;
+		n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789+/=");
+		if (n != 44 || p[43] != '=' || p[42] == '=')
+			return "the hash is not the base64 of 32 bytes";
+		p += n;
+		if (*p == '\0')
+			return NULL;
+		if (*p++ != ';')
+			return "pins are separated by ';'";
+	}
+}
 
 struct key {
 	const char *name;
 	size_t off;		/* of the char * in struct account */
 	int credential;		/* not inherited by a [section] */
+	const char *(*check)(const char *);	/* why a value is wrong */
 };
 
 static const struct key keys[] = {
-	{ "jid", offsetof(struct account, jid), 1 },
-	{ "password", offsetof(struct account, password), 1 },
-	{ "password_file", offsetof(struct account, password_file), 1 },
-	{ "server", offsetof(struct account, server), 0 },
-	{ "port", PORT_KEY, 0 },
-	{ "resource", offsetof(struct account, resource), 0 },
-	{ "cafile", offsetof(struct account, cafile), 0 },
+	{ "jid", offsetof(struct account, jid), 1, NULL },
+	{ "password", offsetof(struct account, password), 1, NULL },
+	{ "password_file", offsetof(struct account, password_file), 1, NULL },
+	{ "password_command", offsetof(struct account, password_command), 1,
+	    NULL },
+	{ "client_cert", offsetof(struct account, client_cert), 1, NULL },
+	{ "client_key", offsetof(struct account, client_key), 1, NULL },
+	{ "server", offsetof(struct account, server), 0, NULL },
+	{ "port", PORT_KEY, 0, NULL },
+	{ "resource", offsetof(struct account, resource), 0, NULL },
+	{ "tls", offsetof(struct account, tls), 0, tls_check },
+	{ "cafile", offsetof(struct account, cafile), 0, NULL },
+	{ "capath", offsetof(struct account, capath), 0, NULL },
+	{ "pin", offsetof(struct account, pin), 0, pin_check },
 };
 
 static const struct key *
@@ -74,7 +117,7 @@ set_key(struct account *acct, const struct key *k, const char *v,
 {
 	char **field;
 	long long port;
-	const char *errstr;
+	const char *errstr, *why;
 	char *s = xstrndup(v, vlen);
 
 	if (k->off == PORT_KEY) {
@@ -91,6 +134,11 @@ set_key(struct account *acct, const struct key *k, const char *v,
 	if (strlen(s) != vlen) {
 		warnx("%s:%u: %s: value holds a NUL byte", path, line,
 		    k->name);
+		free(s);
+		return EX_CONFIG;
+	}
+	if (k->check && (why = k->check(s)) != NULL) {
+		warnx("%s:%u: %s %s: %s", path, line, k->name, s, why);
 		free(s);
 		return EX_CONFIG;
 	}
@@ -178,9 +226,12 @@ config_parse(struct account *acct, const char *text, const char *path,
 	return EX_OK;
 }
 
-/* Reads a whole small file into a NUL-terminated string; caller frees. */
+/*
+ * Reads a whole small file into a NUL-terminated string; caller frees.
+ * On failure, *e is the errno. st, if not NULL, gets the file's status.
+ */
 static char *
-slurp(const char *path, size_t max, int *rc)
+slurp(const char *path, size_t max, int *e, struct stat *st)
 {
 	struct buf b = { 0 };
 	char chunk[4096];
@@ -188,7 +239,12 @@ slurp(const char *path, size_t max, int *rc)
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		*rc = errno;
+		*e = errno;
+		return NULL;
+	}
+	if (st && fstat(fd, st) == -1) {
+		*e = errno;
+		close(fd);
 		return NULL;
 	}
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
@@ -196,11 +252,11 @@ slurp(const char *path, size_t max, int *rc)
 		if (b.len > max) {
 			close(fd);
 			buf_free(&b);
-			*rc = EFBIG;
+			*e = EFBIG;
 			return NULL;
 		}
 	}
-	*rc = n < 0 ? errno : 0;
+	*e = n < 0 ? errno : 0;
 	close(fd);
 	if (n < 0) {
 		buf_free(&b);
@@ -243,35 +299,115 @@ forget_password(struct account *acct)
 		explicit_bzero(acct->password, strlen(acct->password));
 	replace(&acct->password, NULL);
 	replace(&acct->password_file, NULL);
+	replace(&acct->password_command, NULL);
+}
+
+/* Keeps the first line of text (which the caller owns) as the password. */
+static int
+take_first_line(struct account *acct, char *text, const char *what)
+{
+	text[strcspn(text, "\r\n")] = '\0';
+	if (*text == '\0') {
+		warnx("%s: the first line is empty", what);
+		return EX_CONFIG;
+	}
+	if (strlen(text) > PASSWORD_MAX) {
+		warnx("%s: longer than %d bytes", what, PASSWORD_MAX);
+		return EX_CONFIG;
+	}
+	acct->password = xstrdup(text);
+	return EX_OK;
 }
 
 static int
 read_password_file(struct account *acct)
 {
-	char *text, *nl;
-	int e;
+	struct buf what = { 0 };
+	char *text;
+	int e, rc;
 
-	if ((text = slurp(acct->password_file, 64 * 1024, &e)) == NULL) {
+	if ((text = slurp(acct->password_file, 64 * 1024, &e, NULL)) == NULL) {
 		warnx("password_file %s: %s", acct->password_file,
 		    strerror(e));
 		return EX_CONFIG;
 	}
-	if ((nl = strchr(text, '\n')) != NULL)
-		*nl = '\0';
-	if (*text == '\0') {
-		warnx("password_file %s: the first line is empty",
-		    acct->password_file);
-		free(text);
+	buf_printf(&what, "password_file %s", acct->password_file);
+	rc = take_first_line(acct, text, buf_str(&what));
+	explicit_bzero(text, strlen(text));
+	free(text);
+	buf_free(&what);
+	return rc;
+}
+
+/* password_command: run with /bin/sh, as `pass show xmpp/bot` would be. */
+static int
+run_password_command(struct account *acct)
+{
+	char out[PASSWORD_MAX + 2] = "";
+	FILE *f;
+	size_t n;
+	int status, rc;
+
+	fflush(NULL);
+	if ((f = popen(acct->password_command, "r")) == NULL) {
+		warn("password_command");
 		return EX_CONFIG;
 	}
-	acct->password = text;
-	return EX_OK;
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	while (fgetc(f) != EOF)
+		;		/* what follows the first line is not ours */
+	status = pclose(f);
+	if (status != 0) {
+		warnx("password_command failed (%s %d): %s",
+		    WIFEXITED(status) ? "exit status" : "signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+		    acct->password_command);
+		rc = EX_CONFIG;
+	} else
+		rc = take_first_line(acct, out, "password_command");
+	explicit_bzero(out, sizeof(out));
+	return rc;
+}
+
+/* --password-fd: the first line read from that descriptor. */
+static int
+read_password_fd(struct account *acct, const char *arg)
+{
+	char text[PASSWORD_MAX + 2];
+	const char *errstr;
+	size_t len = 0;
+	ssize_t n;
+	int fd, rc;
+
+	fd = strtonum(arg, 0, 1024, &errstr);
+	if (errstr) {
+		/* the value is not repeated: it may be a mistyped secret */
+		warnx("--password-fd: expected a file descriptor number");
+		return EX_USAGE;
+	}
+	while (len < sizeof(text) - 1 &&
+	    (n = read(fd, text + len, sizeof(text) - 1 - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			warn("--password-fd %d", fd);
+			return EX_CONFIG;
+		}
+		len += n;
+		if (memchr(text + len - n, '\n', n))
+			break;
+	}
+	text[len] = '\0';
+	rc = take_first_line(acct, text, "--password-fd");
+	explicit_bzero(text, sizeof(text));
+	return rc;
 }
 
 static int
 prompt_password(struct account *acct)
 {
-	char pw[1024], prompt[1200];
+	char pw[PASSWORD_MAX + 1], prompt[1200];
 
 	snprintf(prompt, sizeof(prompt), "Password for %s: ", acct->jid);
 	if (readpassphrase(prompt, pw, sizeof(pw), RPP_REQUIRE_TTY) == NULL) {
@@ -286,32 +422,82 @@ prompt_password(struct account *acct)
 static int
 find_password(struct account *acct, const char *path)
 {
-	if (acct->password)
-		return EX_OK;
+	int ways = !!acct->password + !!acct->password_file +
+	    !!acct->password_command;
+
+	if (ways > 1) {
+		warnx("%s: give only one of password, password_file and "
+		    "password_command", path);
+		return EX_CONFIG;
+	}
+	if (acct->password || (acct->client_cert && !acct->password_file &&
+	    !acct->password_command))
+		return EX_OK;	/* a client certificate needs none */
 	if (acct->password_file)
 		return read_password_file(acct);
+	if (acct->password_command)
+		return run_password_command(acct);
 	if (isatty(STDIN_FILENO))
 		return prompt_password(acct);
-	warnx("no password for %s: set password or password_file in %s, "
-	    "or XMPP_PASSWORD", acct->jid, path ? path : "the config file");
+	warnx("no password for %s: set password, password_file or "
+	    "password_command in %s, or XMPP_PASSWORD", acct->jid,
+	    path ? path : "the config file");
 	return EX_CONFIG;
+}
+
+/* Whether a config holds a password itself, in any account. */
+static int
+holds_password(const char *text)
+{
+	const char *p = text;
+
+	for (; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		p += strspn(p, " \t");
+		if (strncmp(p, "password", 8) == 0 &&
+		    p[8 + strspn(p + 8, " \t")] == '=')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * As ssh does with its keys: a file that holds a password must be the
+ * user's (or root's), and no one else's to read.
+ */
+static int
+safe_to_trust(const char *path, const struct stat *st, const char *text)
+{
+	if (st->st_uid != geteuid() && st->st_uid != 0) {
+		warnx("%s: owned by uid %u, not by you: refusing to use it",
+		    path, (unsigned)st->st_uid);
+		return 0;
+	}
+	if ((st->st_mode & 077) && holds_password(text)) {
+		warnx("%s: holds a password and others can read it: refusing "
+		    "to use it; run chmod 600 %s", path, path);
+		return 0;
+	}
+	return 1;
 }
 
 static int
 load_file(struct account *acct, const char *path, const char *name,
     int required)
 {
+	struct stat st;
 	char *text;
 	int e, rc;
 
-	if ((text = slurp(path, CONFIG_MAX, &e)) == NULL) {
+	if ((text = slurp(path, CONFIG_MAX, &e, &st)) == NULL) {
 		if (e == ENOENT && !required)
 			return EX_OK;
 		warnx("%s: %s", path, e == EFBIG ? "larger than 1 MB" :
 		    strerror(e));
 		return EX_CONFIG;
 	}
-	rc = config_parse(acct, text, path, name);
+	rc = safe_to_trust(path, &st, text) ?
+	    config_parse(acct, text, path, name) : EX_CONFIG;
+	explicit_bzero(text, strlen(text));
 	free(text);
 	return rc;
 }
@@ -342,12 +528,79 @@ resource_check(const char *resource)
 	return why;
 }
 
+/* The command line's settings over the file's. */
+static int
+apply_flags(struct account *acct, const struct account_opts *o)
+{
+	const char *errstr, *why;
+
+	if (o->server)
+		replace(&acct->server, o->server);
+	if (o->resource)
+		replace(&acct->resource, o->resource);
+	if (o->cafile)
+		replace(&acct->cafile, o->cafile);
+	if (o->tls) {
+		if ((why = tls_check(o->tls)) != NULL) {
+			warnx("--tls %s: %s", o->tls, why);
+			return EX_USAGE;
+		}
+		replace(&acct->tls, o->tls);
+	}
+	if (o->pin) {
+		if ((why = pin_check(o->pin)) != NULL) {
+			warnx("--pin %s: %s", o->pin, why);
+			return EX_USAGE;
+		}
+		replace(&acct->pin, o->pin);
+	}
+	if (o->port) {
+		acct->port = strtonum(o->port, 1, 65535, &errstr);
+		if (errstr) {
+			warnx("--port %s: %s", o->port, errstr);
+			return EX_USAGE;
+		}
+	}
+	return EX_OK;
+}
+
+static int
+check_account(struct account *acct, const char *path)
+{
+	const char *why;
+
+	if (acct->jid == NULL) {
+		warnx("no account: set jid in %s, XMPP_JID, or --jid",
+		    path ? path : "the config file");
+		return EX_CONFIG;
+	}
+	if ((why = jid_check(acct->jid)) != NULL) {
+		warnx("jid %s: %s", acct->jid, why);
+		return EX_CONFIG;
+	}
+	if (strchr(acct->jid, '@') == NULL) {
+		warnx("jid %s: an account needs a local part (user@domain)",
+		    acct->jid);
+		return EX_CONFIG;
+	}
+	if (acct->resource && (why = resource_check(acct->resource))) {
+		warnx("resource %s: %s", acct->resource, why);
+		return EX_CONFIG;
+	}
+	if (!acct->client_cert != !acct->client_key) {
+		warnx("%s: client_cert and client_key go together", path ?
+		    path : "the config file");
+		return EX_CONFIG;
+	}
+	return EX_OK;
+}
+
 int
 account_load(struct account *acct, const struct account_opts *o)
 {
 	const char *env_jid = getenv("XMPP_JID");
 	const char *env_pw = getenv("XMPP_PASSWORD");
-	const char *why, *errstr, *jid;
+	const char *jid;
 	char *path;
 	int rc;
 
@@ -364,48 +617,30 @@ account_load(struct account *acct, const struct account_opts *o)
 	    env_jid : acct->jid;
 	if (jid && (acct->jid == NULL || strcmp(jid, acct->jid) != 0)) {
 		forget_password(acct);
+		replace(&acct->client_cert, NULL);
+		replace(&acct->client_key, NULL);
 		replace(&acct->jid, jid);
 	}
 	if (o->name == NULL && env_pw && *env_pw) {
 		forget_password(acct);
 		acct->password = xstrdup(env_pw);
 	}
-	if (o->server)
-		replace(&acct->server, o->server);
-	if (o->resource)
-		replace(&acct->resource, o->resource);
-	if (o->cafile)
-		replace(&acct->cafile, o->cafile);
-	if (o->port) {
-		acct->port = strtonum(o->port, 1, 65535, &errstr);
-		if (errstr) {
-			warnx("--port %s: %s", o->port, errstr);
-			rc = EX_USAGE;
-			goto out;
-		}
-	}
+	if ((rc = apply_flags(acct, o)) != EX_OK)
+		goto out;
 	expand_home(&acct->password_file);
 	expand_home(&acct->cafile);
-	rc = EX_CONFIG;
-	if (acct->jid == NULL) {
-		warnx("no account: set jid in %s, XMPP_JID, or --jid",
-		    path ? path : "the config file");
+	expand_home(&acct->capath);
+	expand_home(&acct->client_cert);
+	expand_home(&acct->client_key);
+	if ((rc = check_account(acct, path)) != EX_OK)
 		goto out;
-	}
-	if ((why = jid_check(acct->jid)) != NULL) {
-		warnx("jid %s: %s", acct->jid, why);
-		goto out;
-	}
-	if (strchr(acct->jid, '@') == NULL) {
-		warnx("jid %s: an account needs a local part (user@domain)",
-		    acct->jid);
-		goto out;
-	}
-	if (acct->resource && (why = resource_check(acct->resource))) {
-		warnx("resource %s: %s", acct->resource, why);
-		goto out;
-	}
-	rc = find_password(acct, path);
+	if (o->no_password)
+		forget_password(acct);
+	else if (o->password_fd) {
+		forget_password(acct);
+		rc = read_password_fd(acct, o->password_fd);
+	} else
+		rc = find_password(acct, path);
 out:
 	free(path);
 	if (rc != EX_OK)
@@ -420,6 +655,11 @@ account_free(struct account *acct)
 	free(acct->jid);
 	free(acct->server);
 	free(acct->resource);
+	free(acct->tls);
 	free(acct->cafile);
+	free(acct->capath);
+	free(acct->pin);
+	free(acct->client_cert);
+	free(acct->client_key);
 	memset(acct, 0, sizeof(*acct));
 }

@@ -56,6 +56,30 @@ common_option(struct common_opts *c, int ch, const char *arg)
 	case OPT_CAFILE:
 		c->acct.cafile = arg;
 		break;
+	case OPT_TLS:
+		c->acct.tls = arg;
+		break;
+	case OPT_PIN:
+		c->acct.pin = arg;
+		break;
+	case OPT_PASSWORD:
+		/* here so that --password is not taken for --password-fd */
+		errx(EX_USAGE, "--password: a password never goes on the "
+		    "command line, where ps(1) shows it; use password_file, "
+		    "password_command or --password-fd (xmpputils.conf(5))");
+	case OPT_PASSWORD_FD:
+		c->acct.password_fd = arg;
+		break;
+	case OPT_INSECURE:
+		c->insecure = 1;
+		break;
+	case OPT_INSECURE_PLAINTEXT:
+		c->insecure_plaintext = 1;
+		break;
+	case OPT_SHOW_CERT:
+		c->show_cert = 1;
+		c->acct.no_password = 1;
+		break;
 	case OPT_VERSION:
 		printf("%s (xmpputils) %s\n", getprogname(), XU_VERSION);
 		exit(EX_OK);

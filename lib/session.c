@@ -39,11 +39,15 @@
 #include <openssl/x509.h>
 
 #include "xmpputils.h"
+#include "cert.h"
+#include "srv.h"
 #include "stanza.h"
 
 #define NS_SM "urn:xmpp:sm:3"
 #define NS_PING "urn:xmpp:ping"
 #define NS_SASL "urn:ietf:params:xml:ns:xmpp-sasl"
+#define NS_CARBONS "urn:xmpp:carbons:2"
+#define NS_ROSTER "jabber:iq:roster"
 #define LOOP_TICK_MS 1000	/* the library's timers want a turn */
 #define MAX_HANDLERS 16
 
@@ -55,7 +59,12 @@ struct session {
 	xmpp_log_t log;
 	int verbose;
 	int timeout_ms;
-	const char *password;	/* only to scrub it from logs */
+	const char *password;	/* handed over once the certificate passes */
+	const char *pin;	/* the keys to accept, instead of the CAs */
+	int insecure;		/* --insecure: any certificate */
+	int show_cert;		/* --show-cert: print it and stop */
+	int cert_shown;
+	char problem[256];	/* why the certificate did not verify */
 	int sock;		/* the library's socket, or -1 */
 	enum state state;
 	int failed;		/* EX_OK, or the exit code it failed with */
@@ -214,6 +223,16 @@ redact(struct session *s, const char *msg, struct buf *out)
 			memset((char *)pw, '*', strlen(s->password));
 }
 
+/* Ends the connection before anything more is said on it. */
+static void
+cut(struct session *s)
+{
+	if (s->sock >= 0)
+		shutdown(s->sock, SHUT_RDWR);
+}
+
+static void tls_decide(struct session *);
+
 static void
 learn(struct session *s, const char *msg)
 {
@@ -232,7 +251,12 @@ learn(struct session *s, const char *msg)
 	else if (strncmp(msg, "TLS is not supported", 20) == 0)
 		explain(s, EX_UNAVAILABLE, "%s offers no STARTTLS: refusing "
 		    "to log in without TLS", s->host);
-	else if (strncmp(msg, "Couldn't start TLS", 18) == 0)
+	else if (strncmp(msg, "RECV: <failure", 14) == 0 &&
+	    strstr(msg, "urn:ietf:params:xml:ns:xmpp-tls")) {
+		explain(s, EX_UNAVAILABLE, "%s refused to start TLS: refusing "
+		    "to log in without it", s->host);
+		cut(s);
+	} else if (strncmp(msg, "Couldn't start TLS", 18) == 0)
 		explain(s, EX_UNAVAILABLE, "TLS handshake with %s failed",
 		    s->host);
 	else if (strncmp(msg, "RECV: <failure", 14) == 0 &&
@@ -247,6 +271,9 @@ learn(struct session *s, const char *msg)
 		    "resource");
 	else if (strcmp(msg, "RECV: </stream:stream>") == 0)
 		s->stream_closed = 1;
+	else if (strcmp(msg, "Certificate verification passed") == 0 ||
+	    strcmp(msg, "User decided to connect anyways") == 0)
+		tls_decide(s);
 	else if (strncmp(msg, "RECV: <features", 15) == 0 && strstr(msg, "<bind"))
 		s->sm_offered = strstr(msg, "\"" NS_SM "\"") != NULL;
 }
@@ -260,8 +287,7 @@ on_log(void *arg, xmpp_log_level_t level, const char *area,
 
 	(void)area;
 	s->logged++;
-	if (level == XMPP_LEVEL_DEBUG || level == XMPP_LEVEL_INFO)
-		learn(s, msg);
+	learn(s, msg);
 	if (s->verbose >= 2 || (s->verbose == 1 && level >= XMPP_LEVEL_WARN)) {
 		redact(s, msg, &b);
 		fprintf(stderr, "%s: %s: %s\n", getprogname(), area, b.p);
@@ -281,16 +307,62 @@ log_closely(struct session *s, int on)
 
 /* ---- the library's callbacks */
 
+/*
+ * Called for each problem OpenSSL finds with the chain. Normally that is
+ * the end; with a pin (its own test of the key), --show-cert or
+ * --insecure, the problem is noted and the handshake goes on, and
+ * tls_decide has the last word before any credential is handed over.
+ */
 static int
 on_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
 {
 	struct session *s = current;
 
-	explain(s, EX_UNAVAILABLE, "certificate of %s at %s not trusted: %s "
-	    "(subject %s; issuer %s)", s->domain, s->host, errormsg,
-	    xmpp_tlscert_get_string(cert, XMPP_CERT_SUBJECT),
-	    xmpp_tlscert_get_string(cert, XMPP_CERT_ISSUER));
+	if (s->problem[0] == '\0')
+		snprintf(s->problem, sizeof(s->problem), "%s (subject %s; "
+		    "issuer %s)", errormsg,
+		    xmpp_tlscert_get_string(cert, XMPP_CERT_SUBJECT),
+		    xmpp_tlscert_get_string(cert, XMPP_CERT_ISSUER));
+	if (s->pin || s->show_cert || s->insecure)
+		return 1;
+	explain(s, EX_UNAVAILABLE, "certificate of %s at %s not trusted: %s",
+	    s->domain, s->host, s->problem);
 	return 0;
+}
+
+/*
+ * The TLS handshake is done: decide whether this server may have our
+ * credentials. The library is only given the password here, so should
+ * this ever not be reached, the login fails rather than leaks.
+ */
+static void
+tls_decide(struct session *s)
+{
+	xmpp_tlscert_t *cert = xmpp_conn_get_peer_cert(s->conn);
+	char pin[CERT_PIN_LEN] = "";
+
+	if (cert == NULL || !cert_pin(xmpp_tlscert_get_pem(cert), pin)) {
+		explain(s, EX_UNAVAILABLE, "%s: cannot read the server's "
+		    "certificate", s->host);
+		cut(s);
+	} else if (s->show_cert) {
+		cert_show(stdout, xmpp_tlscert_get_pem(cert), s->host,
+		    s->problem[0] ? s->problem : NULL);
+		fflush(stdout);
+		s->cert_shown = 1;
+		cut(s);
+	} else if (s->pin && !pin_matches(s->pin, pin)) {
+		explain(s, EX_UNAVAILABLE, "certificate of %s at %s does not "
+		    "match the pin: its key is %s", s->domain, s->host, pin);
+		cut(s);
+	} else {
+		if (s->pin)
+			note(s, "certificate key matches the pin %s", pin);
+		if (s->password)
+			xmpp_conn_set_pass(s->conn, s->password);
+	}
+	if (cert)
+		xmpp_tlscert_free(cert);
 }
 
 static int
@@ -347,7 +419,7 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 	}
 	s->state = CLOSED;
 	s->sock = -1;
-	if (was == CLOSING && se == NULL)
+	if ((was == CLOSING && se == NULL) || s->cert_shown)
 		return;
 	if (se) {
 		stream_error_text(se, &b);
@@ -445,13 +517,53 @@ reply_to_iq(struct session *s, xmpp_stanza_t *iq)
 	buf_free(&b);
 }
 
+/* Whether from is our own account (bare JID) or, with server, its server. */
+static int
+from_own(struct session *s, const char *from, int server)
+{
+	const char *me = session_jid(s);
+	size_t n = strcspn(me, "/");
+
+	if (from == NULL)
+		return 1;	/* the server speaking for the account */
+	if (strlen(from) == n && strncmp(from, me, n) == 0)
+		return 1;
+	return server && strcmp(from, s->domain) == 0;
+}
+
+/*
+ * Stanzas that claim what only our own account or server may say: a
+ * carbon (XEP-0280) copies a message our account sent or got, so it must
+ * come from our bare JID, and a roster push from it or our server. Taken
+ * from anyone else at face value, they let a stranger speak as someone
+ * else (CVE-2015-8688, CVE-2017-5589). Returns what is forged, or NULL.
+ */
+static const char *
+forged(struct session *s, xmpp_stanza_t *st)
+{
+	const char *name = xmpp_stanza_get_name(st);
+	const char *type = xmpp_stanza_get_type(st);
+	const char *from = xmpp_stanza_get_from(st);
+
+	if (strcmp(name, "message") == 0 &&
+	    (xmpp_stanza_get_child_by_name_and_ns(st, "received",
+	    NS_CARBONS) || xmpp_stanza_get_child_by_name_and_ns(st, "sent",
+	    NS_CARBONS)) && !from_own(s, from, 0))
+		return "carbon";
+	if (strcmp(name, "iq") == 0 && type && strcmp(type, "set") == 0 &&
+	    xmpp_stanza_get_child_by_name_and_ns(st, "query", NS_ROSTER) &&
+	    !from_own(s, from, 1))
+		return "roster push";
+	return NULL;
+}
+
 static int
 on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 {
 	struct session *s = arg;
 	const char *name = xmpp_stanza_get_name(st);
 	const char *type = xmpp_stanza_get_type(st);
-	const char *id = xmpp_stanza_get_id(st);
+	const char *id = xmpp_stanza_get_id(st), *what;
 	struct buf b = { 0 };
 	uint64_t n;
 	int i;
@@ -463,6 +575,14 @@ on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	/* past our final ack, the server keeps what comes for next time */
 	if (s->state == CLOSING)
 		return 1;
+	if ((what = forged(s, st)) != NULL) {
+		note(s, "ignoring a %s from %s: not from your own account",
+		    what, xmpp_stanza_get_from(st));
+		s->handled += s->sm && !s->refusing;
+		if (strcmp(name, "iq") == 0)
+			reply_to_iq(s, st);
+		return 1;
+	}
 	if (strcmp(name, "iq") == 0 && type &&
 	    (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) &&
 	    our_id(s, id, 'p', &n)) {
@@ -517,23 +637,43 @@ full_jid(const struct account *acct)
 	return b.p;
 }
 
-/* A CA file the library cannot load would silently mean no TLS at all. */
+/*
+ * What TLS and login need from files, read before connecting: a CA file
+ * the library cannot load would otherwise silently mean no TLS at all,
+ * and a missing client certificate, no SASL EXTERNAL.
+ */
 static int
-cafile_check(const char *path)
+files_check(const struct account *acct)
 {
-	FILE *f = fopen(path, "r");
 	char line[128];
+	FILE *f;
 	int pem = 0;
 
-	if (f == NULL) {
-		warn("cafile %s", path);
+	if (acct->cafile) {
+		if ((f = fopen(acct->cafile, "r")) == NULL) {
+			warn("cafile %s", acct->cafile);
+			return EX_CONFIG;
+		}
+		while (!pem && fgets(line, sizeof(line), f))
+			pem = strncmp(line, "-----BEGIN CERTIFICATE-----",
+			    27) == 0;
+		fclose(f);
+		if (!pem) {
+			warnx("cafile %s: no PEM certificate in it",
+			    acct->cafile);
+			return EX_CONFIG;
+		}
+	}
+	if (acct->capath && access(acct->capath, R_OK | X_OK) == -1) {
+		warn("capath %s", acct->capath);
 		return EX_CONFIG;
 	}
-	while (!pem && fgets(line, sizeof(line), f))
-		pem = strncmp(line, "-----BEGIN CERTIFICATE-----", 27) == 0;
-	fclose(f);
-	if (!pem) {
-		warnx("cafile %s: no PEM certificate in it", path);
+	if (acct->client_cert && access(acct->client_cert, R_OK) == -1) {
+		warn("client_cert %s", acct->client_cert);
+		return EX_CONFIG;
+	}
+	if (acct->client_key && access(acct->client_key, R_OK) == -1) {
+		warn("client_key %s", acct->client_key);
 		return EX_CONFIG;
 	}
 	return EX_OK;
@@ -559,30 +699,65 @@ hashed_dir(const char *dir)
 /*
  * Where OpenSSL finds the CAs. The library loads its default CA file
  * (Debian's bundle of ~140 certificates, some 20 ms) on every context it
- * makes, twice per login, even when a cafile is given. So: with a cafile,
- * that file is the only trust (as xmpputils.conf(5) says); without, the
+ * makes, twice per login, even when a cafile is given. So: with a cafile
+ * or capath, those are the only trust (as xmpputils.conf(5) says); else the
  * hashed directory serves, looked up by OpenSSL only for the CA it needs,
  * where the system has one. A user's own SSL_CERT_FILE is left alone.
  */
 static void
-trust_setup(const char *cafile)
+trust_setup(const char *cafile, const char *capath)
 {
 	const char *dir = X509_get_default_cert_dir();
 
-	if (cafile) {
-		setenv(X509_get_default_cert_file_env(), cafile, 1);
-		setenv(X509_get_default_cert_dir_env(), "/nonexistent", 1);
+	if (cafile || capath) {
+		setenv(X509_get_default_cert_file_env(),
+		    cafile ? cafile : "/dev/null", 1);
+		setenv(X509_get_default_cert_dir_env(),
+		    capath ? capath : "/nonexistent", 1);
 	} else if (getenv(X509_get_default_cert_file_env()) == NULL &&
 	    getenv(X509_get_default_cert_dir_env()) == NULL &&
 	    hashed_dir(dir))
 		setenv(X509_get_default_cert_file_env(), "/dev/null", 1);
 }
 
+/* Where to connect for direct TLS (XEP-0368), which the library won't find. */
+static void
+direct_tls_target(const struct account *acct, const char *domain,
+    char *host, size_t hostlen, unsigned *port)
+{
+	if (acct->server) {
+		snprintf(host, hostlen, "%s", acct->server);
+		*port = acct->port ? acct->port : 5223;
+	} else if (!srv_lookup("xmpps-client", domain, host, hostlen, port)) {
+		snprintf(host, hostlen, "%s", domain);
+		*port = acct->port ? acct->port : 5223;
+	}
+}
+
+static long
+conn_flags(const struct account *acct, const struct common_opts *o)
+{
+	long flags = XMPP_CONN_FLAG_DISABLE_SM;
+
+	if (o->insecure_plaintext)
+		warnx("WARNING: --insecure-plaintext: TLS is optional; the "
+		    "password and every message may cross the network in "
+		    "clear text");
+	else
+		flags |= XMPP_CONN_FLAG_MANDATORY_TLS;
+	if (o->insecure && !o->show_cert)
+		warnx("WARNING: --insecure: any certificate is accepted; "
+		    "whoever sits in between can read and change everything");
+	if (acct->tls && strcmp(acct->tls, "direct") == 0)
+		flags |= XMPP_CONN_FLAG_LEGACY_SSL;
+	return flags;
+}
+
 static int
 online(struct session *s, void *arg)
 {
 	(void)arg;
-	return s->state == ONLINE;
+	return s->state == ONLINE || s->cert_shown;
 }
 
 int
@@ -590,28 +765,34 @@ session_open(struct session **sp, const struct account *acct,
     const struct common_opts *o)
 {
 	struct session *s;
-	char *jid;
+	char *jid, host[256];
+	unsigned port = acct->port;
 	int rc, e;
 
 	*sp = NULL;
-	if (acct->cafile && (rc = cafile_check(acct->cafile)) != EX_OK)
+	if ((rc = files_check(acct)) != EX_OK)
 		return rc;
 	s = xcalloc(1, sizeof(*s));
 	s->verbose = o->verbose;
 	s->timeout_ms = o->timeout * 1000;
 	s->password = acct->password;
+	s->pin = acct->pin;
+	s->insecure = o->insecure;
+	s->show_cert = o->show_cert;
 	s->sock = -1;
 	snprintf(s->prefix, sizeof(s->prefix), "xu%08x",
 	    (unsigned)arc4random());
 	s->domain = xstrndup(strchr(acct->jid, '@') + 1,
 	    strcspn(strchr(acct->jid, '@') + 1, "/"));
-	snprintf(s->host, sizeof(s->host), "%s", acct->server ? acct->server :
-	    s->domain);
+	snprintf(host, sizeof(host), "%s", acct->server ? acct->server : "");
+	if (acct->tls && strcmp(acct->tls, "direct") == 0)
+		direct_tls_target(acct, s->domain, host, sizeof(host), &port);
+	snprintf(s->host, sizeof(s->host), "%s", *host ? host : s->domain);
 	s->log.userdata = s;
 	log_closely(s, 1);
 	current = s;
 	signals_setup();
-	trust_setup(acct->cafile);
+	trust_setup(acct->cafile, acct->capath);
 	/*
 	 * OpenSSL's error strings cost 1.2 MB of RSS and a few ms to load,
 	 * and we print none of them: the first init wins, so say so before
@@ -622,20 +803,26 @@ session_open(struct session **sp, const struct account *acct,
 	xmpp_initialize();
 	s->ctx = xmpp_ctx_new(NULL, &s->log);
 	s->conn = xmpp_conn_new(s->ctx);
-	xmpp_conn_set_flags(s->conn, XMPP_CONN_FLAG_MANDATORY_TLS |
-	    XMPP_CONN_FLAG_DISABLE_SM);
+	xmpp_conn_set_flags(s->conn, conn_flags(acct, o));
 	jid = full_jid(acct);
 	xmpp_conn_set_jid(s->conn, jid);
 	free(jid);
-	xmpp_conn_set_pass(s->conn, acct->password);
+	/* without TLS there is no certificate to wait for */
+	if (o->insecure_plaintext && acct->password)
+		xmpp_conn_set_pass(s->conn, acct->password);
 	if (acct->cafile)
 		xmpp_conn_set_cafile(s->conn, acct->cafile);
+	if (acct->capath)
+		xmpp_conn_set_capath(s->conn, acct->capath);
+	if (acct->client_cert)
+		xmpp_conn_set_client_cert(s->conn, acct->client_cert,
+		    acct->client_key);
 	xmpp_conn_set_certfail_handler(s->conn, on_certfail);
 	xmpp_conn_set_sockopt_callback(s->conn, on_socket);
 	*sp = s;
 
 	watchdog(s, "logging in");
-	if (xmpp_connect_client(s->conn, acct->server, acct->port, on_conn,
+	if (xmpp_connect_client(s->conn, *host ? host : NULL, port, on_conn,
 	    s) != XMPP_EOK) {
 		e = errno;
 		watchdog(s, NULL);
@@ -645,11 +832,28 @@ session_open(struct session **sp, const struct account *acct,
 	}
 	rc = session_until(s, online, NULL, "the login");
 	watchdog(s, NULL);
-	if (rc != EX_OK)
+	if (rc != EX_OK || s->cert_shown)
 		return rc;
 	log_closely(s, 0);
 	note(s, "logged in as %s via %s", session_jid(s), s->host);
 	return EX_OK;
+}
+
+int
+session_show_cert(const struct common_opts *o)
+{
+	struct account acct;
+	struct session *s;
+	int rc;
+
+	if ((rc = account_load(&acct, &o->acct)) != EX_OK)
+		return rc;
+	rc = session_open(&s, &acct, o);
+	if (s && s->cert_shown)
+		rc = EX_OK;
+	session_free(s);
+	account_free(&acct);
+	return rc;
 }
 
 /* ---- the loop */

@@ -84,9 +84,13 @@ struct account {
 	char *jid;
 	char *password;
 	char *password_file;
+	char *password_command;	/* run with /bin/sh; its first line */
 	char *server;		/* NULL: SRV lookup on the JID's domain */
 	char *resource;
-	char *cafile;
+	char *tls;		/* "starttls" (NULL too) or "direct" */
+	char *cafile, *capath;	/* trust these CAs, not the system's */
+	char *pin;		/* "sha256//BASE64[;...]": trust these keys */
+	char *client_cert, *client_key;	/* for SASL EXTERNAL */
 	unsigned port;		/* 0: the default, or SRV's */
 };
 
@@ -94,7 +98,9 @@ struct account {
 struct account_opts {
 	const char *name;	/* -a: a [NAME] section of the config */
 	const char *file;	/* -f: the config file */
-	const char *jid, *server, *port, *resource, *cafile;
+	const char *jid, *server, *port, *resource, *cafile, *tls, *pin;
+	const char *password_fd;	/* read the password from this fd */
+	int no_password;		/* --show-cert: none is needed */
 };
 
 /*
@@ -120,13 +126,18 @@ struct common_opts {
 	struct account_opts acct;
 	int timeout;		/* seconds, for each phase */
 	int verbose;		/* -v: events; -vv: the XML exchange */
+	int insecure;		/* --insecure: any certificate will do */
+	int insecure_plaintext;	/* --insecure-plaintext: TLS optional */
+	int show_cert;		/* --show-cert: print it, log in no further */
 };
 
 /* getopt_long tables: the tools append these to their own. */
 #define COMMON_SHORTOPTS "a:f:T:v"
 enum {
 	OPT_JID = 256, OPT_SERVER, OPT_PORT, OPT_RESOURCE, OPT_CAFILE,
-	OPT_VERSION, OPT_TOOL		/* a tool's own long options from here */
+	OPT_TLS, OPT_PIN, OPT_PASSWORD, OPT_PASSWORD_FD, OPT_INSECURE,
+	OPT_INSECURE_PLAINTEXT, OPT_SHOW_CERT, OPT_VERSION,
+	OPT_TOOL		/* a tool's own long options from here */
 };
 #define COMMON_LONGOPTS \
 	{ "account", required_argument, NULL, 'a' }, \
@@ -138,12 +149,21 @@ enum {
 	{ "port", required_argument, NULL, OPT_PORT }, \
 	{ "resource", required_argument, NULL, OPT_RESOURCE }, \
 	{ "cafile", required_argument, NULL, OPT_CAFILE }, \
+	{ "tls", required_argument, NULL, OPT_TLS }, \
+	{ "pin", required_argument, NULL, OPT_PIN }, \
+	{ "password", optional_argument, NULL, OPT_PASSWORD }, \
+	{ "password-fd", required_argument, NULL, OPT_PASSWORD_FD }, \
+	{ "insecure", no_argument, NULL, OPT_INSECURE }, \
+	{ "insecure-plaintext", no_argument, NULL, OPT_INSECURE_PLAINTEXT }, \
+	{ "show-cert", no_argument, NULL, OPT_SHOW_CERT }, \
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "version", no_argument, NULL, OPT_VERSION }
 
 #define COMMON_USAGE \
 	"[-v] [-a account] [-f config] [-T seconds] [--jid jid]\n" \
-	"\t[--server host] [--port port] [--resource resource] [--cafile file]"
+	"\t[--server host] [--port port] [--resource resource] [--cafile file]\n" \
+	"\t[--tls starttls|direct] [--pin sha256//...] [--password-fd fd]\n" \
+	"\t[--show-cert] [--insecure] [--insecure-plaintext]"
 
 void common_init(struct common_opts *);
 /* Handles one common option; returns 0 if ch is not one, else 1. */
@@ -172,6 +192,13 @@ typedef int session_handler(struct session *, xmpp_stanza_t *, void *);
  */
 int session_open(struct session **sp, const struct account *,
     const struct common_opts *);
+
+/*
+ * --show-cert: connects as session_open would for the account o names,
+ * prints the server's certificate and its pin on stdout, and stops
+ * before logging in. Returns an exit code.
+ */
+int session_show_cert(const struct common_opts *o);
 
 /* The context stanzas are built in, and the JID the server bound. */
 xmpp_ctx_t *session_ctx(struct session *);

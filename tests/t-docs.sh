@@ -32,6 +32,8 @@ complete_bash() {	# complete_bash WORDS...: the candidates for the last word
 is "$(complete_bash xsend -t '')" "chat groupchat headline normal " "bash: xsend -t types"
 is "$(complete_bash xlisten --format '')" "json text xml " "bash: xlisten --format"
 is "$(complete_bash xlisten --fo)" "--format " "bash: xlisten long options"
+is "$(complete_bash xsend --tls '')" "direct starttls " "bash: --tls modes"
+is "$(complete_bash xsend --sh)" "--show-cert " "bash: the common options"
 is "$(complete_bash xsend -f "$XT_CONFIG" -a '')" "alice bob carol dave " \
     "bash: -a lists the accounts of the -f config"
 bash -c '. completions/bash/xlisten; complete -p xlisten' >/dev/null 2>&1

@@ -42,6 +42,7 @@ port = $XT_PORT
 jid = alice@$XT_DOMAIN
 password = $XT_PASS
 EOF
+chmod 600 "$T/nocafile"
 run "$XU_BUILD/xsend" -f "$T/nocafile" -T 5 -m hi "$BOB"
 is "$rc" 69 "a certificate from an unknown CA is refused (exit 69)"
 like "$err" "certificate of $XT_DOMAIN at 127.0.0.1 port $XT_PORT not trusted" \

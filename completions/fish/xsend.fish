@@ -21,6 +21,12 @@ function __xmpputils_common -a cmd
     complete -c $cmd -l port -x -d 'Port'
     complete -c $cmd -l resource -x -d 'Resource to bind'
     complete -c $cmd -l cafile -r -F -d 'CA certificates'
+    complete -c $cmd -l tls -x -a 'starttls direct' -d 'How TLS starts'
+    complete -c $cmd -l pin -x -d 'Accept only this public key'
+    complete -c $cmd -l password-fd -x -d 'Read the password from this descriptor'
+    complete -c $cmd -l show-cert -d 'Print the server certificate and its pin'
+    complete -c $cmd -l insecure -d 'Accept any certificate (dangerous)'
+    complete -c $cmd -l insecure-plaintext -d 'Allow no TLS at all (dangerous)'
     complete -c $cmd -s h -l help -d 'Usage'
     complete -c $cmd -l version -d 'Version'
 end

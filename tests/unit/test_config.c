@@ -122,6 +122,11 @@ test_precedence(void)
 	unsetenv("XMPP_JID");
 	unsetenv("XMPP_PASSWORD");
 
+	chmod(path, 0640);
+	ok(account_load(&a, &o) == EX_CONFIG,
+	    "a config that holds a password and others can read is refused");
+	chmod(path, 0600);
+
 	ok(account_load(&a, &o) == EX_OK, "loads the file's account");
 	is_str(a.jid, "file@example.org", "jid from the file");
 	is_str(a.password, "filepw", "password from the file");
@@ -167,6 +172,49 @@ test_precedence(void)
 	o.jid = NULL;
 	o.file = "/nonexistent/config";
 	ok(account_load(&a, &o) == EX_CONFIG, "a missing -f file");
+	o.file = path;
+
+	f = fopen(path, "w");
+	fprintf(f, "jid = cmd@example.org\npassword_command = printf "
+	    "'from-command\\nnot this'\n");
+	fclose(f);
+	chmod(path, 0644);
+	ok(account_load(&a, &o) == EX_OK,
+	    "a config without a password may be readable by others");
+	is_str(a.password, "from-command", "password_command: its first line");
+	account_free(&a);
+	f = fopen(path, "w");
+	fprintf(f, "jid = cmd@example.org\npassword_command = exit 3\n");
+	fclose(f);
+	ok(account_load(&a, &o) == EX_CONFIG, "a failing password_command");
+	f = fopen(path, "w");
+	fprintf(f, "jid = cmd@example.org\npassword_file = %s\n"
+	    "password_command = true\n", pwpath);
+	fclose(f);
+	ok(account_load(&a, &o) == EX_CONFIG, "two ways to the password");
+	f = fopen(path, "w");
+	fprintf(f, "jid = a@example.org\ntls = smoke-signals\n");
+	fclose(f);
+	ok(account_load(&a, &o) == EX_CONFIG, "tls: starttls or direct");
+	f = fopen(path, "w");
+	fprintf(f, "jid = a@example.org\npin = sha256//short=\n");
+	fclose(f);
+	ok(account_load(&a, &o) == EX_CONFIG, "a malformed pin");
+	f = fopen(path, "w");
+	fprintf(f, "jid = a@example.org\npassword_command = echo pw\npin = "
+	    "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;"
+	    "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
+	fclose(f);
+	ok(account_load(&a, &o) == EX_OK, "two pins, for a key that changes");
+	account_free(&a);
+	o.no_password = 1;
+	f = fopen(path, "w");
+	fprintf(f, "jid = a@example.org\n");
+	fclose(f);
+	ok(account_load(&a, &o) == EX_OK && a.password == NULL,
+	    "--show-cert needs no password");
+	account_free(&a);
+	o.no_password = 0;
 
 	unlink(pwpath);
 	unlink(path);
