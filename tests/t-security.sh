@@ -180,6 +180,24 @@ for t in xsend xlisten; do
 	fi
 done
 
+# --- a client certificate: checked before connecting, then presented
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/client.key" -out "$T/client.pem" -days 1 \
+    -subj "/CN=$ALICE" >/dev/null 2>&1
+cp "$XT_CONFIG" "$T/cc"
+printf '[cc]\njid = %s\npassword = %s\nclient_cert = %s\nclient_key = %s\n' \
+    "$ALICE" "$XT_PASS" "$T/client.pem" "$T/client.key" >>"$T/cc"
+listen cc -a bob -n 1
+run "$XU_BUILD/xsend" -f "$T/cc" -a cc -m "with a client certificate" "$BOB"
+is "$rc" 0 "client_cert and client_key: presented, and the login goes on (SCRAM: Prosody offers no EXTERNAL)"
+listener_wait cc
+sed -i "s|^client_key = .*|client_key = $T/missing.key|" "$T/cc"
+run "$XU_BUILD/xsend" -f "$T/cc" -a cc -m x "$BOB"
+like "$rc $err" "^78 .*client_key $T/missing.key: No such file" "a client_key that is not there: exit 78"
+sed -i "/^client_key = /d" "$T/cc"
+run "$XU_BUILD/xsend" -f "$T/cc" -a cc -m x "$BOB"
+like "$rc $err" "^78 .*client_cert and client_key go together" "client_cert alone: exit 78"
+
 # --- a config others can read is refused while it holds a password
 cp "$XT_CONFIG" "$T/open"
 chmod 644 "$T/open"
