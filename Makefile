@@ -36,8 +36,8 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 TOOLS = xsend xlisten
 LIB_OBJS = buf.o text.o account.o opts.o session.o stanza.o muc.o lines.o \
-	cert.o srv.o
-UNIT_TESTS = test_text test_config test_lines
+	cert.o srv.o sasl.o
+UNIT_TESTS = test_text test_config test_lines test_sasl
 
 BINS = $(TOOLS:%=$(B)/%)
 LIBA = $(B)/libxmpputils.a
@@ -48,7 +48,7 @@ all: $(BINS) $(B)/nettool $(B)/ptyrun $(UNIT_TESTS:%=$(B)/%) \
 $(B)/lib $(B)/cmd $(B)/tests:
 	mkdir -p $@
 
-$(B)/lib/%.o: lib/%.c lib/xmpputils.h lib/stanza.h lib/cert.h | $(B)/lib
+$(B)/lib/%.o: lib/%.c lib/xmpputils.h lib/stanza.h lib/cert.h lib/sasl.h | $(B)/lib
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/cmd/%.o: cmd/%.c lib/xmpputils.h | $(B)/cmd
