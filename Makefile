@@ -35,8 +35,8 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) \
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 TOOLS = xsend xlisten
-LIB_OBJS = buf.o text.o account.o opts.o session.o stanza.o muc.o lines.o \
-	cert.o srv.o sasl.o
+LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o \
+	stanza.o muc.o lines.o cert.o srv.o sasl.o
 UNIT_TESTS = test_text test_config test_lines test_sasl
 
 BINS = $(TOOLS:%=$(B)/%)
@@ -48,7 +48,10 @@ all: $(BINS) $(B)/nettool $(B)/ptyrun $(UNIT_TESTS:%=$(B)/%) \
 $(B)/lib $(B)/cmd $(B)/tests:
 	mkdir -p $@
 
-$(B)/lib/%.o: lib/%.c lib/xmpputils.h lib/stanza.h lib/cert.h lib/sasl.h | $(B)/lib
+LIB_HEADERS = lib/xmpputils.h lib/session.h lib/stanza.h lib/cert.h \
+	lib/sasl.h lib/srv.h
+
+$(B)/lib/%.o: lib/%.c $(LIB_HEADERS) | $(B)/lib
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/cmd/%.o: cmd/%.c lib/xmpputils.h | $(B)/cmd

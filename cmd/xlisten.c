@@ -113,7 +113,7 @@ send_presence(struct session *s, int priority)
 
 	buf_printf(&b, "<presence><priority>%d</priority></presence>",
 	    priority);
-	session_send_buf(s, &b, 1);
+	session_send_buf(s, &b);
 	buf_free(&b);
 	return session_sync(s);
 }

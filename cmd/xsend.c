@@ -12,8 +12,6 @@
 
 /* Unconfirmed stanzas allowed in flight: bounds memory on a long -l. */
 #define WINDOW 256
-/* Stanzas are sent in batches of about this many bytes: a TLS record. */
-#define BATCH 16000
 
 #define MAX_ROOMS 16
 
@@ -27,8 +25,6 @@ struct job {
 	struct room *rooms[MAX_ROOMS];	/* those joined */
 	int nrooms;
 	unsigned long rejected;	/* -l lines that could not be sent */
-	struct buf batch;	/* stanzas not yet handed to the session */
-	unsigned batched;	/* how many */
 };
 
 static void __attribute__((noreturn))
@@ -102,31 +98,24 @@ read_body(struct buf *body)
 	return text_ok("stdin", body->p, body->len) ? EX_OK : EX_DATAERR;
 }
 
-/* Adds one message, numbered n, for every recipient and room. */
+/* Sends one message, numbered n, to every recipient and room. */
 static void
-add_text(struct session *s, struct job *j, uint64_t n, const char *text,
+send_text(struct session *s, struct job *j, uint64_t n, const char *text,
     size_t len)
 {
+	struct buf b = { 0 };
 	char *id = session_id(s, n);
 	int i;
 
-	for (i = 0; i < j->nto; i++)
-		message_xml(&j->batch, j->to[i], j->type, id, j->subject, text,
-		    len);
+	for (i = 0; i < j->nto; i++) {
+		b.len = 0;
+		message_xml(&b, j->to[i], j->type, id, j->subject, text, len);
+		session_send_buf(s, &b);
+	}
 	for (i = 0; i < j->nrooms; i++)
-		muc_message(j->rooms[i], &j->batch, n, j->subject, text, len);
-	j->batched += j->nto + j->nrooms;
+		muc_send(j->rooms[i], n, j->subject, text, len);
+	buf_free(&b);
 	free(id);
-}
-
-static void
-flush(struct session *s, struct job *j)
-{
-	if (j->batched == 0)
-		return;
-	session_send_buf(s, &j->batch, j->batched);
-	j->batch.len = 0;
-	j->batched = 0;
 }
 
 static void
@@ -147,7 +136,7 @@ send_line(struct session *s, struct job *j, struct lines *in,
 		warnx("%s: not sent", what);
 		j->rejected++;
 	} else
-		add_text(s, j, in->lineno, line, len);
+		send_text(s, j, in->lineno, line, len);
 }
 
 /*
@@ -165,13 +154,9 @@ send_lines(struct session *s, struct job *j)
 
 	lines_init(&in, STDIN_FILENO, XU_TEXT_MAX);
 	for (;;) {
-		while (session_unconfirmed(s) + j->batched < WINDOW &&
-		    (r = lines_next(&in, &line, &len)) == 1) {
+		while (session_unconfirmed(s) < WINDOW &&
+		    (r = lines_next(&in, &line, &len)) == 1)
 			send_line(s, j, &in, line, len);
-			if (j->batch.len >= BATCH)
-				flush(s, j);
-		}
-		flush(s, j);
 		if (r == -1)
 			break;
 		if (session_interrupted())
@@ -237,10 +222,9 @@ deliver(struct job *j, const struct common_opts *o, const char *text)
 			j->nrooms++;
 	if (rc == EX_OK) {
 		session_report_bounces(s, text ? "message" : "line");
-		if (text) {
-			add_text(s, j, 1, text, strlen(text));
-			flush(s, j);
-		} else
+		if (text)
+			send_text(s, j, 1, text, strlen(text));
+		else
 			rc = send_lines(s, j);
 		rc = worst(rc, session_sync(s));
 		for (i = 0; rc == EX_OK && i < j->nrooms; i++)
@@ -256,7 +240,6 @@ deliver(struct job *j, const struct common_opts *o, const char *text)
 		rc = worst(rc, session_close(s));
 	session_free(s);
 	account_free(&acct);
-	buf_free(&j->batch);
 	return rc;
 }
 

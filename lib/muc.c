@@ -63,7 +63,7 @@ unlock_room(struct room *r)
 	xml_escape(&b, r->jid, strlen(r->jid));
 	buf_adds(&b, "'><query xmlns='" NS_MUC_OWNER "'><x xmlns='jabber:x:"
 	    "data' type='submit'/></query></iq>");
-	session_send_buf(r->s, &b, 1);
+	session_send_buf(r->s, &b);
 	buf_free(&b);
 }
 
@@ -169,7 +169,7 @@ muc_join(struct room **rp, struct session *s, const char *spec)
 	xml_escape(&b, r->nick, strlen(r->nick));
 	buf_adds(&b, "'><x xmlns='" NS_MUC "'><history maxstanzas='0'/>"
 	    "</x></presence>");
-	session_send_buf(s, &b, 1);
+	session_send_buf(s, &b);
 	buf_free(&b);
 	rc = session_until(s, join_done, r, "the room to let us in");
 	if (rc == EX_OK && r->error) {
@@ -195,16 +195,21 @@ muc_jid(struct room *r)
 	return r->jid;
 }
 
-void
-muc_message(struct room *r, struct buf *out, uint64_t n, const char *subject,
-    const char *body, size_t len)
+uint64_t
+muc_send(struct room *r, uint64_t n, const char *subject, const char *body,
+    size_t len)
 {
+	struct buf b = { 0 };
 	char *id = session_id(r->s, n);
+	uint64_t seq;
 
-	message_xml(out, r->jid, "groupchat", id, subject, body, len);
+	message_xml(&b, r->jid, "groupchat", id, subject, body, len);
+	seq = session_send_buf(r->s, &b);
 	buf_add(&r->ids, id, strlen(id) + 1);
 	r->sent++;
 	free(id);
+	buf_free(&b);
+	return seq;
 }
 
 static int
@@ -250,7 +255,7 @@ muc_leave(struct room *r)
 		buf_addc(&b, '/');
 		xml_escape(&b, r->nick, strlen(r->nick));
 		buf_adds(&b, "'/>");
-		session_send_buf(r->s, &b, 1);
+		session_send_buf(r->s, &b);
 		buf_free(&b);
 		rc = session_until(r->s, has_left, r, "the room to let us go");
 	}

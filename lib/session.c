@@ -1,19 +1,15 @@
 /*
  * session.c: one logged-in XMPP stream over libstrophe, with the delivery
- * barrier and the graceful close built in.
+ * barrier and the graceful close built in; see session.h for how the
+ * work is split with login.c and delivery.c.
  *
  * The event loop is ours (poll on the library's socket and on the tool's
  * input), so a tool can send each stdin line the moment it arrives;
  * libstrophe does the rest with xmpp_run_once(ctx, 0).
  *
- * Stream management (XEP-0198) is ours too, not the library's: 0.12
- * answers every <r/> with all it has parsed, so a tool could not leave
- * what it did not take with the server, and it asks for an ack after
- * every stanza, doubling the traffic of a burst.
- *
  * libstrophe 0.12 reports some failures only in its log (a refused
- * connection, a refused password, the server's closing tag, the stream
- * features), so the log handler below also listens for those: learn().
+ * connection, a failed TLS handshake, the server's closing tag), so the
+ * log handler below also listens for those: learn().
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -21,8 +17,6 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-
-#include <dirent.h>
 
 #include <err.h>
 #include <errno.h>
@@ -36,66 +30,17 @@
 #include <unistd.h>
 
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include "xmpputils.h"
-#include "cert.h"
-#include "srv.h"
+#include "session.h"
 #include "stanza.h"
 
-#define NS_SM "urn:xmpp:sm:3"
-#define NS_PING "urn:xmpp:ping"
-#define NS_SASL "urn:ietf:params:xml:ns:xmpp-sasl"
-#define NS_CARBONS "urn:xmpp:carbons:2"
-#define NS_ROSTER "jabber:iq:roster"
 #define LOOP_TICK_MS 1000	/* the library's timers want a turn */
-#define MAX_HANDLERS 16
 
-enum state { CONNECTING, ONLINE, CLOSING, CLOSED };
-
-struct session {
-	xmpp_ctx_t *ctx;
-	xmpp_conn_t *conn;
-	xmpp_log_t log;
-	int verbose;
-	int timeout_ms;
-	const char *password;	/* handed over once the certificate passes */
-	const char *pin;	/* the keys to accept, instead of the CAs */
-	int insecure;		/* --insecure: any certificate */
-	int show_cert;		/* --show-cert: print it and stop */
-	int cert_shown;
-	char problem[256];	/* why the certificate did not verify */
-	int sock;		/* the library's socket, or -1 */
-	enum state state;
-	int failed;		/* EX_OK, or the exit code it failed with */
-	char why[512];		/* the best explanation seen so far */
-	int why_rc;
-	char host[300];		/* where we connected, for messages */
-	int stream_closed;	/* the server sent </stream:stream> */
-	unsigned long logged;	/* lines the library has logged */
-	int sm_offered;		/* the stream features listed XEP-0198 */
-	int sm;			/* and the server said <enabled/> */
-	uint64_t sent;		/* stanzas sent; the server counts the same */
-	uint64_t confirmed;	/* of those, taken by the server */
-	uint64_t requested;	/* the last seq an ack was asked for */
-	uint64_t handled;	/* stanzas taken since <enabled/> */
-	int refusing;		/* a handler took no more: stop counting */
-	char prefix[16];	/* of every id this session makes */
-	char *domain;		/* the account's server, pinged as a barrier */
-	const char *bounce_unit;
-	unsigned long bounces;
-	struct {
-		session_handler *fn;
-		void *arg;
-	} handlers[MAX_HANDLERS];
-};
-
-/* The certificate callback carries no user pointer: one session at a time. */
-static struct session *current;
 static volatile sig_atomic_t interrupted;
 static char watchdog_msg[256];
 
-static void
+void
 fail(struct session *s, int rc, const char *fmt, ...)
 {
 	va_list ap;
@@ -109,7 +54,7 @@ fail(struct session *s, int rc, const char *fmt, ...)
 }
 
 /* Remembers the first explanation of trouble for when the stream dies. */
-static void
+void
 explain(struct session *s, int rc, const char *fmt, ...)
 {
 	va_list ap;
@@ -122,7 +67,7 @@ explain(struct session *s, int rc, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
+void
 note(struct session *s, const char *fmt, ...)
 {
 	va_list ap;
@@ -132,6 +77,14 @@ note(struct session *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarnx(fmt, ap);
 	va_end(ap);
+}
+
+/* Ends the connection before anything more is said on it. */
+void
+cut(struct session *s)
+{
+	if (s->sock >= 0)
+		shutdown(s->sock, SHUT_RDWR);
 }
 
 /* ---- the watchdog: the library blocks in DNS and the TLS handshake */
@@ -203,7 +156,8 @@ signals_setup(void)
 static void
 redact(struct session *s, const char *msg, struct buf *out)
 {
-	const char *gt, *lt, *pw;
+	const char *gt, *lt, *pw = s->acct->password;
+	char *p;
 
 	if ((strncmp(msg, "SENT: <auth", 11) == 0 ||
 	    strncmp(msg, "SENT: <response", 15) == 0 ||
@@ -218,20 +172,10 @@ redact(struct session *s, const char *msg, struct buf *out)
 		buf_adds(out, msg);
 	buf_str(out);
 	/* belt and braces: the password itself never reaches the terminal */
-	if (s->password && *s->password)
-		while ((pw = strstr(out->p, s->password)) != NULL)
-			memset((char *)pw, '*', strlen(s->password));
+	if (pw && *pw)
+		while ((p = strstr(out->p, pw)) != NULL)
+			memset(p, '*', strlen(pw));
 }
-
-/* Ends the connection before anything more is said on it. */
-static void
-cut(struct session *s)
-{
-	if (s->sock >= 0)
-		shutdown(s->sock, SHUT_RDWR);
-}
-
-static void tls_decide(struct session *);
 
 static void
 learn(struct session *s, const char *msg)
@@ -248,34 +192,8 @@ learn(struct session *s, const char *msg)
 	else if (strcmp(msg, "Connection attempt timed out.") == 0)
 		explain(s, EX_UNAVAILABLE, "connect to %s: timed out",
 		    s->host);
-	else if (strncmp(msg, "TLS is not supported", 20) == 0)
-		explain(s, EX_UNAVAILABLE, "%s offers no STARTTLS: refusing "
-		    "to log in without TLS", s->host);
-	else if (strncmp(msg, "RECV: <failure", 14) == 0 &&
-	    strstr(msg, "urn:ietf:params:xml:ns:xmpp-tls")) {
-		explain(s, EX_UNAVAILABLE, "%s refused to start TLS: refusing "
-		    "to log in without it", s->host);
-		cut(s);
-	} else if (strncmp(msg, "Couldn't start TLS", 18) == 0)
-		explain(s, EX_UNAVAILABLE, "TLS handshake with %s failed",
-		    s->host);
-	else if (strncmp(msg, "RECV: <failure", 14) == 0 &&
-	    strstr(msg, NS_SASL))
-		explain(s, EX_NOPERM, "authentication as %s refused: %s",
-		    xmpp_conn_get_jid(s->conn), sasl_condition(msg));
-	else if (strcmp(msg, "Cannot authenticate with known methods") == 0)
-		explain(s, EX_NOPERM, "authentication as %s: no method "
-		    "in common with the server", xmpp_conn_get_jid(s->conn));
-	else if (strcmp(msg, "Binding failed.") == 0)
-		explain(s, EX_UNAVAILABLE, "the server refused to bind a "
-		    "resource");
 	else if (strcmp(msg, "RECV: </stream:stream>") == 0)
 		s->stream_closed = 1;
-	else if (strcmp(msg, "Certificate verification passed") == 0 ||
-	    strcmp(msg, "User decided to connect anyways") == 0)
-		tls_decide(s);
-	else if (strncmp(msg, "RECV: <features", 15) == 0 && strstr(msg, "<bind"))
-		s->sm_offered = strstr(msg, "\"" NS_SM "\"") != NULL;
 }
 
 static void
@@ -285,7 +203,6 @@ on_log(void *arg, xmpp_log_level_t level, const char *area,
 	struct session *s = arg;
 	struct buf b = { 0 };
 
-	(void)area;
 	s->logged++;
 	learn(s, msg);
 	if (s->verbose >= 2 || (s->verbose == 1 && level >= XMPP_LEVEL_WARN)) {
@@ -306,76 +223,6 @@ log_closely(struct session *s, int on)
 }
 
 /* ---- the library's callbacks */
-
-/*
- * Called for each problem OpenSSL finds with the chain. Normally that is
- * the end; with a pin (its own test of the key), --show-cert or
- * --insecure, the problem is noted and the handshake goes on, and
- * tls_decide has the last word before any credential is handed over.
- */
-static int
-on_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
-{
-	struct session *s = current;
-
-	if (s->problem[0] == '\0')
-		snprintf(s->problem, sizeof(s->problem), "%s (subject %s; "
-		    "issuer %s)", errormsg,
-		    xmpp_tlscert_get_string(cert, XMPP_CERT_SUBJECT),
-		    xmpp_tlscert_get_string(cert, XMPP_CERT_ISSUER));
-	if (s->pin || s->show_cert || s->insecure)
-		return 1;
-	explain(s, EX_UNAVAILABLE, "certificate of %s at %s not trusted: %s",
-	    s->domain, s->host, s->problem);
-	return 0;
-}
-
-/*
- * The TLS handshake is done: decide whether this server may have our
- * credentials. The library is only given the password here, so should
- * this ever not be reached, the login fails rather than leaks.
- */
-static void
-tls_decide(struct session *s)
-{
-	xmpp_tlscert_t *cert = xmpp_conn_get_peer_cert(s->conn);
-	char pin[CERT_PIN_LEN] = "";
-
-	if (cert == NULL || !cert_pin(xmpp_tlscert_get_pem(cert), pin)) {
-		explain(s, EX_UNAVAILABLE, "%s: cannot read the server's "
-		    "certificate", s->host);
-		cut(s);
-	} else if (s->show_cert) {
-		cert_show(stdout, xmpp_tlscert_get_pem(cert), s->host,
-		    s->problem[0] ? s->problem : NULL);
-		fflush(stdout);
-		s->cert_shown = 1;
-		cut(s);
-	} else if (s->pin && !pin_matches(s->pin, pin)) {
-		explain(s, EX_UNAVAILABLE, "certificate of %s at %s does not "
-		    "match the pin: its key is %s", s->domain, s->host, pin);
-		cut(s);
-	} else {
-		if (s->pin)
-			note(s, "certificate key matches the pin %s", pin);
-		if (s->password)
-			xmpp_conn_set_pass(s->conn, s->password);
-	}
-	if (cert)
-		xmpp_tlscert_free(cert);
-}
-
-static int
-on_socket(xmpp_conn_t *conn, void *sockp)
-{
-	int fd = *(int *)sockp, one = 1;
-
-	(void)conn;
-	current->sock = fd;
-	/* stanzas are small and complete: send them now, not after an ACK */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	return xmpp_sockopt_cb_keepalive(conn, sockp);
-}
 
 static void
 stream_error_text(xmpp_stream_error_t *se, struct buf *b)
@@ -398,25 +245,28 @@ stream_error_text(xmpp_stream_error_t *se, struct buf *b)
 
 static int on_stanza(xmpp_conn_t *, xmpp_stanza_t *, void *);
 static int on_sm(xmpp_conn_t *, xmpp_stanza_t *, void *);
-static void send_nonza(struct session *, const char *);
 
-static void
-on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
+void
+session_online(struct session *s)
+{
+	s->state = ONLINE;
+}
+
+void
+session_conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
     xmpp_stream_error_t *se, void *arg)
 {
 	struct session *s = arg;
 	struct buf b = { 0 };
 	enum state was = s->state;
 
-	if (ev == XMPP_CONN_CONNECT) {
-		s->state = ONLINE;
-		xmpp_handler_add(conn, on_sm, NS_SM, NULL, NULL, s);
-		xmpp_handler_add(conn, on_stanza, NULL, NULL, NULL, s);
-		/* counting starts here on both sides: nothing sent before */
-		if (s->sm_offered)
-			send_nonza(s, "<enable xmlns='" NS_SM "'/>");
+	(void)conn;
+	if (ev == XMPP_CONN_RAW_CONNECT) {
+		login_connected(s);
 		return;
 	}
+	if (ev == XMPP_CONN_CONNECT)
+		return;		/* a stream opened; its features say more */
 	s->state = CLOSED;
 	s->sock = -1;
 	if ((was == CLOSING && se == NULL) || s->cert_shown)
@@ -443,34 +293,33 @@ static int
 on_sm(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 {
 	struct session *s = arg;
-	const char *name = xmpp_stanza_get_name(st), *h;
+	const char *name = xmpp_stanza_get_name(st), *h, *id, *resume;
 	char ack[64];
-	unsigned long long n;
 
 	(void)conn;
 	if (strcmp(xmpp_stanza_get_ns(st) ? xmpp_stanza_get_ns(st) : "",
-	    NS_SM) != 0)
+	    NS_SM) != 0 || s->resuming)
 		return 1;
 	if (strcmp(name, "enabled") == 0) {
 		s->sm = 1;
-		note(s, "stream management enabled");
+		id = xmpp_stanza_get_attribute(st, "id");
+		resume = xmpp_stanza_get_attribute(st, "resume");
+		if (id && resume && (strcmp(resume, "true") == 0 ||
+		    strcmp(resume, "1") == 0)) {
+			free(s->resume_id);
+			s->resume_id = xstrdup(id);
+		}
+		note(s, "stream management enabled%s", s->resume_id ?
+		    ", resumable" : "");
 	} else if (strcmp(name, "failed") == 0 && !s->sm)
 		note(s, "stream management refused; confirming with pings");
 	else if (strcmp(name, "r") == 0 && s->sm && s->state == ONLINE) {
 		snprintf(ack, sizeof(ack), "<a xmlns='" NS_SM "' h='%" PRIu32
 		    "'/>", (uint32_t)s->handled);
 		send_nonza(s, ack);
-	} else if (strcmp(name, "a") == 0 &&
-	    (h = xmpp_stanza_get_attribute(st, "h")) != NULL) {
-		/* h counts, mod 2^32, the stanzas the server has handled
-		 * since our <enable/>, before which we sent none */
-		n = strtoull(h, NULL, 10);
-		n += (s->confirmed >> 32) << 32;
-		if (n < s->confirmed)
-			n += 1ULL << 32;
-		if (n > s->confirmed && n <= s->sent)
-			s->confirmed = n;
-	}
+	} else if (strcmp(name, "a") == 0 && s->sm &&
+	    (h = xmpp_stanza_get_attribute(st, "h")) != NULL)
+		delivery_acked(s, (uint32_t)strtoul(h, NULL, 10));
 	return 1;
 }
 
@@ -513,7 +362,7 @@ reply_to_iq(struct session *s, xmpp_stanza_t *iq)
 	else
 		buf_adds(&b, "><error type='cancel'><service-unavailable "
 		    "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
-	session_send_buf(s, &b, 1);
+	session_send_buf(s, &b);
 	buf_free(&b);
 }
 
@@ -572,8 +421,8 @@ on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	if (strcmp(name, "message") != 0 && strcmp(name, "presence") != 0 &&
 	    strcmp(name, "iq") != 0)
 		return 1;
-	/* past our final ack, the server keeps what comes for next time */
-	if (s->state == CLOSING)
+	/* before we are online, and past our final ack: not ours to take */
+	if (s->state != ONLINE)
 		return 1;
 	if ((what = forged(s, st)) != NULL) {
 		note(s, "ignoring a %s from %s: not from your own account",
@@ -587,8 +436,7 @@ on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	    (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) &&
 	    our_id(s, id, 'p', &n)) {
 		/* a barrier ping answered: everything before it was handled */
-		if (n > s->confirmed && n <= s->sent)
-			s->confirmed = n;
+		delivery_pinged(s, n);
 		s->handled += s->sm && !s->refusing;
 		return 1;
 	}
@@ -622,137 +470,6 @@ on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 
 /* ---- opening */
 
-static char *
-full_jid(const struct account *acct)
-{
-	struct buf b = { 0 };
-	const char *slash = strchr(acct->jid, '/');
-
-	if (acct->resource == NULL)
-		return xstrdup(acct->jid);
-	buf_add(&b, acct->jid, slash ? (size_t)(slash - acct->jid) :
-	    strlen(acct->jid));
-	buf_printf(&b, "/%s", acct->resource);
-	buf_str(&b);
-	return b.p;
-}
-
-/*
- * What TLS and login need from files, read before connecting: a CA file
- * the library cannot load would otherwise silently mean no TLS at all,
- * and a missing client certificate, no SASL EXTERNAL.
- */
-static int
-files_check(const struct account *acct)
-{
-	char line[128];
-	FILE *f;
-	int pem = 0;
-
-	if (acct->cafile) {
-		if ((f = fopen(acct->cafile, "r")) == NULL) {
-			warn("cafile %s", acct->cafile);
-			return EX_CONFIG;
-		}
-		while (!pem && fgets(line, sizeof(line), f))
-			pem = strncmp(line, "-----BEGIN CERTIFICATE-----",
-			    27) == 0;
-		fclose(f);
-		if (!pem) {
-			warnx("cafile %s: no PEM certificate in it",
-			    acct->cafile);
-			return EX_CONFIG;
-		}
-	}
-	if (acct->capath && access(acct->capath, R_OK | X_OK) == -1) {
-		warn("capath %s", acct->capath);
-		return EX_CONFIG;
-	}
-	if (acct->client_cert && access(acct->client_cert, R_OK) == -1) {
-		warn("client_cert %s", acct->client_cert);
-		return EX_CONFIG;
-	}
-	if (acct->client_key && access(acct->client_key, R_OK) == -1) {
-		warn("client_key %s", acct->client_key);
-		return EX_CONFIG;
-	}
-	return EX_OK;
-}
-
-/* Whether dir holds OpenSSL's hashed links ("1a2b3c4d.0"). */
-static int
-hashed_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t n;
-	int found = 0;
-
-	while (d && !found && (e = readdir(d)) != NULL)
-		found = (n = strlen(e->d_name)) == 10 && e->d_name[8] == '.' &&
-		    e->d_name[9] == '0';
-	if (d)
-		closedir(d);
-	return found;
-}
-
-/*
- * Where OpenSSL finds the CAs. The library loads its default CA file
- * (Debian's bundle of ~140 certificates, some 20 ms) on every context it
- * makes, twice per login, even when a cafile is given. So: with a cafile
- * or capath, those are the only trust (as xmpputils.conf(5) says); else the
- * hashed directory serves, looked up by OpenSSL only for the CA it needs,
- * where the system has one. A user's own SSL_CERT_FILE is left alone.
- */
-static void
-trust_setup(const char *cafile, const char *capath)
-{
-	const char *dir = X509_get_default_cert_dir();
-
-	if (cafile || capath) {
-		setenv(X509_get_default_cert_file_env(),
-		    cafile ? cafile : "/dev/null", 1);
-		setenv(X509_get_default_cert_dir_env(),
-		    capath ? capath : "/nonexistent", 1);
-	} else if (getenv(X509_get_default_cert_file_env()) == NULL &&
-	    getenv(X509_get_default_cert_dir_env()) == NULL &&
-	    hashed_dir(dir))
-		setenv(X509_get_default_cert_file_env(), "/dev/null", 1);
-}
-
-/* Where to connect for direct TLS (XEP-0368), which the library won't find. */
-static void
-direct_tls_target(const struct account *acct, const char *domain,
-    char *host, size_t hostlen, unsigned *port)
-{
-	if (acct->server) {
-		snprintf(host, hostlen, "%s", acct->server);
-		*port = acct->port ? acct->port : 5223;
-	} else if (!srv_lookup("xmpps-client", domain, host, hostlen, port)) {
-		snprintf(host, hostlen, "%s", domain);
-		*port = acct->port ? acct->port : 5223;
-	}
-}
-
-static long
-conn_flags(const struct account *acct, const struct common_opts *o)
-{
-	long flags = XMPP_CONN_FLAG_DISABLE_SM;
-
-	if (o->insecure_plaintext)
-		warnx("WARNING: --insecure-plaintext: TLS is optional; the "
-		    "password and every message may cross the network in "
-		    "clear text");
-	else
-		flags |= XMPP_CONN_FLAG_MANDATORY_TLS;
-	if (o->insecure && !o->show_cert)
-		warnx("WARNING: --insecure: any certificate is accepted; "
-		    "whoever sits in between can read and change everything");
-	if (acct->tls && strcmp(acct->tls, "direct") == 0)
-		flags |= XMPP_CONN_FLAG_LEGACY_SSL;
-	return flags;
-}
-
 static int
 online(struct session *s, void *arg)
 {
@@ -760,70 +477,37 @@ online(struct session *s, void *arg)
 	return s->state == ONLINE || s->cert_shown;
 }
 
-int
-session_open(struct session **sp, const struct account *acct,
-    const struct common_opts *o)
+static void
+warnings(const struct common_opts *o)
 {
-	struct session *s;
-	char *jid, host[256];
-	unsigned port = acct->port;
+	if (o->insecure_plaintext)
+		warnx("WARNING: --insecure-plaintext: TLS is optional; the "
+		    "password and every message may cross the network in "
+		    "clear text");
+	if (o->insecure && !o->show_cert)
+		warnx("WARNING: --insecure: any certificate is accepted; "
+		    "whoever sits in between can read and change everything");
+}
+
+/* Makes a new connection and logs in on it, within the timeout. */
+static int
+login(struct session *s)
+{
 	int rc, e;
 
-	*sp = NULL;
-	if ((rc = files_check(acct)) != EX_OK)
-		return rc;
-	s = xcalloc(1, sizeof(*s));
-	s->verbose = o->verbose;
-	s->timeout_ms = o->timeout * 1000;
-	s->password = acct->password;
-	s->pin = acct->pin;
-	s->insecure = o->insecure;
-	s->show_cert = o->show_cert;
-	s->sock = -1;
-	snprintf(s->prefix, sizeof(s->prefix), "xu%08x",
-	    (unsigned)arc4random());
-	s->domain = xstrndup(strchr(acct->jid, '@') + 1,
-	    strcspn(strchr(acct->jid, '@') + 1, "/"));
-	snprintf(host, sizeof(host), "%s", acct->server ? acct->server : "");
-	if (acct->tls && strcmp(acct->tls, "direct") == 0)
-		direct_tls_target(acct, s->domain, host, sizeof(host), &port);
-	snprintf(s->host, sizeof(s->host), "%s", *host ? host : s->domain);
-	s->log.userdata = s;
-	log_closely(s, 1);
-	current = s;
-	signals_setup();
-	trust_setup(acct->cafile, acct->capath);
-	/*
-	 * OpenSSL's error strings cost 1.2 MB of RSS and a few ms to load,
-	 * and we print none of them: the first init wins, so say so before
-	 * the library's.
-	 */
-	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
-	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
-	xmpp_initialize();
-	s->ctx = xmpp_ctx_new(NULL, &s->log);
+	if (s->conn)
+		xmpp_conn_release(s->conn);
 	s->conn = xmpp_conn_new(s->ctx);
-	xmpp_conn_set_flags(s->conn, conn_flags(acct, o));
-	jid = full_jid(acct);
-	xmpp_conn_set_jid(s->conn, jid);
-	free(jid);
-	/* without TLS there is no certificate to wait for */
-	if (o->insecure_plaintext && acct->password)
-		xmpp_conn_set_pass(s->conn, acct->password);
-	if (acct->cafile)
-		xmpp_conn_set_cafile(s->conn, acct->cafile);
-	if (acct->capath)
-		xmpp_conn_set_capath(s->conn, acct->capath);
-	if (acct->client_cert)
-		xmpp_conn_set_client_cert(s->conn, acct->client_cert,
-		    acct->client_key);
-	xmpp_conn_set_certfail_handler(s->conn, on_certfail);
-	xmpp_conn_set_sockopt_callback(s->conn, on_socket);
-	*sp = s;
-
+	s->state = CONNECTING;
+	s->sock = -1;
+	s->failed = s->why_rc = 0;
+	s->stream_closed = 0;
+	log_closely(s, 1);
+	login_prepare(s);
+	xmpp_handler_add(s->conn, on_sm, NS_SM, NULL, NULL, s);
+	xmpp_handler_add(s->conn, on_stanza, NULL, NULL, NULL, s);
 	watchdog(s, "logging in");
-	if (xmpp_connect_client(s->conn, *host ? host : NULL, port, on_conn,
-	    s) != XMPP_EOK) {
+	if (login_connect(s) != XMPP_EOK) {
 		e = errno;
 		watchdog(s, NULL);
 		fail(s, EX_UNAVAILABLE, "connect to %s: %s", s->host,
@@ -837,6 +521,45 @@ session_open(struct session **sp, const struct account *acct,
 	log_closely(s, 0);
 	note(s, "logged in as %s via %s", session_jid(s), s->host);
 	return EX_OK;
+}
+
+int
+session_open(struct session **sp, const struct account *acct,
+    const struct common_opts *o)
+{
+	struct session *s;
+	int rc;
+
+	*sp = NULL;
+	if ((rc = login_files_check(acct)) != EX_OK)
+		return rc;
+	s = xcalloc(1, sizeof(*s));
+	s->acct = acct;
+	s->opts = o;
+	s->verbose = o->verbose;
+	s->timeout_ms = o->timeout * 1000;
+	s->show_cert = o->show_cert;
+	s->sock = -1;
+	snprintf(s->prefix, sizeof(s->prefix), "xu%08x",
+	    (unsigned)arc4random());
+	s->domain = xstrndup(strchr(acct->jid, '@') + 1,
+	    strcspn(strchr(acct->jid, '@') + 1, "/"));
+	snprintf(s->host, sizeof(s->host), "%s", acct->server ?
+	    acct->server : s->domain);
+	s->log.userdata = s;
+	signals_setup();
+	warnings(o);
+	/*
+	 * OpenSSL's error strings cost 1.2 MB of RSS and a few ms to load,
+	 * and we print none of them: the first init wins, so say so before
+	 * the library's.
+	 */
+	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
+	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
+	xmpp_initialize();
+	s->ctx = xmpp_ctx_new(NULL, &s->log);
+	*sp = s;
+	return login(s);
 }
 
 int
@@ -934,6 +657,7 @@ session_step(struct session *s, int fd, int timeout_ms)
 
 	if (s->failed)
 		return s->failed;
+	delivery_flush(s);
 	if (s->sock >= 0 && s->state != CLOSED) {
 		isock = n;
 		pfd[n].fd = s->sock;
@@ -1011,9 +735,7 @@ session_ctx(struct session *s)
 const char *
 session_jid(struct session *s)
 {
-	const char *j = xmpp_conn_get_bound_jid(s->conn);
-
-	return j ? j : xmpp_conn_get_jid(s->conn);
+	return s->bound ? s->bound : s->acct->jid;
 }
 
 void
@@ -1062,84 +784,11 @@ session_id(struct session *s, uint64_t n)
 	return b.p;
 }
 
-/* Ask for confirmation this often: a sender's window moves on. */
-#define CONFIRM_EVERY 32
-
-static void request_confirmation(struct session *);
-
-static uint64_t
-counted(struct session *s, unsigned n)
-{
-	s->sent += n;
-	if (s->sent - s->requested >= CONFIRM_EVERY)
-		request_confirmation(s);
-	return s->sent;
-}
-
-/* Sends what is not a stanza (the XEP-0198 elements): never counted. */
-static void
-send_nonza(struct session *s, const char *xml)
-{
-	xmpp_send_raw(s->conn, xml, strlen(xml));
-}
-
-uint64_t
-session_send_buf(struct session *s, struct buf *xml, unsigned n)
-{
-	/* the library copies it with strndup: it must end in a NUL */
-	xmpp_send_raw(s->conn, buf_str(xml), xml->len);
-	return counted(s, n);
-}
-
-uint64_t
-session_send(struct session *s, xmpp_stanza_t *st)
-{
-	xmpp_send(s->conn, st);
-	return counted(s, 1);
-}
-
-uint64_t
-session_unconfirmed(struct session *s)
-{
-	return s->sent - s->confirmed;
-}
-
-/*
- * Asks the server to confirm everything sent so far, if nothing has:
- * with <r/> once stream management is on, else with a ping, which the
- * server answers only after handling all that came before it.
- */
-static void
-request_confirmation(struct session *s)
-{
-	struct buf b = { 0 };
-
-	if (s->requested >= s->sent || s->state != ONLINE)
-		return;
-	if (s->sm) {
-		s->requested = s->sent;
-		send_nonza(s, "<r xmlns='" NS_SM "'/>");
-		return;
-	}
-	/* the ping is counted too, and covers itself */
-	s->requested = s->sent + 1;
-	buf_printf(&b, "<iq type='get' id='%sp%" PRIu64 "' to='%s'><ping "
-	    "xmlns='" NS_PING "'/></iq>", s->prefix, s->requested, s->domain);
-	session_send_buf(s, &b, 1);
-	buf_free(&b);
-}
-
-void
-session_request_ack(struct session *s)
-{
-	request_confirmation(s);
-}
-
 static int
 all_confirmed(struct session *s, void *arg)
 {
 	(void)arg;
-	return s->confirmed >= s->sent;
+	return session_unconfirmed(s) == 0;
 }
 
 int
@@ -1147,7 +796,7 @@ session_sync(struct session *s)
 {
 	if (s->failed)
 		return s->failed;
-	request_confirmation(s);
+	session_request_ack(s);
 	return session_until(s, all_confirmed, NULL,
 	    "the server to confirm delivery");
 }
@@ -1164,7 +813,7 @@ closed(struct session *s, void *arg)
 int
 session_close(struct session *s)
 {
-	struct buf b = { 0 };
+	char ack[64];
 	int rc;
 
 	if (s->state != ONLINE)
@@ -1175,11 +824,11 @@ session_close(struct session *s)
 	 * never got, it stores for our next login, and we would print it twice.
 	 */
 	if (s->sm) {
-		buf_printf(&b, "<a xmlns='" NS_SM "' h='%" PRIu32 "'/>",
-		    (uint32_t)s->handled);
-		send_nonza(s, buf_str(&b));
+		snprintf(ack, sizeof(ack), "<a xmlns='" NS_SM "' h='%" PRIu32
+		    "'/>", (uint32_t)s->handled);
+		send_nonza(s, ack);
 	}
-	buf_free(&b);
+	delivery_flush(s);
 	s->state = CLOSING;
 	watchdog(s, "closing the stream");
 	xmpp_disconnect(s->conn);
@@ -1204,8 +853,10 @@ session_free(struct session *s)
 	if (s->ctx)
 		xmpp_ctx_free(s->ctx);
 	xmpp_shutdown();
-	if (current == s)
-		current = NULL;
+	delivery_free(s);
+	scram_free(&s->scram);
+	free(s->resume_id);
+	free(s->bound);
 	free(s->domain);
 	free(s);
 }

@@ -67,26 +67,6 @@ stanza_error_desc(xmpp_stanza_t *st, struct buf *b)
 	buf_str(b);
 }
 
-const char *
-sasl_condition(const char *line)
-{
-	static char cond[64];
-	const char *p = strstr(line, "<failure");
-	size_t n;
-
-	if (p && (p = strchr(p, '>')) && p[-1] != '/' && p[1] == '<' &&
-	    p[2] != '/') {
-		p += 2;
-		n = strcspn(p, " />");
-		if (n > 0 && n < sizeof(cond)) {
-			memcpy(cond, p, n);
-			cond[n] = '\0';
-			return cond;
-		}
-	}
-	return "not-authorized";
-}
-
 /*
  * Writes st and its children; parent_ns is the namespace in scope, so a
  * child in the same one does not repeat it (libstrophe stores it on

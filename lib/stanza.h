@@ -10,9 +10,6 @@
  */
 void stanza_error_desc(xmpp_stanza_t *, struct buf *);
 
-/* The condition inside a logged SASL <failure/> line; static storage. */
-const char *sasl_condition(const char *logline);
-
 /* The text of child name of st, or NULL; points into st. */
 const char *child_text(xmpp_stanza_t *st, const char *name, const char *ns);
 

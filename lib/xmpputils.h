@@ -216,14 +216,17 @@ void session_report_bounces(struct session *, const char *unit);
 unsigned long session_bounces(struct session *);
 
 /*
- * Queues n stanzas serialized in xml (which stays the caller's), or one
- * built stanza (the caller keeps its reference). Returns the sequence
- * number of the last: the session counts every stanza so it can tell
- * which the server has taken. Several stanzas in one buffer go out in
- * one TLS record, which a busy server reads faster.
+ * Queues one stanza, serialized in xml (which stays the caller's), and
+ * returns its sequence number. The session keeps it until the server
+ * confirms it, and sends it again after a reconnect if need be. What is
+ * queued between two turns of the loop leaves in one write (one TLS
+ * record), which a busy server reads faster.
  */
-uint64_t session_send_buf(struct session *, struct buf *xml, unsigned n);
-uint64_t session_send(struct session *, xmpp_stanza_t *);
+uint64_t session_send_buf(struct session *, struct buf *xml);
+
+/* Calls fn for the sequence number of each stanza not yet confirmed. */
+void session_each_unconfirmed(struct session *,
+    void (*fn)(uint64_t seq, void *), void *arg);
 
 /* The id for a tool's stanza number n, unique to this session: the
  * caller frees it. Bounce reports name n. */
@@ -279,12 +282,11 @@ struct room;
 int muc_join(struct room **rp, struct session *, const char *spec);
 const char *muc_jid(struct room *);
 /*
- * Appends to out a groupchat message to the room, numbered n (see
- * session_id), for the caller to send; the text must have passed
- * text_check.
+ * Sends a groupchat message numbered n (see session_id) to the room and
+ * returns its sequence number; the text must have passed text_check.
  */
-void muc_message(struct room *, struct buf *out, uint64_t n,
-    const char *subject, const char *body, size_t len);
+uint64_t muc_send(struct room *, uint64_t n, const char *subject,
+    const char *body, size_t len);
 /* Waits until the room has reflected every message sent to it. */
 int muc_sync(struct room *);
 /* Leaves the room, waits for it to confirm, and frees r. */

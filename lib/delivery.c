@@ -1,0 +1,238 @@
+/*
+ * delivery.c: what we send, until the server has it.
+ *
+ * Every stanza goes into s->out, written at the next turn of the loop, so
+ * stanzas queued together leave in one TLS record; and into a queue kept
+ * in the order they went on the wire, until the server confirms them:
+ * with XEP-0198 acks (<a h/> counts them: the first h are taken), or,
+ * without, the answer to a ping, which a server sends only after handling
+ * all that came before it. What a lost connection leaves in the queue is
+ * sent again on the next one: after a resumption, only what the server
+ * says it did not get; after a fresh login, all of it (at least once).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmpputils.h"
+#include "session.h"
+
+/* Ask for confirmation this often: a sender's window moves on. */
+#define CONFIRM_EVERY 32
+
+static void
+push(struct session *s, uint64_t seq, char *xml)
+{
+	struct kept *k;
+	size_t i, cap;
+
+	if (s->kept_len == s->kept_cap) {
+		cap = s->kept_cap ? 2 * s->kept_cap : 64;
+		k = xcalloc(cap, sizeof(*k));
+		for (i = 0; i < s->kept_len; i++)
+			k[i] = s->kept[(s->kept_head + i) % s->kept_cap];
+		free(s->kept);
+		s->kept = k;
+		s->kept_cap = cap;
+		s->kept_head = 0;
+	}
+	k = &s->kept[(s->kept_head + s->kept_len++) % s->kept_cap];
+	k->seq = seq;
+	k->xml = xml;
+}
+
+static void
+pop(struct session *s)
+{
+	free(s->kept[s->kept_head].xml);
+	s->kept_head = (s->kept_head + 1) % s->kept_cap;
+	s->kept_len--;
+}
+
+void
+send_nonza(struct session *s, const char *xml)
+{
+	buf_adds(&s->out, xml);
+}
+
+void
+delivery_flush(struct session *s)
+{
+	if (s->out.len == 0 || s->state == CLOSED)
+		return;
+	/* the library copies it with strndup: it must end in a NUL */
+	xmpp_send_raw(s->conn, buf_str(&s->out), s->out.len);
+	s->out.len = 0;
+}
+
+static void request_confirmation(struct session *);
+
+static uint64_t
+sent(struct session *s, uint64_t seq, const char *xml, size_t len)
+{
+	push(s, seq, xstrndup(xml, len));
+	if (s->state == ONLINE) {
+		buf_add(&s->out, xml, len);
+		if (++s->unrequested >= CONFIRM_EVERY)
+			request_confirmation(s);
+	}
+	return seq;
+}
+
+uint64_t
+session_send_buf(struct session *s, struct buf *xml)
+{
+	return sent(s, ++s->sent, xml->p, xml->len);
+}
+
+uint64_t
+session_unconfirmed(struct session *s)
+{
+	return s->kept_len + s->stash_len;
+}
+
+/*
+ * Asks the server to confirm what it was not yet asked about: with <r/>
+ * once stream management is on, else with a ping.
+ */
+static void
+request_confirmation(struct session *s)
+{
+	struct buf b = { 0 };
+
+	if (s->unrequested == 0 || s->state != ONLINE)
+		return;
+	s->unrequested = 0;
+	if (s->sm) {
+		send_nonza(s, "<r xmlns='" NS_SM "'/>");
+		return;
+	}
+	/* the ping is a stanza too, and its answer confirms itself */
+	buf_printf(&b, "<iq type='get' id='%sp%" PRIu64 "' to='%s'><ping "
+	    "xmlns='" NS_PING "'/></iq>", s->prefix, s->sent + 1, s->domain);
+	session_send_buf(s, &b);
+	s->unrequested = 0;
+	buf_free(&b);
+}
+
+void
+session_request_ack(struct session *s)
+{
+	request_confirmation(s);
+}
+
+void
+delivery_acked(struct session *s, uint32_t h)
+{
+	uint32_t n = h - s->last_h;	/* h counts modulo 2^32 */
+
+	if (n > s->kept_len) {
+		fail(s, EX_UNAVAILABLE, "%s: the server acknowledged %" PRIu32
+		    " stanzas, but only %zu were waiting", s->host, n,
+		    s->kept_len);
+		return;
+	}
+	while (n-- > 0)
+		pop(s);
+	s->last_h = h;
+}
+
+/*
+ * The ping numbered seq was answered: the server has handled it and all
+ * before it. With stream management on, its count moves on as far.
+ */
+void
+delivery_pinged(struct session *s, uint64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < s->kept_len; i++)
+		if (s->kept[(s->kept_head + i) % s->kept_cap].seq == seq)
+			break;
+	if (i == s->kept_len)
+		return;		/* answered already, by the acks */
+	if (s->sm)
+		s->last_h += i + 1;
+	for (i++; i > 0; i--)
+		pop(s);
+}
+
+/*
+ * A new stream is up. Resumed, the server says how many of ours it had
+ * (h, in the old stream's count): the rest goes again, at once. Fresh,
+ * nothing carries over; what was unconfirmed is set aside for
+ * delivery_resend, which the tool calls when it is ready (after joining
+ * its rooms again, say).
+ */
+void
+delivery_new_stream(struct session *s, int resumed, uint32_t h)
+{
+	size_t i;
+
+	s->out.len = 0;		/* written to the old stream, or never */
+	s->unrequested = 0;
+	if (resumed) {
+		s->sm = 1;
+		delivery_acked(s, h);
+		for (i = 0; i < s->kept_len; i++)
+			buf_adds(&s->out,
+			    s->kept[(s->kept_head + i) % s->kept_cap].xml);
+		s->unrequested = s->kept_len;
+		return;
+	}
+	s->sm = 0;
+	s->last_h = 0;
+	s->handled = 0;
+	s->refusing = 0;
+	while (s->kept_len > 0) {
+		if (s->stash_len == s->stash_cap) {
+			s->stash_cap = s->stash_cap ? 2 * s->stash_cap : 64;
+			s->stash = realloc(s->stash,
+			    s->stash_cap * sizeof(*s->stash));
+			if (s->stash == NULL)
+				abort();
+		}
+		s->stash[s->stash_len++] = s->kept[s->kept_head];
+		s->kept_head = (s->kept_head + 1) % s->kept_cap;
+		s->kept_len--;
+	}
+}
+
+void
+delivery_resend(struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->stash_len; i++) {
+		sent(s, s->stash[i].seq, s->stash[i].xml,
+		    strlen(s->stash[i].xml));
+		free(s->stash[i].xml);
+	}
+	s->stash_len = 0;
+}
+
+void
+session_each_unconfirmed(struct session *s,
+    void (*fn)(uint64_t seq, void *), void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < s->stash_len; i++)
+		fn(s->stash[i].seq, arg);
+	for (i = 0; i < s->kept_len; i++)
+		fn(s->kept[(s->kept_head + i) % s->kept_cap].seq, arg);
+}
+
+void
+delivery_free(struct session *s)
+{
+	size_t i;
+
+	while (s->kept_len > 0)
+		pop(s);
+	for (i = 0; i < s->stash_len; i++)
+		free(s->stash[i].xml);
+	free(s->kept);
+	free(s->stash);
+	buf_free(&s->out);
+}
