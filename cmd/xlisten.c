@@ -13,7 +13,10 @@
 
 #include "xmpputils.h"
 
-enum { OPT_ALL = OPT_TOOL, OPT_FORMAT, OPT_FROM, OPT_PRIORITY };
+enum { OPT_ALL = OPT_TOOL, OPT_FORMAT, OPT_FROM, OPT_PRIORITY,
+	OPT_RECONNECT };
+
+#define MAX_ROOMS 16
 
 /* the message types -t can ask for */
 static const char *types[] = { "chat", "normal", "headline", "groupchat",
@@ -28,14 +31,22 @@ struct listener {
 	long long printed;
 	int closed;		/* stdout went away */
 	struct buf line;
+	int priority;
+	int reconnect;		/* --reconnect */
+	const char *specs[MAX_ROOMS];	/* -r ROOM[/NICK] */
+	int nspecs;
+	struct room *rooms[MAX_ROOMS];	/* those joined */
+	int nrooms;
+	int verbose;
 };
 
 static void __attribute__((noreturn))
 usage(int rc)
 {
-	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [--all] [--format text|json|xml] "
-	    "[--from jid] [-n count]\n\t[--priority n] [-r room[/nick]] "
-	    "[-t type] [-w seconds]\n\t" COMMON_USAGE "\n", getprogname());
+	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [--all] [--format "
+	    "text|json|xml] [--from jid] [-n count]\n\t[--priority n] "
+	    "[--reconnect] [-r room[/nick]] [-t type] [-w seconds]\n\t"
+	    COMMON_USAGE "\n", getprogname());
 	exit(rc);
 }
 
@@ -132,6 +143,60 @@ stdout_watch(void)
 	    STDOUT_FILENO : -1;
 }
 
+/* Presence, the rooms, and a word (with -v) that we are listening. */
+static int
+start_listening(struct session *s, struct listener *l)
+{
+	int i, rc = send_presence(s, l->priority);
+
+	for (i = 0; rc == EX_OK && i < l->nspecs; i++) {
+		if (i < l->nrooms)
+			rc = muc_rejoin(l->rooms[i]);
+		else if ((rc = muc_join(&l->rooms[i], s, l->specs[i])) ==
+		    EX_OK)
+			l->nrooms++;
+	}
+	if (rc == EX_OK && l->verbose)
+		fprintf(stderr, "%s: listening as %s\n", getprogname(),
+		    session_jid(s));
+	return rc;
+}
+
+/*
+ * --reconnect: log in again after 1 s, 2 s, 4 s... (a minute at most),
+ * until it works or a signal says stop. A resumed stream carries on, the
+ * server sending again what we had not acknowledged; a fresh one sends
+ * presence and joins the rooms again, and the server hands over what
+ * came meanwhile from its offline store.
+ */
+static int
+recover(struct session *s, struct listener *l)
+{
+	int64_t ms = 1000;
+	int rc;
+
+	for (;;) {
+		warnx("reconnecting in %lld s", (long long)(ms / 1000));
+		if (session_backoff(ms))
+			return EX_OK;
+		if ((rc = session_reconnect(s)) == EX_OK) {
+			if (session_resumed(s)) {
+				if (l->verbose)
+					fprintf(stderr, "%s: listening as %s "
+					    "(resumed)\n", getprogname(),
+					    session_jid(s));
+				return EX_OK;
+			}
+			session_resend(s, 1);
+			if ((rc = start_listening(s, l)) == EX_OK)
+				return EX_OK;
+		}
+		if (rc == EX_NOPERM || rc == EX_CONFIG)
+			return rc;	/* no use trying again */
+		ms = ms * 2 > 60000 ? 60000 : ms * 2;
+	}
+}
+
 /* Prints until -n is reached, -w runs out, a signal, or stdout closes. */
 static int
 listen_loop(struct session *s, struct listener *l, long long wait_s)
@@ -145,7 +210,10 @@ listen_loop(struct session *s, struct listener *l, long long wait_s)
 			return EX_OK;
 		if (deadline && (left = deadline - now_ms()) <= 0)
 			return l->printed >= (l->want ? l->want : 1) ? EX_OK : 1;
-		if ((r = session_step(s, out, (int)left)) > 1)
+		r = session_step(s, out, (int)left);
+		if (r > 1 && l->reconnect)
+			r = recover(s, l);
+		if (r > 1)
 			return r;
 		if (r == 1)	/* stdout's reader is gone */
 			l->closed = 1;
@@ -161,6 +229,7 @@ main(int argc, char *argv[])
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "priority", required_argument, NULL, OPT_PRIORITY },
+		{ "reconnect", no_argument, NULL, OPT_RECONNECT },
 		{ "room", required_argument, NULL, 'r' },
 		{ "type", required_argument, NULL, 't' },
 		{ "wait", required_argument, NULL, 'w' },
@@ -171,10 +240,9 @@ main(int argc, char *argv[])
 	struct account acct;
 	struct session *s;
 	struct listener l = { .format = FORMAT_TEXT };
-	struct room *rooms[16];
-	const char *roomspecs[16], *why;
+	const char *why;
 	long long wait_s = 0;
-	int ch, nrooms = 0, joined = 0, priority = 0, i, rc;
+	int ch, i, rc;
 	unsigned bit;
 
 	common_init(&o);
@@ -206,12 +274,17 @@ main(int argc, char *argv[])
 			l.from = optarg;
 			break;
 		case OPT_PRIORITY:
-			priority = number_arg(optarg, -128, 127, "--priority");
+			l.priority = number_arg(optarg, -128, 127,
+			    "--priority");
+			break;
+		case OPT_RECONNECT:
+			l.reconnect = 1;
 			break;
 		case 'r':
-			if (nrooms == 16)
-				errx(EX_USAGE, "-r: at most 16 rooms");
-			roomspecs[nrooms++] = optarg;
+			if (l.nspecs == MAX_ROOMS)
+				errx(EX_USAGE, "-r: at most %d rooms",
+				    MAX_ROOMS);
+			l.specs[l.nspecs++] = optarg;
 			break;
 		case 't':
 			if ((bit = type_bit(optarg)) == 0)
@@ -234,27 +307,27 @@ main(int argc, char *argv[])
 	if (l.all && l.format == FORMAT_TEXT)
 		errx(EX_USAGE, "--all needs --format json or xml");
 
+	/* with --reconnect, a dead link must not go unnoticed for long */
+	if (o.keepalive < 0)
+		o.keepalive = l.reconnect ? 30 : 0;
+	o.resumable = l.reconnect;
+	l.verbose = o.verbose;
+
 	if ((rc = account_load(&acct, &o.acct)) != EX_OK)
 		return rc;
 	if ((rc = session_open(&s, &acct, &o)) == EX_OK) {
 		session_on_stanza(s, print, &l);
-		rc = send_presence(s, priority);
+		rc = start_listening(s, &l);
 	}
-	for (i = 0; rc == EX_OK && i < nrooms; i++)
-		if ((rc = muc_join(&rooms[joined], s, roomspecs[i])) == EX_OK)
-			joined++;
-	if (rc == EX_OK) {
-		if (o.verbose)
-			fprintf(stderr, "%s: listening as %s\n", getprogname(),
-			    session_jid(s));
+	if (rc == EX_OK)
 		rc = listen_loop(s, &l, wait_s);
-	}
-	for (i = 0; i < joined; i++) {
-		int left = muc_leave(rooms[i]);
+	for (i = 0; i < l.nrooms; i++) {
+		int left = muc_leave(l.rooms[i]);
 
 		rc = rc != EX_OK ? rc : left;
 	}
-	if (s) {
+	/* (a signal while the connection was down: nothing left to close) */
+	if (s && !(rc == EX_OK && session_failed(s))) {
 		i = session_close(s);
 		rc = rc != EX_OK ? rc : i;
 	}

@@ -3,6 +3,7 @@
  */
 #include <err.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,15 @@
 
 #define MAX_ROOMS 16
 
+enum { OPT_RETRY = OPT_TOOL, OPT_UNSENT };
+
+/* A message sent and not yet known to be confirmed, for --unsent. */
+struct sent {
+	uint64_t first, last;	/* the sequence numbers of its stanzas */
+	unsigned long lineno;	/* 0: the one message of -m or stdin */
+	char *text;
+};
+
 struct job {
 	const char *type;
 	const char *subject;
@@ -25,13 +35,19 @@ struct job {
 	struct room *rooms[MAX_ROOMS];	/* those joined */
 	int nrooms;
 	unsigned long rejected;	/* -l lines that could not be sent */
+	int retry;		/* --retry: reconnects allowed */
+	const char *unsent;	/* --unsent: where what failed goes */
+	struct lines in;	/* -l: stdin */
+	struct sent *sent;	/* messages sent, oldest first */
+	size_t nsent, capsent;
 };
 
 static void __attribute__((noreturn))
 usage(int rc)
 {
-	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-l] [-m text] [-r room[/nick]] [-s subject] "
-	    "[-t type]\n\t" COMMON_USAGE "\n\tjid ...\n", getprogname());
+	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-l] [-m text] "
+	    "[-r room[/nick]] [-s subject] [-t type]\n\t[--retry n] "
+	    "[--unsent file] " COMMON_USAGE "\n\tjid ...\n", getprogname());
 	exit(rc);
 }
 
@@ -98,6 +114,50 @@ read_body(struct buf *body)
 	return text_ok("stdin", body->p, body->len) ? EX_OK : EX_DATAERR;
 }
 
+/* The sequence number below which the server has everything. */
+static void
+lowest(uint64_t seq, void *arg)
+{
+	uint64_t *low = arg;
+
+	if (seq < *low)
+		*low = seq;
+}
+
+/* Forgets the messages the server has confirmed, oldest first. */
+static void
+prune(struct session *s, struct job *j)
+{
+	uint64_t low = UINT64_MAX;
+	size_t n = 0;
+
+	session_each_unconfirmed(s, lowest, &low);
+	while (n < j->nsent && j->sent[n].last < low)
+		free(j->sent[n++].text);
+	if (n == 0)
+		return;		/* nothing to forget (nor, maybe, any array) */
+	memmove(j->sent, j->sent + n, (j->nsent - n) * sizeof(*j->sent));
+	j->nsent -= n;
+}
+
+static void
+remember(struct session *s, struct job *j, uint64_t first, uint64_t last,
+    unsigned long lineno, const char *text, size_t len)
+{
+	if (j->nsent == j->capsent) {
+		prune(s, j);
+		if (j->nsent == j->capsent) {
+			j->capsent = j->capsent ? 2 * j->capsent : 64;
+			j->sent = realloc(j->sent,
+			    j->capsent * sizeof(*j->sent));
+			if (j->sent == NULL)
+				err(EX_SOFTWARE, "out of memory");
+		}
+	}
+	j->sent[j->nsent++] = (struct sent){ first, last, lineno,
+	    xstrndup(text, len) };
+}
+
 /* Sends one message, numbered n, to every recipient and room. */
 static void
 send_text(struct session *s, struct job *j, uint64_t n, const char *text,
@@ -105,15 +165,20 @@ send_text(struct session *s, struct job *j, uint64_t n, const char *text,
 {
 	struct buf b = { 0 };
 	char *id = session_id(s, n);
+	uint64_t first = 0, seq = 0;
 	int i;
 
 	for (i = 0; i < j->nto; i++) {
 		b.len = 0;
 		message_xml(&b, j->to[i], j->type, id, j->subject, text, len);
-		session_send_buf(s, &b);
+		seq = session_send_buf(s, &b);
+		first = first ? first : seq;
 	}
-	for (i = 0; i < j->nrooms; i++)
-		muc_send(j->rooms[i], n, j->subject, text, len);
+	for (i = 0; i < j->nrooms; i++) {
+		seq = muc_send(j->rooms[i], n, j->subject, text, len);
+		first = first ? first : seq;
+	}
+	remember(s, j, first, seq, n, text, len);
 	buf_free(&b);
 	free(id);
 }
@@ -139,6 +204,102 @@ send_line(struct session *s, struct job *j, struct lines *in,
 		send_text(s, j, in->lineno, line, len);
 }
 
+/* Whether any stanza of a message is still unconfirmed. */
+struct unconfirmed {
+	uint64_t *seqs;
+	size_t n, cap;
+};
+
+static void
+collect(uint64_t seq, void *arg)
+{
+	struct unconfirmed *u = arg;
+
+	if (u->n == u->cap) {
+		u->cap = u->cap ? 2 * u->cap : 64;
+		if ((u->seqs = realloc(u->seqs, u->cap * sizeof(*u->seqs))) ==
+		    NULL)
+			err(EX_SOFTWARE, "out of memory");
+	}
+	u->seqs[u->n++] = seq;
+}
+
+static int
+pending(const struct unconfirmed *u, const struct sent *m)
+{
+	size_t i;
+
+	for (i = 0; i < u->n; i++)
+		if (u->seqs[i] >= m->first && u->seqs[i] <= m->last)
+			return 1;
+	return 0;
+}
+
+static int
+readable_now(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+/*
+ * Giving up: says which messages the server never confirmed and, with
+ * --unsent, writes them there, with the lines read but not yet sent, so
+ * that nothing read from stdin is lost without a word.
+ */
+static void
+report_unsent(struct session *s, struct job *j)
+{
+	struct unconfirmed u = { 0 };
+	struct buf list = { 0 };
+	const char *line;
+	FILE *f = NULL;
+	size_t i, count = 0, len;
+	int r;
+
+	if (s)
+		session_each_unconfirmed(s, collect, &u);
+	if (j->unsent && (f = fopen(j->unsent, "w")) == NULL)
+		warn("--unsent %s", j->unsent);
+	for (i = 0; i < j->nsent; i++) {
+		if (s && !pending(&u, &j->sent[i]))
+			continue;
+		count++;
+		if (j->sent[i].lineno && list.len < 200)
+			buf_printf(&list, "%s%lu", list.len ? "," : "",
+			    j->sent[i].lineno);
+		if (f)
+			fprintf(f, "%s\n", j->sent[i].text);
+	}
+	if (count)
+		warnx("%zu message%s not confirmed by the server%s%s%s%s",
+		    count, count == 1 ? "" : "s", list.len ? " (lines " : "",
+		    list.len ? buf_str(&list) : "", list.len ? ")" : "",
+		    f ? "; written to --unsent" : "");
+	/*
+	 * What was read and never sent goes too, and what is waiting on
+	 * stdin now: once we exit, a writer's next line would be lost.
+	 */
+	for (count = 0; f && j->in.fd == STDIN_FILENO; ) {
+		while ((r = lines_next(&j->in, &line, &len)) == 1)
+			if (line && len) {
+				fprintf(f, "%.*s\n", (int)len, line);
+				count++;
+			}
+		if (r == -1 || !readable_now(j->in.fd) ||
+		    lines_fill(&j->in) == -1)
+			break;
+	}
+	if (count)
+		warnx("%zu line%s read but not sent: written to --unsent",
+		    count, count == 1 ? "" : "s");
+	if (f && fclose(f) == EOF)
+		warn("--unsent %s", j->unsent);
+	free(u.seqs);
+	buf_free(&list);
+}
+
 /*
  * -l: each line goes out as soon as it is read, while at most WINDOW
  * stanzas wait for the server's confirmation. A signal stops the reading;
@@ -147,34 +308,30 @@ send_line(struct session *s, struct job *j, struct lines *in,
 static int
 send_lines(struct session *s, struct job *j)
 {
-	struct lines in;
+	struct lines *in = &j->in;
 	const char *line;
 	size_t len;
 	int r = 0, rc = EX_OK;
 
-	lines_init(&in, STDIN_FILENO, XU_TEXT_MAX);
 	for (;;) {
 		while (session_unconfirmed(s) < WINDOW &&
-		    (r = lines_next(&in, &line, &len)) == 1)
-			send_line(s, j, &in, line, len);
+		    (r = lines_next(in, &line, &len)) == 1)
+			send_line(s, j, in, line, len);
 		if (r == -1)
 			break;
 		if (session_interrupted())
-			in.eof = 1;
+			in->eof = 1;
 		else if (r == 0)
 			session_request_ack(s);	/* input idle: confirm */
-		r = session_step(s, r == 0 && !in.eof ? STDIN_FILENO : -1, -1);
-		if (r > 1) {
-			rc = r;
-			break;
-		}
-		if (r == 1 && lines_fill(&in) == -1) {
+		r = session_step(s, r == 0 && !in->eof ? STDIN_FILENO : -1, -1);
+		if (r > 1)
+			return r;
+		if (r == 1 && lines_fill(in) == -1) {
 			warn("reading stdin");
-			in.eof = 1;
+			in->eof = 1;
 			rc = EX_IOERR;
 		}
 	}
-	lines_free(&in);
 	return rc;
 }
 
@@ -205,35 +362,106 @@ message_text(struct job *j, const char *m, struct buf *body,
 	return EX_OK;
 }
 
-/* Logs in, joins the rooms, sends, confirms, leaves, closes. */
 static int
-deliver(struct job *j, const struct common_opts *o, const char *text)
+join_rooms(struct session *s, struct job *j)
 {
-	struct account acct;
-	struct session *s;
-	int i, rc;
+	int i, rc = EX_OK;
 
-	if ((rc = account_load(&acct, &o->acct)) != EX_OK)
-		return rc;
-	rc = session_open(&s, &acct, o);
-	for (i = 0; rc == EX_OK && i < j->nspecs; i++)
+	for (i = j->nrooms; rc == EX_OK && i < j->nspecs; i++)
 		if ((rc = muc_join(&j->rooms[j->nrooms], s, j->specs[i])) ==
 		    EX_OK)
 			j->nrooms++;
-	if (rc == EX_OK) {
-		session_report_bounces(s, text ? "message" : "line");
-		if (text)
-			send_text(s, j, 1, text, strlen(text));
-		else
-			rc = send_lines(s, j);
-		rc = worst(rc, session_sync(s));
-		for (i = 0; rc == EX_OK && i < j->nrooms; i++)
-			rc = muc_sync(j->rooms[i]);
-		if (rc == EX_OK && session_bounces(s) > 0)
-			rc = EX_UNAVAILABLE;
-		if (rc == EX_OK && j->rejected > 0)
-			rc = EX_DATAERR;
+	return rc;
+}
+
+/* Sends what there is to send and waits until the server has it all. */
+static int
+send_all(struct session *s, struct job *j, const char *text, int *sent)
+{
+	int i, rc = EX_OK;
+
+	if (text && !*sent) {
+		send_text(s, j, 1, text, strlen(text));
+		*sent = 1;
+	} else if (!text)
+		rc = send_lines(s, j);
+	rc = rc == EX_IOERR ? rc : rc != EX_OK ? rc : session_sync(s);
+	for (i = 0; rc == EX_OK && i < j->nrooms; i++)
+		rc = muc_sync(j->rooms[i]);
+	return rc;
+}
+
+static int
+retryable(struct session *s, int rc)
+{
+	return s && session_failed(s) &&
+	    (rc == EX_TEMPFAIL || rc == EX_UNAVAILABLE);
+}
+
+/*
+ * No connection, or a lost one: log in again after 0.5 s, 1 s, 2 s...
+ * (30 s at most), --retry times in all. A resumed stream carries on; a
+ * fresh one first joins the rooms again, then what was unconfirmed is
+ * sent again.
+ */
+static int
+recover(struct session *s, struct job *j, int *attempts, int rc)
+{
+	int64_t ms;
+	int i;
+
+	while (retryable(s, rc) && *attempts < j->retry &&
+	    !session_interrupted()) {
+		++*attempts;
+		ms = 500LL << (*attempts < 7 ? *attempts - 1 : 6);
+		if (ms > 30000)
+			ms = 30000;
+		warnx("reconnecting in %.1f s (%d of %d)", ms / 1000.0,
+		    *attempts, j->retry);
+		if (session_backoff(ms))
+			break;
+		if ((rc = session_reconnect(s)) != EX_OK)
+			continue;
+		if (!session_resumed(s))
+			for (i = 0; rc == EX_OK && i < j->nrooms; i++)
+				rc = muc_rejoin(j->rooms[i]);
+		if (rc == EX_OK)
+			rc = join_rooms(s, j);
+		if (rc == EX_OK)
+			session_resend(s, 0);
 	}
+	return rc;
+}
+
+/* Logs in, joins the rooms, sends, confirms, leaves, closes. */
+static int
+deliver(struct job *j, struct common_opts *o, const char *text)
+{
+	struct account acct;
+	struct session *s;
+	int i, rc, attempts = 0, sent = 0;
+
+	if ((rc = account_load(&acct, &o->acct)) != EX_OK)
+		return rc;
+	o->resumable = j->retry > 0;
+	rc = session_open(&s, &acct, o);
+	if (rc == EX_OK)
+		rc = join_rooms(s, j);
+	rc = recover(s, j, &attempts, rc);
+	if (rc == EX_OK)
+		session_report_bounces(s, text ? "message" : "line");
+	while (rc == EX_OK) {
+		rc = send_all(s, j, text, &sent);
+		if (!retryable(s, rc) || attempts >= j->retry)
+			break;
+		rc = recover(s, j, &attempts, rc);
+	}
+	if (rc == EX_OK && session_bounces(s) > 0)
+		rc = EX_UNAVAILABLE;
+	if (rc == EX_OK && j->rejected > 0)
+		rc = EX_DATAERR;
+	if (s && (session_unconfirmed(s) > 0 || (j->in.fd >= 0 && rc != EX_OK)))
+		report_unsent(s, j);
 	for (i = 0; i < j->nrooms; i++)
 		rc = worst(rc, muc_leave(j->rooms[i]));
 	if (s)
@@ -252,11 +480,13 @@ main(int argc, char *argv[])
 		{ "room", required_argument, NULL, 'r' },
 		{ "subject", required_argument, NULL, 's' },
 		{ "type", required_argument, NULL, 't' },
+		{ "retry", required_argument, NULL, OPT_RETRY },
+		{ "unsent", required_argument, NULL, OPT_UNSENT },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct common_opts o;
-	struct job j = { .type = "chat" };
+	struct job j = { .type = "chat", .in = { .fd = -1 } };
 	struct buf body = { 0 };
 	const char *m = NULL, *text = NULL, *why;
 	int ch, lines = 0, i, rc = EX_OK;
@@ -289,6 +519,12 @@ main(int argc, char *argv[])
 				    "headline or groupchat", optarg);
 			j.type = optarg;
 			break;
+		case OPT_RETRY:
+			j.retry = number_arg(optarg, 0, 1000, "--retry");
+			break;
+		case OPT_UNSENT:
+			j.unsent = optarg;
+			break;
 		default:
 			if (!common_option(&o, ch, optarg))
 				usage(EX_USAGE);
@@ -311,10 +547,21 @@ main(int argc, char *argv[])
 	if (j.subject && !text_ok("-s", j.subject, strlen(j.subject)))
 		return EX_DATAERR;
 
-	if (!lines)
+	if (lines) {
+		lines_init(&j.in, STDIN_FILENO, XU_TEXT_MAX);
+		/* a silent dead link shows when we next send, if ever */
+		if (o.keepalive < 0)
+			o.keepalive = 30;
+	} else
 		rc = message_text(&j, m, &body, &text);
+	if (o.keepalive < 0)
+		o.keepalive = 0;
 	if (rc == EX_OK)
 		rc = deliver(&j, &o, text);
+	lines_free(&j.in);
+	for (i = 0; i < (int)j.nsent; i++)
+		free(j.sent[i].text);
+	free(j.sent);
 	buf_free(&body);
 	return rc;
 }

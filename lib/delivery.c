@@ -199,13 +199,14 @@ delivery_new_stream(struct session *s, int resumed, uint32_t h)
 }
 
 void
-delivery_resend(struct session *s)
+delivery_resend(struct session *s, int discard)
 {
 	size_t i;
 
 	for (i = 0; i < s->stash_len; i++) {
-		sent(s, s->stash[i].seq, s->stash[i].xml,
-		    strlen(s->stash[i].xml));
+		if (!discard)
+			sent(s, s->stash[i].seq, s->stash[i].xml,
+			    strlen(s->stash[i].xml));
 		free(s->stash[i].xml);
 	}
 	s->stash_len = 0;

@@ -177,6 +177,8 @@ login_prepare(struct session *s)
 	xmpp_handler_add(s->conn, on_tls, NS_TLS, NULL, NULL, s);
 	xmpp_handler_add(s->conn, on_sasl, NS_SASL, NULL, NULL, s);
 	xmpp_handler_add(s->conn, on_resume, NS_SM, NULL, NULL, s);
+	xmpp_handler_add(s->conn, session_on_stream_error, NS_STREAMS,
+	    "error", NULL, s);
 }
 
 /* Starts connecting: returns XMPP_EOK, or the library's error. */
@@ -278,7 +280,15 @@ tls_decide(struct session *s)
 static void
 tls_start(struct session *s)
 {
-	if (xmpp_conn_tls_start(s->conn) != XMPP_EOK) {
+	char what[350];
+	int ok;
+
+	/* the library's handshake blocks: only the alarm can bound it */
+	snprintf(what, sizeof(what), "%s: TLS handshake", s->host);
+	session_watchdog(s, what, 0);
+	ok = xmpp_conn_tls_start(s->conn) == XMPP_EOK;
+	session_watchdog(s, "logging in", 2);
+	if (!ok) {
 		explain(s, EX_UNAVAILABLE, "TLS with %s failed%s%s", s->host,
 		    s->problem[0] ? ": certificate not trusted: " : "",
 		    s->problem);
@@ -391,6 +401,7 @@ start_sasl(struct session *s, xmpp_stanza_t *features)
 		if (offers(mechs, scrams[i]))
 			break;
 	if (i < sizeof(scrams) / sizeof(scrams[0])) {
+		scram_free(&s->scram);	/* a login before this one's */
 		scram_init(&s->scram, scrams[i]);
 		arc4random_buf(nonce, sizeof(nonce));
 		base64_encode(&b64, nonce, sizeof(nonce));
@@ -603,6 +614,15 @@ on_resume(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		s->resumed = 1;
 		delivery_new_stream(s, 1, (uint32_t)strtoul(h, NULL, 10));
 		session_online(s);
+		/*
+		 * A resumed stream has to prove it listens: Prosody 0.12
+		 * feeds it to the old connection's parser, which a cut
+		 * can leave inside a half-received stanza; from then on
+		 * nothing we send is ever handled. Until an <a/> answers
+		 * this, the session is not trusted to resume again.
+		 */
+		s->resume_check = now_ms();
+		send_nonza(s, "<r xmlns='" NS_SM "'/>");
 	} else {
 		note(s, "the server could not resume the stream: a fresh one");
 		free(s->resume_id);

@@ -142,11 +142,37 @@ join_done(struct session *s, void *arg)
 	return r->joined || r->error;
 }
 
+/* Sends our presence to the room and waits for it to let us in. */
+static int
+enter(struct room *r)
+{
+	struct buf b = { 0 };
+	int rc;
+
+	r->joined = 0;
+	free(r->error);
+	r->error = NULL;
+	buf_adds(&b, "<presence to='");
+	xml_escape(&b, r->jid, strlen(r->jid));
+	buf_addc(&b, '/');
+	xml_escape(&b, r->nick, strlen(r->nick));
+	buf_adds(&b, "'><x xmlns='" NS_MUC "'><history maxstanzas='0'/>"
+	    "</x></presence>");
+	session_send_buf(r->s, &b);
+	buf_free(&b);
+	rc = session_until(r->s, join_done, r, "the room to let us in");
+	if (rc == EX_OK && r->error) {
+		warnx("room %s: cannot join as %s: %s", r->jid, r->nick,
+		    r->error);
+		rc = EX_UNAVAILABLE;
+	}
+	return rc;
+}
+
 int
 muc_join(struct room **rp, struct session *s, const char *spec)
 {
 	struct room *r;
-	struct buf b = { 0 };
 	const char *slash = strchr(spec, '/'), *why, *me = session_jid(s);
 	int rc;
 
@@ -162,22 +188,7 @@ muc_join(struct room **rp, struct session *s, const char *spec)
 	r->nick = slash ? xstrdup(slash + 1) :
 	    xstrndup(me, strcspn(me, "@"));
 	session_on_stanza(s, on_stanza, r);
-
-	buf_adds(&b, "<presence to='");
-	xml_escape(&b, r->jid, strlen(r->jid));
-	buf_addc(&b, '/');
-	xml_escape(&b, r->nick, strlen(r->nick));
-	buf_adds(&b, "'><x xmlns='" NS_MUC "'><history maxstanzas='0'/>"
-	    "</x></presence>");
-	session_send_buf(s, &b);
-	buf_free(&b);
-	rc = session_until(s, join_done, r, "the room to let us in");
-	if (rc == EX_OK && r->error) {
-		warnx("room %s: cannot join as %s: %s", r->jid, r->nick,
-		    r->error);
-		rc = EX_UNAVAILABLE;
-	}
-	if (rc != EX_OK) {
+	if ((rc = enter(r)) != EX_OK) {
 		session_off_stanza(s, on_stanza, r);
 		free(r->error);
 		free(r->jid);
@@ -187,6 +198,12 @@ muc_join(struct room **rp, struct session *s, const char *spec)
 	}
 	*rp = r;
 	return EX_OK;
+}
+
+int
+muc_rejoin(struct room *r)
+{
+	return enter(r);
 }
 
 const char *

@@ -10,7 +10,7 @@
 void
 common_init(struct common_opts *c)
 {
-	*c = (struct common_opts){ .timeout = DEFAULT_TIMEOUT };
+	*c = (struct common_opts){ .timeout = DEFAULT_TIMEOUT, .keepalive = -1 };
 }
 
 long long
@@ -75,6 +75,9 @@ common_option(struct common_opts *c, int ch, const char *arg)
 		break;
 	case OPT_INSECURE_PLAINTEXT:
 		c->insecure_plaintext = 1;
+		break;
+	case OPT_KEEPALIVE:
+		c->keepalive = number_arg(arg, 0, 86400, "--keepalive");
 		break;
 	case OPT_SHOW_CERT:
 		c->show_cert = 1;

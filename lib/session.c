@@ -97,18 +97,21 @@ watchdog_fire(int sig)
 	_exit(EX_TEMPFAIL);
 }
 
-static void
-watchdog(struct session *s, const char *what)
+/*
+ * Arms (what: the phase, for the message) or disarms the alarm. grace:
+ * seconds past the timeout, for phases our own deadline already bounds.
+ */
+void
+session_watchdog(struct session *s, const char *what, int grace)
 {
 	struct itimerval it = { 0 };
 
 	if (what) {
 		snprintf(watchdog_msg, sizeof(watchdog_msg),
 		    "%s: %s: timed out after %d s\n", getprogname(), what,
-		    s->timeout_ms / 1000);
+		    s->timeout_ms / 1000 + grace);
 		signal(SIGALRM, watchdog_fire);
-		/* our own deadline comes first; this is the backstop */
-		it.it_value.tv_sec = s->timeout_ms / 1000 + 2;
+		it.it_value.tv_sec = s->timeout_ms / 1000 + grace;
 	}
 	setitimer(ITIMER_REAL, &it, NULL);
 }
@@ -203,6 +206,11 @@ on_log(void *arg, xmpp_log_level_t level, const char *area,
 	struct session *s = arg;
 	struct buf b = { 0 };
 
+	/* the library's only word on XML it cannot parse, and it goes on */
+	if (strncmp(msg, "parse error", 11) == 0)
+		s->xml_broken = 1;
+	if (!s->closely && !s->verbose)
+		return;
 	s->logged++;
 	learn(s, msg);
 	if (s->verbose >= 2 || (s->verbose == 1 && level >= XMPP_LEVEL_WARN)) {
@@ -213,34 +221,46 @@ on_log(void *arg, xmpp_log_level_t level, const char *area,
 }
 
 /*
- * The log costs a formatted copy of every stanza: listen closely while
- * logging in and out, and not at all in between unless asked to.
+ * The log costs a formatted copy of every stanza, and reading it costs
+ * turns of the loop: read it closely while logging in and out, and in
+ * between only for the one line that reports broken XML.
  */
 static void
 log_closely(struct session *s, int on)
 {
-	s->log.handler = on || s->verbose ? on_log : NULL;
+	s->closely = on;
 }
 
 /* ---- the library's callbacks */
 
-static void
-stream_error_text(xmpp_stream_error_t *se, struct buf *b)
+/*
+ * <stream:error/>: the last word of a server. Its condition and text go
+ * to the user; the close that follows changes nothing.
+ */
+int
+session_on_stream_error(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 {
+	struct session *s = arg;
 	xmpp_stanza_t *c;
+	const char *cond = "undefined-condition";
+	char *text = NULL;
 
-	for (c = se->stanza ? xmpp_stanza_get_children(se->stanza) : NULL;
-	    c; c = xmpp_stanza_get_next(c))
+	(void)conn;
+	for (c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c))
 		if (xmpp_stanza_is_tag(c) &&
-		    strcmp(xmpp_stanza_get_name(c), "text") != 0) {
-			buf_adds(b, xmpp_stanza_get_name(c));
-			break;
-		}
-	if (b->len == 0)
-		buf_adds(b, "undefined-condition");
-	if (se->text)
-		buf_printf(b, " (%s)", se->text);
-	buf_str(b);
+		    strcmp(xmpp_stanza_get_name(c), "text") == 0)
+			text = xmpp_stanza_get_text(c);
+		else if (xmpp_stanza_is_tag(c) &&
+		    strcmp(cond, "undefined-condition") == 0)
+			cond = xmpp_stanza_get_name(c);
+	/* going down, or idle too long: worth trying again later */
+	fail(s, strcmp(cond, "system-shutdown") == 0 ||
+	    strcmp(cond, "connection-timeout") == 0 ||
+	    strcmp(cond, "reset") == 0 ? EX_TEMPFAIL : EX_UNAVAILABLE,
+	    "%s: stream error: %s%s%s%s", s->host, cond, text ? " (" : "",
+	    text ? text : "", text ? ")" : "");
+	xmpp_free(s->ctx, text);
+	return 1;
 }
 
 static int on_stanza(xmpp_conn_t *, xmpp_stanza_t *, void *);
@@ -257,10 +277,10 @@ session_conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
     xmpp_stream_error_t *se, void *arg)
 {
 	struct session *s = arg;
-	struct buf b = { 0 };
 	enum state was = s->state;
 
 	(void)conn;
+	(void)se;	/* a raw connection's come to session_on_stream_error */
 	if (ev == XMPP_CONN_RAW_CONNECT) {
 		login_connected(s);
 		return;
@@ -269,18 +289,16 @@ session_conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 		return;		/* a stream opened; its features say more */
 	s->state = CLOSED;
 	s->sock = -1;
-	if ((was == CLOSING && se == NULL) || s->cert_shown)
+	if (was == CLOSING || s->cert_shown)
 		return;
-	if (se) {
-		stream_error_text(se, &b);
-		fail(s, se->type == XMPP_SE_SYSTEM_SHUTDOWN ||
-		    se->type == XMPP_SE_CONN_TIMEOUT ? EX_TEMPFAIL :
-		    EX_UNAVAILABLE, "%s: stream error: %s", s->host, b.p);
-		buf_free(&b);
-	} else if (s->why_rc)
+	if (s->why_rc)
 		fail(s, s->why_rc, "%s", s->why);
 	else if (error)
-		fail(s, EX_UNAVAILABLE, "%s: %s", s->host, strerror(error));
+		/* the library hands over OpenSSL's codes (1-8) as errors too */
+		fail(s, was == CONNECTING ? EX_UNAVAILABLE : EX_TEMPFAIL,
+		    "%s: the connection %s (%s)", s->host, was == CONNECTING ?
+		    "failed" : "was lost", error <= 10 ? "TLS" :
+		    strerror(error));
 	else if (was == CONNECTING)
 		fail(s, EX_UNAVAILABLE, "%s: the connection closed while "
 		    "logging in", s->host);
@@ -318,8 +336,10 @@ on_sm(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		    "'/>", (uint32_t)s->handled);
 		send_nonza(s, ack);
 	} else if (strcmp(name, "a") == 0 && s->sm &&
-	    (h = xmpp_stanza_get_attribute(st, "h")) != NULL)
+	    (h = xmpp_stanza_get_attribute(st, "h")) != NULL) {
+		s->resume_check = 0;
 		delivery_acked(s, (uint32_t)strtoul(h, NULL, 10));
+	}
 	return 1;
 }
 
@@ -418,6 +438,7 @@ on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	int i;
 
 	(void)conn;
+	s->stanzas++;
 	if (strcmp(name, "message") != 0 && strcmp(name, "presence") != 0 &&
 	    strcmp(name, "iq") != 0)
 		return 1;
@@ -495,29 +516,36 @@ login(struct session *s)
 {
 	int rc, e;
 
-	if (s->conn)
+	if (s->conn) {
+		s->state = CLOSING;	/* so its end is no news */
 		xmpp_conn_release(s->conn);
+	}
 	s->conn = xmpp_conn_new(s->ctx);
 	s->state = CONNECTING;
+	s->partial = 0;
+	s->probe_at = 0;
 	s->sock = -1;
 	s->failed = s->why_rc = 0;
 	s->stream_closed = 0;
+	s->xml_broken = 0;
 	log_closely(s, 1);
 	login_prepare(s);
 	xmpp_handler_add(s->conn, on_sm, NS_SM, NULL, NULL, s);
 	xmpp_handler_add(s->conn, on_stanza, NULL, NULL, NULL, s);
-	watchdog(s, "logging in");
+	/* our own deadline comes first; this is the backstop */
+	session_watchdog(s, "logging in", 2);
 	if (login_connect(s) != XMPP_EOK) {
 		e = errno;
-		watchdog(s, NULL);
+		session_watchdog(s, NULL, 0);
 		fail(s, EX_UNAVAILABLE, "connect to %s: %s", s->host,
 		    e ? strerror(e) : "cannot resolve or reach it");
 		return s->failed;
 	}
 	rc = session_until(s, online, NULL, "the login");
-	watchdog(s, NULL);
+	session_watchdog(s, NULL, 0);
 	if (rc != EX_OK || s->cert_shown)
 		return rc;
+	s->last_rx = now_ms();
 	log_closely(s, 0);
 	note(s, "logged in as %s via %s", session_jid(s), s->host);
 	return EX_OK;
@@ -539,6 +567,7 @@ session_open(struct session **sp, const struct account *acct,
 	s->verbose = o->verbose;
 	s->timeout_ms = o->timeout * 1000;
 	s->show_cert = o->show_cert;
+	s->resumable = o->resumable;
 	s->sock = -1;
 	snprintf(s->prefix, sizeof(s->prefix), "xu%08x",
 	    (unsigned)arc4random());
@@ -546,6 +575,7 @@ session_open(struct session **sp, const struct account *acct,
 	    strcspn(strchr(acct->jid, '@') + 1, "/"));
 	snprintf(s->host, sizeof(s->host), "%s", acct->server ?
 	    acct->server : s->domain);
+	s->log.handler = on_log;
 	s->log.userdata = s;
 	signals_setup();
 	warnings(o);
@@ -560,6 +590,53 @@ session_open(struct session **sp, const struct account *acct,
 	s->ctx = xmpp_ctx_new(NULL, &s->log);
 	*sp = s;
 	return login(s);
+}
+
+/*
+ * A resumed stream that died before the server acked anything on it is
+ * not resumed again: the server was not reading it (see on_resume), and
+ * what we sent on it was never handled, so a fresh login that sends it
+ * again duplicates nothing.
+ */
+int
+session_reconnect(struct session *s)
+{
+	if (s->resume_check && s->resume_id) {
+		note(s, "the resumed stream never answered: logging in afresh");
+		free(s->resume_id);
+		s->resume_id = NULL;
+	}
+	s->resume_check = 0;
+	return login(s);
+}
+
+int
+session_resumed(struct session *s)
+{
+	return s->resumed;
+}
+
+void
+session_resend(struct session *s, int discard)
+{
+	delivery_resend(s, discard);
+}
+
+int
+session_backoff(int64_t ms)
+{
+	struct timespec ts;
+	sigset_t unblocked;
+
+	if (ms < 1)
+		ms = 1;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	sigprocmask(SIG_SETMASK, NULL, &unblocked);
+	sigdelset(&unblocked, SIGINT);
+	sigdelset(&unblocked, SIGTERM);
+	ppoll(NULL, 0, &ts, &unblocked);
+	return interrupted;
 }
 
 int
@@ -603,6 +680,25 @@ quickack(struct session *s)
 		    sizeof(one));
 }
 
+/*
+ * The library keeps a stanza whole in memory until it ends, however
+ * long: a server (or whoever is in between) sending one without end
+ * would take all we have. Bytes read since the last element ended are
+ * counted, and past the limit the connection is cut.
+ */
+#define PARTIAL_MAX (1024 * 1024)
+
+static void
+account_bytes(struct session *s, int taken, int ended)
+{
+	s->partial = ended ? (size_t)taken : s->partial + taken;
+	if (s->partial > PARTIAL_MAX) {
+		fail(s, EX_UNAVAILABLE, "%s: more than %d kB without the end "
+		    "of a stanza: refusing it", s->host, PARTIAL_MAX / 1024);
+		cut(s);
+	}
+}
+
 /* Bytes the kernel holds for us to read. */
 static int
 unread(struct session *s)
@@ -631,20 +727,82 @@ unread(struct session *s)
 static void
 run_library(struct session *s, int woke)
 {
-	int owed = woke ? 2 : 1, before;
-	unsigned long logged;
+	int owed = woke ? 2 : 1, before, taken;
+	unsigned long logged, stanzas;
 
 	while (owed-- > 0 && s->state != CLOSED) {
 		before = unread(s);
 		logged = s->logged;
+		stanzas = s->stanzas;
 		quickack(s);
 		xmpp_run_once(s->ctx, 0);
-		if (unread(s) < before)
+		if (s->xml_broken && !s->failed) {
+			fail(s, EX_UNAVAILABLE, "%s: the server sent XML that "
+			    "is not well-formed", s->host);
+			cut(s);
+		}
+		if ((taken = before - unread(s)) > 0) {
 			owed = 4;
-		else if (owed == 0 && (unread(s) > 0 ||
-		    (s->log.handler && s->logged != logged)))
+			s->last_rx = now_ms();
+			account_bytes(s, taken, s->stanzas != stanzas);
+		} else if (owed == 0 && (unread(s) > 0 ||
+		    s->logged != logged))
 			owed = 1;
 	}
+}
+
+/*
+ * A dead link is silent: after --keepalive seconds without a byte from
+ * the server, ask for a sign of life (<r/>, or a ping); if that many
+ * more pass without one, the connection is dead. Shortens *timeout_ms
+ * to the next moment to look. Returns 1 once the session has failed.
+ */
+static int
+keepalive(struct session *s, int *timeout_ms)
+{
+	int64_t k = (int64_t)s->opts->keepalive * 1000, now, next;
+	struct buf b = { 0 };
+
+	if (s->state != ONLINE)
+		return 0;
+	now = now_ms();
+	if (s->resume_check && now - s->resume_check >= s->timeout_ms) {
+		fail(s, EX_TEMPFAIL, "%s: no answer on the resumed stream in "
+		    "%d s", s->host, s->timeout_ms / 1000);
+		cut(s);
+		return 1;
+	}
+	if (s->resume_check) {
+		next = s->resume_check + s->timeout_ms - now;
+		if (*timeout_ms < 0 || next < *timeout_ms)
+			*timeout_ms = next > 0 ? (int)next : 0;
+	}
+	if (k <= 0)
+		return 0;
+	if (s->probe_at && s->last_rx >= s->probe_at)
+		s->probe_at = 0;
+	if (s->probe_at && now - s->probe_at >= k) {
+		fail(s, EX_TEMPFAIL, "%s: no answer in %d s: the connection "
+		    "is dead", s->host, s->opts->keepalive);
+		cut(s);
+		return 1;
+	}
+	if (!s->probe_at && now - s->last_rx >= k) {
+		s->probe_at = now;
+		if (s->sm)
+			send_nonza(s, "<r xmlns='" NS_SM "'/>");
+		else {
+			buf_printf(&b, "<iq type='get' id='%sp%" PRIu64 "' "
+			    "to='%s'><ping xmlns='" NS_PING "'/></iq>",
+			    s->prefix, s->sent + 1, s->domain);
+			session_send_buf(s, &b);
+			buf_free(&b);
+		}
+	}
+	next = (s->probe_at ? s->probe_at : s->last_rx) + k - now;
+	if (*timeout_ms < 0 || next < *timeout_ms)
+		*timeout_ms = next > 0 ? (int)next : 0;
+	return 0;
 }
 
 int
@@ -656,6 +814,8 @@ session_step(struct session *s, int fd, int timeout_ms)
 	int n = 0, isock = -1, ifd = -1, r;
 
 	if (s->failed)
+		return s->failed;
+	if (keepalive(s, &timeout_ms))
 		return s->failed;
 	delivery_flush(s);
 	if (s->sock >= 0 && s->state != CLOSED) {
@@ -830,10 +990,10 @@ session_close(struct session *s)
 	}
 	delivery_flush(s);
 	s->state = CLOSING;
-	watchdog(s, "closing the stream");
+	session_watchdog(s, "closing the stream", 2);
 	xmpp_disconnect(s->conn);
 	rc = session_until(s, closed, NULL, "the server to close the stream");
-	watchdog(s, NULL);
+	session_watchdog(s, NULL, 0);
 	if (rc == EX_OK && !s->stream_closed)
 		fail(s, EX_TEMPFAIL, "%s: the server did not close its "
 		    "stream in time", s->host);
@@ -848,8 +1008,10 @@ session_free(struct session *s)
 {
 	if (s == NULL)
 		return;
-	if (s->conn)
+	if (s->conn) {
+		s->state = CLOSING;
 		xmpp_conn_release(s->conn);
+	}
 	if (s->ctx)
 		xmpp_ctx_free(s->ctx);
 	xmpp_shutdown();

@@ -51,6 +51,12 @@ struct session {
 	char *domain;		/* the account's server */
 	unsigned long logged;	/* lines the library has logged */
 	int stream_closed;	/* the server sent </stream:stream> */
+	int closely;		/* the log is read for progress (log_closely) */
+	int xml_broken;		/* the library could not parse the server */
+	int64_t last_rx;	/* when bytes last came from the server */
+	int64_t probe_at;	/* when we last asked for a sign of life */
+	unsigned long stanzas;	/* top-level elements received */
+	size_t partial;		/* bytes read since the last one ended */
 
 	/* login.c */
 	int tls_done;		/* TLS is up, and its certificate passed */
@@ -65,6 +71,7 @@ struct session {
 	int resuming;		/* <resume/> sent, no answer yet */
 	char *resume_id;	/* what it said to resume with */
 	int resumed;		/* the last login resumed the session */
+	int64_t resume_check;	/* resumed at; 0 once the server acked */
 	char *bound;		/* our full JID */
 
 	/* delivery.c */
@@ -91,6 +98,8 @@ struct session {
 };
 
 /* session.c */
+void session_watchdog(struct session *, const char *, int);
+int session_on_stream_error(xmpp_conn_t *, xmpp_stanza_t *, void *);
 void session_conn_handler(xmpp_conn_t *, xmpp_conn_event_t, int,
     xmpp_stream_error_t *, void *);
 void fail(struct session *, int rc, const char *fmt, ...)
@@ -114,7 +123,7 @@ void delivery_flush(struct session *);
 void delivery_acked(struct session *, uint32_t h);
 void delivery_pinged(struct session *, uint64_t seq);
 void delivery_new_stream(struct session *, int resumed, uint32_t h);
-void delivery_resend(struct session *);
+void delivery_resend(struct session *, int discard);
 void delivery_free(struct session *);
 
 #endif

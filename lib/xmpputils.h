@@ -129,6 +129,9 @@ struct common_opts {
 	int insecure;		/* --insecure: any certificate will do */
 	int insecure_plaintext;	/* --insecure-plaintext: TLS optional */
 	int show_cert;		/* --show-cert: print it, log in no further */
+	int keepalive;		/* seconds of silence before probing; 0: no;
+				 * -1: the tool's default */
+	int resumable;		/* ask the server to keep the session */
 };
 
 /* getopt_long tables: the tools append these to their own. */
@@ -136,7 +139,7 @@ struct common_opts {
 enum {
 	OPT_JID = 256, OPT_SERVER, OPT_PORT, OPT_RESOURCE, OPT_CAFILE,
 	OPT_TLS, OPT_PIN, OPT_PASSWORD, OPT_PASSWORD_FD, OPT_INSECURE,
-	OPT_INSECURE_PLAINTEXT, OPT_SHOW_CERT, OPT_VERSION,
+	OPT_INSECURE_PLAINTEXT, OPT_SHOW_CERT, OPT_KEEPALIVE, OPT_VERSION,
 	OPT_TOOL		/* a tool's own long options from here */
 };
 #define COMMON_LONGOPTS \
@@ -156,6 +159,7 @@ enum {
 	{ "insecure", no_argument, NULL, OPT_INSECURE }, \
 	{ "insecure-plaintext", no_argument, NULL, OPT_INSECURE_PLAINTEXT }, \
 	{ "show-cert", no_argument, NULL, OPT_SHOW_CERT }, \
+	{ "keepalive", required_argument, NULL, OPT_KEEPALIVE }, \
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "version", no_argument, NULL, OPT_VERSION }
 
@@ -163,7 +167,7 @@ enum {
 	"[-v] [-a account] [-f config] [-T seconds] [--jid jid]\n" \
 	"\t[--server host] [--port port] [--resource resource] [--cafile file]\n" \
 	"\t[--tls starttls|direct] [--pin sha256//...] [--password-fd fd]\n" \
-	"\t[--show-cert] [--insecure] [--insecure-plaintext]"
+	"\t[--keepalive seconds] [--show-cert] [--insecure] [--insecure-plaintext]"
 
 void common_init(struct common_opts *);
 /* Handles one common option; returns 0 if ch is not one, else 1. */
@@ -271,6 +275,23 @@ void session_free(struct session *);
 /* Set by SIGINT and SIGTERM once session_open has installed handlers. */
 int session_interrupted(void);
 
+/*
+ * After a failure: logs in again, resuming the stream where the server
+ * still holds it (o->resumable). Resumed, what the server had not got is
+ * sent again at once and the server sends again what we had not
+ * acknowledged. Otherwise the stream is fresh: the tool joins its rooms
+ * again and then calls session_resend (or discards what was pending).
+ */
+int session_reconnect(struct session *);
+int session_resumed(struct session *);
+void session_resend(struct session *, int discard);
+
+/*
+ * Sleeps up to ms (at least 1) before a reconnect attempt, or until a
+ * signal; returns 1 if interrupted.
+ */
+int session_backoff(int64_t ms);
+
 /* ---- muc.c: multi-user chat rooms (XEP-0045) */
 
 struct room;
@@ -281,6 +302,8 @@ struct room;
  */
 int muc_join(struct room **rp, struct session *, const char *spec);
 const char *muc_jid(struct room *);
+/* Joins the room again, as after a fresh (not resumed) reconnect. */
+int muc_rejoin(struct room *);
 /*
  * Sends a groupchat message numbered n (see session_id) to the room and
  * returns its sequence number; the text must have passed text_check.

@@ -106,5 +106,18 @@ listener_stop() {	# SIGTERM, then wait
 	listener_wait "$1"
 }
 
-# Bodies of the text-format lines in FILE, unescaped, NUL-separated.
-bodies() { cut -f2- "$1"; }
+# wait_line FILE PATTERN [COUNT]: waits (60 s at most) until FILE holds
+# COUNT lines (1) matching the grep pattern; tail -f follows it with
+# inotify, so this waits on the event, not in a loop of sleeps.
+wait_line() {
+	local fifo="$T/wait_line.$RANDOM" rc pid
+	mkfifo "$fifo"
+	timeout 60 tail -n +1 -f "$1" >"$fifo" &
+	pid=$!
+	grep -m "${3:-1}" -q -- "$2" <"$fifo"
+	rc=$?
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	rm -f "$fifo"
+	return $rc
+}

@@ -7,6 +7,15 @@
  *                                   connections and never answer, until
  *                                   stdin closes: a server that hangs;
  *                                   then print how many it accepted
+ *   nettool relay PORT              a TCP relay to 127.0.0.1:PORT, for the
+ *                                   fault tests: prints its own port, then
+ *                                   "conn N" for each connection it takes;
+ *                                   reads commands on stdin: "cut" resets
+ *                                   the connections it has, "stall" stops
+ *                                   forwarding on them, silently (new
+ *                                   ones still pass)
+ *   nettool peakrss FILE CMD...     run CMD, write its peak RSS in kB to
+ *                                   FILE, exit as it did
  *   nettool fakexmpp MODE           a scripted XMPP server for one client,
  *                                   misbehaving as MODE says (nostarttls:
  *                                   offers no STARTTLS; failtls: answers
@@ -17,7 +26,9 @@
  * freeport asks the kernel for ephemeral ports and keeps them all bound
  * until every one is chosen, so one call never prints the same port twice.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -25,6 +36,7 @@
 #include <err.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +153,138 @@ blackhole(void)
 	}
 }
 
+#define RELAY_MAX 32
+
+static int listener(int *);
+
+struct pipe {
+	int a, b;		/* client side, server side; -1 when closed */
+	int stalled;
+};
+
+static void
+reset(int fd)
+{
+	struct linger lg = { 1, 0 };	/* close with RST, as a lost link */
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+static int
+relay(int target)
+{
+	struct pipe p[RELAY_MAX];
+	struct pollfd pfd[2 + 2 * RELAY_MAX];
+	struct sockaddr_in sin = loopback(target);
+	char buf[65536], cmd[64];
+	int lfd, port, n, i, k, fd, conns = 0, taken = 0;
+	ssize_t len;
+
+	signal(SIGPIPE, SIG_IGN);	/* a peer gone is a read of 0, later */
+	lfd = listener(&port);
+	printf("%d\n", port);
+	fflush(stdout);
+	for (;;) {
+		pfd[0].fd = STDIN_FILENO;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = lfd;
+		pfd[1].events = POLLIN;
+		n = 2;
+		for (i = 0; i < conns; i++) {
+			pfd[n].fd = p[i].stalled ? -1 : p[i].a;
+			pfd[n++].events = POLLIN;
+			pfd[n].fd = p[i].stalled ? -1 : p[i].b;
+			pfd[n++].events = POLLIN;
+		}
+		if (poll(pfd, n, -1) == -1)
+			err(71, "poll");
+		if (pfd[0].revents) {
+			if ((len = read(STDIN_FILENO, cmd, sizeof(cmd) - 1)) <= 0)
+				return 0;
+			cmd[len] = '\0';
+			for (i = 0; i < conns; i++) {
+				if (strncmp(cmd, "cut", 3) == 0) {
+					reset(p[i].a);
+					reset(p[i].b);
+					p[i].a = p[i].b = -1;
+					p[i].stalled = 1;
+				} else if (strncmp(cmd, "stall", 5) == 0)
+					p[i].stalled = 1;
+			}
+		}
+		if (pfd[1].revents && (fd = accept(lfd, NULL, NULL)) != -1) {
+			/* a slot whose connection is over, or a new one */
+			for (i = 0; i < conns && (p[i].a != -1 || p[i].b != -1);
+			    i++)
+				;
+			if (i == RELAY_MAX) {
+				close(fd);	/* a full relay drops, never hangs */
+				continue;
+			}
+			p[i].a = fd;
+			p[i].b = socket(AF_INET, SOCK_STREAM, 0);
+			p[i].stalled = 0;
+			if (connect(p[i].b, (struct sockaddr *)&sin,
+			    sizeof(sin)) == -1) {
+				close(p[i].a);
+				close(p[i].b);
+				p[i].a = p[i].b = -1;
+				p[i].stalled = 1;
+				continue;
+			}
+			if (i == conns)
+				conns++;
+			printf("conn %d\n", ++taken);
+			fflush(stdout);
+			continue;	/* pfd describes the slots as they were */
+		}
+		for (i = 0, k = 2; i < conns && k < n; i++, k += 2) {
+			int from[2] = { p[i].a, p[i].b }, to[2] = { p[i].b,
+			    p[i].a }, j;
+
+			for (j = 0; j < 2; j++) {
+				if (!pfd[k + j].revents || p[i].stalled)
+					continue;
+				len = read(from[j], buf, sizeof(buf));
+				if (len <= 0 || write(to[j], buf, len) != len) {
+					close(p[i].a);
+					close(p[i].b);
+					p[i].a = p[i].b = -1;
+					p[i].stalled = 1;
+					break;
+				}
+			}
+		}
+	}
+}
+
+/* Runs cmd; writes its peak RSS (kB) to file; returns its exit code. */
+static int
+peakrss(const char *file, char *cmd[])
+{
+	struct rusage ru;
+	FILE *f;
+	pid_t pid;
+	int status;
+
+	if ((pid = fork()) == -1)
+		err(71, "fork");
+	if (pid == 0) {
+		execvp(cmd[0], cmd);
+		err(127, "%s", cmd[0]);
+	}
+	if (wait4(pid, &status, 0, &ru) == -1)
+		err(71, "wait4");
+	if ((f = fopen(file, "w")) == NULL)
+		err(73, "%s", file);
+	fprintf(f, "%ld\n", ru.ru_maxrss);
+	fclose(f);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
 static int
 listener(int *port)
 {
@@ -190,6 +334,7 @@ fakexmpp(const char *mode)
 
 	if (!failtls && strcmp(mode, "nostarttls") != 0)
 		errx(64, "fakexmpp: unknown mode %s", mode);
+	signal(SIGPIPE, SIG_IGN);	/* a peer gone is a read of 0, later */
 	lfd = listener(&port);
 	printf("%d\n", port);
 	fflush(stdout);
@@ -245,9 +390,19 @@ main(int argc, char *argv[])
 		return blackhole();
 	if (argc == 3 && strcmp(argv[1], "fakexmpp") == 0)
 		return fakexmpp(argv[2]);
+	if (argc >= 4 && strcmp(argv[1], "peakrss") == 0)
+		return peakrss(argv[2], argv + 3);
+	if (argc == 3 && strcmp(argv[1], "relay") == 0) {
+		n = strtonum(argv[2], 1, 65535, &errstr);
+		if (errstr)
+			errx(64, "port %s: %s", errstr, argv[2]);
+		return relay(n);
+	}
 	fprintf(stderr, "usage: nettool freeport [count]\n"
 	    "       nettool waitport port [seconds]\n"
 	    "       nettool blackhole\n"
+	    "       nettool relay port\n"
+	    "       nettool peakrss file command [arg ...]\n"
 	    "       nettool fakexmpp nostarttls|failtls\n");
 	return 64;
 }

@@ -114,6 +114,9 @@ authentication = "internal_hashed"
 storage = "internal"
 ssl = { certificate = "$d/server.pem"; key = "$d/server.key" }
 smacks_hibernation_time = 60
+-- offline messages live in an archive, 10,000 items at most by default:
+-- the burst tests store more while the receiver is away
+storage_archive_item_limit = 100000
 
 VirtualHost "$XT_DOMAIN"
 VirtualHost "$XT_NOSM"
@@ -188,8 +191,22 @@ server_start() {
 			return 1
 		}
 	done
-	$XT_AS_PROSODY prosody --config "$XT_DIR/prosody.cfg.lua" -F \
-	    >"$XT_DIR/run/prosody.out" 2>&1 &
+	server_run || return 1
+	export XT_DIR XT_PORT XT_TLS_PORT XT_DOMAIN XT_NOSM XT_MUC XT_WRONG \
+	    XT_EXPIRED XT_CA XT_CONFIG XT_PASS XT_PID
+}
+
+# server_run: starts Prosody on the set-up directory and waits for it.
+server_run() {
+	# Prosody outlives what the test opens: it must hold none of it (a
+	# pipe's write end held here would keep its reader from ever ending)
+	local fd closes=
+	for fd in /proc/$$/fd/*; do
+		fd=${fd##*/}
+		[ "$fd" -gt 2 ] && closes="$closes $fd>&-"
+	done
+	eval "\$XT_AS_PROSODY prosody --config \"\$XT_DIR/prosody.cfg.lua\" -F \
+	    >>\"\$XT_DIR/run/prosody.out\" 2>&1 $closes &"
 	XT_PID=$!
 	if ! "$XT_NETTOOL" waitport "$XT_PORT" 20 ||
 	    ! "$XT_NETTOOL" waitport "$XT_TLS_PORT" 20; then
@@ -198,8 +215,17 @@ server_start() {
 		server_stop
 		return 1
 	fi
-	export XT_DIR XT_PORT XT_TLS_PORT XT_DOMAIN XT_NOSM XT_MUC XT_WRONG \
-	    XT_EXPIRED XT_CA XT_CONFIG XT_PASS XT_PID
+	export XT_PID
+}
+
+# server_kill SIGNAL: stops Prosody with SIGNAL (TERM: gracefully; KILL:
+# as a crash would), keeping its directory for server_run.
+server_kill() {
+	if [ -n "${XT_PID:-}" ]; then
+		kill -"$1" "$XT_PID" 2>/dev/null
+		wait "$XT_PID" 2>/dev/null
+		XT_PID=
+	fi
 }
 
 server_stop() {

@@ -1,0 +1,156 @@
+# t-faults: nothing lost when things break. A Prosody of this file's own
+# (the shared one is not to be killed), a relay that cuts or stalls
+# connections (tests/nettool.c), and counts, not impressions.
+. tests/lib.sh
+. tests/server.sh
+server_start || { echo "# could not start a Prosody of our own"; exit 1; }
+trap 'server_stop; xt_cleanup' EXIT
+
+BOB=bob@$XT_DOMAIN
+# (xsend and xlisten from lib.sh now point at this server's XT_CONFIG)
+
+# unique FILE: the lines of FILE in the order they first appear
+unique() { awk '!seen[$0]++' "$1"; }
+dups() { sort "$1" | uniq -d | wc -l; }
+
+# --- 1. kill -9 in the middle of a 10,000-line burst, then restart
+seq 10000 | sed 's/^/burst /' >"$T/lines"
+mkfifo "$T/feed"
+"$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 -v -a alice -l --retry 30 "$BOB" \
+    <"$T/feed" 2>"$T/burst.err" &
+sender=$!
+exec {feed}>"$T/feed"
+sed -n 1,5000p "$T/lines" >&$feed
+wait_line "$T/burst.err" "stream management enabled"
+server_kill KILL
+sed -n '5001,$p' "$T/lines" >&$feed
+server_run
+exec {feed}>&-
+wait $sender
+ok $? "xsend -l --retry: exit 0 after Prosody was killed and restarted" \
+    "$(cat "$T/burst.err")"
+like "$(cat "$T/burst.err")" "reconnecting in" "it said it was reconnecting"
+xlisten -a bob -n 10000 | cut -f2 >"$T/got"
+xlisten -a bob -w 2 | cut -f2 >>"$T/got"
+unique "$T/got" | cmp -s - "$T/lines"
+ok $? "every line reached bob, in order"
+d=$(dups "$T/got")
+echo "# duplicates after kill -9 (no resumption possible): $d"
+[ "$d" -le 256 ]
+ok $? "duplicates ($d) no more than the window of unconfirmed stanzas"
+
+# --- 2. the server stays down longer than --retry allows
+listen before -a bob -n 100
+: >"$T/down.rc"
+exec 3> >("$XU_BUILD/xsend" -f "$XT_CONFIG" -T 5 -a alice -l --retry 2 \
+    --unsent "$T/unsent" "$BOB" 2>"$T/down.err"; echo $? >"$T/down.rc")
+seq 100 | sed 's/^/up /' >&3
+listener_wait before
+server_kill TERM
+seq 100 | sed 's/^/down /' >&3
+exec 3>&-
+wait_line "$T/down.rc" .
+is "$(cat "$T/down.rc")" 69 "xsend gives up after --retry 2 with the server down (exit 69)"
+like "$(cat "$T/down.err")" "100 lines read but not sent: written to --unsent" \
+    "and says what it did with the lines it could not send"
+seq 100 | sed 's/^/down /' | cmp -s - "$T/unsent"
+ok $? "--unsent holds exactly the 100 lines sent while the server was down"
+server_run
+run xlisten -a bob -w 2
+like "$rc" "^[01]$" "bob reads what the server kept"
+grep -c 'down ' <<<"$out" | grep -qx 0
+ok $? "and none of the unsent lines reached him: sending them again is safe"
+
+# --- 3. a relay that cuts, and one that stalls: noticed, recovered
+mkfifo "$T/relay.in" "$T/relay.out"
+"$XT_NETTOOL" relay "$XT_PORT" <"$T/relay.in" >"$T/relay.out" &
+_bg="$_bg $!"
+exec {rin}>"$T/relay.in"
+exec {rout}<"$T/relay.out"
+read -r relayport <&$rout
+listen viarelay -a bob --port "$relayport" --reconnect --keepalive 2
+read -r conn <&$rout
+xsend -a alice -m "before the cut" "$BOB"
+wait_line "$T/viarelay.out" "before the cut"
+start=$(date +%s%N)
+echo cut >&$rin
+read -r conn <&$rout
+wait_line "$T/viarelay.err" "listening as .*(resumed)"
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+ok $? "a cut connection: xlisten reconnects and resumes its stream (in $took ms)"
+xsend -a alice -m "after the cut" "$BOB"
+wait_line "$T/viarelay.out" "after the cut"
+ok $? "and receives what comes after"
+start=$(date +%s%N)
+echo stall >&$rin
+xsend -a alice -m "during the stall" "$BOB"
+read -r conn <&$rout
+wait_line "$T/viarelay.err" "listening as .*(resumed)" 2
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+ok $? "a stalled connection: noticed by --keepalive 2, reconnected, resumed"
+[ "$took" -lt 8000 ]
+ok $? "within the keepalive bound: $took ms (2 s to ask, 2 s to give up, 1 s backoff)"
+wait_line "$T/viarelay.out" "during the stall"
+ok $? "what was sent during the stall arrives after the recovery"
+listener_stop viarelay
+is "$(cut -f2 "$T/viarelay.out" | tr '\n' ,)" \
+    "before the cut,after the cut,during the stall," "each exactly once"
+
+# xsend -l through the relay, cut mid-stream: resumed, nothing twice
+seq 2000 | sed 's/^/relayed /' >"$T/rlines"
+listen relayed -a bob -n 2000
+mkfifo "$T/rfeed"
+"$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 -v -a alice --port "$relayport" -l \
+    --retry 5 "$BOB" <"$T/rfeed" 2>"$T/rsend.err" &
+sender=$!
+exec {feed}>"$T/rfeed"
+sed -n 1,1000p "$T/rlines" >&$feed
+read -r conn <&$rout
+wait_line "$T/rsend.err" "stream management enabled"
+echo cut >&$rin
+sed -n '1001,$p' "$T/rlines" >&$feed
+exec {feed}>&-
+wait $sender
+ok $? "xsend -l through a cut connection: exit 0" "$(cat "$T/rsend.err")"
+like "$(cat "$T/rsend.err")" "stream resumed" "it resumed the stream"
+listener_wait relayed
+cut -f2 "$T/relayed.out" | cmp -s - "$T/rlines"
+ok $? "all 2,000 lines arrived, in order, none twice (resumed: zero duplicates)"
+# a stalled link, no retries: the lines it swallowed are reported unsent
+listen unstalled -a bob -n 3
+mkfifo "$T/sfeed"
+"$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 -v -a alice --port "$relayport" -l \
+    --keepalive 2 --unsent "$T/stalled" "$BOB" <"$T/sfeed" 2>"$T/ssend.err" &
+sender=$!
+exec {feed}>"$T/sfeed"
+read -r conn <&$rout
+printf 'passes 1\npasses 2\npasses 3\n' >&$feed
+wait_line "$T/unstalled.out" "passes 3"
+echo stall >&$rin
+printf 'swallowed 1\nswallowed 2\n' >&$feed
+wait $sender
+is "$?" 75 "xsend into a stalled link, no --retry: exit 75 after the keepalive"
+like "$(cat "$T/ssend.err")" "2 messages not confirmed by the server \\(lines 4,5\\); written to --unsent" \
+    "naming the lines the server never confirmed"
+is "$(cat "$T/stalled")" "$(printf 'swallowed 1\nswallowed 2')" \
+    "--unsent holds them"
+exec {feed}>&-
+listener_wait unstalled
+exec {rin}>&-
+
+# --- 4. xlisten --reconnect across a server restart
+listen restart -a bob --reconnect
+xsend -a alice -m "before the restart" "$BOB"
+wait_line "$T/restart.out" "before the restart"
+server_kill TERM
+server_run
+xsend -a alice -m "during the restart" "$BOB"
+wait_line "$T/restart.err" "listening as" 2
+xsend -a alice -m "after the restart" "$BOB"
+wait_line "$T/restart.out" "after the restart"
+listener_stop restart
+is "$(cut -f2 "$T/restart.out" | sort | tr '\n' ,)" \
+    "after the restart,before the restart,during the restart," \
+    "xlisten --reconnect printed what came before, during and after, once each"
+
+done_testing
