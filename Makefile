@@ -4,6 +4,7 @@
 #   make check          install what is missing, build, run every test
 #   make demo           install what is missing, build, send a message end to end
 #   make bench          measure against peers and floors (RECORD=1: bench/RESULTS.md)
+#   make fuzz           run every libFuzzer target FUZZ_SECONDS (60) each
 #   make install        honours DESTDIR, PREFIX, BINDIR, MANDIR
 
 PREFIX ?= /usr/local
@@ -42,7 +43,7 @@ UNIT_TESTS = test_text test_config test_lines test_sasl
 BINS = $(TOOLS:%=$(B)/%)
 LIBA = $(B)/libxmpputils.a
 
-all: $(BINS) $(B)/nettool $(B)/ptyrun $(UNIT_TESTS:%=$(B)/%) \
+all: $(BINS) $(B)/nettool $(B)/badserver $(B)/ptyrun $(UNIT_TESTS:%=$(B)/%) \
 	$(B)/bench/bare $(B)/bench/timeit
 
 $(B)/lib $(B)/cmd $(B)/tests:
@@ -67,6 +68,9 @@ $(B)/%: $(B)/cmd/%.o $(LIBA)
 $(B)/nettool: tests/nettool.c | $(B)/tests
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
 
+$(B)/badserver: tests/badserver.c | $(B)/tests
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
+
 $(B)/ptyrun: tests/ptyrun.c | $(B)/tests
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lutil
 
@@ -80,6 +84,35 @@ $(B)/bench:
 $(B)/bench/%: bench/%.c | $(B)/bench
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
 
+# libFuzzer targets (clang), with their own ASan+UBSan build of lib/.
+FUZZ_TARGETS = fuzz_config fuzz_jid fuzz_text fuzz_lines
+FUZZ_SECONDS ?= 60
+FZ = build/fuzz
+FUZZ_CC = clang
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) -g -O1 \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	$(PKG_CFLAGS) -Ilib
+
+$(FZ)/lib:
+	mkdir -p $@
+
+$(FZ)/lib/%.o: lib/%.c $(LIB_HEADERS) | $(FZ)/lib
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FZ)/libxmpputils.a: $(LIB_OBJS:%=$(FZ)/lib/%)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FZ)/libxmpputils.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(FZ)/libxmpputils.a $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FZ)/%)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@FZ=$(FZ) tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 # The benchmark measures the optimized build, never the sanitized one.
 bench: deps
 	@$(MAKE) --no-print-directory all SANITIZE=
@@ -90,7 +123,7 @@ deps:
 	@tests/deps.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all fuzz-build
 	@XU_BUILD=$(B) tests/run.sh $(TESTS)
 
 demo: deps
@@ -124,5 +157,5 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all deps check demo bench install uninstall clean
+.PHONY: fuzz fuzz-build all deps check demo bench install uninstall clean
 .SECONDARY:

@@ -112,7 +112,8 @@ jid_part(const char *s, size_t len, const char *what, int local)
 			snprintf(why, sizeof(why), "invalid UTF-8 in %s", what);
 			return why;
 		}
-		if (control_char(c) || (c == ' ' && local >= 0) ||
+		if (control_char(c) || !xml_char(c) ||
+		    (c == ' ' && local >= 0) ||
 		    (local > 0 && local_forbidden(c)) ||
 		    (local == 0 && (c == '@' || c == '/'))) {
 			if (c > 0x20 && c < 0x7f)

@@ -81,6 +81,9 @@ test_jid_check(void)
 		{ "alice@example.org/\x01", 0 },
 		{ "alice@\xff.org", 0 },
 		{ "a@b@c", 0 },
+		/* found by fuzz_jid: XML cannot carry U+FFFE and U+FFFF */
+		{ "\xf0\x9f\xb1\x8b\xee\xb1\x8b\xef\xbf\xbf", 0 },
+		{ "alice@example.org/\xef\xbf\xbe", 0 },
 	};
 	char big[1100];
 	size_t i;

@@ -1,0 +1,46 @@
+/*
+ * fuzz_text: the text checks and encoders. What text_check accepts,
+ * xml_escape must turn into text with no markup left; json_escape into
+ * one quoted string with no raw control character; text_escape into one
+ * line that text_unescape turns back into the same bytes.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmpputils.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *s = (const char *)data;
+	struct buf b = { 0 };
+	size_t i, off;
+	long n;
+
+	text_check(s, size, &off);
+
+	xml_escape(&b, s, size);
+	if (memchr(b.p ? b.p : "", '<', b.len) ||
+	    memchr(b.p ? b.p : "", '>', b.len))
+		abort();
+	b.len = 0;
+
+	json_escape(&b, s, size);
+	if (b.len < 2 || b.p[0] != '"' || b.p[b.len - 1] != '"')
+		abort();
+	for (i = 0; i < b.len; i++)
+		if ((unsigned char)b.p[i] < 0x20)
+			abort();
+	b.len = 0;
+
+	text_escape(&b, s, size);
+	if (memchr(b.p ? b.p : "", '\n', b.len) ||
+	    memchr(b.p ? b.p : "", '\t', b.len))
+		abort();
+	n = text_unescape(b.p ? b.p : (char *)"", b.len);
+	if (n != (long)size || (size && memcmp(b.p, s, size) != 0))
+		abort();	/* not the bytes we started with */
+	buf_free(&b);
+	return 0;
+}
