@@ -741,9 +741,10 @@ run_library(struct session *s, int woke)
 			    "is not well-formed", s->host);
 			cut(s);
 		}
+		if (s->stanzas != stanzas)
+			s->last_rx = now_ms();	/* a sign of life */
 		if ((taken = before - unread(s)) > 0) {
 			owed = 4;
-			s->last_rx = now_ms();
 			account_bytes(s, taken, s->stanzas != stanzas);
 		} else if (owed == 0 && (unread(s) > 0 ||
 		    s->logged != logged))
@@ -752,9 +753,11 @@ run_library(struct session *s, int woke)
 }
 
 /*
- * A dead link is silent: after --keepalive seconds without a byte from
- * the server, ask for a sign of life (<r/>, or a ping); if that many
- * more pass without one, the connection is dead. Shortens *timeout_ms
+ * A dead link is silent: after --keepalive seconds without a whole
+ * element from the server, ask for a sign of life (<r/>, or a ping); if
+ * that many more pass without one, the connection is dead. Bytes alone
+ * do not count: whitespace pings prove little, and a server that drips
+ * a stanza forever is as dead as a silent one. Shortens *timeout_ms
  * to the next moment to look. Returns 1 once the session has failed.
  */
 static int

@@ -14,6 +14,7 @@
  *   streamerror after login, a <stream:error/> (system-shutdown)
  *   huge        after login, a 50 MB stanza, for as long as it is read
  *   drip        after login, a stanza one byte a second, forever
+ *   dripafter   after login, answers the client's first <iq/>, then drips
  *
  * Any SASL PLAIN or SCRAM <auth/> is accepted: what is tested is the
  * client's side of a server gone bad, not its credentials. When the
@@ -149,7 +150,7 @@ misbehave(const char *mode)
 				if (!put(chunk, sizeof(chunk)))
 					break;
 		puts_("</body></message>");
-	} else if (strcmp(mode, "drip") == 0) {
+	} else if (strncmp(mode, "drip", 4) == 0) {
 		for (i = 0; put(&msg[i % (sizeof(msg) - 1)], 1); i++)
 			sleep(1);
 	}
@@ -170,7 +171,8 @@ main(int argc, char *argv[])
 	mode = argv[1];
 	if (strcmp(mode, "tlshang") && strcmp(mode, "saslhang") &&
 	    strcmp(mode, "malformed") && strcmp(mode, "streamerror") &&
-	    strcmp(mode, "huge") && strcmp(mode, "drip"))
+	    strcmp(mode, "huge") && strcmp(mode, "drip") &&
+	    strcmp(mode, "dripafter"))
 		errx(64, "unknown mode: %s", mode);
 	signal(SIGPIPE, SIG_IGN);	/* a client gone is a failed write */
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
@@ -217,6 +219,15 @@ main(int argc, char *argv[])
 	if (!await("</iq>"))
 		finish();
 	puts_(reply);
+	if (strcmp(mode, "dripafter") == 0) {
+		/* the client's ping (its barrier): answered, so it is online */
+		if (!await("<iq") || !await("id='") ||
+		    (end = strchr(in, '\'')) == NULL || end - in > 100)
+			finish();
+		snprintf(reply, sizeof(reply), "<iq type='result' id='%.*s'/>",
+		    (int)(end - in), in);
+		puts_(reply);
+	}
 	misbehave(mode);
 	return 0;
 }

@@ -88,4 +88,11 @@ is "$rc" 75 "a drip-fed stanza: xsend exits 75"
 like "$err" "timed out after $T_OUT s" "and says it timed out ($err)"
 bounded $((T_OUT + 2)) "drip-fed stanza"
 
+# --- the same once online: only --keepalive can tell it from a slow
+# link, and a sign of life is a whole element, not a byte
+hostile dripafter xlisten --keepalive 1
+is "$rc" 75 "a drip-fed stanza while listening: xlisten --keepalive 1 exits 75"
+like "$err" "no answer in 1 s: the connection is dead" "and says the link is dead ($err)"
+bounded 5 "drip-fed stanza, xlisten --keepalive 1"
+
 done_testing
