@@ -5,14 +5,19 @@
 
 case $XU_BUILD in */san) echo "1..0 # SKIP under SANITIZE=1"; exit 0;; esac
 
+VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect
+    --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
+
 vg() {	# vg EXPECTED-RC NAME TOOL ARGS...
 	local want=$1 name=$2 tool=$3
 	shift 3
-	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
-	    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
-	    --log-file="$T/vg.log" "$XU_BUILD/$tool" -f "$XT_CONFIG" -T 20 "$@" \
+	$VG --log-file="$T/vg.log" "$XU_BUILD/$tool" -f "$XT_CONFIG" -T 20 "$@" \
 	    >/dev/null 2>"$T/vg.err"
-	local rc=$?
+	vg_verdict $? "$want" "$name"
+}
+
+vg_verdict() {	# vg_verdict RC EXPECTED-RC NAME: and $T/vg.log empty
+	local rc=$1 want=$2 name=$3
 	if [ "$rc" -eq "$want" ] && [ ! -s "$T/vg.log" ]; then
 		ok 0 "valgrind: $name"
 	else
@@ -33,5 +38,48 @@ XMPP_PASSWORD=bad vg 77 "xsend, a wrong password" xsend \
 vg 69 "xsend, no server" xsend -a alice --port "$("$XT_NETTOOL" freeport)" \
     -m x "bob@$XT_DOMAIN"
 vg 65 "xsend, refused input" xsend -a alice "bob@$XT_DOMAIN" < <(printf 'a\001')
+
+# the reconnecting paths, through a relay that cuts the link
+mkfifo "$T/relay.in" "$T/relay.out" "$T/feed"
+"$XT_NETTOOL" relay "$XT_PORT" <"$T/relay.in" >"$T/relay.out" &
+_bg="$_bg $!"
+exec {rin}>"$T/relay.in"
+exec {rout}<"$T/relay.out"
+read -r relayport <&$rout
+cat <&$rout >/dev/null &	# its "conn N" lines
+_bg="$_bg $!"
+
+: >"$T/vl.err"
+$VG --log-file="$T/vg.log" "$XU_BUILD/xlisten" -f "$XT_CONFIG" -T 20 -v \
+    -a bob --port "$relayport" --reconnect -n 2 >"$T/vl.out" 2>"$T/vl.err" &
+vl=$!
+wait_line "$T/vl.err" "listening as"
+xsend -a alice -m "before the cut" "bob@$XT_DOMAIN"
+wait_line "$T/vl.out" "before the cut"
+echo cut >&$rin
+wait_line "$T/vl.err" "listening as" 2
+xsend -a alice -m "after the cut" "bob@$XT_DOMAIN"
+wait "$vl"
+vg_verdict $? 0 "xlisten --reconnect across a cut link"
+[ "$(cut -f2 "$T/vl.out" | tr '\n' ,)" = "before the cut,after the cut," ]
+ok $? "and it printed both messages"
+
+listen v2 -a bob -n 2
+: >"$T/vs.err"
+$VG --log-file="$T/vg.log" "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 20 -v \
+    -a alice --port "$relayport" -l --retry 3 "bob@$XT_DOMAIN" \
+    <"$T/feed" 2>"$T/vs.err" &
+vs=$!
+exec {feed}>"$T/feed"
+echo "line 1" >&$feed
+wait_line "$T/v2.out" "line 1"
+echo cut >&$rin
+wait_line "$T/vs.err" "logged in as" 2
+echo "line 2" >&$feed
+exec {feed}>&-
+wait "$vs"
+vg_verdict $? 0 "xsend -l --retry across a cut link"
+listener_wait v2
+exec {rin}>&-
 
 done_testing
