@@ -146,13 +146,8 @@ remember(struct session *s, struct job *j, uint64_t first, uint64_t last,
 {
 	if (j->nsent == j->capsent) {
 		prune(s, j);
-		if (j->nsent == j->capsent) {
-			j->capsent = j->capsent ? 2 * j->capsent : 64;
-			j->sent = realloc(j->sent,
-			    j->capsent * sizeof(*j->sent));
-			if (j->sent == NULL)
-				err(EX_SOFTWARE, "out of memory");
-		}
+		if (j->nsent == j->capsent)
+			j->sent = xgrow(j->sent, &j->capsent, sizeof(*j->sent));
 	}
 	j->sent[j->nsent++] = (struct sent){ first, last, lineno,
 	    xstrndup(text, len) };
@@ -215,12 +210,8 @@ collect(uint64_t seq, void *arg)
 {
 	struct unconfirmed *u = arg;
 
-	if (u->n == u->cap) {
-		u->cap = u->cap ? 2 * u->cap : 64;
-		if ((u->seqs = realloc(u->seqs, u->cap * sizeof(*u->seqs))) ==
-		    NULL)
-			err(EX_SOFTWARE, "out of memory");
-	}
+	if (u->n == u->cap)
+		u->seqs = xgrow(u->seqs, &u->cap, sizeof(*u->seqs));
 	u->seqs[u->n++] = seq;
 }
 
@@ -258,12 +249,11 @@ report_unsent(struct session *s, struct job *j)
 	size_t i, count = 0, len;
 	int r;
 
-	if (s)
-		session_each_unconfirmed(s, collect, &u);
+	session_each_unconfirmed(s, collect, &u);
 	if (j->unsent && (f = fopen(j->unsent, "w")) == NULL)
 		warn("--unsent %s", j->unsent);
 	for (i = 0; i < j->nsent; i++) {
-		if (s && !pending(&u, &j->sent[i]))
+		if (!pending(&u, &j->sent[i]))
 			continue;
 		count++;
 		if (j->sent[i].lineno && list.len < 200)

@@ -41,6 +41,14 @@ xstrndup(const char *s, size_t n)
 	return checked(strndup(s, n));
 }
 
+/* Doubles an array's capacity, 64 to start with; returns it, moved. */
+void *
+xgrow(void *p, size_t *cap, size_t size)
+{
+	*cap = *cap ? 2 * *cap : 64;
+	return checked(reallocarray(p, *cap, size));
+}
+
 void
 buf_reserve(struct buf *b, size_t more)
 {

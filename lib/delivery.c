@@ -92,27 +92,35 @@ session_unconfirmed(struct session *s)
 }
 
 /*
- * Asks the server to confirm what it was not yet asked about: with <r/>
- * once stream management is on, else with a ping.
+ * Asks the server to confirm all we sent: with <r/> once stream
+ * management is on, else with a ping, which is a stanza too and whose
+ * answer confirms itself.
  */
-static void
-request_confirmation(struct session *s)
+void
+delivery_probe(struct session *s)
 {
 	struct buf b = { 0 };
 
+	if (s->sm)
+		send_nonza(s, "<r xmlns='" NS_SM "'/>");
+	else {
+		buf_printf(&b, "<iq type='get' id='%sp%" PRIu64 "' to='%s'>"
+		    "<ping xmlns='" NS_PING "'/></iq>", s->prefix,
+		    s->sent + 1, s->domain);
+		session_send_buf(s, &b);
+		buf_free(&b);
+	}
+	s->unrequested = 0;
+}
+
+/* Asks about what was not yet asked about, if anything. */
+static void
+request_confirmation(struct session *s)
+{
 	if (s->unrequested == 0 || s->state != ONLINE)
 		return;
-	s->unrequested = 0;
-	if (s->sm) {
-		send_nonza(s, "<r xmlns='" NS_SM "'/>");
-		return;
-	}
-	/* the ping is a stanza too, and its answer confirms itself */
-	buf_printf(&b, "<iq type='get' id='%sp%" PRIu64 "' to='%s'><ping "
-	    "xmlns='" NS_PING "'/></iq>", s->prefix, s->sent + 1, s->domain);
-	session_send_buf(s, &b);
-	s->unrequested = 0;
-	buf_free(&b);
+	s->unrequested = 0;	/* the ping's own count must not recurse */
+	delivery_probe(s);
 }
 
 void
@@ -185,13 +193,9 @@ delivery_new_stream(struct session *s, int resumed, uint32_t h)
 	s->handled = 0;
 	s->refusing = 0;
 	while (s->kept_len > 0) {
-		if (s->stash_len == s->stash_cap) {
-			s->stash_cap = s->stash_cap ? 2 * s->stash_cap : 64;
-			s->stash = realloc(s->stash,
-			    s->stash_cap * sizeof(*s->stash));
-			if (s->stash == NULL)
-				abort();
-		}
+		if (s->stash_len == s->stash_cap)
+			s->stash = xgrow(s->stash, &s->stash_cap,
+			    sizeof(*s->stash));
 		s->stash[s->stash_len++] = s->kept[s->kept_head];
 		s->kept_head = (s->kept_head + 1) % s->kept_cap;
 		s->kept_len--;

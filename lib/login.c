@@ -454,22 +454,13 @@ on_sasl(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	struct session *s = arg;
 	const char *name = xmpp_stanza_get_name(st), *why = NULL;
 	struct buf in = { 0 }, out = { 0 }, b64 = { 0 }, cond = { 0 };
-	xmpp_stanza_t *c;
 
 	(void)conn;
 	if (!in_ns(st, NS_SASL))
 		return 1;
 	if (strcmp(name, "failure") == 0) {
-		for (c = xmpp_stanza_get_children(st); c;
-		    c = xmpp_stanza_get_next(c))
-			if (xmpp_stanza_is_tag(c) &&
-			    strcmp(xmpp_stanza_get_name(c), "text") != 0) {
-				buf_adds(&cond, xmpp_stanza_get_name(c));
-				break;
-			}
-		if ((why = child_text(st, "text", NULL)) && *why)
-			buf_printf(&cond, "%s(%s)", cond.len ? " " : "", why);
-		sasl_failed(s, cond.len ? buf_str(&cond) : "not-authorized");
+		error_desc(st, NS_SASL, &cond);
+		sasl_failed(s, cond.p);
 	} else if (sasl_payload(st, &in) == -1)
 		sasl_failed(s, "the server's SASL message is not base64");
 	else if (strcmp(name, "challenge") == 0 && s->sasl_scram == 1) {
@@ -639,7 +630,6 @@ on_features(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 {
 	struct session *s = arg;
 	xmpp_stanza_t *sess;
-	char h[16];
 	struct buf b = { 0 };
 
 	(void)conn;
@@ -670,10 +660,9 @@ on_features(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	    "optional");
 	s->resumed = 0;
 	if (s->resume_id && s->sm_offered) {
-		snprintf(h, sizeof(h), "%" PRIu32, (uint32_t)s->handled);
 		buf_adds(&b, "<resume xmlns='" NS_SM "' previd='");
 		xml_escape(&b, s->resume_id, strlen(s->resume_id));
-		buf_printf(&b, "' h='%s'/>", h);
+		buf_printf(&b, "' h='%" PRIu32 "'/>", (uint32_t)s->handled);
 		s->resuming = 1;
 		xmpp_send_raw(s->conn, buf_str(&b), b.len);
 		buf_free(&b);

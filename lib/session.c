@@ -118,6 +118,15 @@ session_watchdog(struct session *s, const char *what, int grace)
 
 /* ---- signals */
 
+/* The mask to wait with: ours, with SIGINT and SIGTERM let through. */
+static void
+waiting_mask(sigset_t *set)
+{
+	sigprocmask(SIG_SETMASK, NULL, set);
+	sigdelset(set, SIGINT);
+	sigdelset(set, SIGTERM);
+}
+
 static void
 on_signal(int sig)
 {
@@ -241,25 +250,17 @@ int
 session_on_stream_error(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 {
 	struct session *s = arg;
-	xmpp_stanza_t *c;
-	const char *cond = "undefined-condition";
-	char *text = NULL;
+	struct buf b = { 0 };
+	const char *cond;
 
 	(void)conn;
-	for (c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c))
-		if (xmpp_stanza_is_tag(c) &&
-		    strcmp(xmpp_stanza_get_name(c), "text") == 0)
-			text = xmpp_stanza_get_text(c);
-		else if (xmpp_stanza_is_tag(c) &&
-		    strcmp(cond, "undefined-condition") == 0)
-			cond = xmpp_stanza_get_name(c);
+	cond = error_desc(st, NS_STREAM_ERRORS, &b);
 	/* going down, or idle too long: worth trying again later */
 	fail(s, strcmp(cond, "system-shutdown") == 0 ||
 	    strcmp(cond, "connection-timeout") == 0 ||
 	    strcmp(cond, "reset") == 0 ? EX_TEMPFAIL : EX_UNAVAILABLE,
-	    "%s: stream error: %s%s%s%s", s->host, cond, text ? " (" : "",
-	    text ? text : "", text ? ")" : "");
-	xmpp_free(s->ctx, text);
+	    "%s: stream error: %s", s->host, b.p);
+	buf_free(&b);
 	return 1;
 }
 
@@ -307,12 +308,22 @@ session_conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 		    s->host);
 }
 
+/* Tells the server how many of its stanzas we have taken (XEP-0198). */
+static void
+send_ack(struct session *s)
+{
+	char ack[64];
+
+	snprintf(ack, sizeof(ack), "<a xmlns='" NS_SM "' h='%" PRIu32 "'/>",
+	    (uint32_t)s->handled);
+	send_nonza(s, ack);
+}
+
 static int
 on_sm(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 {
 	struct session *s = arg;
 	const char *name = xmpp_stanza_get_name(st), *h, *id, *resume;
-	char ack[64];
 
 	(void)conn;
 	if (strcmp(xmpp_stanza_get_ns(st) ? xmpp_stanza_get_ns(st) : "",
@@ -331,11 +342,9 @@ on_sm(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		    ", resumable" : "");
 	} else if (strcmp(name, "failed") == 0 && !s->sm)
 		note(s, "stream management refused; confirming with pings");
-	else if (strcmp(name, "r") == 0 && s->sm && s->state == ONLINE) {
-		snprintf(ack, sizeof(ack), "<a xmlns='" NS_SM "' h='%" PRIu32
-		    "'/>", (uint32_t)s->handled);
-		send_nonza(s, ack);
-	} else if (strcmp(name, "a") == 0 && s->sm &&
+	else if (strcmp(name, "r") == 0 && s->sm && s->state == ONLINE)
+		send_ack(s);
+	else if (strcmp(name, "a") == 0 && s->sm &&
 	    (h = xmpp_stanza_get_attribute(st, "h")) != NULL) {
 		s->resume_check = 0;
 		delivery_acked(s, (uint32_t)strtoul(h, NULL, 10));
@@ -632,9 +641,7 @@ session_backoff(int64_t ms)
 		ms = 1;
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (long)(ms % 1000) * 1000000;
-	sigprocmask(SIG_SETMASK, NULL, &unblocked);
-	sigdelset(&unblocked, SIGINT);
-	sigdelset(&unblocked, SIGTERM);
+	waiting_mask(&unblocked);
 	ppoll(NULL, 0, &ts, &unblocked);
 	return interrupted;
 }
@@ -760,11 +767,20 @@ run_library(struct session *s, int woke)
  * a stanza forever is as dead as a silent one. Shortens *timeout_ms
  * to the next moment to look. Returns 1 once the session has failed.
  */
+/* Makes *timeout_ms (-1: none) end at the latest when `at` comes. */
+static void
+wake_by(int *timeout_ms, int64_t at, int64_t now)
+{
+	int64_t left = at - now;
+
+	if (*timeout_ms < 0 || left < *timeout_ms)
+		*timeout_ms = left > 0 ? (int)left : 0;
+}
+
 static int
 keepalive(struct session *s, int *timeout_ms)
 {
-	int64_t k = (int64_t)s->opts->keepalive * 1000, now, next;
-	struct buf b = { 0 };
+	int64_t k = (int64_t)s->opts->keepalive * 1000, now;
 
 	if (s->state != ONLINE)
 		return 0;
@@ -775,11 +791,8 @@ keepalive(struct session *s, int *timeout_ms)
 		cut(s);
 		return 1;
 	}
-	if (s->resume_check) {
-		next = s->resume_check + s->timeout_ms - now;
-		if (*timeout_ms < 0 || next < *timeout_ms)
-			*timeout_ms = next > 0 ? (int)next : 0;
-	}
+	if (s->resume_check)
+		wake_by(timeout_ms, s->resume_check + s->timeout_ms, now);
 	if (k <= 0)
 		return 0;
 	if (s->probe_at && s->last_rx >= s->probe_at)
@@ -792,19 +805,10 @@ keepalive(struct session *s, int *timeout_ms)
 	}
 	if (!s->probe_at && now - s->last_rx >= k) {
 		s->probe_at = now;
-		if (s->sm)
-			send_nonza(s, "<r xmlns='" NS_SM "'/>");
-		else {
-			buf_printf(&b, "<iq type='get' id='%sp%" PRIu64 "' "
-			    "to='%s'><ping xmlns='" NS_PING "'/></iq>",
-			    s->prefix, s->sent + 1, s->domain);
-			session_send_buf(s, &b);
-			buf_free(&b);
-		}
+		delivery_probe(s);
 	}
-	next = (s->probe_at ? s->probe_at : s->last_rx) + k - now;
-	if (*timeout_ms < 0 || next < *timeout_ms)
-		*timeout_ms = next > 0 ? (int)next : 0;
+	wake_by(timeout_ms, (s->probe_at ? s->probe_at : s->last_rx) + k,
+	    now);
 	return 0;
 }
 
@@ -845,9 +849,7 @@ session_step(struct session *s, int fd, int timeout_ms)
 		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
 		tsp = &ts;
 	}
-	sigprocmask(SIG_SETMASK, NULL, &unblocked);
-	sigdelset(&unblocked, SIGINT);
-	sigdelset(&unblocked, SIGTERM);
+	waiting_mask(&unblocked);
 	r = ppoll(pfd, n, tsp, &unblocked);
 	if (r < 0 && errno != EINTR) {
 		fail(s, EX_SOFTWARE, "poll: %s", strerror(errno));
@@ -976,7 +978,6 @@ closed(struct session *s, void *arg)
 int
 session_close(struct session *s)
 {
-	char ack[64];
 	int rc;
 
 	if (s->state != ONLINE)
@@ -986,11 +987,8 @@ session_close(struct session *s)
 	 * Tell the server how much we took before we go: what it thinks we
 	 * never got, it stores for our next login, and we would print it twice.
 	 */
-	if (s->sm) {
-		snprintf(ack, sizeof(ack), "<a xmlns='" NS_SM "' h='%" PRIu32
-		    "'/>", (uint32_t)s->handled);
-		send_nonza(s, ack);
-	}
+	if (s->sm)
+		send_ack(s);
 	delivery_flush(s);
 	s->state = CLOSING;
 	session_watchdog(s, "closing the stream", 2);

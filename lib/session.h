@@ -20,6 +20,7 @@
 #define NS_BIND "urn:ietf:params:xml:ns:xmpp-bind"
 #define NS_SESSION "urn:ietf:params:xml:ns:xmpp-session"
 #define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
+#define NS_STREAM_ERRORS "urn:ietf:params:xml:ns:xmpp-streams"
 #define NS_SM "urn:xmpp:sm:3"
 #define NS_PING "urn:xmpp:ping"
 #define NS_CARBONS "urn:xmpp:carbons:2"
@@ -120,6 +121,7 @@ void login_connected(struct session *);
 /* delivery.c */
 void send_nonza(struct session *, const char *xml);
 void delivery_flush(struct session *);
+void delivery_probe(struct session *);
 void delivery_acked(struct session *, uint32_t h);
 void delivery_pinged(struct session *, uint64_t seq);
 void delivery_new_stream(struct session *, int resumed, uint32_t h);

@@ -43,28 +43,38 @@ child_text_dup(xmpp_stanza_t *st, const char *name, const char *ns)
 	return xmpp_stanza_get_text(c);
 }
 
-void
-stanza_error_desc(xmpp_stanza_t *st, struct buf *b)
+const char *
+error_desc(xmpp_stanza_t *err, const char *ns, struct buf *b)
 {
-	xmpp_stanza_t *err = xmpp_stanza_get_child_by_name(st, "error"), *c;
-	const char *ns, *text = NULL, *cond = NULL;
+	xmpp_stanza_t *c;
+	const char *own, *cond = "undefined-condition";
+	char *text = NULL;
+	int named = 0;
 
 	for (c = err ? xmpp_stanza_get_children(err) : NULL; c;
 	    c = xmpp_stanza_get_next(c)) {
-		if (!xmpp_stanza_is_tag(c))
+		own = xmpp_stanza_get_ns(c);
+		if (!xmpp_stanza_is_tag(c) || own == NULL || strcmp(own, ns))
 			continue;
-		ns = xmpp_stanza_get_ns(c);
-		if (ns == NULL || strcmp(ns, NS_STANZAS) != 0)
-			continue;
-		if (strcmp(xmpp_stanza_get_name(c), "text") == 0)
-			text = child_text(err, "text", NS_STANZAS);
-		else if (cond == NULL)
+		if (strcmp(xmpp_stanza_get_name(c), "text") == 0) {
+			if (text == NULL)
+				text = xmpp_stanza_get_text(c);
+		} else if (!named++)
 			cond = xmpp_stanza_get_name(c);
 	}
-	buf_adds(b, cond ? cond : "undefined-condition");
+	buf_adds(b, cond);
 	if (text && *text)
 		buf_printf(b, " (%s)", text);
 	buf_str(b);
+	if (text)
+		xmpp_free(xmpp_stanza_get_context(err), text);
+	return cond;
+}
+
+void
+stanza_error_desc(xmpp_stanza_t *st, struct buf *b)
+{
+	error_desc(xmpp_stanza_get_child_by_name(st, "error"), NS_STANZAS, b);
 }
 
 /*

@@ -5,9 +5,14 @@
 #include "xmpputils.h"
 
 /*
- * Appends "condition (text)" for an error stanza: the RFC 6120 condition
- * of its <error/> child and the error's <text/> if it has one.
+ * Appends "condition (text)" for an error element whose defined
+ * conditions are in namespace ns: a stanza's <error/>, a <stream:error/>,
+ * a SASL <failure/>. Returns the condition, "undefined-condition" if it
+ * names none; it points into err.
  */
+const char *error_desc(xmpp_stanza_t *err, const char *ns, struct buf *);
+
+/* error_desc for an error stanza: of its <error/> child. */
 void stanza_error_desc(xmpp_stanza_t *, struct buf *);
 
 /* The text of child name of st, or NULL; points into st. */

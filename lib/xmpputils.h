@@ -48,6 +48,7 @@ void *xmalloc(size_t);
 void *xcalloc(size_t, size_t);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
+void *xgrow(void *, size_t *cap, size_t size);
 
 /* Milliseconds on a monotonic clock. */
 int64_t now_ms(void);

@@ -119,22 +119,17 @@ waitport(int port, int seconds)
 	}
 }
 
+static int listener(int *);
+
 static int
 blackhole(void)
 {
-	struct sockaddr_in sin = loopback(0);
-	socklen_t len = sizeof(sin);
 	struct pollfd pfd[2];
-	int fd, held = 0;
+	int fd, port, held = 0;
 	char buf[4096];
 
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		err(71, "socket");
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(fd, 16) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
-		err(71, "blackhole");
-	printf("%d\n", ntohs(sin.sin_port));
+	fd = listener(&port);
+	printf("%d\n", port);
 	fflush(stdout);
 	pfd[0].fd = STDIN_FILENO;
 	pfd[0].events = POLLIN;
@@ -154,8 +149,6 @@ blackhole(void)
 }
 
 #define RELAY_MAX 32
-
-static int listener(int *);
 
 struct pipe {
 	int a, b;		/* client side, server side; -1 when closed */
@@ -285,6 +278,7 @@ peakrss(const char *file, char *cmd[])
 	return WEXITSTATUS(status);
 }
 
+/* A socket listening on a free loopback port, which goes in *port. */
 static int
 listener(int *port)
 {
@@ -295,7 +289,7 @@ listener(int *port)
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 		err(71, "socket");
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(fd, 1) == -1 ||
+	    listen(fd, 16) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
 		err(71, "listen");
 	*port = ntohs(sin.sin_port);

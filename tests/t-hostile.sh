@@ -79,7 +79,10 @@ hostile huge xlisten
 is "$rc" 69 "a 50 MB stanza: xlisten exits 69"
 like "$err" "more than 1024 kB without the end of a stanza" "and says why"
 bounded $((T_OUT + 2)) "50 MB stanza"
-like "$report" "^sent [0-9]+ bytes" "the server got to send ${report#sent } of its 50 MB"
+sent=${report#sent }
+sent=${sent%% *}
+[ -n "$sent" ] && [ "$sent" -lt $((50 * 1024 * 1024)) ]
+ok $? "it stopped reading: the server got only ${sent:-?} bytes of its 50 MB out"
 
 # --- a stanza drip-fed a byte a second: the wait for the confirmation
 # is bounded, bytes or not

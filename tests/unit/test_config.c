@@ -1,6 +1,7 @@
 /* test_config: the config file parser, and account_load's precedence. */
 #include <sys/stat.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,21 @@ test_errors(void)
 	account_free(&a);
 }
 
+/* Writes a file, printf-style. */
+static void __attribute__((format(printf, 2, 3)))
+write_file(const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+}
+
 /* account_load: flags over environment over file; passwords stay with
  * the JID they were written for. */
 static void
@@ -103,7 +119,6 @@ test_precedence(void)
 	char dir[] = "/tmp/xu-unit.XXXXXX", path[64], pwpath[64];
 	struct account_opts o = { 0 };
 	struct account a;
-	FILE *f;
 
 	if (mkdtemp(dir) == NULL) {
 		ok(0, "mkdtemp");
@@ -111,13 +126,9 @@ test_precedence(void)
 	}
 	snprintf(path, sizeof(path), "%s/config", dir);
 	snprintf(pwpath, sizeof(pwpath), "%s/pw", dir);
-	f = fopen(pwpath, "w");
-	fputs("from-file\nsecond line ignored\n", f);
-	fclose(f);
-	f = fopen(path, "w");
-	fprintf(f, "jid = file@example.org\npassword = filepw\n"
+	write_file(pwpath, "%s", "from-file\nsecond line ignored\n");
+	write_file(path, "jid = file@example.org\npassword = filepw\n"
 	    "[ops]\njid = ops@example.org\npassword_file = %s\n", pwpath);
-	fclose(f);
 	o.file = path;
 	unsetenv("XMPP_JID");
 	unsetenv("XMPP_PASSWORD");
@@ -174,43 +185,30 @@ test_precedence(void)
 	ok(account_load(&a, &o) == EX_CONFIG, "a missing -f file");
 	o.file = path;
 
-	f = fopen(path, "w");
-	fprintf(f, "jid = cmd@example.org\npassword_command = printf "
+	write_file(path, "jid = cmd@example.org\npassword_command = printf "
 	    "'from-command\\nnot this'\n");
-	fclose(f);
 	chmod(path, 0644);
 	ok(account_load(&a, &o) == EX_OK,
 	    "a config without a password may be readable by others");
 	is_str(a.password, "from-command", "password_command: its first line");
 	account_free(&a);
-	f = fopen(path, "w");
-	fprintf(f, "jid = cmd@example.org\npassword_command = exit 3\n");
-	fclose(f);
+	write_file(path, "jid = cmd@example.org\n"
+	    "password_command = exit 3\n");
 	ok(account_load(&a, &o) == EX_CONFIG, "a failing password_command");
-	f = fopen(path, "w");
-	fprintf(f, "jid = cmd@example.org\npassword_file = %s\n"
+	write_file(path, "jid = cmd@example.org\npassword_file = %s\n"
 	    "password_command = true\n", pwpath);
-	fclose(f);
 	ok(account_load(&a, &o) == EX_CONFIG, "two ways to the password");
-	f = fopen(path, "w");
-	fprintf(f, "jid = a@example.org\ntls = smoke-signals\n");
-	fclose(f);
+	write_file(path, "jid = a@example.org\ntls = smoke-signals\n");
 	ok(account_load(&a, &o) == EX_CONFIG, "tls: starttls or direct");
-	f = fopen(path, "w");
-	fprintf(f, "jid = a@example.org\npin = sha256//short=\n");
-	fclose(f);
+	write_file(path, "jid = a@example.org\npin = sha256//short=\n");
 	ok(account_load(&a, &o) == EX_CONFIG, "a malformed pin");
-	f = fopen(path, "w");
-	fprintf(f, "jid = a@example.org\npassword_command = echo pw\npin = "
-	    "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;"
+	write_file(path, "jid = a@example.org\npassword_command = echo pw\n"
+	    "pin = sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;"
 	    "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
-	fclose(f);
 	ok(account_load(&a, &o) == EX_OK, "two pins, for a key that changes");
 	account_free(&a);
 	o.no_password = 1;
-	f = fopen(path, "w");
-	fprintf(f, "jid = a@example.org\n");
-	fclose(f);
+	write_file(path, "jid = a@example.org\n");
 	ok(account_load(&a, &o) == EX_OK && a.password == NULL,
 	    "--show-cert needs no password");
 	account_free(&a);
