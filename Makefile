@@ -37,20 +37,21 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 TOOLS = xsend xlisten
 LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o \
-	stanza.o muc.o lines.o cert.o srv.o sasl.o
-UNIT_TESTS = test_text test_config test_lines test_sasl
+	stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o
+UNIT_TESTS = test_text test_config test_lines test_sasl test_xmlguard
 
 BINS = $(TOOLS:%=$(B)/%)
 LIBA = $(B)/libxmpputils.a
 
-all: $(BINS) $(B)/nettool $(B)/badserver $(B)/ptyrun $(UNIT_TESTS:%=$(B)/%) \
+all: $(BINS) $(B)/nettool $(B)/badserver $(B)/ptyrun $(B)/rawsend \
+	$(UNIT_TESTS:%=$(B)/%) \
 	$(B)/bench/bare $(B)/bench/timeit
 
 $(B)/lib $(B)/cmd $(B)/tests:
 	mkdir -p $@
 
 LIB_HEADERS = lib/xmpputils.h lib/session.h lib/stanza.h lib/cert.h \
-	lib/sasl.h lib/srv.h
+	lib/sasl.h lib/srv.h lib/xmlguard.h
 
 $(B)/lib/%.o: lib/%.c $(LIB_HEADERS) | $(B)/lib
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -70,6 +71,9 @@ $(B)/nettool: tests/nettool.c | $(B)/tests
 
 $(B)/badserver: tests/badserver.c | $(B)/tests
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
+
+$(B)/rawsend: tests/rawsend.c $(LIBA) | $(B)/tests
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS)
 
 $(B)/ptyrun: tests/ptyrun.c | $(B)/tests
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lutil

@@ -34,6 +34,7 @@
 #include "xmpputils.h"
 #include "session.h"
 #include "stanza.h"
+#include "xmlguard.h"
 
 #define LOOP_TICK_MS 1000	/* the library's timers want a turn */
 
@@ -435,6 +436,41 @@ forged(struct session *s, xmpp_stanza_t *st)
 	return NULL;
 }
 
+/*
+ * What xmlguard.c says of the stanza being delivered: 1 to go on with
+ * it. One whose attributes are ambiguous (a forged from, say) is
+ * dropped, and taken, so that the server does not keep it for us. One
+ * the guard never saw ends the session: then nothing's sender can be
+ * trusted.
+ */
+static int
+guarded(struct session *s, xmpp_stanza_t *st)
+{
+	struct buf b = { 0 };
+	const char *why, *from;
+
+	switch (xmlguard_verdict(&why, &from)) {
+	case XMLGUARD_CLEAN:
+		return 1;
+	case XMLGUARD_AMBIGUOUS:
+		if (s->state != ONLINE)
+			return 0;
+		note(s, "dropped %s %s from %s: %s (a forged sender?)",
+		    strcmp(xmpp_stanza_get_name(st), "iq") ? "a" : "an",
+		    xmpp_stanza_get_name(st), from ? text_shown(&b, from) :
+		    "the server", why);
+		buf_free(&b);
+		s->handled += s->sm && !s->refusing;
+		return 0;
+	default:
+		fail(s, EX_SOFTWARE, "the check of who sent a stanza is not in "
+		    "libstrophe's path (%s): refusing to trust what arrives",
+		    why ? why : "it never saw one");
+		cut(s);
+		return 0;
+	}
+}
+
 static int
 on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 {
@@ -450,6 +486,8 @@ on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	s->stanzas++;
 	if (strcmp(name, "message") != 0 && strcmp(name, "presence") != 0 &&
 	    strcmp(name, "iq") != 0)
+		return 1;
+	if (!guarded(s, st))
 		return 1;
 	/* before we are online, and past our final ack: not ours to take */
 	if (s->state != ONLINE)
@@ -523,18 +561,26 @@ warnings(const struct common_opts *o)
 static int
 login(struct session *s)
 {
+	unsigned long guards;
 	int rc, e;
 
 	if (s->conn) {
 		s->state = CLOSING;	/* so its end is no news */
 		xmpp_conn_release(s->conn);
 	}
+	guards = xmlguard_parsers();
 	s->conn = xmpp_conn_new(s->ctx);
 	s->state = CONNECTING;
 	s->partial = 0;
 	s->probe_at = 0;
 	s->sock = -1;
 	s->failed = s->why_rc = 0;
+	if (xmlguard_parsers() == guards) {
+		/* the library parses where xmlguard.c cannot see */
+		fail(s, EX_SOFTWARE, "libstrophe's parser is not one the "
+		    "check of stanza senders can watch: refusing to log in");
+		return s->failed;
+	}
 	s->stream_closed = 0;
 	s->xml_broken = 0;
 	log_closely(s, 1);

@@ -240,6 +240,17 @@ text_escape(struct buf *b, const char *s, size_t len)
 	}
 }
 
+const char *
+text_shown(struct buf *b, const char *s)
+{
+	b->len = 0;
+	if (s == NULL)
+		buf_addc(b, '?');
+	else
+		text_escape(b, s, strlen(s));
+	return buf_str(b);
+}
+
 static int
 hexval(char c)
 {

@@ -79,6 +79,13 @@ void json_escape(struct buf *, const char *s, size_t len);
 void text_escape(struct buf *, const char *s, size_t len);
 long text_unescape(char *s, size_t len);
 
+/*
+ * For a message on stderr that quotes the network (a JID, a server's
+ * error text): empties b, fills it with s text_escape'd ("?" for NULL)
+ * and returns it as a string.
+ */
+const char *text_shown(struct buf *b, const char *s);
+
 /* ---- account.c: who a tool logs in as */
 
 struct account {
