@@ -14,7 +14,7 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 
-PKGS = libstrophe expat openssl libbsd-overlay
+PKGS = libstrophe expat openssl libidn libbsd-overlay
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra
@@ -37,7 +37,7 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 TOOLS = xsend xlisten
 LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o \
-	stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o
+	stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o proc.o jid.o
 UNIT_TESTS = test_text test_config test_lines test_sasl test_xmlguard
 
 BINS = $(TOOLS:%=$(B)/%)

@@ -30,6 +30,7 @@ struct listener {
 	long long want;		/* -n: stop after this many; 0: never */
 	long long printed;
 	int closed;		/* stdout went away */
+	int write_error;	/* or failed: the exit says so */
 	struct buf line;
 	int priority;
 	int reconnect;		/* --reconnect */
@@ -47,7 +48,7 @@ usage(int rc)
 	    "text|json|xml] [--from jid] [-n count]\n\t[--priority n] "
 	    "[--reconnect] [-r room[/nick]] [-t type] [-w seconds]\n\t"
 	    COMMON_USAGE "\n", getprogname());
-	exit(rc);
+	exit(rc == EX_OK ? stdout_done(rc) : rc);
 }
 
 static unsigned
@@ -61,27 +62,14 @@ type_bit(const char *type)
 	return 0;
 }
 
-/* --from alice@example.org matches any resource; a full JID only itself. */
-static int
-from_matches(const char *want, const char *from)
-{
-	size_t n = strlen(want);
-
-	if (from == NULL)
-		return 0;
-	if (strchr(want, '/'))
-		return strcmp(want, from) == 0;
-	return strncmp(want, from, n) == 0 && (from[n] == '\0' ||
-	    from[n] == '/');
-}
-
 static int
 wanted(struct listener *l, xmpp_stanza_t *st)
 {
 	const char *name = xmpp_stanza_get_name(st);
 	const char *type = xmpp_stanza_get_type(st);
 
-	if (l->from && !from_matches(l->from, xmpp_stanza_get_from(st)))
+	/* alice@example.org: any of her resources; a full JID: only it */
+	if (l->from && !jid_matches(l->from, xmpp_stanza_get_from(st)))
 		return 0;
 	if (strcmp(name, "message") != 0)
 		return l->all;
@@ -106,10 +94,13 @@ print(struct session *s, xmpp_stanza_t *st, void *arg)
 		return 1;
 	l->line.len = 0;
 	stanza_format(&l->line, st, l->format);
-	if (fwrite(l->line.p, 1, l->line.len, stdout) != l->line.len ||
-	    fflush(stdout) == EOF) {
-		if (errno != EPIPE)
+	/* straight to the descriptor: a line at a time, flushed at once */
+	if (write_all(STDOUT_FILENO, l->line.p, l->line.len) == -1) {
+		/* a reader that left is the end; anything else a failure */
+		if (errno != EPIPE) {
 			warn("stdout");
+			l->write_error = 1;
+		}
 		l->closed = 1;
 		return 0;
 	}
@@ -245,9 +236,10 @@ main(int argc, char *argv[])
 	int ch, i, rc;
 	unsigned bit;
 
+	stdfd_sanitise();
 	common_init(&o);
-	while ((ch = getopt_long(argc, argv, "hn:r:t:w:" COMMON_SHORTOPTS,
-	    longopts, NULL)) != -1) {
+	while ((ch = common_getopt(argc, argv, "hn:r:t:w:" COMMON_SHORTOPTS,
+	    longopts)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(EX_OK);
@@ -281,6 +273,9 @@ main(int argc, char *argv[])
 			l.reconnect = 1;
 			break;
 		case 'r':
+			/* bad input, like a malformed recipient: before login */
+			if ((why = muc_spec_check(optarg)) != NULL)
+				errx(EX_DATAERR, "room %s: %s", optarg, why);
 			if (l.nspecs == MAX_ROOMS)
 				errx(EX_USAGE, "-r: at most %d rooms",
 				    MAX_ROOMS);
@@ -301,7 +296,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (o.show_cert)
-		return session_show_cert(&o);
+		return stdout_done(session_show_cert(&o));
 	if (optind != argc)
 		usage(EX_USAGE);
 	if (l.all && l.format == FORMAT_TEXT)
@@ -313,9 +308,16 @@ main(int argc, char *argv[])
 	o.resumable = l.reconnect;
 	l.verbose = o.verbose;
 
+	/* closed before we began: as if its reader had gone, take nothing */
+	if (stdfd_was_closed(STDOUT_FILENO))
+		return EX_OK;
+
 	if ((rc = account_load(&acct, &o.acct)) != EX_OK)
 		return rc;
-	if ((rc = session_open(&s, &acct, &o)) == EX_OK) {
+	rc = session_open(&s, &acct, &o);
+	if (!l.reconnect)
+		account_forget_password(&acct);	/* no login will need it */
+	if (rc == EX_OK) {
 		session_on_stanza(s, print, &l);
 		rc = start_listening(s, &l);
 	}
@@ -334,5 +336,7 @@ main(int argc, char *argv[])
 	session_free(s);
 	account_free(&acct);
 	buf_free(&l.line);
-	return rc;
+	if (l.write_error && rc == EX_OK)
+		rc = EX_IOERR;
+	return stdout_done(rc);
 }

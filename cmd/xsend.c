@@ -1,7 +1,10 @@
 /*
  * xsend: send a message, and exit 0 only once the server has taken it.
  */
+#include <sys/stat.h>
+
 #include <err.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
@@ -36,6 +39,7 @@ struct job {
 	int nrooms;
 	unsigned long rejected;	/* -l lines that could not be sent */
 	int retry;		/* --retry: reconnects allowed */
+	int verbose;
 	const char *unsent;	/* --unsent: where what failed goes */
 	struct lines in;	/* -l: stdin */
 	struct sent *sent;	/* messages sent, oldest first */
@@ -48,7 +52,7 @@ usage(int rc)
 	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-l] [-m text] "
 	    "[-r room[/nick]] [-s subject] [-t type]\n\t[--retry n] "
 	    "[--unsent file] " COMMON_USAGE "\n\tjid ...\n", getprogname());
-	exit(rc);
+	exit(rc == EX_OK ? stdout_done(rc) : rc);
 }
 
 /* Refuses text XML cannot carry, naming where it goes wrong. */
@@ -98,14 +102,15 @@ read_body(struct buf *body)
 			return EX_IOERR;
 		}
 		buf_add(body, chunk, n);
-		if (body->len > XU_TEXT_MAX) {
-			warnx("stdin: message longer than %d bytes",
-			    XU_TEXT_MAX);
-			return EX_DATAERR;
-		}
+		if (body->len > XU_TEXT_MAX + 1)	/* + its newline */
+			break;
 	}
 	if (body->len > 0 && body->p[body->len - 1] == '\n')
 		body->len--;
+	if (body->len > XU_TEXT_MAX) {
+		warnx("stdin: message longer than %d bytes", XU_TEXT_MAX);
+		return EX_DATAERR;
+	}
 	buf_str(body);
 	if (body->len == 0) {
 		warnx("stdin: empty message, nothing sent");
@@ -178,6 +183,18 @@ send_text(struct session *s, struct job *j, uint64_t n, const char *text,
 	free(id);
 }
 
+/*
+ * Whether len bytes of text could make a stanza over the limit: escaping
+ * makes a byte at most 6 ("&quot;"), so only long lines need the exact
+ * count size_ok makes.
+ */
+static int
+may_be_too_big(const struct job *j, size_t len)
+{
+	return (len + (j->subject ? strlen(j->subject) : 0)) * 6 + 3071 +
+	    256 > XU_STANZA_MAX;
+}
+
 static void
 send_line(struct session *s, struct job *j, struct lines *in,
     const char *line, size_t len)
@@ -187,16 +204,54 @@ send_line(struct session *s, struct job *j, struct lines *in,
 	snprintf(what, sizeof(what), "line %lu", in->lineno);
 	if (line && len > 0 && line[len - 1] == '\r')
 		len--;		/* a CRLF line end is still just a line end */
-	if (line == NULL) {
+	if (line == NULL || len > XU_TEXT_MAX) {
 		warnx("%s: longer than %d bytes, not sent", what, XU_TEXT_MAX);
 		j->rejected++;
 	} else if (len == 0)
 		return;		/* an empty line is no message */
-	else if (!text_ok(what, line, len)) {
+	else if (!text_ok(what, line, len) ||
+	    (may_be_too_big(j, len) && !size_ok(j, what, line, len))) {
 		warnx("%s: not sent", what);
 		j->rejected++;
 	} else
 		send_text(s, j, in->lineno, line, len);
+}
+
+/* Line numbers, written as ranges: "4-5,9". */
+struct ranges {
+	struct buf text;
+	unsigned long first, last;
+	size_t count;
+};
+
+static void
+ranges_flush(struct ranges *r)
+{
+	if (r->first == 0)
+		return;
+	buf_printf(&r->text, "%s%lu", r->text.len ? "," : "", r->first);
+	if (r->last > r->first)
+		buf_printf(&r->text, "-%lu", r->last);
+	r->first = 0;
+}
+
+static void
+ranges_add(struct ranges *r, unsigned long n)
+{
+	r->count++;
+	if (r->first && n == r->last + 1) {
+		r->last = n;
+		return;
+	}
+	ranges_flush(r);
+	r->first = r->last = n;
+}
+
+static const char *
+ranges_str(struct ranges *r)
+{
+	ranges_flush(r);
+	return buf_str(&r->text);
 }
 
 /* Whether any stanza of a message is still unconfirmed. */
@@ -235,73 +290,127 @@ readable_now(int fd)
 }
 
 /*
+ * --unsent holds message text: made 0600 (whatever it was before), and
+ * never through a symbolic link someone else may have put there.
+ */
+static FILE *
+unsent_open(const char *path)
+{
+	FILE *f;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1 || fchmod(fd, 0600) == -1 ||
+	    (f = fdopen(fd, "w")) == NULL) {
+		warn("--unsent %s", path);
+		if (fd != -1)
+			close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+/*
+ * What was read and never sent, and with --unsent what is waiting on
+ * stdin now (once we exit, a writer's next line would be lost): named
+ * on stderr by line number, and written to f.
+ */
+static void
+report_unread(struct job *j, FILE *f)
+{
+	struct ranges unread = { 0 };
+	const char *line;
+	size_t len, before;
+	int r;
+
+	if (j->in.fd != STDIN_FILENO)
+		return;
+	lines_stop(&j->in);
+	for (;;) {
+		while ((r = lines_next(&j->in, &line, &len)) == 1) {
+			if (line == NULL)
+				warnx("line %lu: longer than %d bytes, not sent",
+				    j->in.lineno, XU_TEXT_MAX);
+			else if (len && (len > 1 || line[0] != '\r')) {
+				ranges_add(&unread, j->in.lineno);
+				if (f)
+					fprintf(f, "%.*s\n", (int)len, line);
+			}
+		}
+		if (!f || !readable_now(j->in.fd))
+			break;
+		before = j->in.in.len - j->in.start;
+		if (lines_fill(&j->in) == -1 ||
+		    j->in.in.len - j->in.start == before)
+			break;	/* the end of input, or an error */
+	}
+	if (lines_partial(&j->in, &line, &len)) {
+		warnx("line %lu: read without its end", j->in.lineno);
+		ranges_add(&unread, j->in.lineno);
+		if (f)
+			fprintf(f, "%.*s\n", (int)len, line);
+	}
+	if (unread.count)
+		warnx("%zu line%s read but not sent (line%s %s)%s",
+		    unread.count, unread.count == 1 ? "" : "s",
+		    unread.count == 1 ? "" : "s", ranges_str(&unread),
+		    f ? ": written to --unsent" : "");
+	buf_free(&unread.text);
+}
+
+/*
  * Giving up: says which messages the server never confirmed and, with
- * --unsent, writes them there, with the lines read but not yet sent, so
+ * --unsent, writes them there, then the lines read but not yet sent, so
  * that nothing read from stdin is lost without a word.
  */
 static void
 report_unsent(struct session *s, struct job *j)
 {
 	struct unconfirmed u = { 0 };
-	struct buf list = { 0 };
-	const char *line;
+	struct ranges lines = { 0 };
 	FILE *f = NULL;
-	size_t i, count = 0, len;
-	int r;
+	size_t i, count = 0;
 
 	session_each_unconfirmed(s, collect, &u);
-	if (j->unsent && (f = fopen(j->unsent, "w")) == NULL)
-		warn("--unsent %s", j->unsent);
+	if (j->unsent)
+		f = unsent_open(j->unsent);
 	for (i = 0; i < j->nsent; i++) {
 		if (!pending(&u, &j->sent[i]))
 			continue;
 		count++;
-		if (j->sent[i].lineno && list.len < 200)
-			buf_printf(&list, "%s%lu", list.len ? "," : "",
-			    j->sent[i].lineno);
+		if (j->sent[i].lineno)
+			ranges_add(&lines, j->sent[i].lineno);
 		if (f)
 			fprintf(f, "%s\n", j->sent[i].text);
 	}
 	if (count)
 		warnx("%zu message%s not confirmed by the server%s%s%s%s",
-		    count, count == 1 ? "" : "s", list.len ? " (lines " : "",
-		    list.len ? buf_str(&list) : "", list.len ? ")" : "",
-		    f ? "; written to --unsent" : "");
-	/*
-	 * What was read and never sent goes too, and what is waiting on
-	 * stdin now: once we exit, a writer's next line would be lost.
-	 */
-	for (count = 0; f && j->in.fd == STDIN_FILENO; ) {
-		while ((r = lines_next(&j->in, &line, &len)) == 1)
-			if (line && len) {
-				fprintf(f, "%.*s\n", (int)len, line);
-				count++;
-			}
-		if (r == -1 || !readable_now(j->in.fd) ||
-		    lines_fill(&j->in) == -1)
-			break;
-	}
-	if (count)
-		warnx("%zu line%s read but not sent: written to --unsent",
-		    count, count == 1 ? "" : "s");
+		    count, count == 1 ? "" : "s", lines.count ? " (lines " : "",
+		    lines.count ? ranges_str(&lines) : "",
+		    lines.count ? ")" : "", f ? "; written to --unsent" : "");
+	report_unread(j, f);
 	if (f && fclose(f) == EOF)
 		warn("--unsent %s", j->unsent);
 	free(u.seqs);
-	buf_free(&list);
+	buf_free(&lines.text);
 }
 
 /*
  * -l: each line goes out as soon as it is read, while at most WINDOW
- * stanzas wait for the server's confirmation. A signal stops the reading;
- * what was already read is still sent.
+ * stanzas wait for the server's confirmation (each wait for it bounded
+ * by -T, in the session). A signal stops the reading: the whole lines
+ * already read are still sent, within -T of the signal; what is left
+ * then is reported unsent.
  */
 static int
-send_lines(struct session *s, struct job *j)
+send_lines(struct session *s, struct job *j, int timeout)
 {
 	struct lines *in = &j->in;
 	const char *line;
 	size_t len;
-	int r = 0, rc = EX_OK;
+	int64_t stop_by = 0, left = -1;
+	int r = 0, rc = EX_OK, paused = 0;
 
 	for (;;) {
 		while (session_unconfirmed(s) < WINDOW &&
@@ -309,16 +418,29 @@ send_lines(struct session *s, struct job *j)
 			send_line(s, j, in, line, len);
 		if (r == -1)
 			break;
-		if (session_interrupted())
-			in->eof = 1;
-		else if (r == 0)
+		if (session_unconfirmed(s) >= WINDOW && !paused && j->verbose)
+			warnx("%d messages wait for the server's confirmation: "
+			    "reading paused", WINDOW);
+		paused = session_unconfirmed(s) >= WINDOW;
+		if (session_interrupted() && !stop_by) {
+			lines_stop(in);
+			stop_by = now_ms() + timeout * 1000LL;
+			continue;	/* what was read may be all sent now */
+		}
+		if (stop_by && (left = stop_by - now_ms()) <= 0) {
+			warnx("interrupted: the lines read were not all sent "
+			    "within %d s", timeout);
+			return EX_TEMPFAIL;
+		}
+		if (r == 0)
 			session_request_ack(s);	/* input idle: confirm */
-		r = session_step(s, r == 0 && !in->eof ? STDIN_FILENO : -1, -1);
+		r = session_step(s, r == 0 && !in->eof ? STDIN_FILENO : -1,
+		    (int)left);
 		if (r > 1)
 			return r;
 		if (r == 1 && lines_fill(in) == -1) {
 			warn("reading stdin");
-			in->eof = 1;
+			lines_stop(in);
 			rc = EX_IOERR;
 		}
 	}
@@ -366,7 +488,8 @@ join_rooms(struct session *s, struct job *j)
 
 /* Sends what there is to send and waits until the server has it all. */
 static int
-send_all(struct session *s, struct job *j, const char *text, int *sent)
+send_all(struct session *s, struct job *j, const char *text, int *sent,
+    int timeout)
 {
 	int i, rc = EX_OK;
 
@@ -374,7 +497,7 @@ send_all(struct session *s, struct job *j, const char *text, int *sent)
 		send_text(s, j, 1, text, strlen(text));
 		*sent = 1;
 	} else if (!text)
-		rc = send_lines(s, j);
+		rc = send_lines(s, j, timeout);
 	rc = rc == EX_IOERR ? rc : rc != EX_OK ? rc : session_sync(s);
 	for (i = 0; rc == EX_OK && i < j->nrooms; i++)
 		rc = muc_sync(j->rooms[i]);
@@ -435,13 +558,15 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 		return rc;
 	o->resumable = j->retry > 0;
 	rc = session_open(&s, &acct, o);
+	if (j->retry == 0)
+		account_forget_password(&acct);	/* no login will need it */
 	if (rc == EX_OK)
 		rc = join_rooms(s, j);
 	rc = recover(s, j, &attempts, rc);
 	if (rc == EX_OK)
 		session_report_bounces(s, text ? "message" : "line");
 	while (rc == EX_OK) {
-		rc = send_all(s, j, text, &sent);
+		rc = send_all(s, j, text, &sent, o->timeout);
 		if (!retryable(s, rc) || attempts >= j->retry)
 			break;
 		rc = recover(s, j, &attempts, rc);
@@ -481,9 +606,10 @@ main(int argc, char *argv[])
 	const char *m = NULL, *text = NULL, *why;
 	int ch, lines = 0, i, rc = EX_OK;
 
+	stdfd_sanitise();
 	common_init(&o);
-	while ((ch = getopt_long(argc, argv, "hlm:r:s:t:" COMMON_SHORTOPTS,
-	    longopts, NULL)) != -1) {
+	while ((ch = common_getopt(argc, argv, "hlm:r:s:t:" COMMON_SHORTOPTS,
+	    longopts)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(EX_OK);
@@ -494,6 +620,9 @@ main(int argc, char *argv[])
 			m = optarg;
 			break;
 		case 'r':
+			/* bad input, like a malformed recipient: before login */
+			if ((why = muc_spec_check(optarg)) != NULL)
+				errx(EX_DATAERR, "room %s: %s", optarg, why);
 			if (j.nspecs == MAX_ROOMS)
 				errx(EX_USAGE, "-r: at most %d rooms", MAX_ROOMS);
 			j.specs[j.nspecs++] = optarg;
@@ -521,7 +650,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (o.show_cert)
-		return session_show_cert(&o);
+		return stdout_done(session_show_cert(&o));
 	j.to = argv + optind;
 	j.nto = argc - optind;
 	if (j.nto == 0 && j.nspecs == 0)
@@ -537,8 +666,10 @@ main(int argc, char *argv[])
 	if (j.subject && !text_ok("-s", j.subject, strlen(j.subject)))
 		return EX_DATAERR;
 
+	j.verbose = o.verbose;
 	if (lines) {
-		lines_init(&j.in, STDIN_FILENO, XU_TEXT_MAX);
+		/* one more byte: a CR before the newline does not count */
+		lines_init(&j.in, STDIN_FILENO, XU_TEXT_MAX + 1);
 		/* a silent dead link shows when we next send, if ever */
 		if (o.keepalive < 0)
 			o.keepalive = 30;
@@ -553,5 +684,5 @@ main(int argc, char *argv[])
 		free(j.sent[i].text);
 	free(j.sent);
 	buf_free(&body);
-	return rc;
+	return stdout_done(rc);
 }

@@ -12,7 +12,9 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <readpassphrase.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +112,40 @@ trim(const char **s, const char **e)
 		(*e)--;
 }
 
+/*
+ * What a line of the config is, decided here once for the parser and
+ * for the check of who may read the file: [*s, *e) is the line at p,
+ * trimmed, and the return value is where the next one begins (end: no
+ * more).
+ */
+static const char *
+config_line(const char *p, const char *end, const char **s, const char **e)
+{
+	const char *nl = memchr(p, '\n', end - p);
+
+	*s = p;
+	*e = nl ? nl : end;
+	trim(s, e);
+	return nl ? nl + 1 : end;
+}
+
+/*
+ * A "key = value" line's key, [*ks, *ke) trimmed; returns where its '='
+ * is, or NULL if the line is no such line.
+ */
+static const char *
+line_key(const char *s, const char *e, const char **ks, const char **ke)
+{
+	const char *eq = memchr(s, '=', e - s);
+
+	if (eq == NULL || *s == '#' || *s == ';' || *s == '[')
+		return NULL;
+	*ks = s;
+	*ke = eq;
+	trim(ks, ke);
+	return eq;
+}
+
 /* Sets one key of acct from the value v. */
 static int
 set_key(struct account *acct, const struct key *k, const char *v,
@@ -148,21 +184,37 @@ set_key(struct account *acct, const struct key *k, const char *v,
 	return EX_OK;
 }
 
-int
-config_parse(struct account *acct, const char *text, const char *path,
-    const char *section)
+/* The line number of byte off of text. */
+static unsigned
+line_of(const char *text, size_t off)
 {
-	const char *p = text, *nl, *s, *e, *eq, *ks, *ke;
+	unsigned line = 1;
+	size_t i;
+
+	for (i = 0; i < off; i++)
+		line += text[i] == '\n';
+	return line;
+}
+
+int
+config_parse(struct account *acct, const char *text, size_t len,
+    const char *path, const char *section)
+{
+	const char *p = text, *end = text + len, *next, *s, *e, *ks, *ke, *eq;
+	const char *nul = memchr(text, '\0', len);
 	const struct key *k;
 	unsigned line = 0, seen = 0;
 	int in_global = 1, in_chosen = 0, found = section == NULL, rc;
 
-	for (; *p; p = nl ? nl + 1 : p + strlen(p)) {
+	/* a NUL would end every C string made of what follows it */
+	if (nul) {
+		warnx("%s:%u: a NUL byte: not a text file", path,
+		    line_of(text, nul - text));
+		return EX_CONFIG;
+	}
+	for (; p < end; p = next) {
 		line++;
-		nl = strchr(p, '\n');
-		s = p;
-		e = nl ? nl : p + strlen(p);
-		trim(&s, &e);
+		next = config_line(p, end, &s, &e);
 		if (s == e || *s == '#' || *s == ';')
 			continue;
 		if (*s == '[') {
@@ -186,13 +238,10 @@ config_parse(struct account *acct, const char *text, const char *path,
 			}
 			continue;
 		}
-		if ((eq = memchr(s, '=', e - s)) == NULL) {
+		if ((eq = line_key(s, e, &ks, &ke)) == NULL) {
 			warnx("%s:%u: expected key = value", path, line);
 			return EX_CONFIG;
 		}
-		ks = s;
-		ke = eq;
-		trim(&ks, &ke);
 		if ((k = key_find(ks, ke - ks)) == NULL) {
 			warnx("%s:%u: unknown key '%.*s'", path, line,
 			    (int)(ke - ks), ks);
@@ -226,12 +275,29 @@ config_parse(struct account *acct, const char *text, const char *path,
 	return EX_OK;
 }
 
+/* Who may have written a file we are about to trust: only us, or root. */
+static int
+owned_safely(const char *what, const char *path, const struct stat *st)
+{
+	if (st->st_uid != geteuid() && st->st_uid != 0) {
+		warnx("%s%s: owned by uid %u, not by you: refusing to use it",
+		    what, path, (unsigned)st->st_uid);
+		return 0;
+	}
+	if (st->st_mode & 022) {
+		warnx("%s%s: others can write it: refusing to use it; run "
+		    "chmod go-w %s", what, path, path);
+		return 0;
+	}
+	return 1;
+}
+
 /*
  * Reads a whole small file into a NUL-terminated string; caller frees.
  * On failure, *e is the errno. st, if not NULL, gets the file's status.
  */
 static char *
-slurp(const char *path, size_t max, int *e, struct stat *st)
+slurp(const char *path, size_t max, int *e, struct stat *st, size_t *lenp)
 {
 	struct buf b = { 0 };
 	char chunk[4096];
@@ -263,6 +329,7 @@ slurp(const char *path, size_t max, int *e, struct stat *st)
 		return NULL;
 	}
 	buf_str(&b);
+	*lenp = b.len;
 	return b.p;
 }
 
@@ -302,82 +369,199 @@ forget_password(struct account *acct)
 	replace(&acct->password_command, NULL);
 }
 
-/* Keeps the first line of text (which the caller owns) as the password. */
-static int
-take_first_line(struct account *acct, char *text, const char *what)
+/*
+ * Reads the first line of fd into out (NUL-terminated, without the
+ * newline) a byte at a time, so that nothing after it is taken from a
+ * descriptor others read too (--password-fd 0 with xsend -l: the rest
+ * of stdin is the messages), and waits for it until deadline at most: a
+ * FIFO with no writer, or a command that never answers, must not hang
+ * a cron job. Returns 0, or -1 with errno (ETIMEDOUT, EMSGSIZE).
+ */
+/*
+ * One read(2) of at most cap bytes, once fd is readable, by deadline:
+ * what read returns, or -1 with errno (ETIMEDOUT once it is past).
+ */
+static ssize_t
+read_by(int fd, void *p, size_t cap, int64_t deadline)
 {
-	text[strcspn(text, "\r\n")] = '\0';
-	if (*text == '\0') {
-		warnx("%s: the first line is empty", what);
-		return EX_CONFIG;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int64_t left;
+	ssize_t n;
+
+	for (;;) {
+		if ((left = deadline - now_ms()) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (poll(&pfd, 1, (int)left) == 0)
+			continue;	/* the deadline, next time round */
+		if ((n = read(fd, p, cap)) >= 0 ||
+		    (errno != EINTR && errno != EAGAIN))
+			return n;
 	}
-	if (strlen(text) > PASSWORD_MAX) {
-		warnx("%s: longer than %d bytes", what, PASSWORD_MAX);
+}
+
+static int
+read_first_line(int fd, char *out, size_t cap, int64_t deadline)
+{
+	size_t len = 0;
+	ssize_t n;
+	char c;
+
+	while ((n = read_by(fd, &c, 1, deadline)) == 1 && c != '\n') {
+		if (len + 1 >= cap) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+		out[len++] = c;
+	}
+	if (n == -1)
+		return -1;
+	if (len > 0 && out[len - 1] == '\r')
+		len--;
+	out[len] = '\0';
+	return 0;
+}
+
+/* Reads fd to its end, by deadline: 0, or -1 with errno. */
+static int
+drain(int fd, char *scratch, size_t cap, int64_t deadline)
+{
+	ssize_t n;
+
+	while ((n = read_by(fd, scratch, cap, deadline)) > 0)
+		;
+	return n == 0 ? 0 : -1;
+}
+
+/* Keeps text (the first line, which the caller owns) as the password. */
+static int
+take_password(struct account *acct, const char *text, const char *what,
+    const char *path)
+{
+	if (*text == '\0') {
+		warnx("%s%s: the first line is empty", what, path);
 		return EX_CONFIG;
 	}
 	acct->password = xstrdup(text);
 	return EX_OK;
 }
 
+/* Says why read_first_line failed. */
 static int
-read_password_file(struct account *acct)
+read_failed(const char *what, const char *path, int timeout)
 {
-	struct buf what = { 0 };
-	char *text;
-	int e, rc;
+	if (errno == ETIMEDOUT)
+		warnx("%s%s: nothing to read in %d s", what, path, timeout);
+	else if (errno == EMSGSIZE)
+		warnx("%s%s: the first line is longer than %d bytes", what,
+		    path, PASSWORD_MAX);
+	else
+		warn("%s%s", what, path);
+	return EX_CONFIG;
+}
 
-	if ((text = slurp(acct->password_file, 64 * 1024, &e, NULL)) == NULL) {
-		warnx("password_file %s: %s", acct->password_file,
-		    strerror(e));
+/*
+ * password_file: its first line. As ssh does with a key, refused when
+ * others may read or write it, or it is someone else's. A FIFO (a
+ * password manager's) is waited on until the timeout.
+ */
+static int
+read_password_file(struct account *acct, int timeout)
+{
+	const char *path = acct->password_file, *what = "password_file ";
+	char text[PASSWORD_MAX + 2];
+	struct stat st;
+	int fd, rc = EX_CONFIG;
+
+	/* O_NONBLOCK: a FIFO opens at once, writer or not */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		warn("%s%s", what, path);
 		return EX_CONFIG;
 	}
-	buf_printf(&what, "password_file %s", acct->password_file);
-	rc = take_first_line(acct, text, buf_str(&what));
-	explicit_bzero(text, strlen(text));
-	free(text);
-	buf_free(&what);
+	if (fstat(fd, &st) == -1)
+		warn("%s%s", what, path);
+	else if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+		warnx("%s%s: not a file", what, path);
+	else if (!owned_safely(what, path, &st))
+		;
+	else if (st.st_mode & 077)
+		warnx("%s%s: others can read it: refusing to use it; run "
+		    "chmod 600 %s", what, path, path);
+	else if (read_first_line(fd, text, sizeof(text),
+	    now_ms() + timeout * 1000LL) == -1)
+		rc = read_failed(what, path, timeout);
+	else
+		rc = take_password(acct, text, what, path);
+	explicit_bzero(text, sizeof(text));
+	close(fd);
 	return rc;
 }
 
-/* password_command: run with /bin/sh, as `pass show xmpp/bot` would be. */
+/*
+ * password_command: run with /bin/sh, as `pass show xmpp/bot` would be;
+ * its first line, within the timeout. Without a terminal, it gets a
+ * process group of its own, so that a command that hangs is stopped
+ * whole; with one, it stays in ours, free to ask on the terminal.
+ */
 static int
-run_password_command(struct account *acct)
+run_password_command(struct account *acct, int timeout)
 {
-	char out[PASSWORD_MAX + 2] = "";
-	FILE *f;
-	size_t n;
-	int status, rc;
+	const char *what = "password_command";
+	char text[PASSWORD_MAX + 2], rest[256];
+	int64_t deadline = now_ms() + timeout * 1000LL;
+	int fds[2], status, rc, own_group = !isatty(STDIN_FILENO), got;
+	pid_t pid;
 
 	fflush(NULL);
-	if ((f = popen(acct->password_command, "r")) == NULL) {
-		warn("password_command");
+	if (pipe2(fds, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
+		warn("%s", what);
 		return EX_CONFIG;
 	}
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = '\0';
-	while (fgetc(f) != EOF)
-		;		/* what follows the first line is not ours */
-	status = pclose(f);
-	if (status != 0) {
-		warnx("password_command failed (%s %d): %s",
-		    WIFEXITED(status) ? "exit status" : "signal",
-		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+	if (pid == 0) {
+		if (own_group)
+			setpgid(0, 0);
+		if (dup2(fds[1], STDOUT_FILENO) == -1)
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", acct->password_command,
+		    (char *)NULL);
+		_exit(127);
+	}
+	if (own_group)
+		setpgid(pid, pid);	/* whichever of us comes first */
+	close(fds[1]);
+	got = read_first_line(fds[0], text, sizeof(text), deadline);
+	/* what follows the first line is not ours, but it must end */
+	if (got == 0 && drain(fds[0], rest, sizeof(rest), deadline) == -1) {
+		warnx("%s: still running after %d s", what, timeout);
+		got = -1;
+	} else if (got == -1)
+		read_failed(what, "", timeout);
+	if (got == -1) {
+		/* ours, and stuck: SIGTERM could be ignored, this cannot */
+		kill(own_group ? -pid : pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		rc = EX_CONFIG;
+	} else if (waitpid(pid, &status, 0) == -1 || status != 0) {
+		warnx("%s failed (%s %d): %s", what, WIFEXITED(status) ?
+		    "exit status" : "signal", WIFEXITED(status) ?
+		    WEXITSTATUS(status) : WTERMSIG(status),
 		    acct->password_command);
 		rc = EX_CONFIG;
 	} else
-		rc = take_first_line(acct, out, "password_command");
-	explicit_bzero(out, sizeof(out));
+		rc = take_password(acct, text, what, "");
+	close(fds[0]);
+	explicit_bzero(text, sizeof(text));
+	explicit_bzero(rest, sizeof(rest));
 	return rc;
 }
 
-/* --password-fd: the first line read from that descriptor. */
+/* --password-fd: the first line read from that descriptor, no more. */
 static int
-read_password_fd(struct account *acct, const char *arg)
+read_password_fd(struct account *acct, const char *arg, int timeout)
 {
-	char text[PASSWORD_MAX + 2];
+	char text[PASSWORD_MAX + 2], what[32];
 	const char *errstr;
-	size_t len = 0;
-	ssize_t n;
 	int fd, rc;
 
 	fd = strtonum(arg, 0, 1024, &errstr);
@@ -386,20 +570,12 @@ read_password_fd(struct account *acct, const char *arg)
 		warnx("--password-fd: expected a file descriptor number");
 		return EX_USAGE;
 	}
-	while (len < sizeof(text) - 1 &&
-	    (n = read(fd, text + len, sizeof(text) - 1 - len)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			warn("--password-fd %d", fd);
-			return EX_CONFIG;
-		}
-		len += n;
-		if (memchr(text + len - n, '\n', n))
-			break;
-	}
-	text[len] = '\0';
-	rc = take_first_line(acct, text, "--password-fd");
+	snprintf(what, sizeof(what), "--password-fd %d", fd);
+	if (read_first_line(fd, text, sizeof(text),
+	    now_ms() + timeout * 1000LL) == -1)
+		rc = read_failed(what, "", timeout);
+	else
+		rc = take_password(acct, text, what, "");
 	explicit_bzero(text, sizeof(text));
 	return rc;
 }
@@ -420,7 +596,7 @@ prompt_password(struct account *acct)
 }
 
 static int
-find_password(struct account *acct, const char *path)
+find_password(struct account *acct, const char *path, int timeout)
 {
 	int ways = !!acct->password + !!acct->password_file +
 	    !!acct->password_command;
@@ -434,9 +610,9 @@ find_password(struct account *acct, const char *path)
 	    !acct->password_command))
 		return EX_OK;	/* a client certificate needs none */
 	if (acct->password_file)
-		return read_password_file(acct);
+		return read_password_file(acct, timeout);
 	if (acct->password_command)
-		return run_password_command(acct);
+		return run_password_command(acct, timeout);
 	if (isatty(STDIN_FILENO))
 		return prompt_password(acct);
 	warnx("no password for %s: set password, password_file or "
@@ -447,32 +623,31 @@ find_password(struct account *acct, const char *path)
 
 /* Whether a config holds a password itself, in any account. */
 static int
-holds_password(const char *text)
+holds_password(const char *text, size_t len)
 {
-	const char *p = text;
+	const char *p = text, *end = text + len, *s, *e, *ks, *ke;
 
-	for (; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		p += strspn(p, " \t");
-		if (strncmp(p, "password", 8) == 0 &&
-		    p[8 + strspn(p + 8, " \t")] == '=')
+	while (p < end) {
+		p = config_line(p, end, &s, &e);
+		if (line_key(s, e, &ks, &ke) && ke - ks == 8 &&
+		    memcmp(ks, "password", 8) == 0)
 			return 1;
 	}
 	return 0;
 }
 
 /*
- * As ssh does with its keys: a file that holds a password must be the
- * user's (or root's), and no one else's to read.
+ * As ssh does with its files: a config must be the user's (or root's)
+ * and no one else's to write (it names the server, and commands to
+ * run), and one that holds a password no one else's to read.
  */
 static int
-safe_to_trust(const char *path, const struct stat *st, const char *text)
+safe_to_trust(const char *path, const struct stat *st, const char *text,
+    size_t len)
 {
-	if (st->st_uid != geteuid() && st->st_uid != 0) {
-		warnx("%s: owned by uid %u, not by you: refusing to use it",
-		    path, (unsigned)st->st_uid);
+	if (!owned_safely("", path, st))
 		return 0;
-	}
-	if ((st->st_mode & 077) && holds_password(text)) {
+	if ((st->st_mode & 077) && holds_password(text, len)) {
 		warnx("%s: holds a password and others can read it: refusing "
 		    "to use it; run chmod 600 %s", path, path);
 		return 0;
@@ -485,19 +660,20 @@ load_file(struct account *acct, const char *path, const char *name,
     int required)
 {
 	struct stat st;
+	size_t len;
 	char *text;
 	int e, rc;
 
-	if ((text = slurp(path, CONFIG_MAX, &e, &st)) == NULL) {
+	if ((text = slurp(path, CONFIG_MAX, &e, &st, &len)) == NULL) {
 		if (e == ENOENT && !required)
 			return EX_OK;
 		warnx("%s: %s", path, e == EFBIG ? "larger than 1 MB" :
 		    strerror(e));
 		return EX_CONFIG;
 	}
-	rc = safe_to_trust(path, &st, text) ?
-	    config_parse(acct, text, path, name) : EX_CONFIG;
-	explicit_bzero(text, strlen(text));
+	rc = safe_to_trust(path, &st, text, len) ?
+	    config_parse(acct, text, len, path, name) : EX_CONFIG;
+	explicit_bzero(text, len);
 	free(text);
 	return rc;
 }
@@ -602,9 +778,11 @@ account_load(struct account *acct, const struct account_opts *o)
 	const char *env_pw = getenv("XMPP_PASSWORD");
 	const char *jid;
 	char *path;
-	int rc;
+	int rc, timeout = o->timeout > 0 ? o->timeout : XU_TIMEOUT;
 
 	memset(acct, 0, sizeof(*acct));
+	/* whatever holds a password from here on stays out of core files */
+	secrets_protect();
 	path = config_path(o->file);
 	if (path && (rc = load_file(acct, path, o->name,
 	    o->file != NULL || o->name != NULL)) != EX_OK)
@@ -624,6 +802,9 @@ account_load(struct account *acct, const struct account_opts *o)
 	if (o->name == NULL && env_pw && *env_pw) {
 		forget_password(acct);
 		acct->password = xstrdup(env_pw);
+		/* one copy is enough, and /proc/PID/environ shows this one */
+		explicit_bzero((char *)env_pw, strlen(env_pw));
+		unsetenv("XMPP_PASSWORD");
 	}
 	if ((rc = apply_flags(acct, o)) != EX_OK)
 		goto out;
@@ -638,14 +819,23 @@ account_load(struct account *acct, const struct account_opts *o)
 		forget_password(acct);
 	else if (o->password_fd) {
 		forget_password(acct);
-		rc = read_password_fd(acct, o->password_fd);
+		rc = read_password_fd(acct, o->password_fd, timeout);
 	} else
-		rc = find_password(acct, path);
+		rc = find_password(acct, path, timeout);
 out:
 	free(path);
 	if (rc != EX_OK)
 		account_free(acct);
 	return rc;
+}
+
+void
+account_forget_password(struct account *acct)
+{
+	if (acct->password)
+		explicit_bzero(acct->password, strlen(acct->password));
+	free(acct->password);
+	acct->password = NULL;
 }
 
 void

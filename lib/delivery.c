@@ -111,6 +111,25 @@ delivery_probe(struct session *s)
 		buf_free(&b);
 	}
 	s->unrequested = 0;
+	if (s->kept_len > 0) {
+		/* the answer is due within -T (session.c, deadlines) */
+		s->asked_upto = s->sent;
+		if (s->awaiting == 0)
+			s->awaiting = now_ms();
+	}
+}
+
+/*
+ * Some were confirmed: the wait for the rest that were asked about
+ * starts again; if none of those is left, there is nothing to wait for.
+ */
+static void
+progressed(struct session *s)
+{
+	if (s->kept_len > 0 && s->kept[s->kept_head].seq <= s->asked_upto)
+		s->awaiting = now_ms();
+	else
+		s->awaiting = 0;
 }
 
 /* Asks about what was not yet asked about, if anything. */
@@ -140,9 +159,12 @@ delivery_acked(struct session *s, uint32_t h)
 		    s->kept_len);
 		return;
 	}
+	if (n == 0)
+		return;		/* an answer, but no progress */
 	while (n-- > 0)
 		pop(s);
 	s->last_h = h;
+	progressed(s);
 }
 
 /*
@@ -163,6 +185,7 @@ delivery_pinged(struct session *s, uint64_t seq)
 		s->last_h += i + 1;
 	for (i++; i > 0; i--)
 		pop(s);
+	progressed(s);
 }
 
 /*
@@ -179,6 +202,7 @@ delivery_new_stream(struct session *s, int resumed, uint32_t h)
 
 	s->out.len = 0;		/* written to the old stream, or never */
 	s->unrequested = 0;
+	s->awaiting = 0;
 	if (resumed) {
 		s->sm = 1;
 		delivery_acked(s, h);

@@ -85,7 +85,8 @@ lines_next(struct lines *l, const char **line, size_t *len)
 			l->start = l->in.len;
 			return 1;
 		}
-		if (l->eof && avail > 0) {	/* a last line without '\n' */
+		if (l->eof && avail > 0 && !l->stopped) {
+			/* a last line without '\n' */
 			buf_str(&l->in);
 			*line = l->in.p + l->start;
 			*len = avail;
@@ -95,6 +96,26 @@ lines_next(struct lines *l, const char **line, size_t *len)
 		}
 		return l->eof ? -1 : 0;
 	}
+}
+
+void
+lines_stop(struct lines *l)
+{
+	l->eof = l->stopped = 1;
+}
+
+int
+lines_partial(struct lines *l, const char **line, size_t *len)
+{
+	if (!l->stopped || l->skipping || l->in.p == NULL ||
+	    l->start >= l->in.len)
+		return 0;
+	buf_str(&l->in);
+	*line = l->in.p + l->start;
+	*len = l->in.len - l->start;
+	l->start = l->in.len;
+	l->lineno++;
+	return 1;
 }
 
 void

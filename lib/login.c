@@ -23,7 +23,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include "xmpputils.h"
 #include "cert.h"
@@ -40,9 +42,28 @@ static void start_stream(struct session *);
 /* ---- before connecting */
 
 /*
+ * Whether OpenSSL can load the CAs of file. Parsing them costs more than
+ * the rest of the cafile's use, so this is asked only once the
+ * certificate failed to verify: a cafile of garbage then is a config
+ * error, not a server that cannot be trusted.
+ */
+static int
+cafile_loads(const char *file)
+{
+	X509_STORE *store = X509_STORE_new();
+	int ok = store && X509_STORE_load_file(store, file) == 1;
+
+	X509_STORE_free(store);
+	ERR_clear_error();	/* not the library's to find later */
+	return ok;
+}
+
+#define CAFILE_BAD "cafile %s: not a PEM file of certificates that can be read"
+
+/*
  * What TLS and login need from files, read before connecting: a CA file
- * the library cannot load would otherwise silently mean no TLS at all,
- * and a missing client certificate, no SASL EXTERNAL.
+ * with no certificate in it, a missing client certificate (no SASL
+ * EXTERNAL then) are config errors, found before anything is sent.
  */
 int
 login_files_check(const struct account *acct)
@@ -61,8 +82,7 @@ login_files_check(const struct account *acct)
 			    27) == 0;
 		fclose(f);
 		if (!pem) {
-			warnx("cafile %s: no PEM certificate in it",
-			    acct->cafile);
+			warnx(CAFILE_BAD, acct->cafile);
 			return EX_CONFIG;
 		}
 	}
@@ -231,6 +251,8 @@ on_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
 		    xmpp_tlscert_get_string(cert, XMPP_CERT_ISSUER));
 	if (s->acct->pin || s->show_cert || s->opts->insecure)
 		return 1;
+	if (s->acct->cafile && !cafile_loads(s->acct->cafile))
+		explain(s, EX_CONFIG, CAFILE_BAD, s->acct->cafile);
 	explain(s, EX_UNAVAILABLE, "certificate of %s at %s not trusted: %s",
 	    s->domain, s->host, s->problem);
 	return 0;
@@ -260,9 +282,9 @@ tls_decide(struct session *s)
 		explain(s, EX_UNAVAILABLE, "%s: cannot read the server's "
 		    "certificate", s->host);
 	else if (s->show_cert) {
+		/* flushed by the tool's stdout_done, which checks it */
 		cert_show(stdout, xmpp_tlscert_get_pem(cert), s->host,
 		    s->problem[0] ? s->problem : NULL);
-		fflush(stdout);
 		s->cert_shown = 1;
 	} else if (s->acct->pin && !pin_matches(s->acct->pin, pin))
 		explain(s, EX_UNAVAILABLE, "certificate of %s at %s does not "
@@ -289,6 +311,8 @@ tls_start(struct session *s)
 	ok = xmpp_conn_tls_start(s->conn) == XMPP_EOK;
 	session_watchdog(s, "logging in", 2);
 	if (!ok) {
+		if (s->acct->cafile && !cafile_loads(s->acct->cafile))
+			explain(s, EX_CONFIG, CAFILE_BAD, s->acct->cafile);
 		explain(s, EX_UNAVAILABLE, "TLS with %s failed%s%s", s->host,
 		    s->problem[0] ? ": certificate not trusted: " : "",
 		    s->problem);

@@ -26,14 +26,13 @@ struct room {
 	struct buf ids;		/* ids of sent messages not yet answered */
 };
 
+/* From the room itself (occupant: one of its occupants)? */
 static int
 from_room(struct room *r, const char *from, int occupant)
 {
-	size_t n = strlen(r->jid);
-
-	if (from == NULL || strncmp(from, r->jid, n) != 0)
+	if (!jid_bare_equal(from, r->jid))
 		return 0;
-	return occupant ? from[n] == '/' : from[n] == '\0' || from[n] == '/';
+	return !occupant || !jid_is_bare(from);
 }
 
 static int
@@ -169,6 +168,18 @@ enter(struct room *r)
 	return rc;
 }
 
+const char *
+muc_spec_check(const char *spec)
+{
+	const char *why, *at = strchr(spec, '@'), *slash = strchr(spec, '/');
+
+	if ((why = jid_check(spec)) != NULL)
+		return why;
+	if (at == NULL || (slash && slash < at))
+		return "expected room@service[/nick]";
+	return NULL;
+}
+
 int
 muc_join(struct room **rp, struct session *s, const char *spec)
 {
@@ -177,10 +188,9 @@ muc_join(struct room **rp, struct session *s, const char *spec)
 	int rc;
 
 	*rp = NULL;
-	if ((why = jid_check(spec)) != NULL || strchr(spec, '@') == NULL) {
-		warnx("room %s: %s", spec, why ? why :
-		    "expected room@service[/nick]");
-		return EX_USAGE;
+	if ((why = muc_spec_check(spec)) != NULL) {
+		warnx("room %s: %s", spec, why);
+		return EX_DATAERR;
 	}
 	r = xcalloc(1, sizeof(*r));
 	r->s = s;

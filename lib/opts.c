@@ -1,16 +1,17 @@
-/* opts.c: the options every tool shares. */
+/* opts.c: the options every tool shares, and reading them. */
 #include <err.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "xmpputils.h"
-
-#define DEFAULT_TIMEOUT 10
 
 void
 common_init(struct common_opts *c)
 {
-	*c = (struct common_opts){ .timeout = DEFAULT_TIMEOUT, .keepalive = -1 };
+	*c = (struct common_opts){ .timeout = XU_TIMEOUT, .keepalive = -1,
+	    .acct.timeout = XU_TIMEOUT };
 }
 
 long long
@@ -36,7 +37,8 @@ common_option(struct common_opts *c, int ch, const char *arg)
 		c->acct.file = arg;
 		break;
 	case 'T':
-		c->timeout = number_arg(arg, 1, 86400, "-T");
+		c->timeout = c->acct.timeout = number_arg(arg, 1, 86400,
+		    "-T");
 		break;
 	case 'v':
 		c->verbose++;
@@ -85,9 +87,52 @@ common_option(struct common_opts *c, int ch, const char *arg)
 		break;
 	case OPT_VERSION:
 		printf("%s (xmpputils) %s\n", getprogname(), XU_VERSION);
-		exit(EX_OK);
+		exit(stdout_done(EX_OK));
 	default:
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * Names the option argv[optind - 1] without what follows an '=': getopt's
+ * own message would repeat it, and a user who typed --pass=SECRET (an
+ * abbreviation of both --password and --password-fd) would see the
+ * secret echoed, and logged wherever stderr goes.
+ */
+static void
+option_error(char *argv[], int ch)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	int len = (int)strcspn(arg, "=");
+
+	/* glibc: optopt is 0 for an unknown long option, else its value */
+	if (optopt == 0 || optopt >= 256 || strncmp(arg, "--", 2) == 0) {
+		if (ch == ':')
+			warnx("%.*s needs an argument", len, arg);
+		else
+			warnx("%.*s: unknown, ambiguous, or given a value it "
+			    "does not take", len, arg);
+	} else if (ch == ':')
+		warnx("-%c needs an argument", optopt);
+	else
+		warnx("-%c: unknown option", optopt);
+}
+
+int
+common_getopt(int argc, char *argv[], const char *shortopts,
+    const struct option *longopts)
+{
+	char opts[128];
+	int ch;
+
+	/* ':' first: a missing argument is told apart from a bad option */
+	snprintf(opts, sizeof(opts), ":%s", shortopts);
+	opterr = 0;
+	if ((ch = getopt_long(argc, argv, opts, longopts, NULL)) == '?' ||
+	    ch == ':') {
+		option_error(argv, ch);
+		return '?';
+	}
+	return ch;
 }

@@ -400,14 +400,12 @@ reply_to_iq(struct session *s, xmpp_stanza_t *iq)
 static int
 from_own(struct session *s, const char *from, int server)
 {
-	const char *me = session_jid(s);
-	size_t n = strcspn(me, "/");
-
 	if (from == NULL)
 		return 1;	/* the server speaking for the account */
-	if (strlen(from) == n && strncmp(from, me, n) == 0)
-		return 1;
-	return server && strcmp(from, s->domain) == 0;
+	if (!jid_is_bare(from))
+		return 0;
+	return jid_bare_equal(from, session_jid(s)) ||
+	    (server && jid_equal(from, s->domain));
 }
 
 /*
@@ -494,7 +492,8 @@ on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		return 1;
 	if ((what = forged(s, st)) != NULL) {
 		note(s, "ignoring a %s from %s: not from your own account",
-		    what, xmpp_stanza_get_from(st));
+		    what, text_shown(&b, xmpp_stanza_get_from(st)));
+		buf_free(&b);
 		s->handled += s->sm && !s->refusing;
 		if (strcmp(name, "iq") == 0)
 			reply_to_iq(s, st);
@@ -511,11 +510,13 @@ on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	if (strcmp(name, "message") == 0 && type &&
 	    strcmp(type, "error") == 0 && s->bounce_unit &&
 	    our_id(s, id, '-', &n)) {
+		struct buf who = { 0 };
+
 		stanza_error_desc(st, &b);
 		warnx("%s %" PRIu64 " to %s bounced: %s", s->bounce_unit, n,
-		    xmpp_stanza_get_from(st) ? xmpp_stanza_get_from(st) :
-		    "?", b.p);
+		    text_shown(&who, xmpp_stanza_get_from(st)), b.p);
 		buf_free(&b);
+		buf_free(&who);
 		s->bounces++;
 	}
 	/*
@@ -614,6 +615,13 @@ session_open(struct session **sp, const struct account *acct,
 	int rc;
 
 	*sp = NULL;
+	/*
+	 * OpenSSL's error strings cost 1.2 MB of RSS and a few ms to load,
+	 * and we print none of them: the first init wins, so say so before
+	 * anything of OpenSSL's runs (the cafile check, the library).
+	 */
+	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
+	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
 	if ((rc = login_files_check(acct)) != EX_OK)
 		return rc;
 	s = xcalloc(1, sizeof(*s));
@@ -634,13 +642,6 @@ session_open(struct session **sp, const struct account *acct,
 	s->log.userdata = s;
 	signals_setup();
 	warnings(o);
-	/*
-	 * OpenSSL's error strings cost 1.2 MB of RSS and a few ms to load,
-	 * and we print none of them: the first init wins, so say so before
-	 * the library's.
-	 */
-	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
-	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
 	xmpp_initialize();
 	s->ctx = xmpp_ctx_new(NULL, &s->log);
 	*sp = s;
@@ -831,6 +832,16 @@ keepalive(struct session *s, int *timeout_ms)
 	if (s->state != ONLINE)
 		return 0;
 	now = now_ms();
+	/* a confirmation asked for is a wait like any other: -T bounds it */
+	if (s->awaiting && now - s->awaiting >= s->timeout_ms) {
+		fail(s, EX_TEMPFAIL, "%s: timed out after %d s waiting for the "
+		    "server to confirm delivery", s->host,
+		    s->timeout_ms / 1000);
+		cut(s);
+		return 1;
+	}
+	if (s->awaiting)
+		wake_by(timeout_ms, s->awaiting + s->timeout_ms, now);
 	if (s->resume_check && now - s->resume_check >= s->timeout_ms) {
 		fail(s, EX_TEMPFAIL, "%s: no answer on the resumed stream in "
 		    "%d s", s->host, s->timeout_ms / 1000);

@@ -85,6 +85,9 @@ struct session {
 	uint64_t sent;		/* stanzas sent (their seq), ever */
 	unsigned unrequested;	/* sent since we last asked for an ack */
 	uint32_t last_h;	/* the server's last <a h> in this stream */
+	int64_t awaiting;	/* since when we wait for a confirmation we
+				 * asked for (0: none asked for); -T bounds it */
+	uint64_t asked_upto;	/* the last stanza it was asked for */
 	uint64_t handled;	/* stanzas we took in this stream */
 	int refusing;		/* a handler took no more: stop counting */
 

@@ -62,9 +62,13 @@ error_desc(xmpp_stanza_t *err, const char *ns, struct buf *b)
 		} else if (!named++)
 			cond = xmpp_stanza_get_name(c);
 	}
-	buf_adds(b, cond);
-	if (text && *text)
-		buf_printf(b, " (%s)", text);
+	/* both are the server's words, bound for a terminal */
+	text_escape(b, cond, strlen(cond));
+	if (text && *text) {
+		buf_adds(b, " (");
+		text_escape(b, text, strlen(text));
+		buf_addc(b, ')');
+	}
 	buf_str(b);
 	if (text)
 		xmpp_free(xmpp_stanza_get_context(err), text);

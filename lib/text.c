@@ -59,6 +59,25 @@ control_char(uint32_t c)
 	return c < 0x20 || (c >= 0x7f && c <= 0x9f);
 }
 
+/*
+ * The bidirectional controls (Unicode's Bidi_Control): shown raw, they
+ * reorder the text around them, so that what a terminal shows is not
+ * what was sent (CVE-2021-42574's "Trojan Source").
+ */
+static int
+bidi_control(uint32_t c)
+{
+	return c == 0x061c || c == 0x200e || c == 0x200f ||
+	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/* What is escaped wherever text from the network is shown. */
+static int
+display_unsafe(uint32_t c)
+{
+	return control_char(c) || bidi_control(c);
+}
+
 const char *
 text_check(const char *s, size_t len, size_t *off)
 {
@@ -77,6 +96,13 @@ text_check(const char *s, size_t len, size_t *off)
 			snprintf(why, sizeof(why), "%s U+%04X cannot be sent "
 			    "in XML", control_char(c) ? "control character" :
 			    "character", (unsigned)c);
+			return why;
+		}
+		/* XML could carry these, but a terminal would act on them */
+		if (control_char(c) && c != '\t' && c != '\n' && c != '\r') {
+			*off = i;
+			snprintf(why, sizeof(why), "control character U+%04X "
+			    "refused", (unsigned)c);
 			return why;
 		}
 		i += n;
@@ -156,11 +182,15 @@ jid_check(const char *jid)
 void
 xml_escape(struct buf *b, const char *s, size_t len)
 {
-	size_t i, run = 0;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, run = 0, n;
 	const char *rep;
+	char ref[16];
+	uint32_t c;
 
 	for (i = 0; i < len; i++) {
-		switch (s[i]) {
+		n = 1;
+		switch (u[i]) {
 		case '&': rep = "&amp;"; break;
 		case '<': rep = "&lt;"; break;
 		case '>': rep = "&gt;"; break;
@@ -171,11 +201,21 @@ xml_escape(struct buf *b, const char *s, size_t len)
 		case '\t': rep = "&#9;"; break;
 		case '\n': rep = "&#10;"; break;
 		case '\r': rep = "&#13;"; break;
+		/* the first bytes of DEL, C1 and the bidi controls: those
+		 * go as references too, never raw onto a terminal */
+		case 0x7f: case 0xc2: case 0xd8: case 0xe2:
+			if ((n = utf8_decode(u + i, len - i, &c)) == 0 ||
+			    !display_unsafe(c))
+				continue;
+			snprintf(ref, sizeof(ref), "&#x%X;", (unsigned)c);
+			rep = ref;
+			break;
 		default: continue;
 		}
 		buf_add(b, s + run, i - run);
 		buf_adds(b, rep);
-		run = i + 1;
+		run = i + n;
+		i += n - 1;
 	}
 	buf_add(b, s + run, len - run);
 }
@@ -203,7 +243,7 @@ json_escape(struct buf *b, const char *s, size_t len)
 			buf_adds(b, "\\t");
 		else if (c == '\r')
 			buf_adds(b, "\\r");
-		else if (control_char(c))
+		else if (display_unsafe(c))
 			buf_printf(b, "\\u%04x", (unsigned)c);
 		else
 			buf_add(b, s + i, n);
@@ -229,7 +269,7 @@ text_escape(struct buf *b, const char *s, size_t len)
 			buf_adds(b, "\\t");
 		else if (n == 1 && c == '\r')
 			buf_adds(b, "\\r");
-		else if (n == 0 || control_char(c)) {
+		else if (n == 0 || display_unsafe(c)) {
 			if (n == 0)
 				n = 1;
 			for (k = 0; k < n; k++)

@@ -27,6 +27,9 @@
 #define XU_TEXT_MAX (64 * 1024)
 #define XU_STANZA_MAX (192 * 1024)
 
+/* -T's default: the seconds any one step may take. */
+#define XU_TIMEOUT 10
+
 /* ---- buf.c: a growable byte buffer; the caller owns p, buf_free frees */
 
 struct buf {
@@ -57,23 +60,49 @@ int64_t now_ms(void);
 
 /*
  * Returns NULL when s is UTF-8 made only of characters XML 1.0 allows,
- * else a static description of the first problem, at byte *off.
+ * with no control character but tab, newline and carriage return (no
+ * C0, DEL or C1: XML could carry the last two, but a terminal would act
+ * on them), else a static description of the first problem, at byte
+ * *off.
  */
 const char *text_check(const char *s, size_t len, size_t *off);
 
 /* Returns NULL for a well-formed JID, else a static reason. */
 const char *jid_check(const char *jid);
 
-/* Appends s escaped for XML character data and attribute values. */
+/* ---- jid.c: JIDs compared as servers compare them */
+
+/*
+ * Two JIDs are the same when their parts are after the stringprep
+ * profiles servers apply (RFC 6122: Nodeprep, Nameprep, Resourceprep):
+ * the local part and domain fold case, the resource does not. See
+ * jid.c for what is and is not done. jid_bare_equal ignores resources;
+ * jid_matches(want, jid) takes a bare want for any of its resources, a
+ * full one only for itself. NULL is equal to nothing.
+ */
+int jid_equal(const char *a, const char *b);
+int jid_bare_equal(const char *a, const char *b);
+int jid_matches(const char *want, const char *jid);
+int jid_is_bare(const char *jid);
+/* Appends jid's prepared form (bare: without its resource) to b. */
+void jid_normalize(struct buf *b, const char *jid, int bare);
+
+/*
+ * Appends s escaped for XML character data and attribute values; DEL,
+ * C1 and the bidirectional controls become character references, so
+ * that the XML is safe to show on a terminal.
+ */
 void xml_escape(struct buf *, const char *s, size_t len);
 
-/* Appends s as a JSON string, quotes included. */
+/* Appends s as a JSON string, quotes included; control and
+ * bidirectional characters as \uXXXX. */
 void json_escape(struct buf *, const char *s, size_t len);
 
 /*
  * Appends s in xlisten's text format: backslash, newline, tab and carriage
  * return become \\ \n \t \r; every byte of any other control character
- * (C0, DEL, C1) becomes \xHH. text_unescape reverses it in place and
+ * (C0, DEL, C1) and of the bidirectional controls (U+061C, U+200E/F,
+ * U+202A-E, U+2066-9) becomes \xHH. text_unescape reverses it in place and
  * returns the new length, or -1 for a malformed escape.
  */
 void text_escape(struct buf *, const char *s, size_t len);
@@ -109,6 +138,9 @@ struct account_opts {
 	const char *jid, *server, *port, *resource, *cafile, *tls, *pin;
 	const char *password_fd;	/* read the password from this fd */
 	int no_password;		/* --show-cert: none is needed */
+	int timeout;			/* seconds a password may take to read:
+					 * a FIFO, a password_command (0:
+					 * XU_TIMEOUT) */
 };
 
 /*
@@ -119,14 +151,17 @@ struct account_opts {
  */
 int account_load(struct account *acct, const struct account_opts *);
 void account_free(struct account *acct);
+/* Wipes the password, once no login will need it again. */
+void account_forget_password(struct account *acct);
 
 /*
  * The config parser alone, for account_load and the unit tests: reads the
- * global keys and those of section (NULL: global only) from text.
- * Returns EX_OK, or EX_CONFIG after printing "path:line: why".
+ * global keys and those of section (NULL: global only) from the len
+ * bytes of text (a NUL among them is an error). Returns EX_OK, or
+ * EX_CONFIG after printing "path:line: why".
  */
-int config_parse(struct account *acct, const char *text, const char *path,
-    const char *section);
+int config_parse(struct account *acct, const char *text, size_t len,
+    const char *path, const char *section);
 
 /* ---- opts.c: the options every tool takes */
 
@@ -178,12 +213,44 @@ enum {
 	"\t[--keepalive seconds] [--show-cert] [--insecure] [--insecure-plaintext]"
 
 void common_init(struct common_opts *);
+/*
+ * getopt_long, but its errors are ours: an unknown or ambiguous option
+ * is named without its value (a mistyped --password=SECRET is never
+ * echoed). Returns '?' after printing the error; the tool then prints
+ * its usage.
+ */
+struct option;
+int common_getopt(int argc, char *argv[], const char *shortopts,
+    const struct option *longopts);
 /* Handles one common option; returns 0 if ch is not one, else 1. */
 int common_option(struct common_opts *, int ch, const char *arg);
 
 /* Parses a number in [min, max] given for option opt, or exits 64. */
 long long number_arg(const char *arg, long long min, long long max,
     const char *opt);
+
+/* ---- proc.c: the process's own hygiene */
+
+/*
+ * The first thing every tool does: descriptors 0-2 that are closed are
+ * opened on /dev/null, so that no socket becomes stdin, stdout or
+ * stderr. stdfd_was_closed says which were.
+ */
+void stdfd_sanitise(void);
+int stdfd_was_closed(int fd);
+
+/* write(2) until all of p is written: 0, or -1 with errno. */
+int write_all(int fd, const void *p, size_t len);
+
+/* No core file, and no ptrace: once a password is in memory. */
+void secrets_protect(void);
+
+/*
+ * The last thing a tool does with stdout: flushes and closes it. On a
+ * write error (other than a reader gone, EPIPE) says so and turns an
+ * EX_OK into EX_IOERR; returns rc otherwise.
+ */
+int stdout_done(int rc);
 
 /* ---- session.c: one logged-in XMPP stream */
 
@@ -304,6 +371,9 @@ int session_backoff(int64_t ms);
 
 struct room;
 
+/* Returns NULL for a well-formed ROOM[/NICK], else a static reason. */
+const char *muc_spec_check(const char *spec);
+
 /*
  * Joins ROOM[/NICK] (the nick defaults to the account's local part) and
  * waits for the room to confirm. *rp is freed by muc_leave.
@@ -350,6 +420,7 @@ struct lines {
 	unsigned long lineno;	/* of the line last returned */
 	int eof;
 	int skipping;		/* inside an overlong line */
+	int stopped;		/* lines_stop: no more reading */
 };
 
 void lines_init(struct lines *, int fd, size_t max);
@@ -361,6 +432,13 @@ void lines_init(struct lines *, int fd, size_t max);
 int lines_next(struct lines *, const char **line, size_t *len);
 /* One read(2) into the buffer: 0 on success or EOF, -1 on error. */
 int lines_fill(struct lines *);
+/*
+ * Reads no more (after a signal, say): lines_next hands over the whole
+ * lines already read, then -1; a line begun but not ended is never
+ * taken for a whole one. lines_partial then returns it (1), once.
+ */
+void lines_stop(struct lines *);
+int lines_partial(struct lines *, const char **line, size_t *len);
 void lines_free(struct lines *);
 
 #endif

@@ -12,6 +12,8 @@
  *   saslhang    never answers <auth/>
  *   malformed   after login, sends XML that is not well-formed
  *   streamerror after login, a <stream:error/> (system-shutdown)
+ *   evilerror   after login, a <stream:error/> whose text holds what a
+ *               terminal acts on: C1's CSI (U+009B), DEL, U+202E
  *   huge        after login, a 50 MB stanza, for as long as it is read
  *   drip        after login, a stanza one byte a second, forever
  *   dripafter   after login, answers the client's first <iq/>, then drips
@@ -143,6 +145,12 @@ misbehave(const char *mode)
 		    "xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:"
 		    "ns:xmpp-streams'>going down for a test</text>"
 		    "</stream:error></stream:stream>");
+	else if (strcmp(mode, "evilerror") == 0)
+		puts_("<stream:error><policy-violation xmlns='urn:ietf:params:"
+		    "xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:"
+		    "ns:xmpp-streams'>csi \xc2\x9b" "2J del \x7f rlo "
+		    "\xe2\x80\xae" "evil</text></stream:error>"
+		    "</stream:stream>");
 	else if (strcmp(mode, "huge") == 0) {
 		memset(chunk, 'a', sizeof(chunk));
 		if (puts_(msg))
@@ -171,6 +179,7 @@ main(int argc, char *argv[])
 	mode = argv[1];
 	if (strcmp(mode, "tlshang") && strcmp(mode, "saslhang") &&
 	    strcmp(mode, "malformed") && strcmp(mode, "streamerror") &&
+	    strcmp(mode, "evilerror") &&
 	    strcmp(mode, "huge") && strcmp(mode, "drip") &&
 	    strcmp(mode, "dripafter"))
 		errx(64, "unknown mode: %s", mode);

@@ -121,3 +121,15 @@ wait_line() {
 	rm -f "$fifo"
 	return $rc
 }
+
+# relay_start PORT: a relay (tests/nettool.c) to 127.0.0.1:PORT; sets
+# relayport, and rin and rout, the descriptors to command it ("cut",
+# "stall") and to read its reports ("conn N") on
+relay_start() {
+	mkfifo "$T/relay.in" "$T/relay.out"
+	"$XT_NETTOOL" relay "$1" <"$T/relay.in" >"$T/relay.out" &
+	_bg="$_bg $!"
+	exec {rin}>"$T/relay.in"
+	exec {rout}<"$T/relay.out"
+	read -r relayport <&$rout
+}

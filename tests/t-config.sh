@@ -23,6 +23,7 @@ is "$(cut -f2 "$T/found.out" | tr '\n' ,)" "via XDG,via HOME,via the environment
 
 # password_file, and --resource
 printf '%s\nthe second line is not part of it\n' "$XT_PASS" >"$T/pw"
+chmod 600 "$T/pw"
 cat >"$T/pwfile" <<EOF
 server = 127.0.0.1
 port = $XT_PORT

@@ -74,6 +74,14 @@ like "$err" "system-shutdown.*going down for a test" \
     "and passes on the condition and the server's text ($err)"
 bounded $((T_OUT + 2)) "stream error"
 
+# --- a server's words that would drive a terminal: escaped on stderr
+hostile evilerror xlisten
+is "$rc" 69 "a stream error with terminal controls in its text: exit 69"
+like "$err" 'policy-violation \(csi \\xC2\\x9B2J del \\x7F rlo \\xE2\\x80\\xAEevil\)' \
+    "its text is passed on escaped ($err)"
+LC_ALL=C grep -q "$(printf '[\177]\|\302\233\|\342\200\256')" "$T/err"
+ok $((!$?)) "and not one of those characters raw"
+
 # --- a 50 MB stanza: refused at 1 MB, not buffered
 hostile huge xlisten
 is "$rc" 69 "a 50 MB stanza: xlisten exits 69"

@@ -43,7 +43,7 @@ listener_stop holder
 is "$(cat "$T/holder.out")" "" "the room's occupant got nothing from it"
 
 run xsend -a alice -r "not a room" -m x
-is "$rc" 64 "a malformed room exits 64"
+is "$rc" 65 "a malformed room is bad input: exit 65"
 
 # xlisten in the room prints its JSON with the room as sender
 listen json -a carol -r "$ROOM/carol" -n 1 --format json

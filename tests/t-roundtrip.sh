@@ -21,7 +21,7 @@ is "$(jq -r .from "$T/types.out" | cut -d/ -f1 | sort -u)" "alice@$XT_DOMAIN" \
 # Bytes that shells and XML mangle, from stdin and from -m, byte for byte.
 # (Not a carriage return: the server writes it raw, and the receiver's XML
 # parser must turn a raw CR into LF. See xsend(1).)
-printf 'first line\nsecond\ttabbed\n\n  spaces  \\ backslash <tag> & "q" '"'"'a'"'"'\n\303\274n\303\257c\303\270d\303\251 \360\237\230\200 \177 end' >"$T/body"
+printf 'first line\nsecond\ttabbed\n\n  spaces  \\ backslash <tag> & "q" '"'"'a'"'"'\n\303\274n\303\257c\303\270d\303\251 \360\237\230\200 end' >"$T/body"
 listen exact -a bob -n 2 --format json
 xsend -a alice "$BOB" <"$T/body"
 ok $? "xsend reads a multi-line body from stdin"

@@ -139,7 +139,7 @@ run xsend -a alice --port "$holeport" --cafile /nonexistent.pem -m x "$BOB"
 is "$rc" 78 "a missing cafile: exit 78"
 printf 'not a certificate\n' >"$T/notpem"
 run xsend -a alice --port "$holeport" --cafile "$T/notpem" -m x "$BOB"
-like "$rc $err" "^78 .*no PEM certificate" "a cafile without a certificate: exit 78"
+like "$rc $err" "^78 .*not a PEM file of certificates" "a cafile without a certificate: exit 78"
 exec {hole}>&-
 read -r accepted <&$holeout
 is "$accepted" 0 "neither opened a connection"

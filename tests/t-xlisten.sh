@@ -60,7 +60,9 @@ like "$(cat "$T/xml.out")" "^<message .*<body>two&#10;lines &amp; &lt;markup&gt;
 
 # JSON that jq accepts, control characters escaped
 listen ctl -a bob -n 1 --format json
-printf 'del \177 c1 \302\205 tab\t end' | xsend -a alice "$BOB"
+# (sent raw: xsend itself refuses DEL and C1)
+printf "<message to='%s' type='chat' id='ctl'><body>del \177 c1 \302\205 tab\t end</body></message>\n" "$BOB" |
+    "$XU_BUILD/rawsend" "$XT_CONFIG" alice
 listener_wait ctl
 jq -e . "$T/ctl.out" >/dev/null
 ok $? "jq parses the JSON line"
@@ -70,7 +72,8 @@ is "$(jq -r '[.stanza, .type, .to, (.id|type), .thread, .subject, .delay] | map(
     "message chat $BOB string null null null" "every field is present, null when absent"
 
 listen ctltext -a bob -n 1
-printf 'del \177 c1 \302\205' | xsend -a alice "$BOB"
+printf "<message to='%s' type='chat' id='ctl'><body>del \177 c1 \302\205</body></message>\n" "$BOB" |
+    "$XU_BUILD/rawsend" "$XT_CONFIG" alice
 listener_wait ctltext
 is "$(cut -f2 "$T/ctltext.out")" 'del \x7F c1 \xC2\x85' \
     "text format: terminal control characters escaped"

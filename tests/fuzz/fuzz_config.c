@@ -9,13 +9,15 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct account acct;
-	char *text = xstrndup((const char *)data, size);
+	/* exactly the bytes, NULs and all: the parser takes a length */
+	char *text = xmalloc(size ? size : 1);
 
+	memcpy(text, data, size);
 	memset(&acct, 0, sizeof(acct));
-	config_parse(&acct, text, "fuzz", NULL);
+	config_parse(&acct, text, size, "fuzz", NULL);
 	account_free(&acct);
 	memset(&acct, 0, sizeof(acct));
-	config_parse(&acct, text, "fuzz", "ops");
+	config_parse(&acct, text, size, "fuzz", "ops");
 	account_free(&acct);
 	free(text);
 	return 0;

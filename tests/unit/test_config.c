@@ -30,7 +30,7 @@ static int
 parse(struct account *a, const char *text, const char *section)
 {
 	memset(a, 0, sizeof(*a));
-	return config_parse(a, text, "cfg", section);
+	return config_parse(a, text, strlen(text), "cfg", section);
 }
 
 static void
@@ -127,6 +127,7 @@ test_precedence(void)
 	snprintf(path, sizeof(path), "%s/config", dir);
 	snprintf(pwpath, sizeof(pwpath), "%s/pw", dir);
 	write_file(pwpath, "%s", "from-file\nsecond line ignored\n");
+	chmod(pwpath, 0600);
 	write_file(path, "jid = file@example.org\npassword = filepw\n"
 	    "[ops]\njid = ops@example.org\npassword_file = %s\n", pwpath);
 	o.file = path;
@@ -219,6 +220,99 @@ test_precedence(void)
 	rmdir(dir);
 }
 
+/* What a hostile or careless file must not get past. */
+static void
+test_hostile_files(void)
+{
+	static const char nul[] = "jid = a@b\npassword = PASS\0tail\n[b]\n";
+	char dir[] = "/tmp/xu-unit.XXXXXX", path[64], pw[64], fifo[64];
+	char cmd[128], rest[32];
+	struct account_opts o = { 0 };
+	struct account a;
+	int64_t start;
+	int fds[2];
+	ssize_t n;
+
+	memset(&a, 0, sizeof(a));
+	ok(config_parse(&a, nul, sizeof(nul) - 1, "cfg", NULL) == EX_CONFIG,
+	    "a NUL byte in the config is an error, not its end");
+	account_free(&a);
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/config", dir);
+	snprintf(pw, sizeof(pw), "%s/pw", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	o.file = path;
+	o.timeout = 1;
+	unsetenv("XMPP_JID");
+	unsetenv("XMPP_PASSWORD");
+
+	write_file(path, "jid = a@example.org\n\rpassword = secret\n");
+	chmod(path, 0644);
+	ok(account_load(&a, &o) == EX_CONFIG,
+	    "a password line that starts with a carriage return still "
+	    "counts as one: refused when others can read the file");
+	write_file(path, "jid = a@example.org\npassword_command = echo x\n");
+	chmod(path, 0666);
+	ok(account_load(&a, &o) == EX_CONFIG,
+	    "a config others can write is refused");
+	chmod(path, 0620);
+	ok(account_load(&a, &o) == EX_CONFIG,
+	    "so is one its group can write");
+
+	write_file(pw, "secret\n");
+	chmod(pw, 0644);
+	write_file(path, "jid = a@example.org\npassword_file = %s\n", pw);
+	chmod(path, 0600);
+	ok(account_load(&a, &o) == EX_CONFIG,
+	    "a password_file others can read is refused");
+	chmod(pw, 0600);
+	ok(account_load(&a, &o) == EX_OK, "and taken once it is 0600");
+	account_free(&a);
+
+	mkfifo(fifo, 0600);
+	write_file(path, "jid = a@example.org\npassword_file = %s\n", fifo);
+	start = now_ms();
+	ok(account_load(&a, &o) == EX_CONFIG && now_ms() - start < 3000,
+	    "a FIFO password_file with no writer: given up after -T (%lld "
+	    "ms for 1 s)", (long long)(now_ms() - start));
+	write_file(path, "jid = a@example.org\npassword_command = sleep 30\n");
+	start = now_ms();
+	ok(account_load(&a, &o) == EX_CONFIG && now_ms() - start < 3000,
+	    "a password_command that never answers: stopped after -T (%lld "
+	    "ms for 1 s)", (long long)(now_ms() - start));
+	write_file(path, "jid = a@example.org\npassword_command = echo pw; "
+	    "sleep 30\n");
+	ok(account_load(&a, &o) == EX_CONFIG,
+	    "one that answers, then never ends, too");
+
+	/* --password-fd: the first line and not a byte more */
+	write_file(path, "jid = a@example.org\n");
+	if (pipe(fds) == -1) {
+		ok(0, "pipe");
+		return;
+	}
+	write(fds[1], "fdpw\nline one\n", 14);
+	close(fds[1]);
+	snprintf(cmd, sizeof(cmd), "%d", fds[0]);
+	o.password_fd = cmd;
+	ok(account_load(&a, &o) == EX_OK, "--password-fd");
+	is_str(a.password, "fdpw", "the password is the first line");
+	account_free(&a);
+	n = read(fds[0], rest, sizeof(rest) - 1);
+	rest[n > 0 ? n : 0] = '\0';
+	is_str(rest, "line one\n", "and what follows it is left unread");
+	close(fds[0]);
+	o.password_fd = NULL;
+
+	unlink(fifo);
+	unlink(pw);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -228,5 +322,6 @@ main(void)
 	test_sections();
 	test_errors();
 	test_precedence();
+	test_hostile_files();
 	return done_testing();
 }

@@ -52,6 +52,36 @@ check(const char **chunks, size_t max, const char *want, const char *name)
 	free(got);
 }
 
+/* lines_stop: whole lines, then the end; the part of a line after. */
+static void
+test_stop(void)
+{
+	struct lines l;
+	const char *line;
+	size_t len;
+	int fds[2];
+
+	if (pipe(fds) == -1)
+		return;
+	lines_init(&l, fds[0], 100);
+	write(fds[1], "a\nb\npart", 8);
+	lines_fill(&l);
+	lines_stop(&l);
+	ok(lines_next(&l, &line, &len) == 1 && len == 1 && *line == 'a',
+	    "stopped: a whole line read before still comes");
+	ok(lines_next(&l, &line, &len) == 1 && len == 1 && *line == 'b',
+	    "and the next");
+	ok(lines_next(&l, &line, &len) == -1,
+	    "then the end: a line begun is not taken for a whole one");
+	ok(lines_partial(&l, &line, &len) == 1 && len == 4 &&
+	    memcmp(line, "part", 4) == 0 && l.lineno == 3,
+	    "lines_partial hands it over, as line 3");
+	ok(lines_partial(&l, &line, &len) == 0, "once");
+	close(fds[0]);
+	close(fds[1]);
+	lines_free(&l);
+}
+
 int
 main(void)
 {
@@ -78,5 +108,6 @@ main(void)
 	check(exact, 8, "12345678@1|", "a line of exactly max bytes is fine");
 	check(nothing, 8, "", "no input, no lines");
 	check(crlf, 100, "dos\r@1|", "a carriage return stays part of the line");
+	test_stop();
 	return done_testing();
 }

@@ -22,7 +22,12 @@ test_text_check(void)
 		{ S("a\x01z"), "control character U+0001", 1 },
 		{ S("nul\0byte"), "control character U+0000", 3 },
 		{ S("\x1b[2J"), "control character U+001B", 0 },
-		{ S("del\x7f ok"), NULL, 0 },	/* XML 1.0 allows DEL */
+		/* XML 1.0 allows DEL and C1, but a terminal acts on them */
+		{ S("del\x7f no"), "control character U+007F refused", 3 },
+		{ S("csi \xc2\x9b"), "control character U+009B refused", 4 },
+		{ S("nel \xc2\x85"), "control character U+0085 refused", 4 },
+		{ S("nbsp \xc2\xa0 ok"), NULL, 0 },
+		{ S("rlo \xe2\x80\xae is text"), NULL, 0 },
 		{ S("bad \xff byte"), "invalid UTF-8", 4 },
 		{ S("overlong \xc0\xaf"), "invalid UTF-8", 9 },
 		{ S("overlong3 \xe0\x80\xaf"), "invalid UTF-8", 10 },
@@ -108,6 +113,13 @@ test_xml_escape(void)
 	xml_escape(&b, S("a<b>&\"c'\td\ne\r"));
 	is_str(buf_str(&b), "a&lt;b&gt;&amp;&quot;c&apos;&#9;d&#10;e&#13;",
 	    "xml_escape escapes markup and keeps whitespace exact");
+	b.len = 0;
+	xml_escape(&b, S("del\x7f csi\xc2\x9b rlo\xe2\x80\xae lrm\xe2\x80\x8e "
+	    "alm\xd8\x9c fsi\xe2\x81\xa8 \xc2\xa0\xc3\xa9\xe2\x82\xac\xd8\xa8"));
+	is_str(buf_str(&b), "del&#x7F; csi&#x9B; rlo&#x202E; lrm&#x200E; "
+	    "alm&#x61C; fsi&#x2068; \xc2\xa0\xc3\xa9\xe2\x82\xac\xd8\xa8",
+	    "xml_escape writes DEL, C1 and bidi controls as references, "
+	    "and other text as it is");
 	buf_free(&b);
 }
 
@@ -119,6 +131,10 @@ test_json_escape(void)
 	json_escape(&b, S("q\"b\\s\n\t\r\x01\x7f\xc2\x85 \xc3\xa9"));
 	is_str(buf_str(&b), "\"q\\\"b\\\\s\\n\\t\\r\\u0001\\u007f\\u0085 "
 	    "\xc3\xa9\"", "json_escape escapes quotes and control characters");
+	b.len = 0;
+	json_escape(&b, S("rlo\xe2\x80\xae"));
+	is_str(buf_str(&b), "\"rlo\\u202e\"",
+	    "json_escape writes a bidi control as \\u202e");
 	b.len = 0;
 	json_escape(&b, S("bad\xff"));
 	is_str(buf_str(&b), "\"bad\\ufffd\"",
@@ -145,6 +161,8 @@ test_text_escape(void)
 		{ S("\xc3\xa9t\xc3\xa9"), "\xc3\xa9t\xc3\xa9" },
 		{ S("bad\xff"), "bad\\xFF" },
 		{ S("lit \\n"), "lit \\\\n" },
+		{ S("rlo\xe2\x80\xae" "evil"), "rlo\\xE2\\x80\\xAE" "evil" },
+		{ S("lri\xe2\x81\xa6"), "lri\\xE2\\x81\\xA6" },
 	};
 	struct buf b = { 0 };
 	char *copy;
@@ -176,10 +194,61 @@ test_text_escape(void)
 	buf_free(&b);
 }
 
+static void
+test_jid_compare(void)
+{
+	static const struct {
+		const char *a, *b;
+		int equal, bare_equal;
+	} cases[] = {
+		{ "alice@example.org", "alice@example.org", 1, 1 },
+		{ "ALICE@Example.ORG", "alice@example.org", 1, 1 },
+		{ "alice@example.org.", "alice@example.org", 1, 1 },
+		{ "alice@example.org/Phone", "alice@example.org/phone", 0, 1 },
+		{ "Alice@example.org/Phone", "alice@EXAMPLE.org/Phone", 1, 1 },
+		{ "alice@example.org", "alice@example.org/phone", 0, 1 },
+		{ "alice@example.org", "bob@example.org", 0, 0 },
+		{ "alice@example.org", "example.org", 0, 0 },
+		{ "example.org", "EXAMPLE.ORG", 1, 1 },
+		{ "alicex@example.org", "alice@example.org", 0, 0 },
+		/* Nodeprep folds beyond ASCII, and maps ß to ss */
+		{ "\xc3\x85lice@example.org", "\xc3\xa5lice@example.org", 1, 1 },
+		{ "STRA\xc3\x9f" "E@example.org", "strasse@example.org", 1, 1 },
+		/* NFKC: a ligature, and a precomposed letter */
+		{ "\xef\xac\x81@example.org", "fi@example.org", 1, 1 },
+		{ "e\xcc\x81@example.org", "\xc3\xa9@example.org", 1, 1 },
+		/* Nameprep on the domain */
+		{ "a@\xc3\x96sterreich.example", "a@\xc3\xb6sterreich.example",
+		    1, 1 },
+		/* Resourceprep folds no case */
+		{ "a@b/\xc3\x85", "a@b/\xc3\xa5", 0, 1 },
+		{ "room@conf/N\xc3\xad" "ck", "Room@Conf/N\xc3\xad" "ck", 1, 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ok(jid_equal(cases[i].a, cases[i].b) == cases[i].equal &&
+		    jid_equal(cases[i].b, cases[i].a) == cases[i].equal,
+		    "jid_equal(%s, %s) is %d", cases[i].a, cases[i].b,
+		    cases[i].equal);
+		ok(jid_bare_equal(cases[i].a, cases[i].b) ==
+		    cases[i].bare_equal, "jid_bare_equal(%s, %s) is %d",
+		    cases[i].a, cases[i].b, cases[i].bare_equal);
+	}
+	ok(jid_matches("ALICE@example.org", "alice@example.org/x"),
+	    "--from ALICE@example.org matches alice@example.org/x");
+	ok(!jid_matches("alice@example.org/y", "alice@example.org/x"),
+	    "a full --from matches only its own resource");
+	ok(jid_matches("alice@Example.org/x", "alice@example.org/x"),
+	    "a full --from folds the domain's case");
+	ok(!jid_matches("alice@example.org", NULL), "nothing matches no from");
+}
+
 int
 main(void)
 {
 	test_text_check();
+	test_jid_compare();
 	test_jid_check();
 	test_xml_escape();
 	test_json_escape();

@@ -1,0 +1,98 @@
+/*
+ * proc.c: what a tool makes sure of about its own process: that
+ * descriptors 0-2 are open before anything else is, that a password in
+ * memory never lands in a core file, and that what it wrote to stdout
+ * got there.
+ */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "xmpputils.h"
+
+static unsigned closed_at_start;
+
+/*
+ * As OpenSSH's sanitise_stdfd: a descriptor 0-2 that is closed gets
+ * /dev/null. Otherwise the first socket we open would become stdout (and
+ * a message would go onto the TCP stream in clear), or stderr, or stdin.
+ */
+void
+stdfd_sanitise(void)
+{
+	int fd, nullfd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		closed_at_start |= 1u << fd;
+		if ((nullfd = open("/dev/null", O_RDWR)) == -1)
+			_exit(EX_SOFTWARE);	/* nowhere to say so */
+		if (nullfd != fd) {	/* cannot be: fd was the lowest free */
+			close(nullfd);
+			_exit(EX_SOFTWARE);
+		}
+	}
+}
+
+int
+stdfd_was_closed(int fd)
+{
+	return fd >= 0 && fd <= 2 && (closed_at_start & (1u << fd));
+}
+
+/*
+ * Once a password is in memory: no core file (it would hold it) and no
+ * ptrace by other processes of the user, which PR_SET_DUMPABLE also
+ * stops.
+ */
+void
+secrets_protect(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+int
+write_all(int fd, const void *p, size_t len)
+{
+	const char *c = p;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, c, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int
+stdout_done(int rc)
+{
+	int e = 0;
+
+	errno = 0;
+	if (fflush(stdout) == EOF)
+		e = errno ? errno : EIO;
+	else if (ferror(stdout))
+		e = EIO;	/* an earlier write failed: why is gone */
+	else if (close(STDOUT_FILENO) == -1 && errno != EBADF)
+		e = errno;
+	if (e == 0 || e == EPIPE)	/* a reader that left is no error */
+		return rc;
+	errno = e;
+	warn("stdout");
+	return rc == EX_OK ? EX_IOERR : rc;
+}
