@@ -16,8 +16,8 @@ for t in xsend xlisten; do
 		grep -q -- "$pat\\( \\|$\\)" "man/$t.1"
 		ok $? "man/$t.1 documents $opt"
 	done
-	codes="0 64 65 69 70 75 77 78"
-	[ $t = xlisten ] && codes="0 1 64 69 70 75 77 78"
+	codes="0 64 65 69 70 74 75 77 78"
+	[ $t = xlisten ] && codes="0 1 64 65 69 70 74 75 77 78"
 	for code in $codes; do
 		grep -q "^\\.It $code\$" "man/$t.1"
 		ok $? "man/$t.1 documents exit code $code"

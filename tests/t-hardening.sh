@@ -1,0 +1,249 @@
+# t-hardening: promises kept against hostile or careless input: closed
+# descriptors 0-2, a password on stdin, a stalled server and signals
+# with -l, oversized lines, JIDs in other cases, configs and password
+# sources that are unsafe or never answer, secrets in core files, and
+# text that would drive a terminal.
+. tests/lib.sh
+
+BOB=bob@$XT_DOMAIN
+ALICE=alice@$XT_DOMAIN
+ROOM=hardening@$XT_MUC
+
+# elapsed ms since $start
+since() { echo $(( ($(date +%s%N) - start) / 1000000 )); }
+
+# a config with the server's settings and no password
+cat >"$T/nopw" <<EOF
+server = 127.0.0.1
+port = $XT_PORT
+cafile = $XT_CA
+EOF
+chmod 600 "$T/nopw"
+
+# --- descriptors 0-2 closed at start: never the socket's
+start=$(date +%s%N)
+(exec >&-; exec "$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -w 8) 2>"$T/err"
+rc=$?
+is "$rc" 0 "xlisten with stdout closed: exit 0, as for a reader gone"
+[ "$(since)" -lt 4000 ]
+ok $? "at once, taking nothing ($(since) ms; -w was 8 s)"
+listen closed -a bob -n 2
+(exec 2>&-; exec "$XU_BUILD/xsend" -f "$XT_CONFIG" -v -a alice -m "stderr closed" "$BOB")
+is "$?" 0 "xsend -v with stderr closed: exit 0 (no log onto the TLS stream)"
+(exec 0<&-; exec "$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice -l "$BOB")
+is "$?" 0 "xsend -l with stdin closed: an empty input, exit 0 at once"
+(exec 0<&-; exec "$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice "$BOB") 2>"$T/err"
+is "$?" 65 "xsend with stdin closed: an empty message (65), not an I/O error"
+like "$(cat "$T/err")" "stdin: empty message" "and it says so"
+xsend -a alice -m "marker" "$BOB"
+listener_wait closed
+is "$(cut -f2 "$T/closed.out" | tr '\n' ,)" "stderr closed,marker," \
+    "what was sent with stderr closed arrived, and nothing else"
+
+# --- --password-fd 0 with -l: one line is the password, the rest messages
+listen pwfd -a bob -n 2
+printf '%s\nline one\nline two\n' "$XT_PASS" |
+    env -u XMPP_PASSWORD "$XU_BUILD/xsend" -f "$T/nopw" --jid "$ALICE" \
+    --password-fd 0 -l "$BOB" 2>"$T/err"
+is "$?" 0 "--password-fd 0 -l: exit 0"
+listener_wait pwfd
+is "$(cut -f2 "$T/pwfd.out" | tr '\n' ,)" "line one,line two," \
+    "the lines after the password were all sent"
+
+# --- -l into a stalled server: -T bounds the wait, and every line read
+# or waiting is accounted for
+relay_start "$XT_PORT"
+seq 2000 | sed 's/^/stalled /' >"$T/lines"
+
+# stalled SIGNAL: xsend -l through the relay, stalled once logged in,
+# fed 2,000 lines; with SIGNAL, that signal once the window is full
+stalled() {
+	local sig=$1 feed
+	shift
+	rm -f "$T/sfeed" "$T/unsent"
+	mkfifo "$T/sfeed"
+	"$XU_BUILD/xsend" -f "$XT_CONFIG" -T 3 -v -a alice --port "$relayport" \
+	    -l --unsent "$T/unsent" "$@" "$BOB" <"$T/sfeed" 2>"$T/stall.err" &
+	sender=$!
+	exec {feed}>"$T/sfeed"
+	read -r conn <&$rout
+	wait_line "$T/stall.err" "stream management enabled"
+	echo stall >&$rin
+	start=$(date +%s%N)
+	cat "$T/lines" >&$feed
+	if [ -n "$sig" ]; then
+		# 256 sent and none confirmed: waiting for the server now
+		wait_line "$T/stall.err" "reading paused"
+		start=$(date +%s%N)
+		kill -"$sig" "$sender"
+	fi
+	wait "$sender"
+	rc=$?
+	took=$(since)
+	exec {feed}>&-
+	err=$(cat "$T/stall.err")
+}
+
+stalled "" --keepalive 30
+is "$rc" 75 "-l into a stalled server: exit 75"
+[ "$took" -lt 6000 ]
+ok $? "after -T 3, not the keepalive's 60 s ($took ms)"
+like "$err" "timed out after 3 s waiting for the server to confirm delivery" \
+    "saying what it waited for"
+like "$err" "256 messages not confirmed by the server \\(lines 1-256\\); written to --unsent" \
+    "the lines sent and never confirmed are named"
+like "$err" "1744 lines read but not sent \\(lines 257-2000\\): written to --unsent" \
+    "and so are the lines read, or waiting, and never sent"
+cmp -s "$T/unsent" "$T/lines"
+ok $? "--unsent holds all 2,000 lines, in order"
+is "$(stat -c %a "$T/unsent")" 600 "--unsent is created mode 0600"
+
+for sig in TERM INT; do
+	stalled "$sig" --keepalive 0
+	is "$rc" 75 "SIG$sig into a stalled server, --keepalive 0: exit 75"
+	[ "$took" -lt 6000 ]
+	ok $? "SIG$sig ends it within -T ($took ms after the signal)"
+	cmp -s "$T/unsent" "$T/lines"
+	ok $? "SIG$sig: --unsent still holds all 2,000 lines"
+done
+exec {rin}>&-
+
+# a symlink where --unsent is to go is not followed
+ln -s "$T/victim" "$T/link"
+: >"$T/victim"
+mkfifo "$T/lfeed"
+"$XU_BUILD/xsend" -f "$XT_CONFIG" -T 2 -a alice -l --unsent "$T/link" \
+    --port "$("$XT_NETTOOL" freeport)" --retry 0 "$BOB" <"$T/lfeed" \
+    2>"$T/err" &
+sender=$!
+echo "for the link" >"$T/lfeed"
+wait "$sender"
+is "$(cat "$T/victim")" "" "--unsent never writes through a symbolic link"
+
+# --- -l: a line too big once escaped is refused alone
+listen big -a bob -n 2
+{ echo before; head -c 60000 /dev/zero | tr '\0' '&'; echo; echo after; } |
+    xsend -a alice -l "$BOB" 2>"$T/err"
+is "$?" 65 "-l: a line that escaping makes too big: exit 65"
+like "$(cat "$T/err")" "line 2: [0-9]+ bytes once escaped for XML, more than 196608" \
+    "naming the line and the size"
+listener_wait big
+is "$(cut -f2 "$T/big.out" | tr '\n' ,)" "before,after," \
+    "the lines around it were delivered"
+
+# --- exactly 65,536 bytes and a newline: a message of 65,536 bytes
+listen exact -a bob -n 1
+{ head -c 65536 /dev/zero | tr '\0' x; echo; } | xsend -a alice "$BOB"
+is "$?" 0 "65,536 bytes and a trailing newline are sent"
+listener_wait exact
+is "$(cut -f2 "$T/exact.out" | tr -d '\n' | wc -c)" 65536 "all of them arrived"
+
+# --- JIDs as servers compare them
+listen upper -a bob --from "ALICE@${XT_DOMAIN^^}" -n 1
+xsend -a alice -m "to the upper-case filter" "$BOB"
+listener_wait upper
+is "$(cut -f2 "$T/upper.out")" "to the upper-case filter" \
+    "xlisten --from ALICE@DOMAIN matches alice"
+listen room -a carol -r "$ROOM/carol" -n 1
+run xsend -a alice -r "Hardening@$XT_MUC" -m "to Hardening"
+is "$rc" 0 "xsend -r Room@service: the room's reflection is recognised ($err)"
+listener_wait room
+is "$(cut -f2 "$T/room.out")" "to Hardening" "and the room got it"
+
+# --- a malformed -r is bad input, found before connecting
+dead=$("$XT_NETTOOL" freeport)
+for spec in "" "room" "room@$XT_MUC/"; do
+	run xsend -a alice --port "$dead" -r "$spec" -m x
+	is "$rc" 65 "xsend -r '$spec': 65 before connecting"
+	run xlisten -a bob --port "$dead" -r "$spec"
+	is "$rc" 65 "xlisten -r '$spec': 65 too"
+done
+
+# --- configs and password sources
+printf 'server = 127.0.0.1\nport = %s\ncafile = %s\njid = %s\n\rpassword = %s\n' \
+    "$XT_PORT" "$XT_CA" "$ALICE" "$XT_PASS" >"$T/cr"
+chmod 644 "$T/cr"
+run "$XU_BUILD/xsend" -f "$T/cr" -m x "$BOB"
+is "$rc" 78 "a readable config whose password line begins with a CR: refused"
+like "$err" "holds a password and others can read it" "saying why"
+printf 'jid = %s\npassword = PASS\0tail\n[bob]\n' "$ALICE" >"$T/nul"
+chmod 600 "$T/nul"
+run "$XU_BUILD/xsend" -f "$T/nul" -a bob -m x "$BOB"
+is "$rc" 78 "a NUL byte in the config: exit 78"
+is "$err" "xsend: $T/nul:2: a NUL byte: not a text file" "naming the line"
+cp "$T/nopw" "$T/writable"
+printf 'jid = %s\npassword_command = echo %s\n' "$ALICE" "$XT_PASS" >>"$T/writable"
+chmod 666 "$T/writable"
+run "$XU_BUILD/xsend" -f "$T/writable" -m x "$BOB"
+is "$rc" 78 "a config others can write: refused, password or not"
+like "$err" "others can write it" "saying why"
+printf '%s\n' "$XT_PASS" >"$T/pw"
+chmod 644 "$T/pw"
+cp "$T/nopw" "$T/pwfile"
+printf 'jid = %s\npassword_file = %s\n' "$ALICE" "$T/pw" >>"$T/pwfile"
+run "$XU_BUILD/xsend" -f "$T/pwfile" -m x "$BOB"
+is "$rc" 78 "a password_file others can read: refused"
+like "$err" "password_file $T/pw: others can read it" "saying which"
+mkfifo -m 600 "$T/pwfifo"
+cp "$T/nopw" "$T/fifo"
+printf 'jid = %s\npassword_file = %s\n' "$ALICE" "$T/pwfifo" >>"$T/fifo"
+start=$(date +%s%N)
+run "$XU_BUILD/xsend" -f "$T/fifo" -T 2 -m x "$BOB"
+is "$rc" 78 "a FIFO password_file nobody writes: exit 78"
+[ "$(since)" -lt 5000 ]
+ok $? "within -T 2 ($(since) ms)"
+like "$err" "nothing to read in 2 s" "saying so"
+cp "$T/nopw" "$T/slow"
+printf 'jid = %s\npassword_command = sleep 30\n' "$ALICE" >>"$T/slow"
+start=$(date +%s%N)
+run "$XU_BUILD/xsend" -f "$T/slow" -T 2 -m x "$BOB"
+is "$rc" 78 "a password_command that never answers: exit 78"
+[ "$(since)" -lt 5000 ]
+ok $? "within -T 2 ($(since) ms)"
+printf -- '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n' >"$T/garbage.pem"
+run xsend -a alice --cafile "$T/garbage.pem" -m x "$BOB"
+is "$rc" 78 "a cafile of garbage in PEM armour: a config error (78)"
+like "$err" "cafile $T/garbage.pem: not a PEM file of certificates" "naming it"
+
+# --- the command line
+for opt in --pass=SEKRIT --passwd=SEKRIT "--pass SEKRIT"; do
+	run "$XU_BUILD/xsend" $opt -m x "$BOB"
+	is "$rc" 64 "xsend $opt: a usage error"
+	case $err in *SEKRIT*) ok 1 "and the value is not echoed ($err)";;
+	*) ok 0 "and the value is not echoed";; esac
+done
+"$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice --show-cert >/dev/full 2>"$T/err"
+is "$?" 74 "--show-cert onto a full disk: exit 74"
+like "$(cat "$T/err")" "stdout: No space left on device" "saying so"
+"$XU_BUILD/xlisten" --version >/dev/full 2>/dev/null
+is "$?" 74 "--version onto a full disk: 74 too"
+run xsend -a alice -m "$(printf 'del\177')" "$BOB"
+is "$rc" 65 "DEL is refused (65)"
+like "$err" "control character U\\+007F refused" "saying which"
+run xsend -a alice -m "$(printf 'csi \302\233')" "$BOB"
+is "$rc" 65 "a C1 control is refused too"
+
+# --- no core file holds the password
+mkdir "$T/core"
+(cd "$T/core" && ulimit -c unlimited &&
+    exec "$XU_BUILD/xlisten" -f "$XT_CONFIG" -v -a bob) 2>"$T/core.err" &
+pid=$!
+wait_line "$T/core.err" "listening as"
+grep -q '^Max core file size *0 *0 ' "/proc/$pid/limits"
+ok $? "a logged-in tool allows itself no core file"
+kill -SEGV "$pid"
+wait "$pid"
+is "$(ls "$T/core")" "" "and a crash leaves none"
+
+# --- what the network says is escaped before it reaches a terminal
+listen evil -a bob --resource evil --format xml -n 1
+printf '%s\n' "<message to='$BOB/evil' type='chat' id='e'><body>del $(printf '\177') csi $(printf '\302\233')2J rlo $(printf '\342\200\256')evil</body></message>" |
+    "$XU_BUILD/rawsend" "$XT_CONFIG" alice
+listener_wait evil
+out=$(cat "$T/evil.out")
+like "$out" "del &#x7F; csi &#x9B;2J rlo &#x202E;evil" \
+    "--format xml writes DEL, C1 and bidi controls as references"
+LC_ALL=C grep -q "$(printf '[\177]\|\302\233\|\342\200\256')" "$T/evil.out"
+ok $((!$?)) "and none of them raw"
+
+done_testing
