@@ -72,9 +72,11 @@ bidi_control(uint32_t c)
 }
 
 /* What is escaped wherever text from the network is shown. */
-static int
+static inline int
 display_unsafe(uint32_t c)
 {
+	if (c >= 0x20 && c < 0x7f)
+		return 0;	/* the common case, at once */
 	return control_char(c) || bidi_control(c);
 }
 

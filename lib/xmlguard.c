@@ -95,6 +95,18 @@ stanza_attribute(const char *local)
 	    strcmp(local, "type") == 0 || strcmp(local, "id") == 0;
 }
 
+/* Whether any attribute has a qualified name: else none can collide. */
+static int
+qualified(const char **attrs)
+{
+	int i;
+
+	for (i = 0; attrs[i]; i += 2)
+		if (strchr(attrs[i], SEP))
+			return 1;
+	return 0;
+}
+
 const char *
 xmlguard_check(const char **attrs, int stanza)
 {
@@ -102,11 +114,8 @@ xmlguard_check(const char **attrs, int stanza)
 	const char *a, *b;
 	int i, j;
 
-	for (i = 0; attrs[i]; i += 2)
-		if (strchr(attrs[i], SEP))
-			break;
-	if (attrs[i] == NULL)
-		return NULL;	/* no qualified name: nothing can collide */
+	if (!qualified(attrs))
+		return NULL;
 	for (i = 0; attrs[i]; i += 2) {
 		a = local_name(attrs[i]);
 		if (a != attrs[i] && (strcmp(a, "xmlns") == 0 ||
@@ -180,8 +189,9 @@ guard_start(void *ud, const XML_Char *name, const XML_Char **attrs)
 	else {
 		if (w->depth == 1)
 			stanza_starts(w, attrs);
-		if (!w->ambiguous && (why = xmlguard_check(attrs,
-		    w->depth == 1 || is_stanza(name))) != NULL) {
+		/* (qualified first: it is rare, and is_stanza costs more) */
+		if (!w->ambiguous && qualified(attrs) && (why = xmlguard_check(
+		    attrs, w->depth == 1 || is_stanza(name))) != NULL) {
 			w->ambiguous = 1;
 			snprintf(w->why, sizeof(w->why), "%s", why);
 		}
