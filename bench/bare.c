@@ -7,9 +7,6 @@
  *                          "TAG 1".."TAG N") in one go, wait for a ping's
  *                          answer, disconnect: how fast the server takes
  *                          them
- *   bare raw FILE -        log in, write FILE's XML as it is, wait for a
- *                          ping's answer, disconnect (for the tests: the
- *                          stanzas our own tools refuse to forge)
  *   bare tls               only load OpenSSL and make one TLS context and
  *                          connection object, as every TLS client must:
  *                          the floor of peak RSS
@@ -53,24 +50,6 @@ on_ping_reply(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	failed = 0;
 	xmpp_disconnect(conn);
 	return 0;
-}
-
-static void
-raw(xmpp_conn_t *conn)
-{
-	char buf[65536];
-	size_t len;
-	FILE *f = fopen(to, "r");
-
-	if (f == NULL)
-		err(66, "%s", to);
-	len = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[len] = '\0';
-	fclose(f);
-	xmpp_send_raw(conn, buf, len);
-	xmpp_send_raw_string(conn, "<iq type='get' id='barrier'>"
-	    "<ping xmlns='urn:xmpp:ping'/></iq>");
-	xmpp_id_handler_add(conn, on_ping_reply, "barrier", NULL);
 }
 
 static void
@@ -151,8 +130,6 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 		xmpp_disconnect(conn);
 	} else if (strcmp(mode, "flood") == 0) {
 		flood(conn);
-	} else if (strcmp(mode, "raw") == 0) {
-		raw(conn);
 	} else {
 		xmpp_handler_add(conn, on_message, NULL, "message", NULL, NULL);
 		xmpp_timed_handler_add(conn, on_idle, 50, NULL);
@@ -187,8 +164,6 @@ main(int argc, char *argv[])
 	if (strcmp(mode, "send") == 0) {
 		to = argv[2];
 		body = argv[3];
-	} else if (strcmp(mode, "raw") == 0) {
-		to = argv[2];	/* the file */
 	} else if (strcmp(mode, "flood") == 0 && argc == 5) {
 		to = argv[2];
 		n = atol(argv[3]);

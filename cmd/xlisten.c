@@ -134,6 +134,16 @@ stdout_watch(void)
 	    STDOUT_FILENO : -1;
 }
 
+/* -v: listening as the JID the server bound (escaped: its to choose). */
+static void
+listening(struct session *s, const char *how)
+{
+	struct buf b = { 0 };
+
+	warnx("listening as %s%s", text_shown(&b, session_jid(s)), how);
+	buf_free(&b);
+}
+
 /* Presence, the rooms, and a word (with -v) that we are listening. */
 static int
 start_listening(struct session *s, struct listener *l)
@@ -148,8 +158,7 @@ start_listening(struct session *s, struct listener *l)
 			l->nrooms++;
 	}
 	if (rc == EX_OK && l->verbose)
-		fprintf(stderr, "%s: listening as %s\n", getprogname(),
-		    session_jid(s));
+		listening(s, "");
 	return rc;
 }
 
@@ -173,9 +182,7 @@ recover(struct session *s, struct listener *l)
 		if ((rc = session_reconnect(s)) == EX_OK) {
 			if (session_resumed(s)) {
 				if (l->verbose)
-					fprintf(stderr, "%s: listening as %s "
-					    "(resumed)\n", getprogname(),
-					    session_jid(s));
+					listening(s, " (resumed)");
 				return EX_OK;
 			}
 			session_resend(s, 1);

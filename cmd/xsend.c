@@ -195,21 +195,37 @@ may_be_too_big(const struct job *j, size_t len)
 	    256 > XU_STANZA_MAX;
 }
 
+/*
+ * A line's text: a CRLF line end is still just a line end. Returns 0 for
+ * an empty line (no message), -1 for one too long (said, with its
+ * number), else 1.
+ */
+static int
+line_text(const struct lines *in, const char *line, size_t *len)
+{
+	if (line && *len > 0 && line[*len - 1] == '\r')
+		--*len;
+	if (line == NULL || *len > XU_TEXT_MAX) {
+		warnx("line %lu: longer than %d bytes, not sent", in->lineno,
+		    XU_TEXT_MAX);
+		return -1;
+	}
+	return *len > 0;
+}
+
 static void
 send_line(struct session *s, struct job *j, struct lines *in,
     const char *line, size_t len)
 {
 	char what[64];
+	int r;
 
+	if ((r = line_text(in, line, &len)) <= 0) {
+		j->rejected += r < 0;
+		return;
+	}
 	snprintf(what, sizeof(what), "line %lu", in->lineno);
-	if (line && len > 0 && line[len - 1] == '\r')
-		len--;		/* a CRLF line end is still just a line end */
-	if (line == NULL || len > XU_TEXT_MAX) {
-		warnx("%s: longer than %d bytes, not sent", what, XU_TEXT_MAX);
-		j->rejected++;
-	} else if (len == 0)
-		return;		/* an empty line is no message */
-	else if (!text_ok(what, line, len) ||
+	if (!text_ok(what, line, len) ||
 	    (may_be_too_big(j, len) && !size_ok(j, what, line, len))) {
 		warnx("%s: not sent", what);
 		j->rejected++;
@@ -328,16 +344,12 @@ report_unread(struct job *j, FILE *f)
 		return;
 	lines_stop(&j->in);
 	for (;;) {
-		while ((r = lines_next(&j->in, &line, &len)) == 1) {
-			if (line == NULL)
-				warnx("line %lu: longer than %d bytes, not sent",
-				    j->in.lineno, XU_TEXT_MAX);
-			else if (len && (len > 1 || line[0] != '\r')) {
+		while ((r = lines_next(&j->in, &line, &len)) == 1)
+			if (line_text(&j->in, line, &len) > 0) {
 				ranges_add(&unread, j->in.lineno);
 				if (f)
 					fprintf(f, "%.*s\n", (int)len, line);
 			}
-		}
 		if (!f || !readable_now(j->in.fd))
 			break;
 		before = j->in.in.len - j->in.start;

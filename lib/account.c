@@ -362,21 +362,11 @@ replace(char **field, const char *value)
 static void
 forget_password(struct account *acct)
 {
-	if (acct->password)
-		explicit_bzero(acct->password, strlen(acct->password));
-	replace(&acct->password, NULL);
+	account_forget_password(acct);
 	replace(&acct->password_file, NULL);
 	replace(&acct->password_command, NULL);
 }
 
-/*
- * Reads the first line of fd into out (NUL-terminated, without the
- * newline) a byte at a time, so that nothing after it is taken from a
- * descriptor others read too (--password-fd 0 with xsend -l: the rest
- * of stdin is the messages), and waits for it until deadline at most: a
- * FIFO with no writer, or a command that never answers, must not hang
- * a cron job. Returns 0, or -1 with errno (ETIMEDOUT, EMSGSIZE).
- */
 /*
  * One read(2) of at most cap bytes, once fd is readable, by deadline:
  * what read returns, or -1 with errno (ETIMEDOUT once it is past).
@@ -401,6 +391,14 @@ read_by(int fd, void *p, size_t cap, int64_t deadline)
 	}
 }
 
+/*
+ * Reads the first line of fd into out (NUL-terminated, without the
+ * newline) a byte at a time, so that nothing after it is taken from a
+ * descriptor others read too (--password-fd 0 with xsend -l: the rest
+ * of stdin is the messages), and waits for it until deadline at most: a
+ * FIFO with no writer, or a command that never answers, must not hang
+ * a cron job. Returns 0, or -1 with errno (ETIMEDOUT, EMSGSIZE).
+ */
 static int
 read_first_line(int fd, char *out, size_t cap, int64_t deadline)
 {
@@ -510,7 +508,7 @@ run_password_command(struct account *acct, int timeout)
 	const char *what = "password_command";
 	char text[PASSWORD_MAX + 2], rest[256];
 	int64_t deadline = now_ms() + timeout * 1000LL;
-	int fds[2], status, rc, own_group = !isatty(STDIN_FILENO), got;
+	int fds[2], status = 0, rc, own_group = !isatty(STDIN_FILENO), got;
 	pid_t pid;
 
 	fflush(NULL);

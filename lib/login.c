@@ -60,6 +60,14 @@ cafile_loads(const char *file)
 
 #define CAFILE_BAD "cafile %s: not a PEM file of certificates that can be read"
 
+/* After a failed handshake: blames the cafile, if it is the cause. */
+static void
+blame_cafile(struct session *s)
+{
+	if (s->acct->cafile && !cafile_loads(s->acct->cafile))
+		explain(s, EX_CONFIG, CAFILE_BAD, s->acct->cafile);
+}
+
 /*
  * What TLS and login need from files, read before connecting: a CA file
  * with no certificate in it, a missing client certificate (no SASL
@@ -251,8 +259,7 @@ on_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
 		    xmpp_tlscert_get_string(cert, XMPP_CERT_ISSUER));
 	if (s->acct->pin || s->show_cert || s->opts->insecure)
 		return 1;
-	if (s->acct->cafile && !cafile_loads(s->acct->cafile))
-		explain(s, EX_CONFIG, CAFILE_BAD, s->acct->cafile);
+	blame_cafile(s);
 	explain(s, EX_UNAVAILABLE, "certificate of %s at %s not trusted: %s",
 	    s->domain, s->host, s->problem);
 	return 0;
@@ -311,8 +318,7 @@ tls_start(struct session *s)
 	ok = xmpp_conn_tls_start(s->conn) == XMPP_EOK;
 	session_watchdog(s, "logging in", 2);
 	if (!ok) {
-		if (s->acct->cafile && !cafile_loads(s->acct->cafile))
-			explain(s, EX_CONFIG, CAFILE_BAD, s->acct->cafile);
+		blame_cafile(s);
 		explain(s, EX_UNAVAILABLE, "TLS with %s failed%s%s", s->host,
 		    s->problem[0] ? ": certificate not trusted: " : "",
 		    s->problem);

@@ -444,7 +444,7 @@ forged(struct session *s, xmpp_stanza_t *st)
 static int
 guarded(struct session *s, xmpp_stanza_t *st)
 {
-	struct buf b = { 0 };
+	struct buf b = { 0 }, w = { 0 };
 	const char *why, *from;
 
 	switch (xmlguard_verdict(&why, &from)) {
@@ -453,11 +453,13 @@ guarded(struct session *s, xmpp_stanza_t *st)
 	case XMLGUARD_AMBIGUOUS:
 		if (s->state != ONLINE)
 			return 0;
+		/* why names the sender's attribute: its words too */
 		note(s, "dropped %s %s from %s: %s (a forged sender?)",
 		    strcmp(xmpp_stanza_get_name(st), "iq") ? "a" : "an",
 		    xmpp_stanza_get_name(st), from ? text_shown(&b, from) :
-		    "the server", why);
+		    "the server", text_shown(&w, why));
 		buf_free(&b);
+		buf_free(&w);
 		s->handled += s->sm && !s->refusing;
 		return 0;
 	default:
@@ -603,7 +605,14 @@ login(struct session *s)
 		return rc;
 	s->last_rx = now_ms();
 	log_closely(s, 0);
-	note(s, "logged in as %s via %s", session_jid(s), s->host);
+	if (s->verbose) {
+		struct buf b = { 0 };
+
+		/* the bound JID is the server's to choose */
+		note(s, "logged in as %s via %s", text_shown(&b,
+		    session_jid(s)), s->host);
+		buf_free(&b);
+	}
 	return EX_OK;
 }
 
@@ -806,14 +815,6 @@ run_library(struct session *s, int woke)
 	}
 }
 
-/*
- * A dead link is silent: after --keepalive seconds without a whole
- * element from the server, ask for a sign of life (<r/>, or a ping); if
- * that many more pass without one, the connection is dead. Bytes alone
- * do not count: whitespace pings prove little, and a server that drips
- * a stanza forever is as dead as a silent one. Shortens *timeout_ms
- * to the next moment to look. Returns 1 once the session has failed.
- */
 /* Makes *timeout_ms (-1: none) end at the latest when `at` comes. */
 static void
 wake_by(int *timeout_ms, int64_t at, int64_t now)
@@ -824,8 +825,18 @@ wake_by(int *timeout_ms, int64_t at, int64_t now)
 		*timeout_ms = left > 0 ? (int)left : 0;
 }
 
+/*
+ * What the session waits for once online, each bounded. A confirmation
+ * asked for, and a resumed stream's first answer, within -T. And a dead
+ * link is silent: after --keepalive seconds without a whole element
+ * from the server, ask for a sign of life (<r/>, or a ping); if that
+ * many more pass without one, the connection is dead. Bytes alone do
+ * not count: whitespace pings prove little, and a server that drips a
+ * stanza forever is as dead as a silent one. Shortens *timeout_ms to
+ * the next moment to look. Returns 1 once the session has failed.
+ */
 static int
-keepalive(struct session *s, int *timeout_ms)
+deadlines(struct session *s, int *timeout_ms)
 {
 	int64_t k = (int64_t)s->opts->keepalive * 1000, now;
 
@@ -879,7 +890,7 @@ session_step(struct session *s, int fd, int timeout_ms)
 
 	if (s->failed)
 		return s->failed;
-	if (keepalive(s, &timeout_ms))
+	if (deadlines(s, &timeout_ms))
 		return s->failed;
 	delivery_flush(s);
 	if (s->sock >= 0 && s->state != CLOSED) {

@@ -100,8 +100,8 @@ text_check(const char *s, size_t len, size_t *off)
 			    "character", (unsigned)c);
 			return why;
 		}
-		/* XML could carry these, but a terminal would act on them */
-		if (control_char(c) && c != '\t' && c != '\n' && c != '\r') {
+		/* DEL and C1: XML could carry them, a terminal acts on them */
+		if (c >= 0x7f && c <= 0x9f) {
 			*off = i;
 			snprintf(why, sizeof(why), "control character U+%04X "
 			    "refused", (unsigned)c);

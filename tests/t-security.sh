@@ -223,11 +223,9 @@ else
 fi
 
 # --- spoofed carbons and roster pushes do not fool xlisten
-# (bench/bare raw sends what our own tools would never forge)
-rawsend() {	# rawsend FILE: as alice
-	env XMPP_JID="$ALICE" XMPP_PASSWORD="$XT_PASS" BARE_HOST=127.0.0.1 \
-	    BARE_PORT="$XT_PORT" BARE_CAFILE="$XT_CA" \
-	    "$XU_BUILD/bench/bare" raw "$1" -
+# (tests/rawsend sends what our own tools would never forge)
+rawsend() {	# rawsend FILE: its lines, a stanza each, as alice
+	"$XU_BUILD/rawsend" "$XT_CONFIG" alice <"$1"
 }
 listen spoof -a bob -n 1 --format json --resource spoofed
 cat >"$T/spoof" <<EOF
