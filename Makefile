@@ -37,6 +37,7 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 TOOLS = xsend xlisten
 LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o \
+	signals.o logread.o loop.o inbound.o iq.o recover.o trust.o outbox.o \
 	stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o proc.o jid.o
 UNIT_TESTS = test_text test_config test_lines test_sasl test_xmlguard
 

@@ -108,13 +108,15 @@ print(struct session *s, xmpp_stanza_t *st, void *arg)
 	return 1;
 }
 
+/* Our presence, which a fresh stream must say again. */
 static int
-send_presence(struct session *s, int priority)
+send_presence(struct session *s, void *arg)
 {
+	struct listener *l = arg;
 	struct buf b = { 0 };
 
 	buf_printf(&b, "<presence><priority>%d</priority></presence>",
-	    priority);
+	    l->priority);
 	session_send_buf(s, &b);
 	buf_free(&b);
 	return session_sync(s);
@@ -144,19 +146,19 @@ listening(struct session *s, const char *how)
 	buf_free(&b);
 }
 
-/* Presence, the rooms, and a word (with -v) that we are listening. */
+/*
+ * Presence and the rooms, and a word (with -v) that we are listening.
+ * After a fresh login the session says both again (session_on_fresh).
+ */
 static int
 start_listening(struct session *s, struct listener *l)
 {
-	int i, rc = send_presence(s, l->priority);
+	int i, rc = send_presence(s, l);
 
-	for (i = 0; rc == EX_OK && i < l->nspecs; i++) {
-		if (i < l->nrooms)
-			rc = muc_rejoin(l->rooms[i]);
-		else if ((rc = muc_join(&l->rooms[i], s, l->specs[i])) ==
-		    EX_OK)
+	session_on_fresh(s, send_presence, l);
+	for (i = 0; rc == EX_OK && i < l->nspecs; i++)
+		if ((rc = muc_join(&l->rooms[i], s, l->specs[i])) == EX_OK)
 			l->nrooms++;
-	}
 	if (rc == EX_OK && l->verbose)
 		listening(s, "");
 	return rc;
@@ -165,34 +167,22 @@ start_listening(struct session *s, struct listener *l)
 /*
  * --reconnect: log in again after 1 s, 2 s, 4 s... (a minute at most),
  * until it works or a signal says stop. A resumed stream carries on, the
- * server sending again what we had not acknowledged; a fresh one sends
- * presence and joins the rooms again, and the server hands over what
- * came meanwhile from its offline store.
+ * server sending again what we had not acknowledged; on a fresh one what
+ * was unconfirmed is dropped (presence, mostly), presence and rooms go
+ * again, and the server hands over what came meanwhile from its offline
+ * store. Stopped by a signal, the listener ends as it would have.
  */
 static int
 recover(struct session *s, struct listener *l)
 {
-	int64_t ms = 1000;
-	int rc;
+	const struct retry r = { .attempts = 0, .first_ms = 1000,
+	    .max_ms = 60000, .resend = 0 };
+	int attempts = 0, rc;
 
-	for (;;) {
-		warnx("reconnecting in %lld s", (long long)(ms / 1000));
-		if (session_backoff(ms))
-			return EX_OK;
-		if ((rc = session_reconnect(s)) == EX_OK) {
-			if (session_resumed(s)) {
-				if (l->verbose)
-					listening(s, " (resumed)");
-				return EX_OK;
-			}
-			session_resend(s, 1);
-			if ((rc = start_listening(s, l)) == EX_OK)
-				return EX_OK;
-		}
-		if (rc == EX_NOPERM || rc == EX_CONFIG)
-			return rc;	/* no use trying again */
-		ms = ms * 2 > 60000 ? 60000 : ms * 2;
-	}
+	rc = session_recover(s, &r, &attempts);
+	if (rc == EX_OK && l->verbose)
+		listening(s, session_resumed(s) ? " (resumed)" : "");
+	return rc != EX_OK && signals_interrupted() ? EX_OK : rc;
 }
 
 /* Prints until -n is reached, -w runs out, a signal, or stdout closes. */
@@ -203,7 +193,7 @@ listen_loop(struct session *s, struct listener *l, long long wait_s)
 	int r, out = stdout_watch();
 
 	for (;;) {
-		if (l->closed || session_interrupted() ||
+		if (l->closed || signals_interrupted() ||
 		    (l->want && l->printed >= l->want))
 			return EX_OK;
 		if (deadline && (left = deadline - now_ms()) <= 0)
@@ -244,6 +234,7 @@ main(int argc, char *argv[])
 	unsigned bit;
 
 	stdfd_sanitise();
+	signals_init();
 	common_init(&o);
 	while ((ch = common_getopt(argc, argv, "hn:r:t:w:" COMMON_SHORTOPTS,
 	    longopts)) != -1) {

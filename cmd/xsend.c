@@ -21,13 +21,6 @@
 
 enum { OPT_RETRY = OPT_TOOL, OPT_UNSENT };
 
-/* A message sent and not yet known to be confirmed, for --unsent. */
-struct sent {
-	uint64_t first, last;	/* the sequence numbers of its stanzas */
-	unsigned long lineno;	/* 0: the one message of -m or stdin */
-	char *text;
-};
-
 struct job {
 	const char *type;
 	const char *subject;
@@ -42,8 +35,8 @@ struct job {
 	int verbose;
 	const char *unsent;	/* --unsent: where what failed goes */
 	struct lines in;	/* -l: stdin */
-	struct sent *sent;	/* messages sent, oldest first */
-	size_t nsent, capsent;
+	struct outbox sent;	/* messages sent, not yet confirmed */
+	struct buf recipients;	/* each JID and room, NUL-ended */
 };
 
 static void __attribute__((noreturn))
@@ -119,43 +112,13 @@ read_body(struct buf *body)
 	return text_ok("stdin", body->p, body->len) ? EX_OK : EX_DATAERR;
 }
 
-/* The sequence number below which the server has everything. */
-static void
-lowest(uint64_t seq, void *arg)
+/* Whether the window has room for another message. */
+static int
+room_to_send(struct session *s, struct job *j)
 {
-	uint64_t *low = arg;
-
-	if (seq < *low)
-		*low = seq;
-}
-
-/* Forgets the messages the server has confirmed, oldest first. */
-static void
-prune(struct session *s, struct job *j)
-{
-	uint64_t low = UINT64_MAX;
-	size_t n = 0;
-
-	session_each_unconfirmed(s, lowest, &low);
-	while (n < j->nsent && j->sent[n].last < low)
-		free(j->sent[n++].text);
-	if (n == 0)
-		return;		/* nothing to forget (nor, maybe, any array) */
-	memmove(j->sent, j->sent + n, (j->nsent - n) * sizeof(*j->sent));
-	j->nsent -= n;
-}
-
-static void
-remember(struct session *s, struct job *j, uint64_t first, uint64_t last,
-    unsigned long lineno, const char *text, size_t len)
-{
-	if (j->nsent == j->capsent) {
-		prune(s, j);
-		if (j->nsent == j->capsent)
-			j->sent = xgrow(j->sent, &j->capsent, sizeof(*j->sent));
-	}
-	j->sent[j->nsent++] = (struct sent){ first, last, lineno,
-	    xstrndup(text, len) };
+	if (outbox_full(&j->sent))
+		outbox_confirmed(&j->sent, session_confirmed_below(s));
+	return !outbox_full(&j->sent);
 }
 
 /* Sends one message, numbered n, to every recipient and room. */
@@ -178,7 +141,8 @@ send_text(struct session *s, struct job *j, uint64_t n, const char *text,
 		seq = muc_send(j->rooms[i], n, j->subject, text, len);
 		first = first ? first : seq;
 	}
-	remember(s, j, first, seq, n, text, len);
+	outbox_add(&j->sent, first, seq, n, text, len, j->recipients.p,
+	    j->recipients.len);
 	buf_free(&b);
 	free(id);
 }
@@ -233,70 +197,6 @@ send_line(struct session *s, struct job *j, struct lines *in,
 		send_text(s, j, in->lineno, line, len);
 }
 
-/* Line numbers, written as ranges: "4-5,9". */
-struct ranges {
-	struct buf text;
-	unsigned long first, last;
-	size_t count;
-};
-
-static void
-ranges_flush(struct ranges *r)
-{
-	if (r->first == 0)
-		return;
-	buf_printf(&r->text, "%s%lu", r->text.len ? "," : "", r->first);
-	if (r->last > r->first)
-		buf_printf(&r->text, "-%lu", r->last);
-	r->first = 0;
-}
-
-static void
-ranges_add(struct ranges *r, unsigned long n)
-{
-	r->count++;
-	if (r->first && n == r->last + 1) {
-		r->last = n;
-		return;
-	}
-	ranges_flush(r);
-	r->first = r->last = n;
-}
-
-static const char *
-ranges_str(struct ranges *r)
-{
-	ranges_flush(r);
-	return buf_str(&r->text);
-}
-
-/* Whether any stanza of a message is still unconfirmed. */
-struct unconfirmed {
-	uint64_t *seqs;
-	size_t n, cap;
-};
-
-static void
-collect(uint64_t seq, void *arg)
-{
-	struct unconfirmed *u = arg;
-
-	if (u->n == u->cap)
-		u->seqs = xgrow(u->seqs, &u->cap, sizeof(*u->seqs));
-	u->seqs[u->n++] = seq;
-}
-
-static int
-pending(const struct unconfirmed *u, const struct sent *m)
-{
-	size_t i;
-
-	for (i = 0; i < u->n; i++)
-		if (u->seqs[i] >= m->first && u->seqs[i] <= m->last)
-			return 1;
-	return 0;
-}
-
 static int
 readable_now(int fd)
 {
@@ -306,34 +206,12 @@ readable_now(int fd)
 }
 
 /*
- * --unsent holds message text: made 0600 (whatever it was before), and
- * never through a symbolic link someone else may have put there.
- */
-static FILE *
-unsent_open(const char *path)
-{
-	FILE *f;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd == -1 || fchmod(fd, 0600) == -1 ||
-	    (f = fdopen(fd, "w")) == NULL) {
-		warn("--unsent %s", path);
-		if (fd != -1)
-			close(fd);
-		return NULL;
-	}
-	return f;
-}
-
-/*
  * What was read and never sent, and with --unsent what is waiting on
  * stdin now (once we exit, a writer's next line would be lost): named
  * on stderr by line number, and written to f.
  */
 static void
-report_unread(struct job *j, FILE *f)
+report_unread(struct job *j, struct unsent *f)
 {
 	struct ranges unread = { 0 };
 	const char *line;
@@ -347,8 +225,7 @@ report_unread(struct job *j, FILE *f)
 		while ((r = lines_next(&j->in, &line, &len)) == 1)
 			if (line_text(&j->in, line, &len) > 0) {
 				ranges_add(&unread, j->in.lineno);
-				if (f)
-					fprintf(f, "%.*s\n", (int)len, line);
+				unsent_write(f, line, len);
 			}
 		if (!f || !readable_now(j->in.fd))
 			break;
@@ -360,15 +237,14 @@ report_unread(struct job *j, FILE *f)
 	if (lines_partial(&j->in, &line, &len)) {
 		warnx("line %lu: read without its end", j->in.lineno);
 		ranges_add(&unread, j->in.lineno);
-		if (f)
-			fprintf(f, "%.*s\n", (int)len, line);
+		unsent_write(f, line, len);
 	}
 	if (unread.count)
 		warnx("%zu line%s read but not sent (line%s %s)%s",
 		    unread.count, unread.count == 1 ? "" : "s",
 		    unread.count == 1 ? "" : "s", ranges_str(&unread),
 		    f ? ": written to --unsent" : "");
-	buf_free(&unread.text);
+	ranges_free(&unread);
 }
 
 /*
@@ -379,22 +255,20 @@ report_unread(struct job *j, FILE *f)
 static void
 report_unsent(struct session *s, struct job *j)
 {
-	struct unconfirmed u = { 0 };
+	const struct outbox_msg *m;
 	struct ranges lines = { 0 };
-	FILE *f = NULL;
-	size_t i, count = 0;
+	struct unsent *f = NULL;
+	size_t i, count;
 
-	session_each_unconfirmed(s, collect, &u);
+	outbox_confirmed(&j->sent, session_confirmed_below(s));
 	if (j->unsent)
 		f = unsent_open(j->unsent);
-	for (i = 0; i < j->nsent; i++) {
-		if (!pending(&u, &j->sent[i]))
-			continue;
-		count++;
-		if (j->sent[i].lineno)
-			ranges_add(&lines, j->sent[i].lineno);
-		if (f)
-			fprintf(f, "%s\n", j->sent[i].text);
+	count = outbox_len(&j->sent);
+	for (i = 0; i < count; i++) {
+		m = outbox_at(&j->sent, i);
+		if (m->number)
+			ranges_add(&lines, m->number);
+		unsent_write(f, m->text, m->len);
 	}
 	if (count)
 		warnx("%zu message%s not confirmed by the server%s%s%s%s",
@@ -402,10 +276,8 @@ report_unsent(struct session *s, struct job *j)
 		    lines.count ? ranges_str(&lines) : "",
 		    lines.count ? ")" : "", f ? "; written to --unsent" : "");
 	report_unread(j, f);
-	if (f && fclose(f) == EOF)
-		warn("--unsent %s", j->unsent);
-	free(u.seqs);
-	buf_free(&lines.text);
+	unsent_close(f);
+	ranges_free(&lines);
 }
 
 /*
@@ -425,16 +297,16 @@ send_lines(struct session *s, struct job *j, int timeout)
 	int r = 0, rc = EX_OK, paused = 0;
 
 	for (;;) {
-		while (session_unconfirmed(s) < WINDOW &&
+		while (room_to_send(s, j) &&
 		    (r = lines_next(in, &line, &len)) == 1)
 			send_line(s, j, in, line, len);
 		if (r == -1)
 			break;
-		if (session_unconfirmed(s) >= WINDOW && !paused && j->verbose)
+		if (outbox_full(&j->sent) && !paused && j->verbose)
 			warnx("%d messages wait for the server's confirmation: "
 			    "reading paused", WINDOW);
-		paused = session_unconfirmed(s) >= WINDOW;
-		if (session_interrupted() && !stop_by) {
+		paused = outbox_full(&j->sent);
+		if (signals_interrupted() && !stop_by) {
 			lines_stop(in);
 			stop_by = now_ms() + timeout * 1000LL;
 			continue;	/* what was read may be all sent now */
@@ -516,45 +388,22 @@ send_all(struct session *s, struct job *j, const char *text, int *sent,
 	return rc;
 }
 
-static int
-retryable(struct session *s, int rc)
-{
-	return s && session_failed(s) &&
-	    (rc == EX_TEMPFAIL || rc == EX_UNAVAILABLE);
-}
-
 /*
  * No connection, or a lost one: log in again after 0.5 s, 1 s, 2 s...
  * (30 s at most), --retry times in all. A resumed stream carries on; a
- * fresh one first joins the rooms again, then what was unconfirmed is
- * sent again.
+ * fresh one joins the rooms again and sends again what was unconfirmed,
+ * then joins the rooms not joined yet.
  */
 static int
 recover(struct session *s, struct job *j, int *attempts, int rc)
 {
-	int64_t ms;
-	int i;
+	const struct retry r = { .attempts = j->retry, .first_ms = 500,
+	    .max_ms = 30000, .resend = 1 };
 
-	while (retryable(s, rc) && *attempts < j->retry &&
-	    !session_interrupted()) {
-		++*attempts;
-		ms = 500LL << (*attempts < 7 ? *attempts - 1 : 6);
-		if (ms > 30000)
-			ms = 30000;
-		warnx("reconnecting in %.1f s (%d of %d)", ms / 1000.0,
-		    *attempts, j->retry);
-		if (session_backoff(ms))
-			break;
-		if ((rc = session_reconnect(s)) != EX_OK)
-			continue;
-		if (!session_resumed(s))
-			for (i = 0; rc == EX_OK && i < j->nrooms; i++)
-				rc = muc_rejoin(j->rooms[i]);
-		if (rc == EX_OK)
+	while (retry_worth(s, rc) && *attempts < j->retry &&
+	    !signals_interrupted())
+		if ((rc = session_recover(s, &r, attempts)) == EX_OK)
 			rc = join_rooms(s, j);
-		if (rc == EX_OK)
-			session_resend(s, 0);
-	}
 	return rc;
 }
 
@@ -579,7 +428,7 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 		session_report_bounces(s, text ? "message" : "line");
 	while (rc == EX_OK) {
 		rc = send_all(s, j, text, &sent, o->timeout);
-		if (!retryable(s, rc) || attempts >= j->retry)
+		if (!retry_worth(s, rc) || attempts >= j->retry)
 			break;
 		rc = recover(s, j, &attempts, rc);
 	}
@@ -596,6 +445,53 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 	session_free(s);
 	account_free(&acct);
 	return rc;
+}
+
+/* -r: bad input, like a malformed recipient, is refused before login. */
+static void
+add_room(struct job *j, const char *spec)
+{
+	const char *why;
+
+	if ((why = muc_spec_check(spec)) != NULL)
+		errx(EX_DATAERR, "room %s: %s", spec, why);
+	if (j->nspecs == MAX_ROOMS)
+		errx(EX_USAGE, "-r: at most %d rooms", MAX_ROOMS);
+	j->specs[j->nspecs++] = spec;
+}
+
+/*
+ * The recipients and what the options say together, checked before
+ * anything is read or sent; the outbox's records name the recipients.
+ */
+static int
+job_check(struct job *j, char **to, int nto, const char *m, int lines)
+{
+	const char *why;
+	int i;
+
+	j->to = to;
+	j->nto = nto;
+	if (j->nto == 0 && j->nspecs == 0)
+		usage(EX_USAGE);
+	if (lines && m)
+		errx(EX_USAGE, "-l reads stdin: it cannot go with -m");
+	if (strcmp(j->type, "groupchat") == 0 && j->nto > 0)
+		errx(EX_USAGE, "-t groupchat: name rooms with -r, not as "
+		    "recipients");
+	for (i = 0; i < j->nto; i++)
+		if ((why = jid_check(j->to[i])) != NULL)
+			errx(EX_DATAERR, "recipient %s: %s", j->to[i], why);
+	if (j->subject && !text_ok("-s", j->subject, strlen(j->subject)))
+		return EX_DATAERR;
+	outbox_init(&j->sent, WINDOW);
+	for (i = 0; i < j->nto; i++)
+		buf_add(&j->recipients, j->to[i], strlen(j->to[i]) + 1);
+	for (i = 0; i < j->nspecs; i++) {
+		buf_add(&j->recipients, j->specs[i], strcspn(j->specs[i], "/"));
+		buf_addc(&j->recipients, '\0');
+	}
+	return EX_OK;
 }
 
 int
@@ -615,10 +511,11 @@ main(int argc, char *argv[])
 	struct common_opts o;
 	struct job j = { .type = "chat", .in = { .fd = -1 } };
 	struct buf body = { 0 };
-	const char *m = NULL, *text = NULL, *why;
-	int ch, lines = 0, i, rc = EX_OK;
+	const char *m = NULL, *text = NULL;
+	int ch, lines = 0, rc = EX_OK;
 
 	stdfd_sanitise();
+	signals_init();
 	common_init(&o);
 	while ((ch = common_getopt(argc, argv, "hlm:r:s:t:" COMMON_SHORTOPTS,
 	    longopts)) != -1) {
@@ -632,12 +529,7 @@ main(int argc, char *argv[])
 			m = optarg;
 			break;
 		case 'r':
-			/* bad input, like a malformed recipient: before login */
-			if ((why = muc_spec_check(optarg)) != NULL)
-				errx(EX_DATAERR, "room %s: %s", optarg, why);
-			if (j.nspecs == MAX_ROOMS)
-				errx(EX_USAGE, "-r: at most %d rooms", MAX_ROOMS);
-			j.specs[j.nspecs++] = optarg;
+			add_room(&j, optarg);
 			break;
 		case 's':
 			j.subject = optarg;
@@ -663,21 +555,9 @@ main(int argc, char *argv[])
 	}
 	if (o.show_cert)
 		return stdout_done(session_show_cert(&o));
-	j.to = argv + optind;
-	j.nto = argc - optind;
-	if (j.nto == 0 && j.nspecs == 0)
-		usage(EX_USAGE);
-	if (lines && m)
-		errx(EX_USAGE, "-l reads stdin: it cannot go with -m");
-	if (strcmp(j.type, "groupchat") == 0 && j.nto > 0)
-		errx(EX_USAGE, "-t groupchat: name rooms with -r, not as "
-		    "recipients");
-	for (i = 0; i < j.nto; i++)
-		if ((why = jid_check(j.to[i])) != NULL)
-			errx(EX_DATAERR, "recipient %s: %s", j.to[i], why);
-	if (j.subject && !text_ok("-s", j.subject, strlen(j.subject)))
-		return EX_DATAERR;
-
+	if ((rc = job_check(&j, argv + optind, argc - optind, m, lines)) !=
+	    EX_OK)
+		return rc;
 	j.verbose = o.verbose;
 	if (lines) {
 		/* one more byte: a CR before the newline does not count */
@@ -692,9 +572,8 @@ main(int argc, char *argv[])
 	if (rc == EX_OK)
 		rc = deliver(&j, &o, text);
 	lines_free(&j.in);
-	for (i = 0; i < (int)j.nsent; i++)
-		free(j.sent[i].text);
-	free(j.sent);
+	outbox_free(&j.sent);
+	buf_free(&j.recipients);
 	buf_free(&body);
 	return stdout_done(rc);
 }

@@ -41,6 +41,12 @@ xstrndup(const char *s, size_t n)
 	return checked(strndup(s, n));
 }
 
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	return checked(reallocarray(p, n ? n : 1, size ? size : 1));
+}
+
 /* Doubles an array's capacity, 64 to start with; returns it, moved. */
 void *
 xgrow(void *p, size_t *cap, size_t size)

@@ -59,7 +59,7 @@ cert_pin(const char *pem, char pin[CERT_PIN_LEN])
 }
 
 int
-pin_matches(const char *pins, const char *pin)
+cert_pin_matches(const char *pins, const char *pin)
 {
 	size_t n = strlen(pin);
 	const char *p;

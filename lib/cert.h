@@ -11,7 +11,7 @@
 int cert_pin(const char *pem, char pin[CERT_PIN_LEN]);
 
 /* Whether pin is one of the ';'-separated pins. */
-int pin_matches(const char *pins, const char *pin);
+int cert_pin_matches(const char *pins, const char *pin);
 
 /*
  * What --show-cert prints about a PEM certificate; problem is NULL when

@@ -34,9 +34,6 @@
 #include "srv.h"
 #include "stanza.h"
 
-/* The certificate callback carries no user pointer: one session at a time. */
-static struct session *current;
-
 static void start_stream(struct session *);
 
 /* ---- before connecting */
@@ -65,7 +62,7 @@ static void
 blame_cafile(struct session *s)
 {
 	if (s->acct->cafile && !cafile_loads(s->acct->cafile))
-		explain(s, EX_CONFIG, CAFILE_BAD, s->acct->cafile);
+		session_explain(s, EX_CONFIG, CAFILE_BAD, s->acct->cafile);
 }
 
 /*
@@ -109,46 +106,6 @@ login_files_check(const struct account *acct)
 	return EX_OK;
 }
 
-/* Whether dir holds OpenSSL's hashed links ("1a2b3c4d.0"). */
-static int
-hashed_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int found = 0;
-
-	while (d && !found && (e = readdir(d)) != NULL)
-		found = strlen(e->d_name) == 10 && e->d_name[8] == '.' &&
-		    e->d_name[9] == '0';
-	if (d)
-		closedir(d);
-	return found;
-}
-
-/*
- * Where OpenSSL finds the CAs. The library loads its default CA file
- * (Debian's bundle of ~140 certificates, some 20 ms) on every context it
- * makes, even when a cafile is given. So: with a cafile or capath, those
- * are the only trust (as xmpputils.conf(5) says); else the hashed
- * directory serves, looked up by OpenSSL only for the CA it needs, where
- * the system has one. A user's own SSL_CERT_FILE is left alone.
- */
-static void
-trust_setup(const char *cafile, const char *capath)
-{
-	const char *dir = X509_get_default_cert_dir();
-
-	if (cafile || capath) {
-		setenv(X509_get_default_cert_file_env(),
-		    cafile ? cafile : "/dev/null", 1);
-		setenv(X509_get_default_cert_dir_env(),
-		    capath ? capath : "/nonexistent", 1);
-	} else if (getenv(X509_get_default_cert_file_env()) == NULL &&
-	    getenv(X509_get_default_cert_dir_env()) == NULL &&
-	    hashed_dir(dir))
-		setenv(X509_get_default_cert_file_env(), "/dev/null", 1);
-}
-
 /* Where to connect for direct TLS (XEP-0368), which the library won't find. */
 static void
 direct_tls_target(const struct account *acct, const char *domain,
@@ -183,10 +140,8 @@ login_prepare(struct session *s)
 	const struct account *acct = s->acct;
 	char *jid;
 
-	current = s;
 	s->tls_done = s->authed = s->sm_offered = 0;
 	s->problem[0] = '\0';
-	trust_setup(acct->cafile, acct->capath);
 	xmpp_conn_set_flags(s->conn, XMPP_CONN_FLAG_DISABLE_SM);
 	jid = xstrndup(acct->jid, strcspn(acct->jid, "/"));
 	xmpp_conn_set_jid(s->conn, jid);
@@ -250,7 +205,11 @@ in_ns(xmpp_stanza_t *st, const char *ns)
 static int
 on_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
 {
-	struct session *s = current;
+	/* libstrophe 0.12 gives the certificate its context, not its conn */
+	struct session *s = session_of_ctx(xmpp_tlscert_get_ctx(cert));
+
+	if (s == NULL)
+		return 0;
 
 	if (s->problem[0] == '\0')
 		snprintf(s->problem, sizeof(s->problem), "%s (subject %s; "
@@ -260,7 +219,7 @@ on_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
 	if (s->acct->pin || s->show_cert || s->opts->insecure)
 		return 1;
 	blame_cafile(s);
-	explain(s, EX_UNAVAILABLE, "certificate of %s at %s not trusted: %s",
+	session_explain(s, EX_UNAVAILABLE, "certificate of %s at %s not trusted: %s",
 	    s->domain, s->host, s->problem);
 	return 0;
 }
@@ -268,10 +227,11 @@ on_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
 static int
 on_socket(xmpp_conn_t *conn, void *sockp)
 {
+	struct session *s = session_of_conn(conn);
 	int fd = *(int *)sockp, one = 1;
 
-	(void)conn;
-	current->sock = fd;
+	if (s)
+		s->sock = fd;
 	/* stanzas are small and complete: send them now, not after an ACK */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return xmpp_sockopt_cb_keepalive(conn, sockp);
@@ -286,19 +246,19 @@ tls_decide(struct session *s)
 	int ok = 0;
 
 	if (cert == NULL || !cert_pin(xmpp_tlscert_get_pem(cert), pin))
-		explain(s, EX_UNAVAILABLE, "%s: cannot read the server's "
+		session_explain(s, EX_UNAVAILABLE, "%s: cannot read the server's "
 		    "certificate", s->host);
 	else if (s->show_cert) {
 		/* flushed by the tool's stdout_done, which checks it */
 		cert_show(stdout, xmpp_tlscert_get_pem(cert), s->host,
 		    s->problem[0] ? s->problem : NULL);
 		s->cert_shown = 1;
-	} else if (s->acct->pin && !pin_matches(s->acct->pin, pin))
-		explain(s, EX_UNAVAILABLE, "certificate of %s at %s does not "
+	} else if (s->acct->pin && !cert_pin_matches(s->acct->pin, pin))
+		session_explain(s, EX_UNAVAILABLE, "certificate of %s at %s does not "
 		    "match the pin: its key is %s", s->domain, s->host, pin);
 	else {
 		if (s->acct->pin)
-			note(s, "certificate key matches the pin %s", pin);
+			session_note(s, "certificate key matches the pin %s", pin);
 		ok = 1;
 	}
 	if (cert)
@@ -312,21 +272,29 @@ tls_start(struct session *s)
 	char what[350];
 	int ok;
 
-	/* the library's handshake blocks: only the alarm can bound it */
+	/*
+	 * The library's handshake blocks: only the alarm can bound it, by
+	 * shutting the socket down under it. The trust is decided for this
+	 * call alone (trust.c).
+	 */
 	snprintf(what, sizeof(what), "%s: TLS handshake", s->host);
 	session_watchdog(s, what, 0);
+	trust_begin(s->acct->cafile, s->acct->capath);
 	ok = xmpp_conn_tls_start(s->conn) == XMPP_EOK;
+	trust_end();
+	if (watchdog_disarm())
+		session_explain(s, EX_TEMPFAIL, "%s", s->watching);
 	session_watchdog(s, "logging in", 2);
 	if (!ok) {
 		blame_cafile(s);
-		explain(s, EX_UNAVAILABLE, "TLS with %s failed%s%s", s->host,
+		session_explain(s, EX_UNAVAILABLE, "TLS with %s failed%s%s", s->host,
 		    s->problem[0] ? ": certificate not trusted: " : "",
 		    s->problem);
-		cut(s);
+		session_cut(s);
 		return;
 	}
 	if (!tls_decide(s)) {
-		cut(s);
+		session_cut(s);
 		return;
 	}
 	s->tls_done = 1;
@@ -360,9 +328,9 @@ on_tls(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	if (strcmp(xmpp_stanza_get_name(st), "proceed") == 0)
 		tls_start(s);
 	else {
-		explain(s, EX_UNAVAILABLE, "%s refused to start TLS: refusing "
+		session_explain(s, EX_UNAVAILABLE, "%s refused to start TLS: refusing "
 		    "to log in without it", s->host);
-		cut(s);
+		session_cut(s);
 	}
 	return 1;
 }
@@ -422,7 +390,7 @@ start_sasl(struct session *s, xmpp_stanza_t *features)
 		goto out;
 	}
 	if (pw == NULL) {
-		explain(s, EX_NOPERM, "%s offers no SASL EXTERNAL for the "
+		session_explain(s, EX_NOPERM, "%s offers no SASL EXTERNAL for the "
 		    "client certificate, and there is no password", s->host);
 		xmpp_disconnect(s->conn);
 		goto out;
@@ -434,10 +402,10 @@ start_sasl(struct session *s, xmpp_stanza_t *features)
 		scram_free(&s->scram);	/* a login before this one's */
 		scram_init(&s->scram, scrams[i]);
 		arc4random_buf(nonce, sizeof(nonce));
-		base64_encode(&b64, nonce, sizeof(nonce));
+		sasl_base64_encode(&b64, nonce, sizeof(nonce));
 		scram_first(&s->scram, buf_str(&user), b64.p, &first);
 		b64.len = 0;
-		base64_encode(&b64, first.p, first.len);
+		sasl_base64_encode(&b64, first.p, first.len);
 		s->sasl_scram = 1;
 		send_auth(s, scrams[i], &b64);
 	} else if (offers(mechs, "PLAIN")) {
@@ -446,7 +414,7 @@ start_sasl(struct session *s, xmpp_stanza_t *features)
 		send_auth(s, "PLAIN", &b64);
 		explicit_bzero(b64.p, b64.len);
 	} else {
-		explain(s, EX_NOPERM, "%s offers no SASL mechanism we know "
+		session_explain(s, EX_NOPERM, "%s offers no SASL mechanism we know "
 		    "(SCRAM-SHA-1/256/512, PLAIN, EXTERNAL)", s->host);
 		xmpp_disconnect(s->conn);
 	}
@@ -464,7 +432,7 @@ sasl_payload(xmpp_stanza_t *st, struct buf *out)
 	int rc = 0;
 
 	if (all && *all && strcmp(all, "=") != 0)
-		rc = base64_decode(out, all, strlen(all));
+		rc = sasl_base64_decode(out, all, strlen(all));
 	if (all)
 		xmpp_free(xmpp_stanza_get_context(st), all);
 	return rc;
@@ -473,7 +441,7 @@ sasl_payload(xmpp_stanza_t *st, struct buf *out)
 static void
 sasl_failed(struct session *s, const char *why)
 {
-	explain(s, EX_NOPERM, "authentication as %s refused: %s",
+	session_explain(s, EX_NOPERM, "authentication as %s refused: %s",
 	    s->acct->jid, why);
 	xmpp_disconnect(s->conn);
 }
@@ -489,7 +457,7 @@ on_sasl(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	if (!in_ns(st, NS_SASL))
 		return 1;
 	if (strcmp(name, "failure") == 0) {
-		error_desc(st, NS_SASL, &cond);
+		stanza_condition(st, NS_SASL, &cond);
 		sasl_failed(s, cond.p);
 	} else if (sasl_payload(st, &in) == -1)
 		sasl_failed(s, "the server's SASL message is not base64");
@@ -498,7 +466,7 @@ on_sasl(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		    in.len, &out, &why) == -1)
 			sasl_failed(s, why);
 		else {
-			base64_encode(&b64, out.p, out.len);
+			sasl_base64_encode(&b64, out.p, out.len);
 			buf_printf(&cond, "<response xmlns='" NS_SASL "'>%s"
 			    "</response>", buf_str(&b64));
 			xmpp_send_raw(s->conn, cond.p, cond.len);
@@ -517,12 +485,12 @@ on_sasl(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		if (s->sasl_scram == 2 && scram_verify(&s->scram, in.p ?
 		    in.p : "", in.len, &why) == -1) {
 			/* it never knew the password: not our server */
-			explain(s, EX_UNAVAILABLE, "%s: %s", s->host, why);
-			cut(s);
+			session_explain(s, EX_UNAVAILABLE, "%s: %s", s->host, why);
+			session_cut(s);
 		} else if (s->sasl_scram == 1) {
-			explain(s, EX_UNAVAILABLE, "%s: SASL success before "
+			session_explain(s, EX_UNAVAILABLE, "%s: SASL success before "
 			    "the SCRAM exchange was done", s->host);
-			cut(s);
+			session_cut(s);
 		} else {
 			s->authed = 1;
 			start_stream(s);
@@ -540,20 +508,26 @@ on_sasl(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 /* ---- bind, or resume */
 
 static int
-on_session_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
+is_result(xmpp_stanza_t *st)
 {
-	struct session *s = arg;
+	const char *type = st ? xmpp_stanza_get_type(st) : NULL;
 
-	(void)conn;
-	if (strcmp(xmpp_stanza_get_type(st) ? xmpp_stanza_get_type(st) : "",
-	    "result") != 0) {
-		explain(s, EX_UNAVAILABLE, "%s refused to start a session",
-		    s->host);
+	return type && strcmp(type, "result") == 0;
+}
+
+static void
+on_session_iq(struct session *s, xmpp_stanza_t *st, void *arg)
+{
+	(void)arg;
+	if (st == NULL)
+		return;		/* the connection is gone */
+	if (!is_result(st)) {
+		session_explain(s, EX_UNAVAILABLE, "%s refused to start a "
+		    "session", s->host);
 		xmpp_disconnect(s->conn);
-		return 0;
+		return;
 	}
 	session_online(s);
-	return 0;
 }
 
 /* Bound: switch on stream management, and we are online. */
@@ -562,41 +536,40 @@ bound(struct session *s, int session_needed)
 {
 	delivery_new_stream(s, 0, 0);
 	if (s->sm_offered)
-		send_nonza(s, s->resumable ? "<enable xmlns='" NS_SM
+		delivery_nonza(s, s->resumable ? "<enable xmlns='" NS_SM
 		    "' resume='true'/>" : "<enable xmlns='" NS_SM "'/>");
 	if (session_needed) {
 		/* RFC 3921's session, for servers that still want it */
-		xmpp_id_handler_add(s->conn, on_session_iq, "xu-session", s);
-		xmpp_send_raw_string(s->conn, "<iq type='set' id='xu-session'>"
-		    "<session xmlns='" NS_SESSION "'/></iq>");
+		iq_login(s, "<session xmlns='" NS_SESSION "'/>",
+		    on_session_iq, NULL);
 		return;
 	}
 	session_online(s);
 }
 
-static int
-on_bind(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
+static void
+on_bind(struct session *s, xmpp_stanza_t *st, void *arg)
 {
-	struct session *s = arg;
-	xmpp_stanza_t *bind = xmpp_stanza_get_child_by_name_and_ns(st,
-	    "bind", NS_BIND);
-	const char *jid = bind ? child_text(bind, "jid", NULL) : NULL;
+	xmpp_stanza_t *bind;
+	const char *jid;
 	struct buf why = { 0 };
 
-	(void)conn;
-	if (strcmp(xmpp_stanza_get_type(st) ? xmpp_stanza_get_type(st) : "",
-	    "result") != 0 || jid == NULL) {
+	(void)arg;
+	if (st == NULL)
+		return;		/* the connection is gone */
+	bind = xmpp_stanza_get_child_by_name_and_ns(st, "bind", NS_BIND);
+	jid = bind ? stanza_child_text(bind, "jid", NULL) : NULL;
+	if (!is_result(st) || jid == NULL) {
 		stanza_error_desc(st, &why);
-		explain(s, EX_UNAVAILABLE, "%s refused to bind a resource: %s",
+		session_explain(s, EX_UNAVAILABLE, "%s refused to bind a resource: %s",
 		    s->host, why.p);
 		buf_free(&why);
 		xmpp_disconnect(s->conn);
-		return 0;
+		return;
 	}
 	free(s->bound);
 	s->bound = xstrdup(jid);
 	bound(s, s->session_needed);
-	return 0;
 }
 
 static void
@@ -607,15 +580,14 @@ bind_resource(struct session *s)
 	    slash ? slash + 1 : NULL;
 	struct buf b = { 0 };
 
-	buf_adds(&b, "<iq type='set' id='xu-bind'><bind xmlns='" NS_BIND "'>");
+	buf_adds(&b, "<bind xmlns='" NS_BIND "'>");
 	if (res) {
 		buf_adds(&b, "<resource>");
 		xml_escape(&b, res, strlen(res));
 		buf_adds(&b, "</resource>");
 	}
-	buf_adds(&b, "</bind></iq>");
-	xmpp_id_handler_add(s->conn, on_bind, "xu-bind", s);
-	xmpp_send_raw(s->conn, buf_str(&b), b.len);
+	buf_adds(&b, "</bind>");
+	iq_login(s, buf_str(&b), on_bind, NULL);
 	buf_free(&b);
 }
 
@@ -631,21 +603,12 @@ on_resume(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		return 1;
 	s->resuming = 0;
 	if (strcmp(name, "resumed") == 0 && h) {
-		note(s, "stream resumed: the server had %s of our stanzas", h);
+		session_note(s, "stream resumed: the server had %s of our stanzas", h);
 		s->resumed = 1;
 		delivery_new_stream(s, 1, (uint32_t)strtoul(h, NULL, 10));
 		session_online(s);
-		/*
-		 * A resumed stream has to prove it listens: Prosody 0.12
-		 * feeds it to the old connection's parser, which a cut
-		 * can leave inside a half-received stanza; from then on
-		 * nothing we send is ever handled. Until an <a/> answers
-		 * this, the session is not trusted to resume again.
-		 */
-		s->resume_check = now_ms();
-		send_nonza(s, "<r xmlns='" NS_SM "'/>");
 	} else {
-		note(s, "the server could not resume the stream: a fresh one");
+		session_note(s, "the server could not resume the stream: a fresh one");
 		free(s->resume_id);
 		s->resume_id = NULL;
 		bind_resource(s);
@@ -671,9 +634,9 @@ on_features(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 			return 1;
 		}
 		if (!s->opts->insecure_plaintext) {
-			explain(s, EX_UNAVAILABLE, "%s offers no STARTTLS: "
+			session_explain(s, EX_UNAVAILABLE, "%s offers no STARTTLS: "
 			    "refusing to log in without TLS", s->host);
-			cut(s);
+			session_cut(s);
 			return 1;
 		}
 		s->tls_done = 1;	/* as --insecure-plaintext allows */

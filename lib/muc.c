@@ -56,14 +56,9 @@ has_status(xmpp_stanza_t *st, const char *code)
 static void
 unlock_room(struct room *r)
 {
-	struct buf b = { 0 };
-
-	buf_adds(&b, "<iq type='set' id='unlock' to='");
-	xml_escape(&b, r->jid, strlen(r->jid));
-	buf_adds(&b, "'><query xmlns='" NS_MUC_OWNER "'><x xmlns='jabber:x:"
-	    "data' type='submit'/></query></iq>");
-	session_send_buf(r->s, &b);
-	buf_free(&b);
+	/* refused, the room stays locked and says so to the next to join */
+	iq_send(r->s, "set", r->jid, "<query xmlns='" NS_MUC_OWNER "'><x "
+	    "xmlns='jabber:x:data' type='submit'/></query>", NULL, NULL);
 }
 
 static void
@@ -180,6 +175,14 @@ muc_spec_check(const char *spec)
 	return NULL;
 }
 
+/* A fresh stream: the room has forgotten us. */
+static int
+rejoin(struct session *s, void *arg)
+{
+	(void)s;
+	return enter(arg);
+}
+
 int
 muc_join(struct room **rp, struct session *s, const char *spec)
 {
@@ -206,14 +209,9 @@ muc_join(struct room **rp, struct session *s, const char *spec)
 		free(r);
 		return rc;
 	}
+	session_on_fresh(s, rejoin, r);
 	*rp = r;
 	return EX_OK;
-}
-
-int
-muc_rejoin(struct room *r)
-{
-	return enter(r);
 }
 
 const char *
@@ -287,6 +285,7 @@ muc_leave(struct room *r)
 		rc = session_until(r->s, has_left, r, "the room to let us go");
 	}
 	session_off_stanza(r->s, on_stanza, r);
+	session_off_fresh(r->s, rejoin, r);
 	buf_free(&r->ids);
 	free(r->error);
 	free(r->jid);

@@ -16,7 +16,7 @@
 #include "sasl.h"
 
 void
-base64_encode(struct buf *out, const void *p, size_t len)
+sasl_base64_encode(struct buf *out, const void *p, size_t len)
 {
 	size_t n = 4 * ((len + 2) / 3);
 
@@ -27,7 +27,7 @@ base64_encode(struct buf *out, const void *p, size_t len)
 }
 
 int
-base64_decode(struct buf *out, const char *s, size_t len)
+sasl_base64_decode(struct buf *out, const char *s, size_t len)
 {
 	int n, pad = 0;
 
@@ -56,7 +56,7 @@ sasl_plain(struct buf *out, const char *user, const char *password)
 	buf_adds(&raw, user);
 	buf_addc(&raw, '\0');
 	buf_adds(&raw, password);
-	base64_encode(out, raw.p, raw.len);
+	sasl_base64_encode(out, raw.p, raw.len);
 	explicit_bzero(raw.p, raw.len);
 	buf_free(&raw);
 }
@@ -165,7 +165,7 @@ scram_final(struct scram *sc, const char *password, const char *server_first,
 	if (iterations < 4096 || iterations > 1000000)
 		goto out;
 	*why = "the salt is not base64";
-	if (base64_decode(&salt, salt64, slen) == -1 || salt.len == 0)
+	if (sasl_base64_decode(&salt, salt64, slen) == -1 || salt.len == 0)
 		goto out;
 
 	PKCS5_PBKDF2_HMAC(password, (int)strlen(password),
@@ -189,7 +189,7 @@ scram_final(struct scram *sc, const char *password, const char *server_first,
 	buf_adds(out, "c=biws,r=");
 	buf_add(out, nonce, nlen);
 	buf_adds(out, ",p=");
-	base64_encode(out, proof, sc->hlen);
+	sasl_base64_encode(out, proof, sc->hlen);
 	rc = 0;
 	*why = NULL;
 out:
@@ -213,7 +213,7 @@ scram_verify(struct scram *sc, const char *server_final, size_t len,
 	if ((e = attr(server_final, len, 'e', &elen)) != NULL)
 		*why = "the server reports an error";
 	else if ((v = attr(server_final, len, 'v', &vlen)) == NULL ||
-	    base64_decode(&got, v, vlen) == -1)
+	    sasl_base64_decode(&got, v, vlen) == -1)
 		*why = "malformed server-final-message";
 	else if (got.len != sc->hlen ||
 	    CRYPTO_memcmp(got.p, sc->server_sig, sc->hlen) != 0)

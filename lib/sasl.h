@@ -15,8 +15,8 @@ struct scram {
 };
 
 /* Base64 into out (appended); decode returns -1 for bad input. */
-void base64_encode(struct buf *out, const void *, size_t);
-int base64_decode(struct buf *out, const char *, size_t);
+void sasl_base64_encode(struct buf *out, const void *, size_t);
+int sasl_base64_decode(struct buf *out, const char *, size_t);
 
 /* PLAIN's message, base64 encoded, appended to out. */
 void sasl_plain(struct buf *out, const char *user, const char *password);

@@ -1,12 +1,21 @@
 /*
- * session.h: what session.c, login.c and delivery.c share about a
- * session; private to lib/.
+ * session.h: what the files of the session module share; private to
+ * lib/. One struct session is one account's stream, and each file
+ * below does one job for it:
  *
- *   session.c   the connection's life: open, the event loop, what
- *               arrives, close, reconnect
+ *   session.c   the connection's life: open, login, reconnect, close, and
+ *               the sessions a process has (libstrophe's callbacks that
+ *               carry no pointer of ours find theirs there)
  *   login.c     TLS (and the decision to trust it), SASL, bind or resume
+ *   trust.c     which CAs a handshake trusts
+ *   loop.c      the event loop: poll, the library's turns, deadlines
+ *   inbound.c   what arrives: the checks on it, then the tool's handlers
+ *   iq.c        requests and their answers, and answering the server's
  *   delivery.c  what we send: the write queue, stream management, the
  *               barrier, and the stanzas kept until the server has them
+ *   logread.c   what libstrophe says only in its log
+ *   recover.c   logging in again after a failure: backoff, rooms, resend
+ *   signals.c   SIGINT/SIGTERM, and the alarm on the library's blocking calls
  */
 #ifndef SESSION_H
 #define SESSION_H
@@ -25,7 +34,6 @@
 #define NS_PING "urn:xmpp:ping"
 #define NS_CARBONS "urn:xmpp:carbons:2"
 #define NS_ROSTER "jabber:iq:roster"
-#define MAX_HANDLERS 16
 
 enum state { CONNECTING, ONLINE, CLOSING, CLOSED };
 
@@ -33,14 +41,29 @@ enum state { CONNECTING, ONLINE, CLOSING, CLOSED };
 struct kept {
 	uint64_t seq;
 	char *xml;
+	int iq;			/* a request of iq.c's: it resends its own */
 };
 
+struct handler {
+	session_handler *fn;	/* NULL: a free slot */
+	void *arg;
+};
+
+struct fresh_hook {
+	session_fresh_hook *fn;	/* NULL: a free slot */
+	void *arg;
+};
+
+struct iq_pending;
+struct iq_answerer;
+
 struct session {
+	struct session *next;	/* the process's sessions (session.c) */
 	xmpp_ctx_t *ctx;
 	xmpp_conn_t *conn;
 	xmpp_log_t log;
-	const struct account *acct;	/* the caller's, for reconnecting */
-	const struct common_opts *opts;
+	const struct account *acct;	/* borrowed: see xmpputils.h */
+	const struct common_opts *opts;	/* borrowed too */
 	int verbose;
 	int timeout_ms;
 	int sock;		/* the library's socket, or -1 */
@@ -50,14 +73,17 @@ struct session {
 	int why_rc;
 	char host[300];		/* where we connected, for messages */
 	char *domain;		/* the account's server */
-	unsigned long logged;	/* lines the library has logged */
 	int stream_closed;	/* the server sent </stream:stream> */
-	int closely;		/* the log is read for progress (log_closely) */
-	int xml_broken;		/* the library could not parse the server */
-	int64_t last_rx;	/* when bytes last came from the server */
+	int64_t last_rx;	/* when a whole element last came */
 	int64_t probe_at;	/* when we last asked for a sign of life */
 	unsigned long stanzas;	/* top-level elements received */
 	size_t partial;		/* bytes read since the last one ended */
+	char watching[350];	/* what the alarm bounds, for its message */
+
+	/* logread.c */
+	unsigned long logged;	/* lines the library has logged */
+	int closely;		/* the log is read for progress */
+	int xml_broken;		/* the library could not parse the server */
 
 	/* login.c */
 	int tls_done;		/* TLS is up, and its certificate passed */
@@ -72,7 +98,6 @@ struct session {
 	int resuming;		/* <resume/> sent, no answer yet */
 	char *resume_id;	/* what it said to resume with */
 	int resumed;		/* the last login resumed the session */
-	int64_t resume_check;	/* resumed at; 0 once the server acked */
 	char *bound;		/* our full JID */
 
 	/* delivery.c */
@@ -86,34 +111,50 @@ struct session {
 	unsigned unrequested;	/* sent since we last asked for an ack */
 	uint32_t last_h;	/* the server's last <a h> in this stream */
 	int64_t awaiting;	/* since when we wait for a confirmation we
-				 * asked for (0: none asked for); -T bounds it */
+				 * asked for, or for a resumed stream's
+				 * first ack (0: none); -T bounds it */
 	uint64_t asked_upto;	/* the last stanza it was asked for */
+	int resume_check;	/* awaiting is a resumed stream's first ack */
 	uint64_t handled;	/* stanzas we took in this stream */
 	int refusing;		/* a handler took no more: stop counting */
 
-	/* session.c */
+	/* inbound.c */
 	char prefix[16];	/* of every id this session makes */
 	const char *bounce_unit;
 	unsigned long bounces;
-	struct {
-		session_handler *fn;
-		void *arg;
-	} handlers[MAX_HANDLERS];
+	struct handler *handlers;
+	size_t nhandlers, caphandlers;
+	int dispatching;	/* inside a handler: no compacting */
+
+	/* recover.c */
+	struct fresh_hook *fresh;
+	size_t nfresh, capfresh;
+
+	/* iq.c */
+	struct iq_pending *iqs;	/* requests not yet answered */
+	size_t niqs, capiqs;
+	uint64_t iq_ids;	/* ids made so far */
+	struct iq_answerer *answerers;
+	size_t nanswerers;
 };
 
 /* session.c */
-void session_watchdog(struct session *, const char *, int);
-int session_on_stream_error(xmpp_conn_t *, xmpp_stanza_t *, void *);
+struct session *session_of_conn(const xmpp_conn_t *);
+struct session *session_of_ctx(const xmpp_ctx_t *);
+void session_fail(struct session *, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void session_explain(struct session *, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void session_note(struct session *, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void session_cut(struct session *);
+void session_online(struct session *);
 void session_conn_handler(xmpp_conn_t *, xmpp_conn_event_t, int,
     xmpp_stream_error_t *, void *);
-void fail(struct session *, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void explain(struct session *, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void note(struct session *, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void cut(struct session *);
-void session_online(struct session *);
+int session_on_stream_error(xmpp_conn_t *, xmpp_stanza_t *, void *);
+/* Arms the alarm for a blocking phase (what: for the message), or
+ * disarms it (NULL). grace: seconds past -T. */
+void session_watchdog(struct session *, const char *what, int grace);
 
 /* login.c */
 int login_files_check(const struct account *);
@@ -121,8 +162,38 @@ void login_prepare(struct session *);
 int login_connect(struct session *);
 void login_connected(struct session *);
 
+/* trust.c: the CAs of the handshake being made, for its duration */
+void trust_begin(const char *cafile, const char *capath);
+void trust_end(void);
+
+/* inbound.c */
+int inbound_stanza(xmpp_conn_t *, xmpp_stanza_t *, void *);
+/* Counts st as taken, for the acks, unless a handler refuses. */
+void inbound_take(struct session *);
+/* Parses our own ids: prefix, kind, N. Returns 1 and sets *n if ours. */
+int inbound_our_id(struct session *, const char *id, char kind,
+    uint64_t *n);
+void inbound_free(struct session *);
+
+/* iq.c */
+/* An answer to one of ours: given to its callback (1), or not ours (0). */
+int iq_answered(struct session *, xmpp_stanza_t *);
+/* A get or set for us: answered by its handler, or refused. */
+void iq_requested(struct session *, xmpp_stanza_t *);
+/* Sends <iq type='set'> for login.c: before stream management, raw. */
+void iq_login(struct session *, const char *child, iq_callback *,
+    void *arg);
+/* A fresh stream is up: gets go again, sets fail. Login's are dropped. */
+void iq_new_stream(struct session *);
+void iq_drop_login(struct session *);
+void iq_free(struct session *);
+
 /* delivery.c */
-void send_nonza(struct session *, const char *xml);
+int delivery_sm(xmpp_conn_t *, xmpp_stanza_t *, void *);
+void delivery_nonza(struct session *, const char *xml);
+void delivery_ack(struct session *);
+uint64_t delivery_send(struct session *, const char *xml, size_t len,
+    int iq);
 void delivery_flush(struct session *);
 void delivery_probe(struct session *);
 void delivery_acked(struct session *, uint32_t h);
@@ -130,5 +201,19 @@ void delivery_pinged(struct session *, uint64_t seq);
 void delivery_new_stream(struct session *, int resumed, uint32_t h);
 void delivery_resend(struct session *, int discard);
 void delivery_free(struct session *);
+
+/* logread.c */
+void logread_init(struct session *);
+/* While logging in and out, every line is read for what it says. */
+void logread_closely(struct session *, int on);
+
+/* recover.c */
+void recover_free(struct session *);
+
+/* signals.c */
+void watchdog_arm(const int *sock, int seconds);
+/* Returns 1 if the alarm went off (and shut *sock down) since armed. */
+int watchdog_disarm(void);
+int watchdog_fired(void);
 
 #endif

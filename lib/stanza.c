@@ -13,7 +13,7 @@
 #define NS_DELAY "urn:xmpp:delay"
 
 const char *
-child_text(xmpp_stanza_t *st, const char *name, const char *ns)
+stanza_child_text(xmpp_stanza_t *st, const char *name, const char *ns)
 {
 	xmpp_stanza_t *c, *t;
 
@@ -44,7 +44,7 @@ child_text_dup(xmpp_stanza_t *st, const char *name, const char *ns)
 }
 
 const char *
-error_desc(xmpp_stanza_t *err, const char *ns, struct buf *b)
+stanza_condition(xmpp_stanza_t *err, const char *ns, struct buf *b)
 {
 	xmpp_stanza_t *c;
 	const char *own, *cond = "undefined-condition";
@@ -78,7 +78,7 @@ error_desc(xmpp_stanza_t *err, const char *ns, struct buf *b)
 void
 stanza_error_desc(xmpp_stanza_t *st, struct buf *b)
 {
-	error_desc(xmpp_stanza_get_child_by_name(st, "error"), NS_STANZAS, b);
+	stanza_condition(xmpp_stanza_get_child_by_name(st, "error"), NS_STANZAS, b);
 }
 
 /*

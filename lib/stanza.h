@@ -10,12 +10,12 @@
  * a SASL <failure/>. Returns the condition, "undefined-condition" if it
  * names none; it points into err.
  */
-const char *error_desc(xmpp_stanza_t *err, const char *ns, struct buf *);
+const char *stanza_condition(xmpp_stanza_t *err, const char *ns, struct buf *);
 
-/* error_desc for an error stanza: of its <error/> child. */
+/* stanza_condition for an error stanza: of its <error/> child. */
 void stanza_error_desc(xmpp_stanza_t *, struct buf *);
 
 /* The text of child name of st, or NULL; points into st. */
-const char *child_text(xmpp_stanza_t *st, const char *name, const char *ns);
+const char *stanza_child_text(xmpp_stanza_t *st, const char *name, const char *ns);
 
 #endif

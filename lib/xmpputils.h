@@ -11,6 +11,8 @@
 #ifndef XMPPUTILS_H
 #define XMPPUTILS_H
 
+#include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sysexits.h>
@@ -51,6 +53,8 @@ void *xmalloc(size_t);
 void *xcalloc(size_t, size_t);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
+void *xreallocarray(void *, size_t n, size_t size);
+/* Doubles *cap (64 to start with) and returns the array, moved. */
 void *xgrow(void *, size_t *cap, size_t size);
 
 /* Milliseconds on a monotonic clock. */
@@ -252,8 +256,37 @@ void secrets_protect(void);
  */
 int stdout_done(int rc);
 
+/* ---- signals.c: what the process does with signals */
+
+/*
+ * Once, early in main: SIGINT and SIGTERM then only ask for a graceful
+ * end (signals_interrupted), and are let in only while a session waits,
+ * so none is lost between a check and a sleep; SIGPIPE is ignored, so a
+ * reader gone is an EPIPE. A tool that does not call it keeps the
+ * default actions. Nothing else of the process's signals is touched.
+ */
+void signals_init(void);
+int signals_interrupted(void);
+/*
+ * Sleeps ms (at least 1), or less if SIGINT or SIGTERM comes; returns 1
+ * if one did.
+ */
+int signals_sleep(int64_t ms);
+/* The mask to wait with (ppoll): the caller's, SIGINT and SIGTERM let in. */
+void signals_wait_mask(sigset_t *);
+
 /* ---- session.c: one logged-in XMPP stream */
 
+/*
+ * Lifetimes. A session borrows the account and the options given to
+ * session_open, and reads them until session_free: the caller keeps both
+ * alive (and unchanged) that long; account_forget_password is the one
+ * change allowed, once no login will need the password again. Arguments
+ * registered with a callback are borrowed until it is removed (or the
+ * session freed). A process may hold any number of sessions at once;
+ * libstrophe is initialised by the first and stays so. Nothing here
+ * installs signal handlers: see signals_init.
+ */
 struct session;
 
 /*
@@ -266,8 +299,9 @@ typedef int session_handler(struct session *, xmpp_stanza_t *, void *);
 
 /*
  * Connects, requires STARTTLS with a verified certificate, authenticates
- * and binds, each phase within timeout seconds. On success *sp is a
- * session the caller ends with session_close and session_free.
+ * and binds, each phase within timeout seconds. *sp is set even on
+ * failure (NULL only when nothing was made); the caller ends it with
+ * session_close (if it succeeded) and session_free.
  */
 int session_open(struct session **sp, const struct account *,
     const struct common_opts *);
@@ -283,7 +317,7 @@ int session_show_cert(const struct common_opts *o);
 xmpp_ctx_t *session_ctx(struct session *);
 const char *session_jid(struct session *);
 
-/* Adds (or removes) a handler for what arrives; at most 16 at once. */
+/* Adds (or removes) a handler for what arrives; any number, in order. */
 void session_on_stanza(struct session *, session_handler *, void *arg);
 void session_off_stanza(struct session *, session_handler *, void *arg);
 
@@ -296,16 +330,19 @@ unsigned long session_bounces(struct session *);
 
 /*
  * Queues one stanza, serialized in xml (which stays the caller's), and
- * returns its sequence number. The session keeps it until the server
- * confirms it, and sends it again after a reconnect if need be. What is
- * queued between two turns of the loop leaves in one write (one TLS
- * record), which a busy server reads faster.
+ * returns its sequence number (1, 2, ... in the order of the calls).
+ * The session keeps it until the server confirms it, and sends it again
+ * after a reconnect if need be. What is queued between two turns of the
+ * loop leaves in one write (one TLS record), which a busy server reads
+ * faster.
  */
 uint64_t session_send_buf(struct session *, struct buf *xml);
 
-/* Calls fn for the sequence number of each stanza not yet confirmed. */
-void session_each_unconfirmed(struct session *,
-    void (*fn)(uint64_t seq, void *), void *arg);
+/*
+ * Every stanza numbered below this the server has confirmed (and none
+ * is unconfirmed: the sequence number the next stanza will get).
+ */
+uint64_t session_confirmed_below(struct session *);
 
 /* The id for a tool's stanza number n, unique to this session: the
  * caller frees it. Bounce reports name n. */
@@ -325,6 +362,18 @@ void session_request_ack(struct session *);
  */
 int session_step(struct session *, int fd, int timeout_ms);
 int session_failed(struct session *);	/* EX_OK, or why it failed */
+
+/*
+ * The same loop for a caller that polls more than the stream (a daemon
+ * and its clients): session_poll_prepare fills *pfd for the stream (fd
+ * -1 when there is none) and shortens *timeout_ms (-1: none) to the
+ * session's next deadline; after ppoll(2) with signals_wait_mask's
+ * mask, session_poll_done lets the library work. Both return EX_OK, or
+ * the exit code the session failed with.
+ */
+int session_poll_prepare(struct session *, struct pollfd *pfd,
+    int *timeout_ms);
+int session_poll_done(struct session *, const struct pollfd *pfd);
 
 /*
  * Runs the loop until done(arg) is true, the session fails, or the
@@ -347,25 +396,157 @@ int session_sync(struct session *);
 int session_close(struct session *);
 void session_free(struct session *);
 
-/* Set by SIGINT and SIGTERM once session_open has installed handlers. */
-int session_interrupted(void);
-
 /*
  * After a failure: logs in again, resuming the stream where the server
  * still holds it (o->resumable). Resumed, what the server had not got is
  * sent again at once and the server sends again what we had not
- * acknowledged. Otherwise the stream is fresh: the tool joins its rooms
- * again and then calls session_resend (or discards what was pending).
+ * acknowledged. Otherwise the stream is fresh: the fresh-stream hooks
+ * run (rooms are joined again), then the caller calls session_resend (or
+ * discards what was pending). session_recover does all of it.
  */
 int session_reconnect(struct session *);
 int session_resumed(struct session *);
 void session_resend(struct session *, int discard);
 
+/* ---- recover.c: logging in again, with backoff */
+
 /*
- * Sleeps up to ms (at least 1) before a reconnect attempt, or until a
- * signal; returns 1 if interrupted.
+ * Called after a fresh (not resumed) login, in the order added: what
+ * the server forgot with the old stream is said again (presence, a
+ * room's join). Returns EX_OK or an exit code, which ends the attempt.
  */
-int session_backoff(int64_t ms);
+typedef int session_fresh_hook(struct session *, void *arg);
+void session_on_fresh(struct session *, session_fresh_hook *, void *arg);
+void session_off_fresh(struct session *, session_fresh_hook *, void *arg);
+
+/* How a tool retries: its bounds. */
+struct retry {
+	int attempts;		/* logins to try; 0: until a signal */
+	int64_t first_ms;	/* the first wait; each doubles it */
+	int64_t max_ms;		/* up to this */
+	int resend;		/* send again what was unconfirmed (else
+				 * drop it: a listener's presence, say) */
+};
+
+/* The wait before attempt n (1, 2, ...): first_ms * 2^(n-1), capped. */
+int64_t retry_delay(const struct retry *, int n);
+/* Whether a failure with exit code rc is worth another login. */
+int retry_worth(struct session *, int rc);
+
+/*
+ * While the session has failed in a way worth retrying: waits (saying
+ * "reconnecting in T s (attempt N of M)"), logs in again, runs the
+ * fresh-stream hooks and resends (r->resend) or drops what was
+ * unconfirmed. *attempts counts across calls. Returns EX_OK once a
+ * login succeeds, else the last failure (EX_OK too after a signal, with
+ * the session still failed: signals_interrupted says which).
+ */
+int session_recover(struct session *, const struct retry *, int *attempts);
+
+/* ---- iq.c: requests and their answers, and answering the server's */
+
+/*
+ * Called once with a request's answer (an <iq type='result'/> or
+ * type='error'), valid only during the call; or with NULL when none will
+ * come: a set that went out on a stream that was lost (it may or may not
+ * have been done), or the session is freed. A get is sent again on the
+ * next fresh stream instead.
+ */
+typedef void iq_callback(struct session *, xmpp_stanza_t *reply, void *);
+
+/*
+ * Sends <iq type=type to=to id=...>child</iq>: type "get" or "set", to
+ * NULL for the account itself, child serialized XML (the caller's) or
+ * NULL. Returns its id, the session's until the callback has run. cb
+ * may be NULL: the answer is then taken and dropped.
+ */
+const char *iq_send(struct session *, const char *type, const char *to,
+    const char *child, iq_callback *cb, void *arg);
+
+/*
+ * iq_send, then the loop until its answer comes, within the timeout.
+ * Returns EX_OK with *reply set (result or error: look at its type; the
+ * caller releases it with xmpp_stanza_release), or an exit code.
+ */
+int iq_call(struct session *, const char *type, const char *to,
+    const char *child, xmpp_stanza_t **reply);
+
+/* Requests sent and not yet answered. */
+size_t iq_pending(struct session *);
+
+/*
+ * Answering: fn is called for each get or set whose first child is
+ * name in namespace ns (the last one added wins) and answers it with
+ * iq_result or iq_error. Without one, a ping is answered and anything
+ * else refused (service-unavailable), as RFC 6120 asks.
+ */
+typedef void iq_handler(struct session *, xmpp_stanza_t *iq, void *arg);
+void iq_on_request(struct session *, const char *name, const char *ns,
+    iq_handler *, void *arg);
+void iq_off_request(struct session *, const char *name, const char *ns);
+/* child: serialized XML or NULL; type: "cancel", "modify", ... */
+void iq_result(struct session *, xmpp_stanza_t *iq, const char *child);
+void iq_error(struct session *, xmpp_stanza_t *iq, const char *type,
+    const char *condition);
+
+/* ---- outbox.c: messages sent and not yet confirmed */
+
+/*
+ * One record per message: its text and number (a line number, or 0),
+ * its recipients, and the sequence numbers of the stanzas it became.
+ * The outbox owns copies of all of it; it knows nothing of sessions:
+ * the caller tells it how far delivery has confirmed.
+ */
+struct outbox_msg {
+	uint64_t first, last;	/* its stanzas' sequence numbers */
+	unsigned long number;	/* a line number, or 0 */
+	char *text;
+	size_t len;
+	char *to;		/* recipients, each ended by a NUL */
+	size_t tolen;
+};
+
+struct outbox {
+	struct outbox_msg *msgs;	/* oldest first */
+	size_t head, len, cap;
+	uint64_t stanzas;	/* of the messages held */
+	uint64_t window;	/* full at this many stanzas; 0: never */
+};
+
+void outbox_init(struct outbox *, uint64_t window);
+/* Copies in one message; to holds tolen bytes of NUL-ended JIDs. */
+void outbox_add(struct outbox *, uint64_t first, uint64_t last,
+    unsigned long number, const char *text, size_t len, const char *to,
+    size_t tolen);
+/* Drops the messages whose stanzas are all below `below`. */
+void outbox_confirmed(struct outbox *, uint64_t below);
+int outbox_full(const struct outbox *);
+size_t outbox_len(const struct outbox *);
+/* The i-th message held, oldest first. */
+const struct outbox_msg *outbox_at(const struct outbox *, size_t i);
+void outbox_free(struct outbox *);
+
+/* Numbers, gathered as ranges: "4-5,9". */
+struct ranges {
+	struct buf text;
+	unsigned long first, last;
+	size_t count;
+};
+void ranges_add(struct ranges *, unsigned long n);
+const char *ranges_str(struct ranges *);
+void ranges_free(struct ranges *);
+
+/*
+ * --unsent FILE: what was never confirmed, a message a line, for the
+ * user to send again. It holds message text: created (or truncated)
+ * mode 0600, never through a symbolic link. unsent_open says why it
+ * cannot and returns NULL; unsent_close returns 0, or -1 after saying
+ * why.
+ */
+struct unsent;
+struct unsent *unsent_open(const char *path);
+void unsent_write(struct unsent *, const char *text, size_t len);
+int unsent_close(struct unsent *);
 
 /* ---- muc.c: multi-user chat rooms (XEP-0045) */
 
@@ -376,12 +557,11 @@ const char *muc_spec_check(const char *spec);
 
 /*
  * Joins ROOM[/NICK] (the nick defaults to the account's local part) and
- * waits for the room to confirm. *rp is freed by muc_leave.
+ * waits for the room to confirm; after a fresh (not resumed) login, the
+ * session joins it again (session_on_fresh). *rp is freed by muc_leave.
  */
 int muc_join(struct room **rp, struct session *, const char *spec);
 const char *muc_jid(struct room *);
-/* Joins the room again, as after a fresh (not resumed) reconnect. */
-int muc_rejoin(struct room *);
 /*
  * Sends a groupchat message numbered n (see session_id) to the room and
  * returns its sequence number; the text must have passed text_check.

@@ -98,11 +98,11 @@ main(void)
 	b.len = 0;
 	sasl_plain(&b, "tim", "tanstaaftanstaaf");
 	is_str(buf_str(&b), "AHRpbQB0YW5zdGFhZnRhbnN0YWFm", "PLAIN (RFC 4616)");
-	ok(base64_decode(&d, b.p, b.len) == 0 && d.len == 21 &&
+	ok(sasl_base64_decode(&d, b.p, b.len) == 0 && d.len == 21 &&
 	    memcmp(d.p, "\0tim\0tanstaaftanstaaf", 21) == 0,
 	    "base64 decodes back, padding and all");
 	d.len = 0;
-	ok(base64_decode(&d, "abc", 3) == -1, "base64 of a wrong length");
+	ok(sasl_base64_decode(&d, "abc", 3) == -1, "base64 of a wrong length");
 	buf_free(&b);
 	buf_free(&d);
 	return done_testing();

@@ -1,0 +1,97 @@
+/*
+ * logread.c: what libstrophe says only in its log. Version 0.12 reports
+ * some events nowhere else: a refused connection, a failed connect, the
+ * server's closing tag, XML it could not parse. The log handler reads
+ * those into the session, and with -v passes the log on, with SASL
+ * payloads and the password blotted out.
+ *
+ * The log costs a formatted copy of every stanza, and reading it costs
+ * turns of the loop (loop.c turns until a turn logs nothing): it is read
+ * closely while logging in and out, and in between only for the one
+ * line that reports broken XML.
+ */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmpputils.h"
+#include "session.h"
+
+/* Replaces the payload of SASL elements in a logged line. */
+static void
+redact(struct session *s, const char *msg, struct buf *out)
+{
+	const char *gt, *lt, *pw = s->acct->password;
+	char *p;
+
+	if ((strncmp(msg, "SENT: <auth", 11) == 0 ||
+	    strncmp(msg, "SENT: <response", 15) == 0 ||
+	    strncmp(msg, "RECV: <challenge", 16) == 0 ||
+	    strncmp(msg, "RECV: <success", 14) == 0) &&
+	    strstr(msg, NS_SASL) && (gt = strchr(msg, '>')) != NULL &&
+	    gt[-1] != '/' && (lt = strrchr(msg, '<')) != NULL && lt > gt) {
+		buf_add(out, msg, gt + 1 - msg);
+		buf_adds(out, "[redacted]");
+		buf_adds(out, lt);
+	} else
+		buf_adds(out, msg);
+	buf_str(out);
+	/* belt and braces: the password itself never reaches the terminal */
+	if (pw && *pw)
+		while ((p = strstr(out->p, pw)) != NULL)
+			memset(p, '*', strlen(pw));
+}
+
+static void
+learn(struct session *s, const char *msg)
+{
+	char host[256];
+	unsigned port;
+	int e;
+
+	if (sscanf(msg, "sock_connect() to %255[^:]:%u", host, &port) == 2)
+		snprintf(s->host, sizeof(s->host), "%s port %u", host, port);
+	else if (sscanf(msg, "connection failed, error %d", &e) == 1)
+		session_explain(s, EX_UNAVAILABLE, "connect to %s: %s",
+		    s->host, strerror(e));
+	else if (strcmp(msg, "Connection attempt timed out.") == 0)
+		session_explain(s, EX_UNAVAILABLE, "connect to %s: timed out",
+		    s->host);
+	else if (strcmp(msg, "RECV: </stream:stream>") == 0)
+		s->stream_closed = 1;
+}
+
+static void
+on_log(void *arg, xmpp_log_level_t level, const char *area,
+    const char *msg)
+{
+	struct session *s = arg;
+	struct buf b = { 0 };
+
+	/* the library's only word on XML it cannot parse, and it goes on */
+	if (strncmp(msg, "parse error", 11) == 0)
+		s->xml_broken = 1;
+	if (!s->closely && !s->verbose)
+		return;
+	s->logged++;
+	learn(s, msg);
+	if (s->verbose >= 2 || (s->verbose == 1 && level >= XMPP_LEVEL_WARN)) {
+		redact(s, msg, &b);
+		fprintf(stderr, "%s: %s: %s\n", getprogname(), area, b.p);
+		buf_free(&b);
+	}
+}
+
+void
+logread_init(struct session *s)
+{
+	s->log.handler = on_log;
+	s->log.userdata = s;
+}
+
+void
+logread_closely(struct session *s, int on)
+{
+	s->closely = on;
+}

@@ -1,0 +1,107 @@
+/*
+ * recover.c: logging in again after a failure, as the tool's bounds
+ * allow: a wait that doubles from attempt to attempt, a login that
+ * resumes the stream where the server still holds it, and on a fresh
+ * stream what the server forgot said again (the fresh-stream hooks:
+ * presence, rooms), then what was unconfirmed sent again or dropped.
+ */
+#include <err.h>
+#include <stdlib.h>
+
+#include "xmpputils.h"
+#include "session.h"
+
+void
+session_on_fresh(struct session *s, session_fresh_hook *fn, void *arg)
+{
+	if (s->nfresh == s->capfresh)
+		s->fresh = xgrow(s->fresh, &s->capfresh, sizeof(*s->fresh));
+	s->fresh[s->nfresh].fn = fn;
+	s->fresh[s->nfresh++].arg = arg;
+}
+
+void
+session_off_fresh(struct session *s, session_fresh_hook *fn, void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < s->nfresh; i++)
+		if (s->fresh[i].fn == fn && s->fresh[i].arg == arg) {
+			s->nfresh--;
+			for (; i < s->nfresh; i++)
+				s->fresh[i] = s->fresh[i + 1];
+			return;
+		}
+}
+
+int64_t
+retry_delay(const struct retry *r, int n)
+{
+	int64_t ms = r->first_ms > 0 ? r->first_ms : 1;
+
+	while (--n > 0 && ms < r->max_ms)
+		ms *= 2;
+	return ms < r->max_ms ? ms : r->max_ms;
+}
+
+/*
+ * Worth another login: the stream failed in a way that may pass (the
+ * server down, the link lost, a timeout), not a refusal that a new
+ * login would meet again (the password, the config, a room).
+ */
+int
+retry_worth(struct session *s, int rc)
+{
+	return s && s->failed && (rc == EX_TEMPFAIL || rc == EX_UNAVAILABLE);
+}
+
+/* What the server forgot with the old stream, said again in order. */
+static int
+run_fresh_hooks(struct session *s)
+{
+	size_t i;
+	int rc = EX_OK;
+
+	for (i = 0; rc == EX_OK && i < s->nfresh; i++)
+		rc = s->fresh[i].fn(s, s->fresh[i].arg);
+	return rc;
+}
+
+int
+session_recover(struct session *s, const struct retry *r, int *attempts)
+{
+	int rc = s ? s->failed : EX_SOFTWARE;
+	int64_t ms;
+
+	while (retry_worth(s, rc) && (r->attempts == 0 ||
+	    *attempts < r->attempts) && !signals_interrupted()) {
+		ms = retry_delay(r, ++*attempts);
+		if (r->attempts)
+			warnx("reconnecting in %.1f s (attempt %d of %d)",
+			    ms / 1000.0, *attempts, r->attempts);
+		else
+			warnx("reconnecting in %.1f s (attempt %d)",
+			    ms / 1000.0, *attempts);
+		if (signals_sleep(ms))
+			break;
+		if ((rc = session_reconnect(s)) != EX_OK)
+			continue;
+		if (session_resumed(s))
+			continue;
+		/* dropped first, so that a hook's own sync waits for none
+		 * of it; resent last, once the rooms are joined again */
+		if (!r->resend)
+			session_resend(s, 1);
+		if ((rc = run_fresh_hooks(s)) == EX_OK && r->resend)
+			session_resend(s, 0);
+	}
+	return rc;
+}
+
+void
+recover_free(struct session *s)
+{
+	free(s->fresh);
+	s->fresh = NULL;
+	s->nfresh = s->capfresh = 0;
+}

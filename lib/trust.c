@@ -1,0 +1,96 @@
+/*
+ * trust.c: which CAs a TLS handshake trusts, decided per handshake and
+ * without touching the process's environment.
+ *
+ * libstrophe 0.12 calls SSL_CTX_set_default_verify_paths on every TLS
+ * context it makes, then loads the connection's cafile or capath on top.
+ * That defeats a cafile meant as the only trust (xmpputils.conf(5): the
+ * system's CAs must not count then), and costs ~20 ms loading Debian's
+ * bundle of ~140 certificates. So the executable defines that function
+ * itself (the dynamic linker binds libstrophe's call to ours; OpenSSL's
+ * stays reachable through RTLD_NEXT) and, for the handshake a session
+ * has marked with trust_begin:
+ *   - with a cafile or capath: loads no default at all;
+ *   - else, where the system has a hashed CA directory and the user set
+ *     neither SSL_CERT_FILE nor SSL_CERT_DIR: that directory alone,
+ *     where OpenSSL looks up only the CA it needs;
+ *   - else OpenSSL's own defaults.
+ * Any other caller gets OpenSSL's own behaviour.
+ */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "xmpputils.h"
+#include "session.h"
+
+/* the handshake under way, set only for the length of the call */
+static struct {
+	int on;
+	const char *cafile, *capath;
+} handshake;
+
+void
+trust_begin(const char *cafile, const char *capath)
+{
+	handshake.on = 1;
+	handshake.cafile = cafile;
+	handshake.capath = capath;
+}
+
+void
+trust_end(void)
+{
+	handshake.on = 0;
+}
+
+/* Whether dir holds OpenSSL's hashed links ("1a2b3c4d.0"). */
+static int
+hashed_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int found = 0;
+
+	while (d && !found && (e = readdir(d)) != NULL)
+		found = strlen(e->d_name) == 10 && e->d_name[8] == '.' &&
+		    e->d_name[9] == '0';
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static int
+openssl_defaults(SSL_CTX *ctx)
+{
+	static int (*real)(SSL_CTX *);
+
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT,
+		    "SSL_CTX_set_default_verify_paths");
+	return real ? real(ctx) : 0;
+}
+
+int
+SSL_CTX_set_default_verify_paths(SSL_CTX *ctx)
+{
+	static int hashed = -1;
+	const char *dir = X509_get_default_cert_dir();
+
+	if (!handshake.on)
+		return openssl_defaults(ctx);
+	if (handshake.cafile || handshake.capath)
+		return 1;	/* the library loads them next */
+	if (getenv(X509_get_default_cert_file_env()) ||
+	    getenv(X509_get_default_cert_dir_env()))
+		return openssl_defaults(ctx);
+	if (hashed == -1)
+		hashed = hashed_dir(dir);
+	if (hashed)
+		return SSL_CTX_load_verify_dir(ctx, dir);
+	return openssl_defaults(ctx);
+}
