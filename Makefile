@@ -39,13 +39,14 @@ TOOLS = xsend xlisten
 LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o \
 	signals.o logread.o loop.o inbound.o iq.o recover.o trust.o outbox.o \
 	stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o proc.o jid.o
-UNIT_TESTS = test_text test_config test_lines test_sasl test_xmlguard
+UNIT_TESTS = test_text test_config test_lines test_sasl test_xmlguard \
+	test_delivery test_outbox
 
 BINS = $(TOOLS:%=$(B)/%)
 LIBA = $(B)/libxmpputils.a
 
 all: $(BINS) $(B)/nettool $(B)/badserver $(B)/ptyrun $(B)/rawsend \
-	$(UNIT_TESTS:%=$(B)/%) \
+	$(B)/iqtool $(UNIT_TESTS:%=$(B)/%) \
 	$(B)/bench/bare $(B)/bench/timeit
 
 $(B)/lib $(B)/cmd $(B)/tests:
@@ -74,6 +75,9 @@ $(B)/badserver: tests/badserver.c | $(B)/tests
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
 
 $(B)/rawsend: tests/rawsend.c $(LIBA) | $(B)/tests
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS)
+
+$(B)/iqtool: tests/iqtool.c $(LIBA) | $(B)/tests
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS)
 
 $(B)/ptyrun: tests/ptyrun.c | $(B)/tests

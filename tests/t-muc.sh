@@ -52,4 +52,20 @@ listener_wait json
 is "$(jq -r '.type + " " + .from + " " + .body' "$T/json.out")" \
     "groupchat $ROOM/alice json in a room" "JSON: type groupchat, from the occupant"
 
+# As many rooms as -r allows (16), with xlisten's own handler and the
+# rooms' beside it: every room joined, every room's message taken.
+rooms=()
+for i in $(seq 1 16); do rooms+=(-r "many$i@$XT_MUC/carol"); done
+listen many -a carol "${rooms[@]}" -n 16
+ok $? "xlisten joins 16 rooms at once"
+srooms=()
+for i in $(seq 1 16); do srooms+=(-r "many$i@$XT_MUC"); done
+run xsend -a alice "${srooms[@]}" -m "to sixteen rooms"
+is "$rc" 0 "xsend sends to 16 rooms at once and exits 0 ($err)"
+listener_wait many
+ok $? "the listener in 16 rooms got its 16 messages"
+is "$(cut -f1 "$T/many.out" | sort -V | tr '\n' ' ')" \
+    "$(for i in $(seq 1 16); do printf 'many%s@%s/alice ' $i "$XT_MUC"; done)" \
+    "one from each of the 16 rooms"
+
 done_testing

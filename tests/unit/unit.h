@@ -23,7 +23,7 @@ ok(int cond, const char *fmt, ...)
 }
 
 /* Compares two byte strings, showing both when they differ. */
-static void
+static void __attribute__((unused))
 is_bytes(const char *got, size_t glen, const char *want, size_t wlen,
     const char *name)
 {
@@ -33,7 +33,7 @@ is_bytes(const char *got, size_t glen, const char *want, size_t wlen,
 		    want, (int)glen, got);
 }
 
-static void
+static void __attribute__((unused))
 is_str(const char *got, const char *want, const char *name)
 {
 	if (got == NULL || want == NULL) {
