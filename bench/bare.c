@@ -72,6 +72,42 @@ flood(xmpp_conn_t *conn)
 	free(buf);
 }
 
+/* pings: N pre-serialized XEP-0199 pings in one write, answers counted */
+static int
+on_pong(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
+{
+	const char *id = xmpp_stanza_get_id(st);
+
+	(void)arg;
+	if (id == NULL || id[0] != 'p')
+		return 1;
+	last_ns = now_ns();
+	if (count == 0)
+		first_ns = last_ns;
+	if (++count == n) {
+		failed = 0;
+		xmpp_disconnect(conn);
+	}
+	return 1;
+}
+
+static void
+pings(xmpp_conn_t *conn)
+{
+	size_t cap = (size_t)n * (strlen(to) + 96) + 256, len = 0;
+	char *buf = malloc(cap);
+	long i;
+
+	if (buf == NULL)
+		err(1, "malloc");
+	for (i = 1; i <= n; i++)
+		len += snprintf(buf + len, cap - len, "<iq type='get' to='%s' "
+		    "id='p%ld'><ping xmlns='urn:xmpp:ping'/></iq>", to, i);
+	xmpp_handler_add(conn, on_pong, NULL, "iq", "result", NULL);
+	xmpp_send_raw(conn, buf, len);
+	free(buf);
+}
+
 static int
 on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 {
@@ -130,6 +166,8 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 		xmpp_disconnect(conn);
 	} else if (strcmp(mode, "flood") == 0) {
 		flood(conn);
+	} else if (strcmp(mode, "pings") == 0) {
+		pings(conn);
 	} else {
 		xmpp_handler_add(conn, on_message, NULL, "message", NULL, NULL);
 		xmpp_timed_handler_add(conn, on_idle, 50, NULL);
@@ -148,6 +186,22 @@ main(int argc, char *argv[])
 	xmpp_ctx_t *ctx;
 	xmpp_conn_t *conn;
 
+	if (argc == 3 && strcmp(argv[1], "stamp") == 0) {
+		/* another client's output: count lines holding argv[2], and
+		 * when the first and the last came, as sink does */
+		char *line = NULL;
+		size_t cap = 0;
+
+		while (getline(&line, &cap, stdin) > 0)
+			if (strstr(line, argv[2])) {
+				last_ns = now_ns();
+				if (count++ == 0)
+					first_ns = last_ns;
+			}
+		printf("%ld %lld %lld\n", count, first_ns, last_ns);
+		free(line);
+		return 0;
+	}
 	if (argc == 2 && strcmp(argv[1], "tls") == 0) {
 		SSL_CTX *c = SSL_CTX_new(TLS_client_method());
 		SSL *ssl = SSL_new(c);
@@ -158,6 +212,7 @@ main(int argc, char *argv[])
 	}
 	if (argc < 4 || !jid || !pw || !host || !port)
 		errx(64, "usage: bare send TO BODY | flood TO N TAG | "
+		    "pings DOMAIN N | "
 		    "sink N TAG IDLE_MS (with XMPP_JID, XMPP_PASSWORD, "
 		    "BARE_HOST, BARE_PORT)");
 	mode = argv[1];
@@ -168,6 +223,9 @@ main(int argc, char *argv[])
 		to = argv[2];
 		n = atol(argv[3]);
 		tag = argv[4];
+	} else if (strcmp(mode, "pings") == 0 && argc == 4) {
+		to = argv[2];
+		n = atol(argv[3]);
 	} else if (strcmp(mode, "sink") == 0 && argc == 5) {
 		n = atol(argv[2]);
 		tag = argv[3];
@@ -186,7 +244,7 @@ main(int argc, char *argv[])
 	if (xmpp_connect_client(conn, host, atoi(port), on_conn, ctx) != 0)
 		errx(69, "cannot connect");
 	xmpp_run(ctx);
-	if (strcmp(mode, "sink") == 0)
+	if (strcmp(mode, "sink") == 0 || strcmp(mode, "pings") == 0)
 		printf("%ld %lld %lld\n", count, first_ns, last_ns);
 	xmpp_conn_release(conn);
 	xmpp_ctx_free(ctx);

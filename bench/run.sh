@@ -9,7 +9,8 @@
 #   2. a burst of BURST lines: xsend -l, go-sendxmpp -i, and a flood of
 #      pre-serialized stanzas (the server's floor); deliveries counted,
 #      and the rate taken from the first delivery to the last
-#   3. xlisten --format json receiving the flood, against bare's receiver
+#   3. xlisten --format json receiving the flood, against bare's receiver;
+#      and xraw sending BURST pings, against bare's pre-serialized pings
 #   4. peak RSS, and callgrind's instruction count for one xsend
 #
 # RUNS (default 11) runs for one message, BURST_RUNS (3) for a burst;
@@ -168,6 +169,31 @@ sink_rate=$(printf '%s\n' "${sink_rates[@]}" | median)
 xl_rate=$(printf '%s\n' "${xl_rates[@]}" | median)
 echo "#   bare sink: $sink_rate msg/s; xlisten: $xl_rate msg/s"
 
+# ---- 3b. raw pings: xraw against the same pings pre-serialized
+echo "# 3b. $BURST pings: xraw vs bare pings (pre-serialized, one write), $BURST_RUNS runs"
+for i in $(seq "$BURST"); do
+	echo "<iq type='get' to='$XT_DOMAIN'><ping xmlns='urn:xmpp:ping'/></iq>"
+done >"$W/pings"
+rate_of() {	# rate_of COUNT FIRST_NS LAST_NS: per second, first answer to last
+	awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { if (b > a) printf "%.0f", (n - 1) / ((b - a) / 1e9); else print 0 }'
+}
+prates=() xrates=() ping_got=$BURST xraw_got=$BURST xraw_rss=0
+for i in $(seq "$BURST_RUNS"); do
+	read -r got first last < <(env XMPP_JID=$ALICE "$B/bare" pings "$XT_DOMAIN" "$BURST")
+	prates+=("$(rate_of "$got" "$first" "$last")")
+	[ "$got" -lt "$ping_got" ] && ping_got=$got
+	read -r got first last < <("$XU_BUILD/xraw" -f "$XT_CONFIG" -a alice <"$W/pings" |
+	    "$B/bare" stamp "type='result'")
+	xrates+=("$(rate_of "$got" "$first" "$last")")
+	[ "$got" -lt "$xraw_got" ] && xraw_got=$got
+done
+read -r _ _ _ xraw_rss _ < <("$B/timeit" -n 1 -i "$W/pings" "$XU_BUILD/xraw" -f "$XT_CONFIG" -a alice)
+head -$((BURST / 10)) "$W/pings" >"$W/pings.small"
+read -r _ _ _ xraw_rss_small _ < <("$B/timeit" -n 1 -i "$W/pings.small" "$XU_BUILD/xraw" -f "$XT_CONFIG" -a alice)
+ping_rate=$(printf '%s\n' "${prates[@]}" | median)
+xraw_rate=$(printf '%s\n' "${xrates[@]}" | median)
+echo "#   bare pings: $ping_rate/s; xraw: $xraw_rate/s"
+
 # ---- 4. memory and instructions
 echo "# 4. memory and instructions"
 seq $((BURST / 10)) | sed 's/^/small burst /' >"$W/small"
@@ -206,6 +232,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 	echo "|---|---:|---:|"
 	echo "| bare sink (floor) | $sink_rate | 1.00 |"
 	echo "| xlisten --format json >/dev/null | $xl_rate | $(ratio "$xl_rate" "$sink_rate") |"
+	echo
+	echo "| $BURST XEP-0199 pings, one login | answers/s (median) | × flood | fewest answered | peak RSS kB |"
+	echo "|---|---:|---:|---:|---:|"
+	echo "| flood (pre-serialized, one write) | $ping_rate | 1.00 | $ping_got/$BURST | |"
+	echo "| xraw <pings | $xraw_rate | $(ratio "$xraw_rate" "$ping_rate") | $xraw_got/$BURST | $xraw_rss ($((BURST / 10)): $xraw_rss_small) |"
 	echo
 	echo "| xsend memory and work | |"
 	echo "|---|---:|"

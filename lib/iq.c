@@ -30,6 +30,7 @@ struct iq_pending {
 	iq_callback *cb;
 	void *arg;
 	int login;		/* sent raw by login.c */
+	int theirs;		/* written by the tool (iq_expect) */
 };
 
 struct iq_answerer {
@@ -116,6 +117,30 @@ iq_send(struct session *s, const char *type, const char *to,
 	return p->id;
 }
 
+char *
+iq_new_id(struct session *s)
+{
+	struct buf id = { 0 };
+
+	buf_printf(&id, "%sq%" PRIu64, s->prefix, ++s->iq_ids);
+	buf_str(&id);
+	return id.p;
+}
+
+void
+iq_expect(struct session *s, const char *id, const char *to,
+    iq_callback *cb, void *arg)
+{
+	struct iq_pending *p;
+
+	if (s->niqs == s->capiqs)
+		s->iqs = xgrow(s->iqs, &s->capiqs, sizeof(*s->iqs));
+	p = &s->iqs[s->niqs++];
+	*p = (struct iq_pending){ .id = xstrdup(id), .type = xstrdup("get"),
+	    .to = to ? xstrdup(to) : NULL, .cb = cb, .arg = arg,
+	    .theirs = 1 };
+}
+
 void
 iq_login(struct session *s, const char *child, iq_callback *cb, void *arg)
 {
@@ -184,7 +209,8 @@ iq_new_stream(struct session *s)
 	size_t i = 0;
 
 	while (i < s->niqs) {
-		if (s->iqs[i].login || strcmp(s->iqs[i].type, "get") != 0) {
+		if (s->iqs[i].login || s->iqs[i].theirs ||
+		    strcmp(s->iqs[i].type, "get") != 0) {
 			pending_take(s, i, &p);
 			if (!p.login && p.cb)
 				p.cb(s, NULL, p.arg);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xmpputils.h"
 #include "session.h"
@@ -62,6 +63,33 @@ learn(struct session *s, const char *msg)
 		s->stream_closed = 1;
 }
 
+/*
+ * --trace: each element both ways on stdout, ">> " sent, "<< "
+ * received, redacted as -vv is; a write that fails ends the tracing
+ * (the tool finds stdout's error at its end).
+ */
+static void
+trace(struct session *s, const char *msg)
+{
+	struct buf b = { 0 };
+	const char *dir;
+
+	if (strncmp(msg, "SENT: ", 6) == 0)
+		dir = ">> ";
+	else if (strncmp(msg, "RECV: ", 6) == 0)
+		dir = "<< ";
+	else
+		return;
+	buf_adds(&b, dir);
+	redact(s, msg, &b);
+	/* redact kept the "SENT: " of the library's line: drop it */
+	memmove(b.p + 3, b.p + 9, b.len - 9 + 1);
+	b.len -= 6;
+	buf_addc(&b, '\n');
+	write_all(STDOUT_FILENO, b.p, b.len);
+	buf_free(&b);
+}
+
 static void
 on_log(void *arg, xmpp_log_level_t level, const char *area,
     const char *msg)
@@ -72,10 +100,12 @@ on_log(void *arg, xmpp_log_level_t level, const char *area,
 	/* the library's only word on XML it cannot parse, and it goes on */
 	if (strncmp(msg, "parse error", 11) == 0)
 		s->xml_broken = 1;
-	if (!s->closely && !s->verbose)
+	if (!s->closely && !s->verbose && !s->opts->trace)
 		return;
 	s->logged++;
 	learn(s, msg);
+	if (s->opts->trace)
+		trace(s, msg);
 	if (s->verbose >= 2 || (s->verbose == 1 && level >= XMPP_LEVEL_WARN)) {
 		redact(s, msg, &b);
 		fprintf(stderr, "%s: %s: %s\n", getprogname(), area, b.p);

@@ -81,17 +81,39 @@ stanza_error_desc(xmpp_stanza_t *st, struct buf *b)
 	stanza_condition(xmpp_stanza_get_child_by_name(st, "error"), NS_STANZAS, b);
 }
 
+/* Whether st is text of nothing but whitespace. */
+static int
+blank(xmpp_stanza_t *st)
+{
+	const char *t = xmpp_stanza_get_text_ptr(st);
+
+	return t && t[strspn(t, " \t\r\n")] == '\0';
+}
+
+static int
+has_elements(xmpp_stanza_t *st)
+{
+	xmpp_stanza_t *c;
+
+	for (c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c))
+		if (xmpp_stanza_is_tag(c))
+			return 1;
+	return 0;
+}
+
 /*
  * Writes st and its children; parent_ns is the namespace in scope, so a
  * child in the same one does not repeat it (libstrophe stores it on
- * every element).
+ * every element). depth < 0: on one line; else indented that deep, a
+ * child element a line, whitespace between them dropped.
  */
 static void
-element_xml(struct buf *b, xmpp_stanza_t *st, const char *parent_ns)
+element_xml(struct buf *b, xmpp_stanza_t *st, const char *parent_ns,
+    int depth)
 {
 	const char **attrs, *name, *t, *ns = xmpp_stanza_get_ns(st);
 	xmpp_stanza_t *c;
-	int n, i;
+	int n, i, block;
 
 	if (xmpp_stanza_is_text(st)) {
 		t = xmpp_stanza_get_text_ptr(st);
@@ -119,15 +141,29 @@ element_xml(struct buf *b, xmpp_stanza_t *st, const char *parent_ns)
 		return;
 	}
 	buf_addc(b, '>');
-	for (; c; c = xmpp_stanza_get_next(c))
-		element_xml(b, c, ns ? ns : parent_ns);
+	block = depth >= 0 && has_elements(st);
+	for (; c; c = xmpp_stanza_get_next(c)) {
+		if (block && xmpp_stanza_is_text(c) && blank(c))
+			continue;
+		if (block)
+			buf_printf(b, "\n%*s", (depth + 1) * 2, "");
+		element_xml(b, c, ns ? ns : parent_ns, block ? depth + 1 : -1);
+	}
+	if (block)
+		buf_printf(b, "\n%*s", depth * 2, "");
 	buf_printf(b, "</%s>", name);
 }
 
 void
 stanza_xml(struct buf *b, xmpp_stanza_t *st)
 {
-	element_xml(b, st, NULL);
+	element_xml(b, st, NULL, -1);
+}
+
+void
+stanza_xml_pretty(struct buf *b, xmpp_stanza_t *st)
+{
+	element_xml(b, st, NULL, 0);
 }
 
 static void

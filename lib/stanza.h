@@ -12,8 +12,6 @@
  */
 const char *stanza_condition(xmpp_stanza_t *err, const char *ns, struct buf *);
 
-/* stanza_condition for an error stanza: of its <error/> child. */
-void stanza_error_desc(xmpp_stanza_t *, struct buf *);
 
 /* The text of child name of st, or NULL; points into st. */
 const char *stanza_child_text(xmpp_stanza_t *st, const char *name, const char *ns);

@@ -179,6 +179,7 @@ struct common_opts {
 	int keepalive;		/* seconds of silence before probing; 0: no;
 				 * -1: the tool's default */
 	int resumable;		/* ask the server to keep the session */
+	int trace;		/* xraw --trace: the XML both ways on stdout */
 };
 
 /* getopt_long tables: the tools append these to their own. */
@@ -475,6 +476,16 @@ int iq_call(struct session *, const char *type, const char *to,
 size_t iq_pending(struct session *);
 
 /*
+ * For a tool that writes its own requests (xraw): a fresh id (the
+ * caller frees it), and iq_expect to have the answer to the request
+ * with that id, sent to `to` (NULL: the account), given to cb. Such a
+ * request is never sent again: on a fresh stream it is reported lost.
+ */
+char *iq_new_id(struct session *);
+void iq_expect(struct session *, const char *id, const char *to,
+    iq_callback *cb, void *arg);
+
+/*
  * Answering: fn is called for each get or set whose first child is
  * name in namespace ns (the last one added wins) and answers it with
  * iq_result or iq_error. Without one, a ping is answered and anything
@@ -579,8 +590,16 @@ enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_XML };
 
 /* Appends one line (with '\n') for stanza to out. */
 void stanza_format(struct buf *out, xmpp_stanza_t *, enum format);
+/*
+ * Appends "condition (text)" for an error stanza, from its <error/>
+ * child (text escaped to be shown, as text_shown does).
+ */
+void stanza_error_desc(xmpp_stanza_t *, struct buf *);
+
 /* Appends stanza serialized as XML on one line (no '\n'). */
 void stanza_xml(struct buf *out, xmpp_stanza_t *);
+/* The same, indented: a child element a line (no final '\n'). */
+void stanza_xml_pretty(struct buf *out, xmpp_stanza_t *);
 
 /*
  * Appends a <message/> with the given type and id (both plain tokens),
@@ -589,6 +608,42 @@ void stanza_xml(struct buf *out, xmpp_stanza_t *);
  */
 void message_xml(struct buf *out, const char *to, const char *type,
     const char *id, const char *subject, const char *body, size_t len);
+
+/* ---- xmlin.c: top-level XML elements from a byte stream */
+
+/*
+ * Each element the input holds, handed over the moment its end tag is
+ * read, written again on one line with its namespaces declared (a
+ * stanza in jabber:client, the stream's default, gets none). What a
+ * stream would not take is refused whole (a stream header, STARTTLS,
+ * SASL, stream management but <r/>, a stanza in another namespace);
+ * input that is not well-formed XML, or an element over max bytes, is
+ * an error, after which the input is skipped up to the next line that
+ * starts with '<'. Nothing of an element in error is handed over.
+ */
+enum xmlin_kind { XMLIN_ELEMENT, XMLIN_REFUSED, XMLIN_ERROR };
+
+struct xmlin_item {
+	enum xmlin_kind kind;
+	const char *xml;	/* ELEMENT: it; ERROR: the input there (text-
+				 * escaped, at most 40 bytes of its line) */
+	size_t len;		/* of xml */
+	const char *name, *ns;	/* ELEMENT, REFUSED: local name, namespace */
+	const char *type, *id, *to;	/* its attributes, or NULL */
+	size_t id_at;		/* where in xml an id attribute may go */
+	const char *error;	/* REFUSED, ERROR: why */
+	unsigned long line, col;	/* where it starts, or went wrong */
+};
+
+struct xmlin;
+struct xmlin *xmlin_new(size_t max);
+void xmlin_feed(struct xmlin *, const char *, size_t);
+/* The end of the input: an element it left open is an error. */
+void xmlin_end(struct xmlin *);
+/* The next item (1), or none ready (0); valid until the next feed. */
+int xmlin_next(struct xmlin *, struct xmlin_item *);
+size_t xmlin_pending(const struct xmlin *);	/* items ready */
+void xmlin_free(struct xmlin *);
 
 /* ---- lines.c: reading stdin a line at a time, as lines arrive */
 

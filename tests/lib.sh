@@ -47,12 +47,13 @@ like() {	# like TEXT PATTERN NAME: TEXT matches the grep -E PATTERN
 # The tools, pointed at the test server's accounts.
 xsend() { "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 "$@"; }
 xlisten() { "$XU_BUILD/xlisten" -f "$XT_CONFIG" -T 10 "$@"; }
+xraw() { "$XU_BUILD/xraw" -f "$XT_CONFIG" -T 10 "$@"; }
 
 # run CMD...: sets rc, out and err; never hangs past 30 s. The tools'
 # names run them as the functions above do.
 run() {
 	case $1 in
-	xsend|xlisten) set -- "$XU_BUILD/$1" -f "$XT_CONFIG" -T 10 "${@:2}";;
+	xsend|xlisten|xraw) set -- "$XU_BUILD/$1" -f "$XT_CONFIG" -T 10 "${@:2}";;
 	esac
 	timeout 30 "$@" >"$T/out" 2>"$T/err"
 	rc=$?

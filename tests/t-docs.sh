@@ -6,7 +6,7 @@ for m in man/*.[1-9]; do
 	out=$(mandoc -Tlint -Wwarning "$m" 2>&1)
 	is "$out" "" "mandoc -Tlint $m is clean"
 done
-for t in xsend xlisten; do
+for t in xsend xlisten xraw; do
 	# every option the usage shows: "-x" is "Fl x", "--xy" is "Fl Fl xy"
 	for opt in $("$XU_BUILD/$t" -h | grep -o -- '--\?[a-zA-Z][a-z-]*' | sort -u); do
 		case $opt in
@@ -17,7 +17,7 @@ for t in xsend xlisten; do
 		ok $? "man/$t.1 documents $opt"
 	done
 	codes="0 64 65 69 70 74 75 77 78"
-	[ $t = xlisten ] && codes="0 1 64 65 69 70 74 75 77 78"
+	[ $t = xsend ] || codes="0 1 64 65 69 70 74 75 77 78"
 	for code in $codes; do
 		grep -q "^\\.It $code\$" "man/$t.1"
 		ok $? "man/$t.1 documents exit code $code"
@@ -34,13 +34,16 @@ is "$(complete_bash xlisten --format '')" "json text xml " "bash: xlisten --form
 is "$(complete_bash xlisten --fo)" "--format " "bash: xlisten long options"
 is "$(complete_bash xsend --tls '')" "direct starttls " "bash: --tls modes"
 is "$(complete_bash xsend --sh)" "--show-cert " "bash: the common options"
+is "$(complete_bash xraw --t)" "--timeout --tls --trace " "bash: xraw's own and the common ones"
 is "$(complete_bash xsend -f "$XT_CONFIG" -a '')" "alice bob carol dave " \
     "bash: -a lists the accounts of the -f config"
 bash -c '. completions/bash/xlisten; complete -p xlisten' >/dev/null 2>&1
 ok $? "bash: the xlisten file registers a completion too"
+bash -c '. completions/bash/xraw; complete -p xraw' >/dev/null 2>&1
+ok $? "bash: so does the xraw file"
 f=completions/zsh/_xmpputils
 if command -v zsh >/dev/null; then zsh -n "$f"; ok $? "zsh -n $f"; fi
-is "$(head -1 "$f")" "#compdef xsend xlisten" "$f serves both tools"
+is "$(head -1 "$f")" "#compdef xsend xlisten xraw" "$f serves every tool"
 if command -v fish >/dev/null; then
 	for f in completions/fish/*.fish; do fish -n "$f"; ok $? "fish -n $f"; done
 	is "$(fish -c 'source completions/fish/xlisten.fish; complete -C "xlisten --format "' | cut -f1 | tr '\n' ' ')" \
@@ -58,7 +61,9 @@ for f in bin/xsend bin/xlisten share/man/man1/xsend.1 share/man/man1/xlisten.1 \
     share/bash-completion/completions/xlisten \
     share/zsh/site-functions/_xmpputils \
     share/fish/vendor_completions.d/xsend.fish \
-    share/fish/vendor_completions.d/xlisten.fish; do
+    share/fish/vendor_completions.d/xlisten.fish \
+    bin/xraw share/man/man1/xraw.1 share/bash-completion/completions/xraw \
+    share/fish/vendor_completions.d/xraw.fish; do
 	[ -f "$T/root/opt/xu/$f" ]
 	ok $? "installed /opt/xu/$f"
 done

@@ -92,6 +92,13 @@ sent=${sent%% *}
 [ -n "$sent" ] && [ "$sent" -lt $((50 * 1024 * 1024)) ]
 ok $? "it stopped reading: the server got only ${sent:-?} bytes of its 50 MB out"
 
+# xraw prints what the server sends: the same limits hold for it
+hostile huge xraw -w 30 </dev/null
+is "$rc" 69 "a 50 MB stanza: xraw exits 69"
+like "$err" "more than 1024 kB without the end of a stanza" "and says why"
+hostile malformed xraw -w 30 </dev/null
+is "$rc" 69 "malformed XML: xraw exits 69"
+
 # --- a stanza drip-fed a byte a second: the wait for the confirmation
 # is bounded, bytes or not
 hostile drip xsend -m hi "$BOB"

@@ -38,6 +38,12 @@ XMPP_PASSWORD=bad vg 77 "xsend, a wrong password" xsend \
 vg 69 "xsend, no server" xsend -a alice --port "$("$XT_NETTOOL" freeport)" \
     -m x "bob@$XT_DOMAIN"
 vg 65 "xsend, refused input" xsend -a alice "bob@$XT_DOMAIN" < <(printf 'a\001')
+vg 65 "xraw: requests, an error answer, bad input, --pretty" xraw -a alice \
+    --pretty < <(printf "%s\n" "<iq type='get' to='$XT_DOMAIN'><ping xmlns='urn:xmpp:ping'/></iq>" \
+    "<iq type='get'><query xmlns='jabber:iq:roster'/></iq>" \
+    "<iq type='get' to='nobody@$XT_DOMAIN/x'><ping xmlns='urn:xmpp:ping'/></iq>" \
+    "<message><body>x</bdy></message>" "<presence/>")
+vg 0 "xraw --trace" xraw -a alice --trace < <(echo "<presence/>")
 
 # the reconnecting paths, through a relay that cuts the link
 mkfifo "$T/relay.in" "$T/relay.out" "$T/feed"

@@ -1,0 +1,656 @@
+/*
+ * xmlin.c: a sequence of top-level XML elements read from a byte stream,
+ * each handed over, re-serialized, the moment its end tag arrives.
+ *
+ * Expat wants one root: each parser is fed an opening tag of our own
+ * first (declaring jabber:client as the default namespace), so that
+ * what the user writes are its children. Expat resolves the namespaces
+ * (prefixed or default); the element is written again with default
+ * namespace declarations only, where its namespace changes, and a
+ * prefix of our own for a namespaced attribute: the same XML by the
+ * Namespaces in XML rules, well-formed whatever the input's prefixes.
+ * Comments and processing instructions are dropped (RFC 6120 11.1
+ * forbids them in stanzas); no DTD can be declared, so no entity but
+ * the predefined ones expands.
+ *
+ * After an error (not well-formed, bad UTF-8, an element over the size
+ * limit, a closing tag with nothing open) expat cannot go on: the rest
+ * up to the next line that starts with '<' is skipped, and a new parser
+ * starts there. Nothing of an element in error is handed over.
+ */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <expat.h>
+
+#include "xmpputils.h"
+
+#define SEP '\x01'		/* between namespace and name, from expat */
+#define NS_CLIENT "jabber:client"
+#define NS_XML "http://www.w3.org/XML/1998/namespace"
+#define NS_STREAMS "http://etherx.jabber.org/streams"
+#define ROOT "<xmlin xmlns='" NS_CLIENT "' xmlns:stream='" NS_STREAMS "'>"
+#define ROOTLEN (sizeof(ROOT) - 1)
+
+/* An item ready, its strings as offsets into xi->text (-1: none). */
+struct ready {
+	enum xmlin_kind kind;
+	long xml, name, ns, type, id, to, error;
+	size_t len, id_at;
+	unsigned long line, col;
+};
+
+struct xmlin {
+	XML_Parser p;
+	size_t max;		/* the largest element handed over */
+	int depth;		/* 1: inside ROOT; 2: in a top-level element */
+	int skipping;		/* after an error: until a line starts '<' */
+	int after_newline;	/* the last byte skipped ended a line */
+	int held;		/* a '<' after a newline ended the last feed */
+	int lt_first;		/* resynced on it: it goes first */
+	int stopped;		/* the parser was stopped for an error */
+	int dropping;		/* the top-level element is refused */
+	int open_tag;		/* "<name attrs" written, '>' not yet */
+
+	/* where the parser's input began, for line:column */
+	unsigned long line_base, col_base;
+
+	/* the top-level element being read */
+	XML_Index elem_start;
+	struct ready cur;
+	struct buf out;		/* it, written again */
+	struct buf nss;		/* namespaces of the open elements, NUL-ended */
+	size_t *frames;		/* offsets in nss, one an open element */
+	size_t nframes, capframes;
+
+	struct buf seen;	/* input since the last element ended */
+	XML_Index seen_base;	/* the parser's index of seen.p[0] */
+	XML_Index chunk_base;	/* and of the next byte to be fed */
+	XML_Index boundary;	/* and of the end of the last element */
+
+	struct ready *items;	/* ready, oldest first */
+	size_t head, nitems, capitems;
+	struct buf text;	/* their strings */
+};
+
+/* ---- what is handed over */
+
+static long
+keep(struct xmlin *xi, const char *s, size_t len)
+{
+	long off = (long)xi->text.len;
+
+	buf_add(&xi->text, s, len);
+	buf_addc(&xi->text, '\0');
+	return off;
+}
+
+static struct ready *
+ready_new(struct xmlin *xi, enum xmlin_kind kind)
+{
+	struct ready *r;
+
+	if (xi->nitems == xi->capitems)
+		xi->items = xgrow(xi->items, &xi->capitems,
+		    sizeof(*xi->items));
+	r = &xi->items[xi->nitems++];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->xml = r->name = r->ns = r->type = r->id = r->to = r->error = -1;
+	return r;
+}
+
+static const char *
+str(struct xmlin *xi, long off)
+{
+	return off < 0 ? NULL : xi->text.p + off;
+}
+
+size_t
+xmlin_pending(const struct xmlin *xi)
+{
+	return xi->nitems - xi->head;
+}
+
+int
+xmlin_next(struct xmlin *xi, struct xmlin_item *it)
+{
+	struct ready *r;
+
+	if (xi->head == xi->nitems)
+		return 0;
+	r = &xi->items[xi->head++];
+	it->kind = r->kind;
+	it->xml = str(xi, r->xml);
+	it->len = r->len;
+	it->name = str(xi, r->name);
+	it->ns = str(xi, r->ns);
+	it->type = str(xi, r->type);
+	it->id = str(xi, r->id);
+	it->to = str(xi, r->to);
+	it->id_at = r->id_at;
+	it->error = str(xi, r->error);
+	it->line = r->line;
+	it->col = r->col;
+	return 1;
+}
+
+/* Where the parser is now, as the user counts: line, column (1-based). */
+static void
+position(struct xmlin *xi, unsigned long *line, unsigned long *col)
+{
+	unsigned long l = XML_GetCurrentLineNumber(xi->p);
+	unsigned long c = XML_GetCurrentColumnNumber(xi->p);
+
+	*line = xi->line_base + l - 1;
+	*col = (l == 1 ? xi->col_base + c - ROOTLEN : c) + 1;
+}
+
+/*
+ * An error where the parser is, with the input that led there (up to 40
+ * bytes of its line, escaped to be printed); the parser stops, and what
+ * follows is skipped.
+ */
+static void
+error_here(struct xmlin *xi, const char *why, int whole)
+{
+	struct ready *r = ready_new(xi, XMLIN_ERROR);
+	XML_Index idx = XML_GetCurrentByteIndex(xi->p);
+	struct buf frag = { 0 };
+	size_t end = 0, start;
+
+	if (idx >= xi->seen_base)
+		end = idx - xi->seen_base;
+	/* to the byte where it went wrong, or the end of its tag (read
+	 * whole by then, however the input came in) */
+	if (end < xi->seen.len && whole && XML_GetCurrentByteCount(xi->p) > 0)
+		end += XML_GetCurrentByteCount(xi->p);
+	else if (end < xi->seen.len && XML_GetErrorCode(xi->p) ==
+	    XML_ERROR_TAG_MISMATCH)
+		while (end < xi->seen.len && xi->seen.p[end++] != '>')
+			;
+	else if (end < xi->seen.len)
+		end++;
+	if (end > xi->seen.len)
+		end = xi->seen.len;
+	for (start = end; start > 0 && end - start < 40 &&
+	    xi->seen.p[start - 1] != '\n'; start--)
+		;
+	text_escape(&frag, xi->seen.p + start, end - start);
+	r->xml = keep(xi, frag.p ? frag.p : "", frag.len);
+	r->len = frag.len;
+	r->error = keep(xi, why, strlen(why));
+	position(xi, &r->line, &r->col);
+	buf_free(&frag);
+	xi->stopped = 1;
+	XML_StopParser(xi->p, XML_FALSE);
+}
+
+/* ---- writing the element again */
+
+static void
+close_tag(struct xmlin *xi)
+{
+	if (xi->open_tag) {
+		buf_addc(&xi->out, '>');
+		xi->open_tag = 0;
+	}
+}
+
+/* Splits expat's "ns SEP local" (no SEP: no namespace). */
+static const char *
+split_name(const char *full, size_t *nslen)
+{
+	const char *sep = strchr(full, SEP);
+
+	*nslen = sep ? (size_t)(sep - full) : 0;
+	return sep ? sep + 1 : full;
+}
+
+static void
+write_attrs(struct xmlin *xi, const char **attrs)
+{
+	const char *local;
+	size_t nslen, i;
+	int prefixes = 0;
+
+	for (i = 0; attrs[i]; i += 2) {
+		local = split_name(attrs[i], &nslen);
+		buf_addc(&xi->out, ' ');
+		if (nslen == sizeof(NS_XML) - 1 &&
+		    memcmp(attrs[i], NS_XML, nslen) == 0)
+			buf_adds(&xi->out, "xml:");
+		else if (nslen > 0) {
+			/* a prefix of our own, declared on this element */
+			buf_printf(&xi->out, "xmlns:a%d='", prefixes);
+			xml_escape(&xi->out, attrs[i], nslen);
+			buf_printf(&xi->out, "' a%d:", prefixes++);
+		}
+		buf_adds(&xi->out, local);
+		buf_adds(&xi->out, "='");
+		xml_escape(&xi->out, attrs[i + 1], strlen(attrs[i + 1]));
+		buf_addc(&xi->out, '\'');
+	}
+}
+
+/* A plain (not namespaced) attribute's value, or NULL. */
+static const char *
+attr(const char **attrs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; attrs[i]; i += 2)
+		if (strcmp(attrs[i], name) == 0)
+			return attrs[i + 1];
+	return NULL;
+}
+
+/* Why a top-level element may not go on a stream, or NULL. */
+static const char *
+refusal(const char *ns, size_t nslen, const char *local)
+{
+#define IS(s) (nslen == sizeof(s) - 1 && memcmp(ns, s, nslen) == 0)
+	if (IS(NS_STREAMS))
+		return strcmp(local, "stream") == 0 ? "a stream header would "
+		    "restart the stream: refused" : "a stream-level element: "
+		    "refused";
+	if (IS("urn:ietf:params:xml:ns:xmpp-tls"))
+		return "STARTTLS is the login's: refused";
+	if (IS("urn:ietf:params:xml:ns:xmpp-sasl"))
+		return "SASL is the login's: refused";
+	if (IS("urn:xmpp:sm:3") && strcmp(local, "r") != 0)
+		return "stream management is the session's (only <r/> may be "
+		    "sent): refused";
+	if ((strcmp(local, "message") == 0 || strcmp(local, "presence") == 0 ||
+	    strcmp(local, "iq") == 0) && !IS(NS_CLIENT))
+		return "a stanza must be in jabber:client: refused";
+	return NULL;
+#undef IS
+}
+
+/* The start of a top-level element: 1 to write it, 0 if refused. */
+static int
+top_start(struct xmlin *xi, const char *name, const char **attrs)
+{
+	const char *local, *why, *v;
+	struct ready *r;
+	size_t nslen;
+
+	local = split_name(name, &nslen);
+	xi->elem_start = XML_GetCurrentByteIndex(xi->p);
+	xi->out.len = 0;
+	xi->dropping = 0;
+	if ((why = refusal(name, nslen, local)) != NULL) {
+		if (strcmp(local, "stream") == 0) {
+			/* it would never end: all after it is inside it */
+			error_here(xi, why, 1);
+			return 0;
+		}
+		r = ready_new(xi, XMLIN_REFUSED);
+		position(xi, &r->line, &r->col);
+		r->error = keep(xi, why, strlen(why));
+		r->name = keep(xi, local, strlen(local));
+		r->ns = keep(xi, name, nslen);
+		xi->dropping = 1;
+		return 0;
+	}
+	memset(&xi->cur, 0, sizeof(xi->cur));
+	xi->cur.kind = XMLIN_ELEMENT;
+	position(xi, &xi->cur.line, &xi->cur.col);
+	xi->cur.name = keep(xi, local, strlen(local));
+	xi->cur.ns = keep(xi, name, nslen);
+	xi->cur.type = (v = attr(attrs, "type")) ? keep(xi, v, strlen(v)) :
+	    -1;
+	xi->cur.id = (v = attr(attrs, "id")) ? keep(xi, v, strlen(v)) : -1;
+	xi->cur.to = (v = attr(attrs, "to")) ? keep(xi, v, strlen(v)) : -1;
+	xi->cur.xml = xi->cur.error = -1;
+	buf_addc(&xi->out, '<');
+	buf_adds(&xi->out, local);
+	xi->cur.id_at = xi->out.len;
+	/* a stanza needs no xmlns: the stream's default is jabber:client */
+	if (nslen != sizeof(NS_CLIENT) - 1 || memcmp(name, NS_CLIENT, nslen)) {
+		buf_adds(&xi->out, " xmlns='");
+		xml_escape(&xi->out, name, nslen);
+		buf_addc(&xi->out, '\'');
+	}
+	return 1;
+}
+
+static void
+push_ns(struct xmlin *xi, const char *ns, size_t nslen)
+{
+	if (xi->nframes == xi->capframes)
+		xi->frames = xgrow(xi->frames, &xi->capframes,
+		    sizeof(*xi->frames));
+	xi->frames[xi->nframes++] = xi->nss.len;
+	buf_add(&xi->nss, ns, nslen);
+	buf_addc(&xi->nss, '\0');
+}
+
+/* The namespace the element being written is in. */
+static const char *
+open_ns(struct xmlin *xi)
+{
+	return xi->nss.p + xi->frames[xi->nframes - 1];
+}
+
+/* Whether the element has grown past the limit (then: an error). */
+static int
+too_big(struct xmlin *xi)
+{
+	char why[80];
+
+	if ((size_t)(XML_GetCurrentByteIndex(xi->p) - xi->elem_start) <=
+	    xi->max && xi->out.len <= xi->max)
+		return 0;
+	snprintf(why, sizeof(why), "an element of more than %zu bytes",
+	    xi->max);
+	error_here(xi, why, 1);
+	return 1;
+}
+
+static void XMLCALL
+on_start(void *arg, const char *name, const char **attrs)
+{
+	struct xmlin *xi = arg;
+	const char *local;
+	size_t nslen;
+
+	if (xi->stopped)
+		return;
+	if (++xi->depth == 1)
+		return;		/* our root */
+	if (xi->depth == 2 && !top_start(xi, name, attrs))
+		return;
+	if (xi->dropping || too_big(xi))
+		return;
+	local = split_name(name, &nslen);
+	if (xi->depth > 2) {
+		close_tag(xi);
+		buf_addc(&xi->out, '<');
+		buf_adds(&xi->out, local);
+		if (strlen(open_ns(xi)) != nslen ||
+		    memcmp(open_ns(xi), name, nslen) != 0) {
+			buf_adds(&xi->out, " xmlns='");
+			xml_escape(&xi->out, name, nslen);
+			buf_addc(&xi->out, '\'');
+		}
+	}
+	push_ns(xi, name, nslen);
+	write_attrs(xi, attrs);
+	xi->open_tag = 1;
+}
+
+static void XMLCALL
+on_end(void *arg, const char *name)
+{
+	struct xmlin *xi = arg;
+	struct ready *r;
+	const char *local;
+	size_t nslen;
+
+	if (xi->stopped)
+		return;
+	if (xi->depth == 1) {
+		error_here(xi, "a closing tag with no element open", 1);
+		return;
+	}
+	if (xi->depth-- == 2)
+		xi->boundary = XML_GetCurrentByteIndex(xi->p) +
+		    XML_GetCurrentByteCount(xi->p);
+	if (xi->dropping) {
+		if (xi->depth == 1)
+			xi->dropping = 0;
+		return;
+	}
+	local = split_name(name, &nslen);
+	if (xi->open_tag) {
+		buf_adds(&xi->out, "/>");
+		xi->open_tag = 0;
+	} else {
+		buf_adds(&xi->out, "</");
+		buf_adds(&xi->out, local);
+		buf_addc(&xi->out, '>');
+	}
+	xi->nss.len = xi->frames[--xi->nframes];
+	if (xi->depth > 1 || too_big(xi))
+		return;
+	r = ready_new(xi, XMLIN_ELEMENT);
+	*r = xi->cur;
+	r->xml = keep(xi, xi->out.p, xi->out.len);
+	r->len = xi->out.len;
+}
+
+static void XMLCALL
+on_text(void *arg, const char *s, int len)
+{
+	struct xmlin *xi = arg;
+
+	if (xi->stopped || xi->dropping)
+		return;
+	if (xi->depth < 2) {
+		while (len > 0 && (*s == ' ' || *s == '\t' || *s == '\n' ||
+		    *s == '\r'))
+			s++, len--;
+		if (len > 0)
+			error_here(xi, "text outside an element", 0);
+		return;
+	}
+	close_tag(xi);
+	xml_escape(&xi->out, s, len);
+	too_big(xi);
+}
+
+/* ---- parsers */
+
+static void
+parser_new(struct xmlin *xi)
+{
+	if (xi->p)
+		XML_ParserFree(xi->p);
+	xi->p = XML_ParserCreateNS("UTF-8", SEP);
+	if (xi->p == NULL)
+		errx(EX_OSERR, "out of memory");
+	XML_SetUserData(xi->p, xi);
+	XML_SetElementHandler(xi->p, on_start, on_end);
+	XML_SetCharacterDataHandler(xi->p, on_text);
+	XML_SetParamEntityParsing(xi->p, XML_PARAM_ENTITY_PARSING_NEVER);
+	xi->depth = 0;
+	xi->stopped = xi->dropping = xi->open_tag = 0;
+	xi->nframes = 0;
+	xi->nss.len = 0;
+	xi->chunk_base = xi->boundary = xi->seen_base = ROOTLEN;
+	xi->seen.len = 0;
+	XML_Parse(xi->p, ROOT, ROOTLEN, XML_FALSE);
+}
+
+struct xmlin *
+xmlin_new(size_t max)
+{
+	struct xmlin *xi = xcalloc(1, sizeof(*xi));
+
+	xi->max = max;
+	xi->line_base = 1;
+	parser_new(xi);
+	return xi;
+}
+
+/* expat's words, and ours for its commonest */
+static const char *
+expat_error(struct xmlin *xi)
+{
+	enum XML_Error e = XML_GetErrorCode(xi->p);
+
+	if (e == XML_ERROR_TAG_MISMATCH && xi->depth <= 1)
+		return "a closing tag with no element open";
+	if (e == XML_ERROR_INVALID_TOKEN)
+		return "not well-formed (invalid token: bad UTF-8, or a "
+		    "character XML does not allow)";
+	return XML_ErrorString(e);
+}
+
+static int
+name_start(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	    c == ':' || (unsigned char)c >= 0x80;
+}
+
+/*
+ * Skips bytes up to a line that starts with '<' and a name, counting
+ * lines; returns how many were skipped (len: all of them). A '<' that
+ * ends a feed waits for the next byte to tell.
+ */
+static size_t
+skip(struct xmlin *xi, const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (xi->held) {
+			xi->held = 0;
+			if (name_start(p[i])) {
+				xi->skipping = 0;
+				xi->lt_first = 1;
+				return i;
+			}
+			xi->after_newline = 0;
+		}
+		if (xi->after_newline && p[i] == '<') {
+			if (i + 1 == len) {
+				xi->held = 1;
+				return len;
+			}
+			if (name_start(p[i + 1])) {
+				xi->skipping = 0;
+				return i;
+			}
+		}
+		xi->after_newline = p[i] == '\n';
+		if (p[i] == '\n')
+			xi->line_base++;
+	}
+	return len;
+}
+
+/* Forgets the input of elements already whole. */
+static void
+seen_trim(struct xmlin *xi)
+{
+	size_t n;
+
+	if (xi->boundary <= xi->seen_base)
+		return;
+	n = xi->boundary - xi->seen_base;
+	if (n > xi->seen.len)
+		n = xi->seen.len;
+	memmove(xi->seen.p, xi->seen.p + n, xi->seen.len - n);
+	xi->seen.len -= n;
+	xi->seen_base += n;
+}
+
+/* Stops the parser for an error found outside expat's events. */
+static void
+error_now(struct xmlin *xi, const char *why)
+{
+	struct ready *r = ready_new(xi, XMLIN_ERROR);
+
+	position(xi, &r->line, &r->col);
+	r->error = keep(xi, why, strlen(why));
+	r->xml = keep(xi, "", 0);
+	xi->stopped = 1;
+}
+
+/* Parses p; an error stops the parser, and the rest is skipped. */
+static void
+parse(struct xmlin *xi, const char *p, size_t len)
+{
+	unsigned long line, col;
+	size_t off, n;
+	char why[80];
+
+	while (len > 0) {
+		if (xi->skipping) {
+			n = skip(xi, p, len);
+			p += n;
+			len -= n;
+			if (xi->skipping)
+				return;
+			/* a fresh parser, from this line */
+			xi->col_base = 0;
+			parser_new(xi);
+			if (xi->lt_first && XML_Parse(xi->p, "<", 1, XML_FALSE))
+				xi->chunk_base++;
+			xi->lt_first = 0;
+		}
+		buf_add(&xi->seen, p, len);
+		/* expat keeps a token whole however long: bound it here */
+		if ((size_t)(xi->chunk_base + len - xi->boundary) >
+		    xi->max + 65536) {
+			snprintf(why, sizeof(why), "an element of more than "
+			    "%zu bytes", xi->max);
+			error_now(xi, why);
+			off = len;
+		} else if (XML_Parse(xi->p, p, len, XML_FALSE) ==
+		    XML_STATUS_OK) {
+			xi->chunk_base += len;
+			seen_trim(xi);
+			return;
+		} else {
+			if (!xi->stopped)
+				error_here(xi, expat_error(xi), 0);
+			off = XML_GetCurrentByteIndex(xi->p) - xi->chunk_base;
+			if (off > len)
+				off = 0;
+		}
+		/* from where it went wrong to a line that starts anew */
+		position(xi, &line, &col);
+		xi->line_base = line;
+		xi->after_newline = 0;
+		xi->skipping = 1;
+		p += off;
+		len -= off;
+	}
+}
+
+void
+xmlin_feed(struct xmlin *xi, const char *p, size_t len)
+{
+	if (xi->head == xi->nitems) {
+		xi->head = xi->nitems = 0;	/* all taken: start over */
+		xi->text.len = 0;
+	}
+	parse(xi, p, len);
+}
+
+void
+xmlin_end(struct xmlin *xi)
+{
+	struct ready *r;
+
+	if (xi->skipping || xi->depth < 2 || xi->stopped)
+		return;
+	r = ready_new(xi, XMLIN_ERROR);
+	position(xi, &r->line, &r->col);
+	r->error = keep(xi, "the input ended inside an element",
+	    sizeof("the input ended inside an element") - 1);
+	r->xml = keep(xi, "", 0);
+}
+
+void
+xmlin_free(struct xmlin *xi)
+{
+	if (xi == NULL)
+		return;
+	if (xi->p)
+		XML_ParserFree(xi->p);
+	buf_free(&xi->out);
+	buf_free(&xi->seen);
+	buf_free(&xi->nss);
+	buf_free(&xi->text);
+	free(xi->frames);
+	free(xi->items);
+	free(xi);
+}
