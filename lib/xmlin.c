@@ -251,6 +251,8 @@ attr(const char **attrs, const char *name)
 static const char *
 refusal(const char *ns, size_t nslen, const char *local)
 {
+	int stanza;
+
 #define IS(s) (nslen == sizeof(s) - 1 && memcmp(ns, s, nslen) == 0)
 	if (IS(NS_STREAMS))
 		return strcmp(local, "stream") == 0 ? "a stream header would "
@@ -263,9 +265,14 @@ refusal(const char *ns, size_t nslen, const char *local)
 	if (IS("urn:xmpp:sm:3") && strcmp(local, "r") != 0)
 		return "stream management is the session's (only <r/> may be "
 		    "sent): refused";
-	if ((strcmp(local, "message") == 0 || strcmp(local, "presence") == 0 ||
-	    strcmp(local, "iq") == 0) && !IS(NS_CLIENT))
+	stanza = strcmp(local, "message") == 0 ||
+	    strcmp(local, "presence") == 0 || strcmp(local, "iq") == 0;
+	if (stanza && !IS(NS_CLIENT))
 		return "a stanza must be in jabber:client: refused";
+	/* a server ends the stream for one; and after an error, a child
+	 * at a line's start (a <body/>) must not go out on its own */
+	if (!stanza && IS(NS_CLIENT))
+		return "not a stanza (message, presence or iq): refused";
 	return NULL;
 #undef IS
 }

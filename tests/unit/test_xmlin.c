@@ -121,6 +121,15 @@ main(void)
 	    "E <message>&#10;<presence/></message>|E <iq/>|",
 	    "an element at a line start inside another is no resync point");
 
+	check("<message><x a='1' a='2'/>\n<body>x</body>\n</message>\n"
+	    "<presence/>",
+	    "X 1:19 duplicate attribute [<message><x a='1' a]|R 2:1 body|"
+	    "X 3:3 a closing tag with no element open [</message>]|"
+	    "E <presence/>|",
+	    "after an error, a child at a line's start is not sent alone");
+	check("<body>x</body>", "R 1:1 body|",
+	    "a jabber:client element that is no stanza is refused");
+
 	big = xmalloc(3000);
 	memset(big, 'x', 2999);
 	big[2999] = '\0';
