@@ -548,11 +548,15 @@ seen_trim(struct xmlin *xi)
 {
 	size_t n;
 
-	if (xi->boundary <= xi->seen_base)
-		return;
-	n = xi->boundary - xi->seen_base;
+	n = xi->boundary > xi->seen_base ? xi->boundary - xi->seen_base : 0;
 	if (n > xi->seen.len)
 		n = xi->seen.len;
+	/* and between elements, the whitespace already parsed */
+	while (xi->depth == 1 && n < xi->seen.len &&
+	    memchr(" \t\r\n", xi->seen.p[n], 4) != NULL) {
+		n++;
+		xi->boundary++;
+	}
 	memmove(xi->seen.p, xi->seen.p + n, xi->seen.len - n);
 	xi->seen.len -= n;
 	xi->seen_base += n;

@@ -130,6 +130,15 @@ main(void)
 	check("<body>x</body>", "R 1:1 body|",
 	    "a jabber:client element that is no stanza is refused");
 
+	big = xmalloc(300012);
+	memset(big, '\n', 300000);
+	strcpy(big + 300000, "<presence/>");
+	got = split(big, 4096, 1000);
+	is_str(got, "E <presence/>|", "300 kB of newlines between elements: no "
+	    "element too big");
+	free(got);
+	free(big);
+
 	big = xmalloc(3000);
 	memset(big, 'x', 2999);
 	big[2999] = '\0';
