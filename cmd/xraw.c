@@ -225,9 +225,11 @@ console_finish(struct session *s, struct console *c, int wait_s, int listen)
 
 	session_request_ack(s);
 	for (;;) {
-		if (!listen && all_done(s, c))
+		/* a reader gone: no more listening, but what was sent
+		 * is still confirmed */
+		if ((!listen || c->closed) && all_done(s, c))
 			return EX_OK;
-		if ((left = deadline - now_ms()) <= 0 || c->closed)
+		if ((left = deadline - now_ms()) <= 0)
 			break;
 		r = session_step(s, -1, (int)left);
 		if (r > 1)

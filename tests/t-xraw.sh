@@ -42,6 +42,10 @@ like "$(sed -n 2p "$T/out")" "^  <query xmlns='http://jabber.org/protocol/disco#
 like "$(sed -n 3p "$T/out")" "^    <identity " "its children deeper"
 is "$(grep -c '^$' "$T/out")" 2 "and a blank line after each stanza"
 
+# a reader that leaves (head -1): no error, what was sent still confirmed
+timeout 30 "$XU_BUILD/xraw" -f "$XT_CONFIG" -a alice <"$T/pings" 2>"$T/head.err" | head -1 >/dev/null
+is "${PIPESTATUS[0]}" 0 "xraw | head -1: exit 0 ($(cat "$T/head.err"))"
+
 # --- what reaches another client
 listen bob -a bob -n 3
 xraw -a alice 2>"$T/bad.err" <<IN
