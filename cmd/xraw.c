@@ -113,9 +113,15 @@ send_element(struct session *s, struct console *c, struct xmlin_item *it)
 	int request = strcmp(it->name, "iq") == 0 && it->type &&
 	    (strcmp(it->type, "get") == 0 || strcmp(it->type, "set") == 0);
 
-	if (strcmp(it->ns, "jabber:client") != 0 && c->verbose)
+	if (strcmp(it->ns, "jabber:client") != 0 && c->verbose) {
+		struct buf name = { 0 }, ns = { 0 };
+
 		warnx("stdin:%lu:%lu: <%s xmlns='%s'> is not a stanza: sent "
-		    "as it is", it->line, it->col, it->name, it->ns);
+		    "as it is", it->line, it->col, text_shown(&name, it->name),
+		    text_shown(&ns, it->ns));
+		buf_free(&name);
+		buf_free(&ns);
+	}
 	if (request && it->id == NULL) {
 		id = iq_new_id(s);
 		buf_add(&b, it->xml, it->id_at);
@@ -130,21 +136,26 @@ send_element(struct session *s, struct console *c, struct xmlin_item *it)
 	free(id);
 }
 
+static int
+window_open(struct session *s)
+{
+	return iq_pending(s) < WINDOW && session_unconfirmed(s) < WINDOW;
+}
+
 /* Takes what the input holds while the window has room; 0 to stop. */
 static int
 take_input(struct session *s, struct console *c)
 {
 	struct xmlin_item it;
 
-	while (iq_pending(s) < WINDOW && session_unconfirmed(s) < WINDOW &&
-	    xmlin_next(c->in, &it)) {
+	while (window_open(s) && xmlin_next(c->in, &it)) {
 		switch (it.kind) {
 		case XMLIN_ELEMENT:
 			send_element(s, c, &it);
 			continue;
 		case XMLIN_REFUSED:
 			warnx("stdin:%lu:%lu: <%s>: %s", it.line, it.col,
-			    it.name, it.error);
+			    text_shown(&c->line, it.name), it.error);
 			break;
 		case XMLIN_ERROR:
 			warnx("stdin:%lu:%lu: %s%s%s%s", it.line, it.col,
@@ -159,12 +170,6 @@ take_input(struct session *s, struct console *c)
 		}
 	}
 	return 1;
-}
-
-static int
-window_open(struct session *s)
-{
-	return iq_pending(s) < WINDOW && session_unconfirmed(s) < WINDOW;
 }
 
 /* Reads stdin and sends what it holds, until its end or a signal. */
@@ -207,9 +212,8 @@ console_run(struct session *s, struct console *c)
 }
 
 static int
-all_done(struct session *s, struct console *c)
+all_done(struct session *s)
 {
-	(void)c;
 	return iq_pending(s) == 0 && session_unconfirmed(s) == 0;
 }
 
@@ -227,14 +231,14 @@ console_finish(struct session *s, struct console *c, int wait_s, int listen)
 	for (;;) {
 		/* a reader gone: no more listening, but what was sent
 		 * is still confirmed */
-		if ((!listen || c->closed) && all_done(s, c))
+		if ((!listen || c->closed) && all_done(s))
 			return EX_OK;
 		if ((left = deadline - now_ms()) <= 0)
 			break;
 		r = session_step(s, -1, (int)left);
 		if (r > 1)
 			return r;
-		if (signals_interrupted() && all_done(s, c))
+		if (signals_interrupted() && all_done(s))
 			return EX_OK;
 	}
 	if (session_unconfirmed(s) > 0) {

@@ -57,21 +57,19 @@ iq_xml(struct buf *b, const char *type, const char *id, const char *to,
 		buf_adds(b, "/>");
 }
 
+/* A new entry in the table; its strings are copied in. */
 static struct iq_pending *
-pending_new(struct session *s, const char *type, const char *to,
+pending_add(struct session *s, char *id, const char *type, const char *to,
     const char *child, iq_callback *cb, void *arg)
 {
 	struct iq_pending *p;
-	struct buf id = { 0 };
 
 	if (s->niqs == s->capiqs)
 		s->iqs = xgrow(s->iqs, &s->capiqs, sizeof(*s->iqs));
 	p = &s->iqs[s->niqs++];
-	buf_printf(&id, "%sq%" PRIu64, s->prefix, ++s->iq_ids);
-	*p = (struct iq_pending){ .id = xstrdup(buf_str(&id)),
-	    .type = xstrdup(type), .to = to ? xstrdup(to) : NULL,
+	*p = (struct iq_pending){ .id = id, .type = xstrdup(type),
+	    .to = to ? xstrdup(to) : NULL,
 	    .child = child ? xstrdup(child) : NULL, .cb = cb, .arg = arg };
-	buf_free(&id);
 	return p;
 }
 
@@ -107,16 +105,6 @@ transmit(struct session *s, struct iq_pending *p)
 	buf_free(&b);
 }
 
-const char *
-iq_send(struct session *s, const char *type, const char *to,
-    const char *child, iq_callback *cb, void *arg)
-{
-	struct iq_pending *p = pending_new(s, type, to, child, cb, arg);
-
-	transmit(s, p);
-	return p->id;
-}
-
 char *
 iq_new_id(struct session *s)
 {
@@ -127,24 +115,29 @@ iq_new_id(struct session *s)
 	return id.p;
 }
 
+const char *
+iq_send(struct session *s, const char *type, const char *to,
+    const char *child, iq_callback *cb, void *arg)
+{
+	struct iq_pending *p = pending_add(s, iq_new_id(s), type, to, child,
+	    cb, arg);
+
+	transmit(s, p);
+	return p->id;
+}
+
 void
 iq_expect(struct session *s, const char *id, const char *to,
     iq_callback *cb, void *arg)
 {
-	struct iq_pending *p;
-
-	if (s->niqs == s->capiqs)
-		s->iqs = xgrow(s->iqs, &s->capiqs, sizeof(*s->iqs));
-	p = &s->iqs[s->niqs++];
-	*p = (struct iq_pending){ .id = xstrdup(id), .type = xstrdup("get"),
-	    .to = to ? xstrdup(to) : NULL, .cb = cb, .arg = arg,
-	    .theirs = 1 };
+	pending_add(s, xstrdup(id), "get", to, NULL, cb, arg)->theirs = 1;
 }
 
 void
 iq_login(struct session *s, const char *child, iq_callback *cb, void *arg)
 {
-	struct iq_pending *p = pending_new(s, "set", NULL, child, cb, arg);
+	struct iq_pending *p = pending_add(s, iq_new_id(s), "set", NULL,
+	    child, cb, arg);
 
 	p->login = 1;
 	transmit(s, p);

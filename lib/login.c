@@ -227,7 +227,7 @@ on_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
 static int
 on_socket(xmpp_conn_t *conn, void *sockp)
 {
-	struct session *s = session_of_conn(conn);
+	struct session *s = session_of_ctx(xmpp_conn_get_context(conn));
 	int fd = *(int *)sockp, one = 1;
 
 	if (s)

@@ -65,29 +65,25 @@ learn(struct session *s, const char *msg)
 
 /*
  * --trace: each element both ways on stdout, ">> " sent, "<< "
- * received, redacted as -vv is; a write that fails ends the tracing
- * (the tool finds stdout's error at its end).
+ * received, redacted as -vv is, on one line and with nothing in it a
+ * terminal would act on (the library's serialization leaves C1 and the
+ * bidirectional controls raw). A write that fails ends nothing: the
+ * tool finds stdout's error at its end.
  */
 static void
 trace(struct session *s, const char *msg)
 {
-	struct buf b = { 0 };
-	const char *dir;
+	struct buf red = { 0 }, line = { 0 };
 
-	if (strncmp(msg, "SENT: ", 6) == 0)
-		dir = ">> ";
-	else if (strncmp(msg, "RECV: ", 6) == 0)
-		dir = "<< ";
-	else
+	if (strncmp(msg, "SENT: ", 6) != 0 && strncmp(msg, "RECV: ", 6) != 0)
 		return;
-	buf_adds(&b, dir);
-	redact(s, msg, &b);
-	/* redact kept the "SENT: " of the library's line: drop it */
-	memmove(b.p + 3, b.p + 9, b.len - 9 + 1);
-	b.len -= 6;
-	buf_addc(&b, '\n');
-	write_all(STDOUT_FILENO, b.p, b.len);
-	buf_free(&b);
+	redact(s, msg, &red);
+	buf_adds(&line, msg[0] == 'S' ? ">> " : "<< ");
+	xml_defang(&line, red.p + 6, red.len - 6);
+	buf_addc(&line, '\n');
+	write_all(STDOUT_FILENO, line.p, line.len);
+	buf_free(&red);
+	buf_free(&line);
 }
 
 static void

@@ -4,9 +4,9 @@
  * graceful close. See session.h for the other files of the module.
  *
  * A process may hold several sessions. libstrophe's certificate and
- * socket callbacks carry no pointer of ours, only the connection: the
- * sessions are kept on a list to be found by it (session_of_conn), or
- * by the context each has of its own (session_of_ctx).
+ * socket callbacks carry no pointer of ours: the sessions are kept on a
+ * list, to be found by the library context each has of its own
+ * (session_of_ctx).
  */
 #include <sys/socket.h>
 
@@ -26,17 +26,6 @@
 #include "xmlguard.h"
 
 static struct session *sessions;
-
-struct session *
-session_of_conn(const xmpp_conn_t *conn)
-{
-	struct session *s;
-
-	for (s = sessions; s; s = s->next)
-		if (s->conn == conn)
-			return s;
-	return NULL;
-}
 
 /* Each session has a context of its own. */
 struct session *

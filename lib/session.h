@@ -139,7 +139,6 @@ struct session {
 };
 
 /* session.c */
-struct session *session_of_conn(const xmpp_conn_t *);
 struct session *session_of_ctx(const xmpp_ctx_t *);
 void session_fail(struct session *, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

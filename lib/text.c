@@ -181,8 +181,9 @@ jid_check(const char *jid)
 	return NULL;
 }
 
-void
-xml_escape(struct buf *b, const char *s, size_t len)
+/* markup: s is XML already; its markup stays, only characters go. */
+static void
+escape(struct buf *b, const char *s, size_t len, int markup)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i, run = 0, n;
@@ -193,11 +194,13 @@ xml_escape(struct buf *b, const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		n = 1;
 		switch (u[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&apos;"; break;
+		case '&': case '<': case '>': case '"': case '\'':
+			if (markup)
+				continue;
+			rep = u[i] == '&' ? "&amp;" : u[i] == '<' ? "&lt;" :
+			    u[i] == '>' ? "&gt;" : u[i] == '"' ? "&quot;" :
+			    "&apos;";
+			break;
 		/* as references, so they survive attribute normalization
 		 * and a stanza stays on one line */
 		case '\t': rep = "&#9;"; break;
@@ -220,6 +223,18 @@ xml_escape(struct buf *b, const char *s, size_t len)
 		i += n - 1;
 	}
 	buf_add(b, s + run, len - run);
+}
+
+void
+xml_escape(struct buf *b, const char *s, size_t len)
+{
+	escape(b, s, len, 0);
+}
+
+void
+xml_defang(struct buf *b, const char *s, size_t len)
+{
+	escape(b, s, len, 1);
 }
 
 void

@@ -97,6 +97,12 @@ void jid_normalize(struct buf *b, const char *jid, int bare);
  * that the XML is safe to show on a terminal.
  */
 void xml_escape(struct buf *, const char *s, size_t len);
+/*
+ * For XML that is already XML (a library's serialization, shown as it
+ * is): its markup is kept, and only tab, newline, carriage return, DEL,
+ * C1 and the bidirectional controls become character references.
+ */
+void xml_defang(struct buf *, const char *s, size_t len);
 
 /* Appends s as a JSON string, quotes included; control and
  * bidirectional characters as \uXXXX. */

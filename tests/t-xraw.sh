@@ -62,19 +62,19 @@ is "$(cut -f2 "$T/bob.out" | tr '\n' '|')" "first|after the broken one|prefixed 
     "nothing of the broken stanza was sent, the next ones were, prefixes and all"
 
 # a stanza that trickles in a byte at a time arrives once, whole
-listen drip -a bob -n 1
+listen drip -a bob -n 2
 msg="<message to='$BOB'><body>drip fed</body></message>"
 mkfifo "$T/drip"
 "$XU_BUILD/xraw" -f "$XT_CONFIG" -a alice <"$T/drip" 2>"$T/drip.err" &
 xpid=$!
 {
 	for ((i = 0; i < ${#msg}; i++)); do printf '%s' "${msg:i:1}"; done
-	echo
+	echo "<message to='$BOB'><body>end</body></message>"
 } >"$T/drip"
 wait "$xpid"
 ok $? "a stanza written a byte at a time: exit 0 ($(cat "$T/drip.err"))"
 listener_wait drip
-is "$(cut -f2 "$T/drip.out")" "drip fed" "bob got it once, whole"
+is "$(cut -f2 "$T/drip.out" | tr '\n' '|')" "drip fed|end|" "bob got it once, whole"
 
 # --- refused, and --strict
 run xraw -a alice <<IN
@@ -102,6 +102,16 @@ like "$out" "<< <iq .*type=.result." "what came back, marked <<"
 like "$out" ">> <auth [^>]*>\\[redacted\\]</auth>" "the SASL payload redacted"
 printf '%s' "$out" | grep -qF -- "$XT_PASS"
 ok $((!$?)) "and the password nowhere"
+
+# what another account sends is shown by --trace without the characters
+# a terminal acts on (libstrophe's own serialization leaves them raw)
+printf "<message to='$ALICE' type='chat'><body>csi \302\2332J rlo \342\200\256x</body></message>\n" |
+    "$XU_BUILD/rawsend" "$XT_CONFIG" bob
+run xraw -a alice --trace -w 2 <<<"<presence/>"
+like "$out" "<< <message .*csi &#x9B;2J rlo &#x202E;x" \
+    "--trace: C1 and bidi controls from another account as references"
+LC_ALL=C grep -q "$(printf '\302\233\|\342\200\256')" "$T/out"
+ok $((!$?)) "and not one of them raw"
 
 # --- -w: listening after the end of input
 run xraw -a alice -w 3 <<IN
