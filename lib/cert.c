@@ -4,6 +4,7 @@
  * of the DER SubjectPublicKeyInfo), and a description for --show-cert.
  */
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -56,6 +57,46 @@ cert_pin(const char *pem, char pin[CERT_PIN_LEN])
 	ok = x509_pin(x, pin);
 	X509_free(x);
 	return ok;
+}
+
+/* A name as one line, RFC 2253, shown safely (it is the server's). */
+static void
+name_line(X509_NAME *name, char *out, size_t len)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	struct buf b = { 0 };
+	char *p;
+	long n;
+
+	out[0] = '\0';
+	if (bio == NULL)
+		return;
+	if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0 &&
+	    (n = BIO_get_mem_data(bio, &p)) > 0) {
+		text_escape(&b, p, n);
+		snprintf(out, len, "%s", buf_str(&b));
+	}
+	BIO_free(bio);
+	buf_free(&b);
+}
+
+int
+cert_describe(const char *pem, char *subject, size_t slen, char *issuer,
+    size_t ilen, int64_t *not_after)
+{
+	X509 *x = parse(pem);
+	struct tm tm;
+
+	subject[0] = issuer[0] = '\0';
+	*not_after = 0;
+	if (x == NULL)
+		return 0;
+	name_line(X509_get_subject_name(x), subject, slen);
+	name_line(X509_get_issuer_name(x), issuer, ilen);
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1)
+		*not_after = timegm(&tm);
+	X509_free(x);
+	return 1;
 }
 
 int

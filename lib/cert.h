@@ -2,6 +2,7 @@
 #ifndef CERT_H
 #define CERT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* "sha256//" + 44 base64 characters + NUL */
@@ -19,5 +20,12 @@ int cert_pin_matches(const char *pins, const char *pin);
  */
 int cert_show(FILE *, const char *pem, const char *where,
     const char *problem);
+
+/*
+ * A PEM certificate's subject and issuer (RFC 2253, text-escaped) and
+ * its notAfter as Unix time; 0 if it cannot read it (all left empty).
+ */
+int cert_describe(const char *pem, char *subject, size_t slen,
+    char *issuer, size_t ilen, int64_t *not_after);
 
 #endif

@@ -307,6 +307,8 @@ delivery_sm(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		return 1;
 	if (strcmp(name, "enabled") == 0) {
 		s->sm = 1;
+		s->report.sm = SM_ENABLED;
+		timing_mark(s, PHASE_SM);
 		id = xmpp_stanza_get_attribute(st, "id");
 		resume = xmpp_stanza_get_attribute(st, "resume");
 		if (id && resume && (strcmp(resume, "true") == 0 ||
@@ -316,9 +318,12 @@ delivery_sm(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		}
 		session_note(s, "stream management enabled%s", s->resume_id ?
 		    ", resumable" : "");
-	} else if (strcmp(name, "failed") == 0 && !s->sm)
+	} else if (strcmp(name, "failed") == 0 && !s->sm) {
+		s->report.sm = SM_REFUSED;
+		timing_mark(s, PHASE_SM);
 		session_note(s, "stream management refused; confirming with "
 		    "pings");
+	}
 	else if (strcmp(name, "r") == 0 && s->sm && s->state == ONLINE)
 		delivery_ack(s);
 	else if (strcmp(name, "a") == 0 && s->sm &&

@@ -245,6 +245,7 @@ tls_decide(struct session *s)
 	char pin[CERT_PIN_LEN] = "";
 	int ok = 0;
 
+	timing_tls(s, cert ? xmpp_tlscert_get_pem(cert) : NULL);
 	if (cert == NULL || !cert_pin(xmpp_tlscert_get_pem(cert), pin))
 		session_explain(s, EX_UNAVAILABLE, "%s: cannot read the server's "
 		    "certificate", s->host);
@@ -298,6 +299,7 @@ tls_start(struct session *s)
 		return;
 	}
 	s->tls_done = 1;
+	timing_mark(s, PHASE_TLS);
 	start_stream(s);
 }
 
@@ -305,6 +307,7 @@ tls_start(struct session *s)
 void
 login_connected(struct session *s)
 {
+	timing_mark(s, PHASE_TCP);
 	if (direct_tls(s->acct))
 		tls_start(s);
 	else
@@ -325,8 +328,10 @@ on_tls(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	(void)conn;
 	if (!in_ns(st, NS_TLS))
 		return 1;
-	if (strcmp(xmpp_stanza_get_name(st), "proceed") == 0)
+	if (strcmp(xmpp_stanza_get_name(st), "proceed") == 0) {
+		timing_mark(s, PHASE_STARTTLS);
 		tls_start(s);
+	}
 	else {
 		session_explain(s, EX_UNAVAILABLE, "%s refused to start TLS: refusing "
 		    "to log in without it", s->host);
@@ -361,6 +366,7 @@ send_auth(struct session *s, const char *mech, struct buf *payload)
 {
 	struct buf b = { 0 };
 
+	snprintf(s->report.mechanism, sizeof(s->report.mechanism), "%s", mech);
 	buf_printf(&b, "<auth xmlns='" NS_SASL "' mechanism='%s'>", mech);
 	if (payload && payload->len)
 		buf_add(&b, payload->p, payload->len);
@@ -493,6 +499,7 @@ on_sasl(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 			session_cut(s);
 		} else {
 			s->authed = 1;
+			timing_mark(s, PHASE_SASL);
 			start_stream(s);
 		}
 	}
@@ -535,6 +542,8 @@ static void
 bound(struct session *s, int session_needed)
 {
 	delivery_new_stream(s, 0, 0);
+	if (s->sm_offered)
+		s->report.sm = SM_ASKED;
 	if (s->sm_offered)
 		delivery_nonza(s, s->resumable ? "<enable xmlns='" NS_SM
 		    "' resume='true'/>" : "<enable xmlns='" NS_SM "'/>");
@@ -605,6 +614,7 @@ on_resume(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	if (strcmp(name, "resumed") == 0 && h) {
 		session_note(s, "stream resumed: the server had %s of our stanzas", h);
 		s->resumed = 1;
+		timing_mark(s, PHASE_SM);
 		delivery_new_stream(s, 1, (uint32_t)strtoul(h, NULL, 10));
 		session_online(s);
 	} else {
@@ -626,6 +636,16 @@ on_features(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	struct buf b = { 0 };
 
 	(void)conn;
+	if (!s->tls_done) {
+		timing_mark(s, PHASE_STREAM);
+		timing_features(s, st, STAGE_PLAIN);
+	} else if (!s->authed) {
+		timing_mark(s, PHASE_STREAM_TLS);
+		timing_features(s, st, STAGE_TLS);
+	} else {
+		timing_mark(s, PHASE_STREAM_AUTH);
+		timing_features(s, st, STAGE_AUTH);
+	}
 	if (!s->tls_done) {
 		if (xmpp_stanza_get_child_by_name_and_ns(st, "starttls",
 		    NS_TLS)) {

@@ -7,6 +7,16 @@
 
 #include "xmpputils.h"
 
+/* What a bad command line exits with: sysexits' 64, unless the tool
+ * follows another convention (xping: ping(8)'s, a plugin's). */
+static int usage_code = EX_USAGE;
+
+void
+common_usage_code(int rc)
+{
+	usage_code = rc;
+}
+
 void
 common_init(struct common_opts *c)
 {
@@ -22,7 +32,7 @@ number_arg(const char *arg, long long min, long long max, const char *opt)
 
 	n = strtonum(arg, min, max, &errstr);
 	if (errstr)
-		errx(EX_USAGE, "%s %s: %s", opt, arg, errstr);
+		errx(usage_code, "%s %s: %s", opt, arg, errstr);
 	return n;
 }
 
@@ -66,7 +76,7 @@ common_option(struct common_opts *c, int ch, const char *arg)
 		break;
 	case OPT_PASSWORD:
 		/* here so that --password is not taken for --password-fd */
-		errx(EX_USAGE, "--password: a password never goes on the "
+		errx(usage_code, "--password: a password never goes on the "
 		    "command line, where ps(1) shows it; use password_file, "
 		    "password_command or --password-fd (xmpputils.conf(5))");
 	case OPT_PASSWORD_FD:

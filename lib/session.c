@@ -48,8 +48,15 @@ session_fail(struct session *s, int rc, const char *fmt, ...)
 		return;
 	s->failed = rc;
 	va_start(ap, fmt);
-	vwarnx(fmt, ap);
+	vsnprintf(s->failure, sizeof(s->failure), fmt, ap);
 	va_end(ap);
+	warnx("%s", s->failure);
+}
+
+const char *
+session_failure(struct session *s)
+{
+	return s->failure;
 }
 
 /* Remembers the first explanation of trouble for when the stream dies. */
@@ -132,8 +139,10 @@ void
 session_online(struct session *s)
 {
 	s->state = ONLINE;
-	if (!s->resumed)
+	if (!s->resumed) {
+		timing_mark(s, PHASE_BIND);
 		iq_new_stream(s);
+	}
 }
 
 void
@@ -213,6 +222,7 @@ login(struct session *s)
 	s->probe_at = 0;
 	s->sock = -1;
 	s->failed = s->why_rc = 0;
+	s->failure[0] = '\0';
 	if (xmlguard_parsers() == guards) {
 		/* the library parses where xmlguard.c cannot see */
 		session_fail(s, EX_SOFTWARE, "libstrophe's parser is not one "
@@ -227,8 +237,12 @@ login(struct session *s)
 	xmpp_handler_add(s->conn, delivery_sm, NS_SM, NULL, NULL, s);
 	xmpp_handler_add(s->conn, inbound_stanza, NULL, NULL, NULL, s);
 	session_watchdog(s, "logging in", 2);
-	if (login_connect(s) != XMPP_EOK) {
-		e = errno;
+	timing_begin(s);
+	rc = login_connect(s);
+	e = errno;
+	timing_mark(s, PHASE_DNS);
+	snprintf(s->report.where, sizeof(s->report.where), "%s", s->host);
+	if (rc != XMPP_EOK) {
 		session_watchdog(s, NULL, 0);
 		session_fail(s, EX_UNAVAILABLE, "connect to %s: %s", s->host,
 		    e ? strerror(e) : "cannot resolve or reach it");

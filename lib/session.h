@@ -16,6 +16,7 @@
  *   logread.c   what libstrophe says only in its log
  *   recover.c   logging in again after a failure: backoff, rooms, resend
  *   signals.c   SIGINT/SIGTERM, and the alarm on the library's blocking calls
+ *   timing.c    how the last login went, phase by phase
  */
 #ifndef SESSION_H
 #define SESSION_H
@@ -69,6 +70,7 @@ struct session {
 	int sock;		/* the library's socket, or -1 */
 	enum state state;
 	int failed;		/* EX_OK, or the exit code it failed with */
+	char failure[512];	/* what session_fail said */
 	char why[512];		/* the best explanation seen so far */
 	int why_rc;
 	char host[300];		/* where we connected, for messages */
@@ -136,6 +138,9 @@ struct session {
 	uint64_t iq_ids;	/* ids made so far */
 	struct iq_answerer *answerers;
 	size_t nanswerers;
+
+	/* timing.c */
+	struct login_report report;
 };
 
 /* session.c */
@@ -164,6 +169,14 @@ void login_connected(struct session *);
 /* trust.c: the CAs of the handshake being made, for its duration */
 void trust_begin(const char *cafile, const char *capath);
 void trust_end(void);
+/* The version and cipher the last handshake agreed on ("" if none). */
+void trust_agreed(char *version, size_t vlen, char *cipher, size_t clen);
+
+/* timing.c */
+void timing_begin(struct session *);
+void timing_mark(struct session *, enum login_phase);
+void timing_features(struct session *, xmpp_stanza_t *features, int stage);
+void timing_tls(struct session *, const char *pem);
 
 /* inbound.c */
 int inbound_stanza(xmpp_conn_t *, xmpp_stanza_t *, void *);

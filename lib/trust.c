@@ -16,9 +16,14 @@
  *     where OpenSSL looks up only the CA it needs;
  *   - else OpenSSL's own defaults.
  * Any other caller gets OpenSSL's own behaviour.
+ *
+ * It is also the one place the handshake's SSL_CTX can be seen (the
+ * library shows neither it nor the SSL): an info callback set there
+ * notes the version and cipher agreed on, for the login's report.
  */
 #include <dirent.h>
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,12 +37,14 @@
 static struct {
 	int on;
 	const char *cafile, *capath;
+	char version[32], cipher[64];	/* what it agreed on */
 } handshake;
 
 void
 trust_begin(const char *cafile, const char *capath)
 {
 	handshake.on = 1;
+	handshake.version[0] = handshake.cipher[0] = '\0';
 	handshake.cafile = cafile;
 	handshake.capath = capath;
 }
@@ -46,6 +53,25 @@ void
 trust_end(void)
 {
 	handshake.on = 0;
+}
+
+void
+trust_agreed(char *version, size_t vlen, char *cipher, size_t clen)
+{
+	snprintf(version, vlen, "%s", handshake.version);
+	snprintf(cipher, clen, "%s", handshake.cipher);
+}
+
+static void
+on_info(const SSL *ssl, int where, int ret)
+{
+	(void)ret;
+	if (!(where & SSL_CB_HANDSHAKE_DONE) || !handshake.on)
+		return;
+	snprintf(handshake.version, sizeof(handshake.version), "%s",
+	    SSL_get_version(ssl));
+	snprintf(handshake.cipher, sizeof(handshake.cipher), "%s",
+	    SSL_get_cipher_name(ssl));
 }
 
 /* Whether dir holds OpenSSL's hashed links ("1a2b3c4d.0"). */
@@ -83,6 +109,7 @@ SSL_CTX_set_default_verify_paths(SSL_CTX *ctx)
 
 	if (!handshake.on)
 		return openssl_defaults(ctx);
+	SSL_CTX_set_info_callback(ctx, on_info);
 	if (handshake.cafile || handshake.capath)
 		return 1;	/* the library loads them next */
 	if (getenv(X509_get_default_cert_file_env()) ||

@@ -57,8 +57,9 @@ void *xreallocarray(void *, size_t n, size_t size);
 /* Doubles *cap (64 to start with) and returns the array, moved. */
 void *xgrow(void *, size_t *cap, size_t size);
 
-/* Milliseconds on a monotonic clock. */
+/* Milliseconds (microseconds) on a monotonic clock. */
 int64_t now_ms(void);
+int64_t now_us(void);
 
 /* ---- text.c: what XML can carry, JIDs, and the three output escapes */
 
@@ -224,6 +225,7 @@ enum {
 	"\t[--keepalive seconds] [--show-cert] [--insecure] [--insecure-plaintext]"
 
 void common_init(struct common_opts *);
+void common_usage_code(int rc);
 /*
  * getopt_long, but its errors are ours: an unknown or ambiguous option
  * is named without its value (a mistyped --password=SECRET is never
@@ -236,7 +238,10 @@ int common_getopt(int argc, char *argv[], const char *shortopts,
 /* Handles one common option; returns 0 if ch is not one, else 1. */
 int common_option(struct common_opts *, int ch, const char *arg);
 
-/* Parses a number in [min, max] given for option opt, or exits 64. */
+/*
+ * Parses a number in [min, max] given for option opt, or exits 64 (or
+ * what common_usage_code set: a tool with another convention).
+ */
 long long number_arg(const char *arg, long long min, long long max,
     const char *opt);
 
@@ -369,6 +374,9 @@ void session_request_ack(struct session *);
  */
 int session_step(struct session *, int fd, int timeout_ms);
 int session_failed(struct session *);	/* EX_OK, or why it failed */
+/* What the failure's message said ("" before any), for a tool that must
+ * repeat it elsewhere (a monitoring plugin's status line). */
+const char *session_failure(struct session *);
 
 /*
  * The same loop for a caller that polls more than the stream (a daemon
@@ -414,6 +422,54 @@ void session_free(struct session *);
 int session_reconnect(struct session *);
 int session_resumed(struct session *);
 void session_resend(struct session *, int discard);
+
+/* ---- timing.c: how the last login went, phase by phase */
+
+/*
+ * The phases of a login, in the order they happen. A login skips some:
+ * direct TLS has no first stream and no STARTTLS, --insecure-plaintext
+ * may have no TLS, a resumed stream no bind.
+ */
+enum login_phase {
+	PHASE_DNS,		/* SRV and address lookups, the connect begun */
+	PHASE_TCP,		/* TCP connected */
+	PHASE_STREAM,		/* the first stream opened: its features */
+	PHASE_STARTTLS,		/* <starttls/> answered with <proceed/> */
+	PHASE_TLS,		/* the TLS handshake, certificate checked */
+	PHASE_STREAM_TLS,	/* the stream again, inside TLS */
+	PHASE_SASL,		/* authenticated */
+	PHASE_STREAM_AUTH,	/* the stream again, authenticated */
+	PHASE_BIND,		/* a resource bound (and RFC 3921's session) */
+	PHASE_SM,		/* stream management enabled (XEP-0198) */
+	PHASE_COUNT
+};
+
+/* The stream features offered, by the stream they came on. */
+enum { STAGE_PLAIN, STAGE_TLS, STAGE_AUTH, STAGE_COUNT };
+
+struct login_report {
+	int64_t began_us;		/* now_us() as the login began */
+	int64_t ended_us[PHASE_COUNT];	/* as each phase ended; 0: it did
+					 * not (yet) */
+	char where[300];		/* the host and port connected to */
+	char tls_version[32];		/* "TLSv1.3" */
+	char tls_cipher[64];
+	char cert_subject[256], cert_issuer[256];
+	int64_t cert_expires;		/* its notAfter, Unix time; 0: none */
+	char features[STAGE_COUNT][512];	/* "starttls(required) ..." */
+	char mechanism[32];		/* the SASL mechanism chosen */
+	enum { SM_NONE, SM_ASKED, SM_ENABLED, SM_REFUSED } sm;
+};
+
+/* "dns", "tcp", "stream", "starttls", "tls", "stream_tls", ... */
+const char *login_phase_name(enum login_phase);
+
+/*
+ * The last login's report, as far as it went (a failed one too):
+ * valid until the session's next login. Stream management is answered
+ * after the login returns: its phase ends when sm is no longer SM_ASKED.
+ */
+const struct login_report *session_login_report(struct session *);
 
 /* ---- recover.c: logging in again, with backoff */
 

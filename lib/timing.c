@@ -1,0 +1,133 @@
+/*
+ * timing.c: how a login went, phase by phase: when each ended, what the
+ * TLS handshake agreed on, what each stream offered. Login marks the
+ * phases as they end (a few clock reads, so it is always on); xping
+ * --trace and its monitoring formats show it. "Why is XMPP slow" is
+ * first a question of which of these took the time.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "xmpputils.h"
+#include "session.h"
+#include "cert.h"
+
+static const char *phase_names[PHASE_COUNT] = {
+	[PHASE_DNS] = "dns",
+	[PHASE_TCP] = "tcp",
+	[PHASE_STREAM] = "stream",
+	[PHASE_STARTTLS] = "starttls",
+	[PHASE_TLS] = "tls",
+	[PHASE_STREAM_TLS] = "stream_tls",
+	[PHASE_SASL] = "sasl",
+	[PHASE_STREAM_AUTH] = "stream_auth",
+	[PHASE_BIND] = "bind",
+	[PHASE_SM] = "sm",
+};
+
+const char *
+login_phase_name(enum login_phase p)
+{
+	return p < PHASE_COUNT ? phase_names[p] : "?";
+}
+
+const struct login_report *
+session_login_report(struct session *s)
+{
+	return &s->report;
+}
+
+void
+timing_begin(struct session *s)
+{
+	memset(&s->report, 0, sizeof(s->report));
+	s->report.began_us = now_us();
+}
+
+/* A phase ends once: the first time counts. */
+void
+timing_mark(struct session *s, enum login_phase p)
+{
+	if (s->report.ended_us[p] == 0)
+		s->report.ended_us[p] = now_us();
+}
+
+/* Features whose element name alone says little, by namespace. */
+static const struct {
+	const char *ns, *label;
+} labels[] = {
+	{ "urn:xmpp:sm:2", "sm:2" },
+	{ "urn:xmpp:sm:3", "sm:3" },
+	{ "urn:xmpp:features:pre-approval", "pre-approval" },
+	{ "urn:xmpp:features:rosterver", "rosterver" },
+	{ "http://jabber.org/protocol/caps", "caps" },
+	{ "urn:xmpp:csi:0", "csi" },
+};
+
+/* Appends name to the list, escaped: it is the server's word. */
+static void
+add_word(struct buf *b, const char *name)
+{
+	if (b->len)
+		buf_addc(b, ' ');
+	text_escape(b, name, strlen(name));
+}
+
+/* "mechanisms(SCRAM-SHA-1,PLAIN)", "starttls(required)", "sm", ... */
+static void
+describe_feature(struct buf *b, xmpp_stanza_t *f)
+{
+	const char *ns = xmpp_stanza_get_ns(f), *name = xmpp_stanza_get_name(f);
+	xmpp_stanza_t *c;
+	char *text;
+	int inner = 0;
+	size_t i;
+
+	for (i = 0; ns && i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strcmp(ns, labels[i].ns) == 0)
+			name = labels[i].label;
+	add_word(b, name);
+	for (c = xmpp_stanza_get_children(f); c; c = xmpp_stanza_get_next(c)) {
+		if (!xmpp_stanza_is_tag(c))
+			continue;
+		if (strcmp(xmpp_stanza_get_name(c), "mechanism") == 0 &&
+		    (text = xmpp_stanza_get_text(c)) != NULL) {
+			buf_addc(b, inner++ ? ',' : '(');
+			text_escape(b, text, strlen(text));
+			xmpp_free(xmpp_stanza_get_context(c), text);
+		} else if (strcmp(xmpp_stanza_get_name(c), "required") == 0) {
+			buf_adds(b, inner++ ? ",required" : "(required");
+		}
+	}
+	if (inner)
+		buf_addc(b, ')');
+}
+
+/* What a stream's <stream:features/> offered, for the stage it is at. */
+void
+timing_features(struct session *s, xmpp_stanza_t *features, int stage)
+{
+	struct buf b = { 0 };
+	xmpp_stanza_t *f;
+
+	for (f = xmpp_stanza_get_children(features); f;
+	    f = xmpp_stanza_get_next(f))
+		if (xmpp_stanza_is_tag(f))
+			describe_feature(&b, f);
+	snprintf(s->report.features[stage], sizeof(s->report.features[0]),
+	    "%s", b.len ? buf_str(&b) : "");
+	buf_free(&b);
+}
+
+/* The handshake is done and the certificate read: what they were. */
+void
+timing_tls(struct session *s, const char *pem)
+{
+	struct login_report *r = &s->report;
+
+	trust_agreed(r->tls_version, sizeof(r->tls_version), r->tls_cipher,
+	    sizeof(r->tls_cipher));
+	if (pem)
+		cert_describe(pem, r->cert_subject, sizeof(r->cert_subject),
+		    r->cert_issuer, sizeof(r->cert_issuer), &r->cert_expires);
+}
