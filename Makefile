@@ -20,7 +20,7 @@ CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra
 # Recursive (=): pkg-config runs when a recipe needs it, after `deps`.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lresolv
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lresolv -lm
 
 ifeq ($(SANITIZE),1)
 B = build/san
@@ -35,9 +35,9 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) \
 	$(PKG_CFLAGS) -Ilib
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
-TOOLS = xsend xlisten xraw
+TOOLS = xsend xlisten xraw xping
 LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o \
-	signals.o logread.o loop.o inbound.o iq.o recover.o trust.o outbox.o xmlin.o \
+	signals.o logread.o loop.o timing.o inbound.o iq.o recover.o trust.o outbox.o xmlin.o \
 	stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o proc.o jid.o
 UNIT_TESTS = test_text test_config test_lines test_sasl test_xmlguard \
 	test_delivery test_outbox test_xmlin

@@ -6,7 +6,7 @@ for m in man/*.[1-9]; do
 	out=$(mandoc -Tlint -Wwarning "$m" 2>&1)
 	is "$out" "" "mandoc -Tlint $m is clean"
 done
-for t in xsend xlisten xraw; do
+for t in xsend xlisten xraw xping; do
 	# every option the usage shows: "-x" is "Fl x", "--xy" is "Fl Fl xy"
 	for opt in $("$XU_BUILD/$t" -h | grep -o -- '--\?[a-zA-Z][a-z-]*' | sort -u); do
 		case $opt in
@@ -18,6 +18,7 @@ for t in xsend xlisten xraw; do
 	done
 	codes="0 64 65 69 70 74 75 77 78"
 	[ $t = xsend ] || codes="0 1 64 65 69 70 74 75 77 78"
+	[ $t = xping ] && codes="0 1 2 3"	# ping(8)'s, and a plugin's
 	for code in $codes; do
 		grep -q "^\\.It $code\$" "man/$t.1"
 		ok $? "man/$t.1 documents exit code $code"
@@ -41,9 +42,13 @@ bash -c '. completions/bash/xlisten; complete -p xlisten' >/dev/null 2>&1
 ok $? "bash: the xlisten file registers a completion too"
 bash -c '. completions/bash/xraw; complete -p xraw' >/dev/null 2>&1
 ok $? "bash: so does the xraw file"
+bash -c '. completions/bash/xping; complete -p xping' >/dev/null 2>&1
+ok $? "bash: and the xping file"
+is "$(complete_bash xping --format '')" "json prometheus text " "bash: xping --format"
+is "$(complete_bash xping --ce)" "--cert-crit --cert-warn " "bash: xping's own options"
 f=completions/zsh/_xmpputils
 if command -v zsh >/dev/null; then zsh -n "$f"; ok $? "zsh -n $f"; fi
-is "$(head -1 "$f")" "#compdef xsend xlisten xraw" "$f serves every tool"
+is "$(head -1 "$f")" "#compdef xsend xlisten xraw xping" "$f serves every tool"
 if command -v fish >/dev/null; then
 	for f in completions/fish/*.fish; do fish -n "$f"; ok $? "fish -n $f"; done
 	is "$(fish -c 'source completions/fish/xlisten.fish; complete -C "xlisten --format "' | cut -f1 | tr '\n' ' ')" \
@@ -63,7 +68,9 @@ for f in bin/xsend bin/xlisten share/man/man1/xsend.1 share/man/man1/xlisten.1 \
     share/fish/vendor_completions.d/xsend.fish \
     share/fish/vendor_completions.d/xlisten.fish \
     bin/xraw share/man/man1/xraw.1 share/bash-completion/completions/xraw \
-    share/fish/vendor_completions.d/xraw.fish; do
+    share/fish/vendor_completions.d/xraw.fish \
+    bin/xping share/man/man1/xping.1 share/bash-completion/completions/xping \
+    share/fish/vendor_completions.d/xping.fish; do
 	[ -f "$T/root/opt/xu/$f" ]
 	ok $? "installed /opt/xu/$f"
 done

@@ -165,11 +165,13 @@ printf 'password_command = exit 7\n' >>"$T/cmd"
 run "$XU_BUILD/xsend" -f "$T/cmd" -m x "$BOB"
 is "$rc" 78 "a failing password_command: exit 78"
 like "$err" "password_command failed \\(exit status 7\\)" "saying so"
-for t in xsend xlisten xraw; do
+for t in xsend xlisten xraw xping; do
+	usage=64
+	[ $t = xping ] && usage=2	# as ping(8)
 	run "$XU_BUILD/$t" -p "$XT_PASS" "$BOB"
-	is "$rc" 64 "$t -p PASSWORD: no such option"
+	is "$rc" $usage "$t -p PASSWORD: no such option"
 	run "$XU_BUILD/$t" --password "$XT_PASS" "$BOB"
-	is "$rc" 64 "$t --password PASSWORD: refused"
+	is "$rc" $usage "$t --password PASSWORD: refused"
 	if grep -q -- "$XT_PASS" "$T/err"; then
 		ok 1 "and the refusal does not repeat it"
 	else

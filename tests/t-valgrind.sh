@@ -44,6 +44,12 @@ vg 65 "xraw: requests, an error answer, bad input, --pretty" xraw -a alice \
     "<iq type='get' to='nobody@$XT_DOMAIN/x'><ping xmlns='urn:xmpp:ping'/></iq>" \
     "<message><body>x</bdy></message>" "<presence/>")
 vg 0 "xraw --trace" xraw -a alice --trace < <(echo "<presence/>")
+vg 0 "xping --trace, json" xping -a alice -c 2 -i 0.01 --trace --format json
+vg 1 "xping, error answers" xping -a alice -c 2 -i 0.01 "nobody@$XT_DOMAIN/x"
+vg 0 "xping --format prometheus" xping -a alice -c 2 -i 0.01 --format prometheus
+vg 0 "xping --plugin" xping -a alice --plugin -w 5000 -c 10000 --cert-warn 0
+vg 2 "xping --plugin, no server" xping -a alice --plugin \
+    --port "$("$XT_NETTOOL" freeport)"
 
 # the reconnecting paths, through a relay that cuts the link
 mkfifo "$T/relay.in" "$T/relay.out" "$T/feed"

@@ -1,0 +1,1000 @@
+/*
+ * xping: XEP-0199 pings over one login, the way ping(8) does it; the
+ * login itself timed phase by phase (--trace); a monitoring plugin
+ * (--plugin) and Prometheus' text format for the same probe.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xmpputils.h"
+
+enum { OPT_COUNT = OPT_TOOL, OPT_FORMAT, OPT_PLUGIN, OPT_TRACE, OPT_CERT_WARN,
+	OPT_CERT_CRIT };
+
+enum output { OUT_TEXT, OUT_JSON, OUT_PROMETHEUS, OUT_PLUGIN };
+
+/* ping(8)'s exit codes, and the Monitoring Plugins' */
+enum { PING_REPLY = 0, PING_NONE = 1, PING_ERROR = 2 };
+enum { PLUGIN_OK = 0, PLUGIN_WARNING, PLUGIN_CRITICAL, PLUGIN_UNKNOWN };
+static const char *plugin_states[] = { "OK", "WARNING", "CRITICAL",
+    "UNKNOWN" };
+
+enum fate { PENDING, REPLIED, ERRED, LOST };
+
+struct pinger;
+
+struct ping {
+	struct pinger *p;
+	unsigned long seq;
+	int64_t sent_us;
+	enum fate fate;
+};
+
+/* A threshold: alert above rtt (ms) or loss (%); < 0: none. */
+struct limit {
+	double rtt, loss;
+};
+
+struct pinger {
+	struct session *s;
+	const char *target;
+	enum output out;
+	int quiet, trace;
+	unsigned long count;	/* 0: until a signal */
+	int64_t interval_us, wait_us;
+	struct ping **pings;	/* every ping sent, by seq - 1 */
+	size_t npings, cap;
+	unsigned long replies, errors, lost;
+	double min, max, sum, sumsq;	/* of the replies' times, ms */
+	char error[256];	/* the last error reply's condition */
+	int64_t began_us, login_us;
+	int logged_in;
+	struct buf line;
+	int closed, write_error;
+	struct limit warn, crit;	/* --plugin's -w and -c */
+	long cert_warn, cert_crit;	/* days; < 0: none */
+};
+
+static int usage_rc = PING_ERROR;
+
+static void __attribute__((noreturn))
+usage(int rc)
+{
+	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-q] [-c count] "
+	    "[-i interval] [-W timeout] [--trace]\n\t[--format "
+	    "text|json|prometheus] [--plugin [-w rtt[,loss%%]] "
+	    "[-c rtt[,loss%%]]\n\t[--cert-warn days] [--cert-crit days]] "
+	    COMMON_USAGE "\n\t[target]\n", getprogname());
+	exit(rc == EX_OK ? stdout_done(rc) : usage_rc);
+}
+
+/* ---- output */
+
+static void
+flush_line(struct pinger *p)
+{
+	if (!p->closed && write_all(STDOUT_FILENO, p->line.p,
+	    p->line.len) == -1) {
+		if (errno != EPIPE) {
+			warn("stdout");
+			p->write_error = 1;
+		}
+		p->closed = 1;
+	}
+	p->line.len = 0;
+}
+
+static void
+json_str(struct buf *b, const char *key, const char *val)
+{
+	buf_printf(b, ",\"%s\":", key);
+	json_escape(b, val, strlen(val));
+}
+
+static double
+ms(int64_t us)
+{
+	return us / 1000.0;
+}
+
+/* How long phase i took: from the end of the last phase reached. */
+static int64_t
+phase_us(const struct login_report *r, int i)
+{
+	int64_t from = r->began_us;
+	int j;
+
+	for (j = i - 1; j >= 0; j--)
+		if (r->ended_us[j]) {
+			from = r->ended_us[j];
+			break;
+		}
+	return r->ended_us[i] - from;
+}
+
+static int64_t
+login_total_us(const struct login_report *r)
+{
+	int64_t last = r->began_us;
+	int i;
+
+	for (i = 0; i < PHASE_COUNT; i++)
+		if (r->ended_us[i] > last)
+			last = r->ended_us[i];
+	return last - r->began_us;
+}
+
+/* Whole days until t (negative once past). */
+static long
+days_left(int64_t t)
+{
+	double d = difftime((time_t)t, time(NULL)) / 86400;
+
+	return (long)floor(d);
+}
+
+static const char *
+stage_of(int phase)
+{
+	switch (phase) {
+	case PHASE_STREAM:
+		return "plain";
+	case PHASE_STREAM_TLS:
+		return "tls";
+	case PHASE_STREAM_AUTH:
+		return "auth";
+	}
+	return NULL;
+}
+
+static const char *
+features_of(const struct login_report *r, int phase)
+{
+	switch (phase) {
+	case PHASE_STREAM:
+		return r->features[STAGE_PLAIN];
+	case PHASE_STREAM_TLS:
+		return r->features[STAGE_TLS];
+	case PHASE_STREAM_AUTH:
+		return r->features[STAGE_AUTH];
+	}
+	return NULL;
+}
+
+/* --trace's detail column for phase i. */
+static void
+phase_detail(struct pinger *p, const struct login_report *r, int i,
+    struct buf *b)
+{
+	struct buf t = { 0 };
+
+	switch (i) {
+	case PHASE_DNS:
+		buf_printf(b, "%s", r->where);
+		break;
+	case PHASE_TLS:
+		buf_printf(b, "%s %s", r->tls_version, r->tls_cipher);
+		break;
+	case PHASE_SASL:
+		buf_printf(b, "%s", r->mechanism);
+		break;
+	case PHASE_BIND:
+		buf_printf(b, "%s", text_shown(&t, session_jid(p->s)));
+		break;
+	case PHASE_SM:
+		buf_adds(b, r->sm == SM_ENABLED ? "enabled" : "refused");
+		break;
+	default:
+		if (features_of(r, i))
+			buf_printf(b, "features: %s", *features_of(r, i) ?
+			    features_of(r, i) : "(none)");
+	}
+	buf_free(&t);
+}
+
+/* --trace: the login as a table, a phase a line. */
+static void
+trace_text(struct pinger *p, const struct login_report *r)
+{
+	struct buf d = { 0 };
+	int i;
+
+	buf_printf(&p->line, "%-12s %9s  %s\n", "phase", "ms", "detail");
+	for (i = 0; i < PHASE_COUNT; i++) {
+		if (r->ended_us[i] == 0)
+			continue;
+		d.len = 0;
+		phase_detail(p, r, i, &d);
+		buf_printf(&p->line, "%-12s %9.3f  %s\n", login_phase_name(i),
+		    ms(phase_us(r, i)), buf_str(&d));
+		if (i == PHASE_TLS && r->cert_expires)
+			buf_printf(&p->line, "%-12s %9s  certificate: subject "
+			    "%s; issuer %s; expires in %ld day%s\n", "", "",
+			    r->cert_subject, r->cert_issuer,
+			    days_left(r->cert_expires),
+			    days_left(r->cert_expires) == 1 ? "" : "s");
+	}
+	if (!p->logged_in)
+		buf_printf(&p->line, "%-12s %9s  %s\n", "failed", "",
+		    text_shown(&d, session_failure(p->s)));
+	buf_printf(&p->line, "%-12s %9.3f\n", "total", ms(login_total_us(r)));
+	flush_line(p);
+	buf_free(&d);
+}
+
+static void
+trace_json(struct pinger *p, const struct login_report *r)
+{
+	struct buf *b = &p->line;
+	int i, n = 0;
+
+	buf_adds(b, "{\"type\":\"login\"");
+	json_str(b, "target", p->target);
+	buf_printf(b, ",\"success\":%s", p->logged_in ? "true" : "false");
+	json_str(b, "server", r->where);
+	buf_printf(b, ",\"total_ms\":%.3f,\"phases\":[", ms(login_total_us(r)));
+	for (i = 0; i < PHASE_COUNT; i++)
+		if (r->ended_us[i])
+			buf_printf(b, "%s{\"phase\":\"%s\",\"ms\":%.3f}",
+			    n++ ? "," : "", login_phase_name(i),
+			    ms(phase_us(r, i)));
+	buf_adds(b, "],\"features\":{");
+	for (i = n = 0; i < PHASE_COUNT; i++)
+		if (stage_of(i) && r->ended_us[i]) {
+			buf_printf(b, "%s\"%s\":", n++ ? "," : "", stage_of(i));
+			json_escape(b, features_of(r, i),
+			    strlen(features_of(r, i)));
+		}
+	buf_adds(b, "}");
+	if (r->tls_version[0]) {
+		json_str(b, "tls_version", r->tls_version);
+		json_str(b, "tls_cipher", r->tls_cipher);
+	}
+	if (r->cert_expires) {
+		json_str(b, "cert_subject", r->cert_subject);
+		json_str(b, "cert_issuer", r->cert_issuer);
+		buf_printf(b, ",\"cert_expires\":%lld,\"cert_days\":%ld",
+		    (long long)r->cert_expires, days_left(r->cert_expires));
+	}
+	if (r->mechanism[0])
+		json_str(b, "sasl", r->mechanism);
+	if (p->logged_in)
+		json_str(b, "jid", session_jid(p->s));
+	buf_adds(b, "}\n");
+	flush_line(p);
+}
+
+/* ---- the pings */
+
+static void
+account(struct pinger *p, struct ping *pg, enum fate fate, int64_t rtt_us)
+{
+	double t = ms(rtt_us);
+
+	pg->fate = fate;
+	if (fate == LOST) {
+		p->lost++;
+		return;
+	}
+	if (fate == ERRED) {
+		p->errors++;
+		return;
+	}
+	if (p->replies++ == 0 || t < p->min)
+		p->min = t;
+	if (t > p->max)
+		p->max = t;
+	p->sum += t;
+	p->sumsq += t * t;
+}
+
+static void
+print_ping(struct pinger *p, struct ping *pg, const char *from,
+    int64_t rtt_us, const char *why)
+{
+	struct buf who = { 0 };
+
+	if (p->out == OUT_JSON) {
+		buf_printf(&p->line, "{\"type\":\"ping\",\"seq\":%lu",
+		    pg->seq);
+		json_str(&p->line, "target", p->target);
+		json_str(&p->line, "result", pg->fate == REPLIED ? "reply" :
+		    pg->fate == ERRED ? "error" : "timeout");
+		if (from)
+			json_str(&p->line, "from", from);
+		if (pg->fate != LOST)
+			buf_printf(&p->line, ",\"time_ms\":%.3f", ms(rtt_us));
+		if (why)
+			json_str(&p->line, "error", why);
+		buf_adds(&p->line, "}\n");
+	} else if (p->out == OUT_TEXT && !p->quiet) {
+		text_shown(&who, from ? from : p->target);
+		if (pg->fate == REPLIED)
+			buf_printf(&p->line, "reply from %s: seq=%lu "
+			    "time=%.3f ms\n", who.p, pg->seq, ms(rtt_us));
+		else if (pg->fate == ERRED)
+			buf_printf(&p->line, "error from %s: seq=%lu "
+			    "time=%.3f ms: %s\n", who.p, pg->seq, ms(rtt_us),
+			    why);
+		else
+			buf_printf(&p->line, "no reply from %s: seq=%lu: "
+			    "timed out after %.1f s\n", who.p, pg->seq,
+			    ms(p->wait_us) / 1000);
+	}
+	buf_free(&who);
+	if (p->line.len)
+		flush_line(p);
+}
+
+/* The answer to a ping, or NULL: it went with a lost stream. */
+static void
+answered(struct session *s, xmpp_stanza_t *reply, void *arg)
+{
+	struct ping *pg = arg;
+	struct pinger *p = pg->p;
+	int64_t rtt = now_us() - pg->sent_us;
+	const char *type = reply ? xmpp_stanza_get_type(reply) : NULL;
+	struct buf why = { 0 };
+
+	(void)s;
+	if (pg->fate != PENDING)
+		return;		/* too late: already counted lost */
+	if (reply == NULL) {
+		account(p, pg, LOST, 0);
+		print_ping(p, pg, NULL, 0, NULL);
+		return;
+	}
+	if (type && strcmp(type, "result") == 0) {
+		account(p, pg, REPLIED, rtt);
+		print_ping(p, pg, xmpp_stanza_get_from(reply), rtt, NULL);
+		return;
+	}
+	stanza_error_desc(reply, &why);
+	snprintf(p->error, sizeof(p->error), "%s", why.p);
+	account(p, pg, ERRED, rtt);
+	print_ping(p, pg, xmpp_stanza_get_from(reply), rtt, why.p);
+	buf_free(&why);
+}
+
+static void
+send_ping(struct pinger *p)
+{
+	struct ping *pg = xcalloc(1, sizeof(*pg));
+
+	if (p->npings == p->cap)
+		p->pings = xgrow(p->pings, &p->cap, sizeof(*p->pings));
+	p->pings[p->npings++] = pg;
+	pg->p = p;
+	pg->seq = p->npings;
+	pg->sent_us = now_us();
+	iq_send(p->s, "get", p->target, "<ping xmlns='urn:xmpp:ping'/>",
+	    answered, pg);
+}
+
+/* Pings unanswered past -W are lost; returns the next such deadline. */
+static int64_t
+expire(struct pinger *p, int64_t now)
+{
+	int64_t next = INT64_MAX;
+	size_t i;
+
+	for (i = 0; i < p->npings; i++) {
+		struct ping *pg = p->pings[i];
+
+		if (pg->fate != PENDING)
+			continue;
+		if (now - pg->sent_us >= p->wait_us) {
+			account(p, pg, LOST, 0);
+			print_ping(p, pg, NULL, 0, NULL);
+		} else if (pg->sent_us + p->wait_us < next)
+			next = pg->sent_us + p->wait_us;
+	}
+	return next;
+}
+
+static int
+pending(struct pinger *p)
+{
+	return p->npings - p->replies - p->errors - p->lost > 0;
+}
+
+/* Sends count pings, interval apart, and waits for their fates. */
+static int
+ping_run(struct pinger *p)
+{
+	int64_t next_send = now_us(), now, wake, deadline;
+	int r;
+
+	for (;;) {
+		now = now_us();
+		if ((p->count == 0 || p->npings < p->count) &&
+		    now >= next_send) {
+			send_ping(p);
+			next_send += p->interval_us;
+			if (next_send < now)
+				next_send = now;	/* never a burst */
+		}
+		deadline = expire(p, now);
+		if (p->count && p->npings >= p->count && !pending(p))
+			return EX_OK;
+		if (signals_interrupted() || p->closed)
+			return EX_OK;
+		wake = deadline;
+		if ((p->count == 0 || p->npings < p->count) &&
+		    next_send < wake)
+			wake = next_send;
+		/* round up: waking early would only turn the loop */
+		r = session_step(p->s, -1, (int)((wake - now + 999) / 1000));
+		if (r > 1)
+			return r;
+	}
+}
+
+/* ---- the end: a summary in the format asked for */
+
+static unsigned
+loss_percent(const struct pinger *p)
+{
+	if (p->npings == 0)
+		return 100;
+	return (unsigned)((p->npings - p->replies) * 100 / p->npings);
+}
+
+static double
+avg(const struct pinger *p)
+{
+	return p->replies ? p->sum / p->replies : 0;
+}
+
+static double
+mdev(const struct pinger *p)
+{
+	double a = avg(p), v;
+
+	if (p->replies == 0)
+		return 0;
+	v = p->sumsq / p->replies - a * a;
+	return v > 0 ? sqrt(v) : 0;
+}
+
+static void
+summary_text(struct pinger *p)
+{
+	struct buf t = { 0 };
+
+	buf_printf(&p->line, "\n--- %s xping statistics ---\n",
+	    text_shown(&t, p->target));
+	buf_printf(&p->line, "%zu sent, %lu received", p->npings,
+	    p->replies);
+	if (p->errors)
+		buf_printf(&p->line, ", +%lu errors", p->errors);
+	buf_printf(&p->line, ", %u%% loss, time %.0f ms\n", loss_percent(p),
+	    ms(now_us() - p->began_us));
+	if (p->replies)
+		buf_printf(&p->line, "rtt min/avg/max/mdev = "
+		    "%.3f/%.3f/%.3f/%.3f ms\n", p->min, avg(p), p->max,
+		    mdev(p));
+	flush_line(p);
+	buf_free(&t);
+}
+
+static void
+summary_json(struct pinger *p)
+{
+	struct buf *b = &p->line;
+
+	buf_adds(b, "{\"type\":\"summary\"");
+	json_str(b, "target", p->target);
+	buf_printf(b, ",\"login\":%s", p->logged_in ? "true" : "false");
+	if (p->logged_in)
+		buf_printf(b, ",\"login_ms\":%.3f", ms(p->login_us));
+	buf_printf(b, ",\"sent\":%zu,\"received\":%lu,\"errors\":%lu,"
+	    "\"loss_percent\":%u", p->npings, p->replies, p->errors,
+	    loss_percent(p));
+	if (p->replies)
+		buf_printf(b, ",\"rtt_ms\":{\"min\":%.3f,\"avg\":%.3f,"
+		    "\"max\":%.3f,\"mdev\":%.3f}", p->min, avg(p), p->max,
+		    mdev(p));
+	if (p->error[0])
+		json_str(b, "error", p->error);
+	buf_adds(b, "}\n");
+	flush_line(p);
+}
+
+/* A label value in the exposition format: \\, \" and \n escaped. */
+static void
+prom_label(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			buf_addc(b, '\\');
+		if (*s == '\n')
+			buf_adds(b, "\\n");
+		else
+			buf_addc(b, *s);
+	}
+}
+
+static void
+prom_head(struct buf *b, const char *name, const char *help)
+{
+	buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+static void
+prom_target(struct buf *b, struct pinger *p, const char *name,
+    const char *stat, double v)
+{
+	buf_printf(b, "%s{target=\"", name);
+	prom_label(b, p->target);
+	if (stat)
+		buf_printf(b, "\",stat=\"%s", stat);
+	buf_printf(b, "\"} %.9g\n", v);
+}
+
+static void
+summary_prometheus(struct pinger *p)
+{
+	const struct login_report *r = session_login_report(p->s);
+	struct buf *b = &p->line;
+	int i;
+
+	prom_head(b, "xmpp_probe_success", "Whether the target answered a "
+	    "ping (1) or not (0).");
+	prom_target(b, p, "xmpp_probe_success", NULL, p->replies > 0);
+	prom_head(b, "xmpp_login_success", "Whether the login succeeded.");
+	buf_printf(b, "xmpp_login_success %d\n", p->logged_in);
+	prom_head(b, "xmpp_ping_sent", "Pings sent.");
+	prom_target(b, p, "xmpp_ping_sent", NULL, p->npings);
+	prom_head(b, "xmpp_ping_received", "Pings answered with a result.");
+	prom_target(b, p, "xmpp_ping_received", NULL, p->replies);
+	prom_head(b, "xmpp_ping_errors", "Pings answered with an error.");
+	prom_target(b, p, "xmpp_ping_errors", NULL, p->errors);
+	if (p->replies) {
+		prom_head(b, "xmpp_ping_rtt_seconds", "Round-trip time of "
+		    "the pings answered: min, avg, max, mdev.");
+		prom_target(b, p, "xmpp_ping_rtt_seconds", "min", p->min / 1e3);
+		prom_target(b, p, "xmpp_ping_rtt_seconds", "avg", avg(p) / 1e3);
+		prom_target(b, p, "xmpp_ping_rtt_seconds", "max", p->max / 1e3);
+		prom_target(b, p, "xmpp_ping_rtt_seconds", "mdev",
+		    mdev(p) / 1e3);
+	}
+	prom_head(b, "xmpp_login_seconds", "Time each phase of the login "
+	    "took, and the whole.");
+	for (i = 0; i < PHASE_COUNT; i++)
+		if (r->ended_us[i])
+			buf_printf(b, "xmpp_login_seconds{phase=\"%s\"} %.9g\n",
+			    login_phase_name(i), phase_us(r, i) / 1e6);
+	buf_printf(b, "xmpp_login_seconds{phase=\"total\"} %.9g\n",
+	    login_total_us(r) / 1e6);
+	if (r->cert_expires) {
+		prom_head(b, "xmpp_cert_expiry_timestamp_seconds", "When the "
+		    "server's certificate expires, in Unix time.");
+		buf_adds(b, "xmpp_cert_expiry_timestamp_seconds{subject=\"");
+		prom_label(b, r->cert_subject);
+		buf_adds(b, "\",issuer=\"");
+		prom_label(b, r->cert_issuer);
+		buf_printf(b, "\"} %lld\n", (long long)r->cert_expires);
+	}
+	if (r->tls_version[0]) {
+		prom_head(b, "xmpp_tls_info", "The TLS version and cipher "
+		    "agreed on.");
+		buf_adds(b, "xmpp_tls_info{version=\"");
+		prom_label(b, r->tls_version);
+		buf_adds(b, "\",cipher=\"");
+		prom_label(b, r->tls_cipher);
+		buf_adds(b, "\"} 1\n");
+	}
+	flush_line(p);
+}
+
+/* ---- --plugin: one status line with performance data */
+
+/* -w/-c "RTT[,LOSS%]": alert above RTT ms, or above LOSS percent. */
+static void
+limit_arg(struct limit *l, const char *arg, const char *opt)
+{
+	char *end;
+
+	errno = 0;
+	l->rtt = strtod(arg, &end);
+	if (end == arg || errno || l->rtt < 0)
+		errx(PLUGIN_UNKNOWN, "%s %s: not a round-trip time in ms",
+		    opt, arg);
+	l->loss = -1;
+	if (*end == ',') {
+		arg = end + 1;
+		l->loss = strtod(arg, &end);
+		if (end == arg || l->loss < 0 || l->loss > 100 ||
+		    (*end != '%' && *end != '\0') ||
+		    (*end == '%' && end[1] != '\0'))
+			errx(PLUGIN_UNKNOWN, "%s: %s: not a loss percentage",
+			    opt, arg);
+	} else if (*end != '\0')
+		errx(PLUGIN_UNKNOWN, "%s %s: not RTT[,LOSS%%]", opt, arg);
+}
+
+static void
+threshold(struct buf *b, double v)
+{
+	if (v >= 0)
+		buf_printf(b, "%g", v);
+}
+
+/* Raises *state to st, noting why. */
+static void
+worse(int *state, int st, struct buf *why, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+worse(int *state, int st, struct buf *why, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[256];
+
+	if (st > *state || (*state == PLUGIN_OK && st == PLUGIN_OK))
+		*state = st;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (st != PLUGIN_OK)
+		buf_printf(why, "%s%s", why->len ? ", " : "", msg);
+}
+
+static int
+plugin_state(struct pinger *p, long days, struct buf *why)
+{
+	int st = PLUGIN_OK;
+	double a = avg(p), loss = loss_percent(p);
+
+	if (p->replies == 0)
+		worse(&st, PLUGIN_CRITICAL, why, "no reply%s%s",
+		    p->error[0] ? ": " : "", p->error);
+	else if (p->crit.rtt >= 0 && a > p->crit.rtt)
+		worse(&st, PLUGIN_CRITICAL, why, "rtt %.3f ms > %g ms", a,
+		    p->crit.rtt);
+	else if (p->warn.rtt >= 0 && a > p->warn.rtt)
+		worse(&st, PLUGIN_WARNING, why, "rtt %.3f ms > %g ms", a,
+		    p->warn.rtt);
+	if (p->replies && p->crit.loss >= 0 && loss > p->crit.loss)
+		worse(&st, PLUGIN_CRITICAL, why, "loss %g%% > %g%%", loss,
+		    p->crit.loss);
+	else if (p->replies && p->warn.loss >= 0 && loss > p->warn.loss)
+		worse(&st, PLUGIN_WARNING, why, "loss %g%% > %g%%", loss,
+		    p->warn.loss);
+	else if (p->replies && p->warn.loss < 0 && loss > 0)
+		worse(&st, PLUGIN_WARNING, why, "loss %g%%", loss);
+	if (days != LONG_MIN && p->cert_crit >= 0 && days < p->cert_crit)
+		worse(&st, PLUGIN_CRITICAL, why, "certificate expires in %ld "
+		    "day%s (< %ld)", days, days == 1 ? "" : "s", p->cert_crit);
+	else if (days != LONG_MIN && p->cert_warn >= 0 && days < p->cert_warn)
+		worse(&st, PLUGIN_WARNING, why, "certificate expires in %ld "
+		    "day%s (< %ld)", days, days == 1 ? "" : "s", p->cert_warn);
+	return st;
+}
+
+static void
+perfdata(struct pinger *p, struct buf *b, long days)
+{
+	const struct login_report *r = session_login_report(p->s);
+
+	buf_printf(b, "|rtt=%.3fms;", avg(p));
+	threshold(b, p->warn.rtt);
+	buf_addc(b, ';');
+	threshold(b, p->crit.rtt);
+	buf_printf(b, ";0 loss=%u%%;", loss_percent(p));
+	threshold(b, p->warn.loss);
+	buf_addc(b, ';');
+	threshold(b, p->crit.loss);
+	buf_printf(b, ";0;100 login=%.6fs;;;0", login_total_us(r) / 1e6);
+	if (days != LONG_MIN) {
+		buf_printf(b, " cert_days=%ld;", days);
+		if (p->cert_warn >= 0)
+			buf_printf(b, "%ld:", p->cert_warn);
+		buf_addc(b, ';');
+		if (p->cert_crit >= 0)
+			buf_printf(b, "%ld:", p->cert_crit);
+	}
+	buf_addc(b, '\n');
+}
+
+static int
+summary_plugin(struct pinger *p)
+{
+	const struct login_report *r = session_login_report(p->s);
+	long days = r->cert_expires ? days_left(r->cert_expires) : LONG_MIN;
+	struct buf why = { 0 }, t = { 0 };
+	int st = plugin_state(p, days, &why);
+
+	buf_printf(&p->line, "XMPP %s - %s: ", plugin_states[st],
+	    text_shown(&t, p->target));
+	if (why.len)
+		buf_printf(&p->line, "%s; ", why.p);
+	if (p->replies)
+		buf_printf(&p->line, "rtt %.3f ms, ", avg(p));
+	buf_printf(&p->line, "%u%% loss, login %.1f ms", loss_percent(p),
+	    ms(login_total_us(r)));
+	if (days != LONG_MIN && !why.len)
+		buf_printf(&p->line, ", certificate expires in %ld day%s",
+		    days, days == 1 ? "" : "s");
+	perfdata(p, &p->line, days);
+	flush_line(p);
+	buf_free(&why);
+	buf_free(&t);
+	return st;
+}
+
+/* The login failed: the plugin's CRITICAL (UNKNOWN where it is ours). */
+static int
+plugin_login_failed(struct pinger *p, int rc)
+{
+	int st = rc == EX_CONFIG || rc == EX_USAGE || rc == EX_SOFTWARE ||
+	    rc == EX_OSERR ? PLUGIN_UNKNOWN : PLUGIN_CRITICAL;
+	const char *why = p->s ? session_failure(p->s) : "";
+	struct buf t = { 0 };
+
+	buf_printf(&p->line, "XMPP %s - %s%slogin failed: %s",
+	    plugin_states[st], p->target ? text_shown(&t, p->target) : "",
+	    p->target ? ": " : "", *why ? why : "see the error output");
+	if (p->s)
+		buf_printf(&p->line, "|login=%.6fs;;;0", login_total_us(
+		    session_login_report(p->s)) / 1e6);
+	buf_addc(&p->line, '\n');
+	flush_line(p);
+	buf_free(&t);
+	return st;
+}
+
+/* ---- main */
+
+static double
+seconds_arg(const char *arg, double min, const char *opt)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (end == arg || *end || errno || !(v >= min) || v > 86400)
+		errx(usage_rc, "%s %s: must be seconds, %g to 86400", opt, arg,
+		    min);
+	return v;
+}
+
+/* Pings still unanswered at the end (a signal, a lost stream) are lost,
+ * and what comes for them later goes unsaid. */
+static void
+abandon(struct pinger *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->npings; i++)
+		if (p->pings[i]->fate == PENDING)
+			account(p, p->pings[i], LOST, 0);
+}
+
+/* The summary, and the exit status, of the format asked for. */
+static int
+finish(struct pinger *p, int rc)
+{
+	abandon(p);
+	if (p->out == OUT_PLUGIN)
+		return p->logged_in ? summary_plugin(p) :
+		    plugin_login_failed(p, rc);
+	if (p->out == OUT_PROMETHEUS && p->s)
+		summary_prometheus(p);
+	else if (p->out == OUT_JSON && p->logged_in)
+		summary_json(p);
+	else if (p->out == OUT_TEXT && p->logged_in)
+		summary_text(p);
+	if (rc != EX_OK || !p->logged_in)
+		return PING_ERROR;
+	return p->replies ? PING_REPLY : PING_NONE;
+}
+
+static void
+header_text(struct pinger *p)
+{
+	struct buf t = { 0 }, j = { 0 };
+
+	buf_printf(&p->line, "PING %s as %s via %s: login %.3f ms\n",
+	    text_shown(&t, p->target), text_shown(&j, session_jid(p->s)),
+	    session_login_report(p->s)->where, ms(p->login_us));
+	flush_line(p);
+	buf_free(&t);
+	buf_free(&j);
+}
+
+static int
+sm_answered(struct session *s, void *arg)
+{
+	(void)arg;
+	return session_login_report(s)->sm != SM_ASKED;
+}
+
+/* Logged in: the login's report, then the pings. */
+static int
+probe(struct pinger *p)
+{
+	const struct login_report *r = session_login_report(p->s);
+	int rc;
+
+	/* stream management is answered after the login */
+	if ((rc = session_until(p->s, sm_answered, NULL, "stream management"))
+	    != EX_OK)
+		return rc;
+	p->login_us = login_total_us(r);
+	if (p->out == OUT_TEXT)
+		header_text(p);
+	if (p->trace && p->out == OUT_TEXT)
+		trace_text(p, r);
+	else if (p->trace && p->out == OUT_JSON)
+		trace_json(p, r);
+	return ping_run(p);
+}
+
+static int
+is_plugin(int argc, char *argv[])
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--plugin") == 0)
+			return 1;
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "wait", required_argument, NULL, 'W' },
+		{ "warning", required_argument, NULL, 'w' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "plugin", no_argument, NULL, OPT_PLUGIN },
+		{ "trace", no_argument, NULL, OPT_TRACE },
+		{ "cert-warn", required_argument, NULL, OPT_CERT_WARN },
+		{ "cert-crit", required_argument, NULL, OPT_CERT_CRIT },
+		COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct pinger p = { .warn = { -1, -1 }, .crit = { -1, -1 },
+	    .cert_warn = -1, .cert_crit = -1 };
+	struct common_opts o;
+	struct account acct;
+	const char *count = NULL, *warn = NULL, *crit = NULL;
+	double interval = 1, wait = -1;
+	const char *why;
+	char *domain = NULL;
+	int ch, rc;
+
+	stdfd_sanitise();
+	signals_init();
+	common_init(&o);
+	if (is_plugin(argc, argv)) {
+		p.out = OUT_PLUGIN;
+		usage_rc = PLUGIN_UNKNOWN;
+	}
+	common_usage_code(usage_rc);
+	while ((ch = common_getopt(argc, argv, "c:hi:qW:w:" COMMON_SHORTOPTS,
+	    longopts)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(EX_OK);
+		case 'c':
+			/* with --plugin, the critical threshold */
+			if (p.out == OUT_PLUGIN)
+				crit = optarg;
+			else
+				count = optarg;
+			break;
+		case OPT_COUNT:
+			count = optarg;
+			break;
+		case 'i':
+			interval = seconds_arg(optarg, 0.001, "-i");
+			break;
+		case 'q':
+			p.quiet = 1;
+			break;
+		case 'W':
+			wait = seconds_arg(optarg, 0.001, "-W");
+			break;
+		case 'w':
+			warn = optarg;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				p.out = OUT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				p.out = OUT_JSON;
+			else if (strcmp(optarg, "prometheus") == 0)
+				p.out = OUT_PROMETHEUS;
+			else
+				errx(usage_rc, "--format %s: text, json or "
+				    "prometheus", optarg);
+			if (usage_rc == PLUGIN_UNKNOWN)
+				errx(usage_rc, "--format: not with --plugin");
+			break;
+		case OPT_PLUGIN:
+			break;		/* seen before the loop */
+		case OPT_TRACE:
+			p.trace = 1;
+			break;
+		case OPT_CERT_WARN:
+			p.cert_warn = number_arg(optarg, 0, 100000,
+			    "--cert-warn");
+			break;
+		case OPT_CERT_CRIT:
+			p.cert_crit = number_arg(optarg, 0, 100000,
+			    "--cert-crit");
+			break;
+		default:
+			if (!common_option(&o, ch, optarg))
+				usage(EX_USAGE);
+		}
+	}
+	if (o.show_cert)
+		return stdout_done(session_show_cert(&o) ? usage_rc : EX_OK);
+	if (argc - optind > 1)
+		usage(EX_USAGE);
+	if (p.out == OUT_PLUGIN) {
+		/* -w and -c are the thresholds; --count the pings */
+		if (warn)
+			limit_arg(&p.warn, warn, "-w");
+		if (crit)
+			limit_arg(&p.crit, crit, "-c");
+	} else if (warn || p.cert_warn >= 0 || p.cert_crit >= 0)
+		errx(usage_rc, "-w, --cert-warn and --cert-crit go with "
+		    "--plugin");
+	p.count = count ? number_arg(count, 1, 1LL << 40, "-c") :
+	    p.out == OUT_PLUGIN || p.out == OUT_PROMETHEUS ? 1 : 0;
+	p.interval_us = interval * 1e6;
+	if (o.keepalive < 0)
+		o.keepalive = 0;
+
+	p.target = argc > optind ? argv[optind] : NULL;
+	if (p.target && (why = jid_check(p.target)) != NULL)
+		errx(usage_rc, "target %s: %s", text_shown(&p.line, p.target),
+		    why);
+	p.wait_us = (wait >= 0 ? wait : o.timeout) * 1e6;
+
+	if ((rc = account_load(&acct, &o.acct)) != EX_OK)
+		return stdout_done(finish(&p, rc));
+	if (p.target == NULL)
+		p.target = domain = xstrndup(strchr(acct.jid, '@') + 1,
+		    strcspn(strchr(acct.jid, '@') + 1, "/"));
+	p.began_us = now_us();
+	rc = session_open(&p.s, &acct, &o);
+	account_forget_password(&acct);
+	if (rc == EX_OK) {
+		p.logged_in = 1;
+		rc = probe(&p);
+	}
+	if (!p.logged_in && p.trace && p.s && p.out == OUT_TEXT)
+		trace_text(&p, session_login_report(p.s));
+	rc = finish(&p, rc);
+	/* the verdict is the pings': a close that fails is only said */
+	if (p.s && !session_failed(p.s))
+		session_close(p.s);
+	session_free(p.s);
+	account_free(&acct);
+	for (size_t i = 0; i < p.npings; i++)
+		free(p.pings[i]);
+	free(p.pings);
+	free(domain);
+	buf_free(&p.line);
+	return stdout_done(rc);
+}

@@ -1,0 +1,217 @@
+# t-xping: pings through a real Prosody, ping(8)'s way; the login's
+# phases; the plugin's statuses and the Prometheus output, each read by
+# what would read it.
+. tests/lib.sh
+
+BOB=bob@$XT_DOMAIN
+PY=/usr/bin/python3	# Debian's, with python3-prometheus-client
+
+# --- the own server, by default
+run xping -a alice -c 3 -i 0.05
+is "$rc" 0 "three pings to the own server: exit 0 ($err)"
+like "$(sed -n 1p "$T/out")" "^PING $XT_DOMAIN as alice@$XT_DOMAIN/[^ ]+ via 127\\.0\\.0\\.1 port $XT_PORT: login [0-9.]+ ms$" \
+    "a header: whom, as whom, via where, the login's time"
+is "$(grep -cE "^reply from $XT_DOMAIN: seq=[123] time=[0-9]+\\.[0-9]{3} ms$" "$T/out")" 3 \
+    "a reply line for each, ping(8)'s way"
+is "$(grep -o 'seq=[0-9]*' "$T/out" | tr '\n' ' ')" "seq=1 seq=2 seq=3 " "in order"
+like "$out" "--- $XT_DOMAIN xping statistics ---" "the summary's head"
+like "$out" "3 sent, 3 received, 0% loss, time [0-9]+ ms" "counts and loss"
+like "$out" "rtt min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms" "and the times"
+
+run xping -a alice -c 2 -i 0.05 -q
+is "$rc" 0 "-q: exit 0"
+is "$(grep -c '^reply' "$T/out")" 0 "-q: no line a ping"
+like "$out" "2 sent, 2 received" "but the summary"
+
+# --- a full JID that is online answers itself
+listen bl -a bob --resource pinged
+run xping -a alice -c 2 -i 0.05 "$BOB/pinged"
+is "$rc" 0 "an online full JID (xlisten): exit 0 ($err)"
+is "$(grep -c "^reply from $BOB/pinged: seq=" "$T/out")" 2 "replies from it"
+run xping -a alice -c 1 "$BOB"
+is "$rc" 0 "a bare JID: the server answers for the account"
+like "$out" "reply from $BOB: seq=1" "from the bare JID"
+listener_stop bl
+
+# --- what answers with an error is no reply
+run xping -a alice -c 2 -i 0.05 "$BOB/gone"
+is "$rc" 1 "an offline full JID: exit 1, no reply"
+is "$(grep -cE "^error from $BOB/gone: seq=[12] time=[0-9.]+ ms: service-unavailable$" "$T/out")" 2 \
+    "each error reply said, with its condition"
+like "$out" "2 sent, 0 received, \\+2 errors, 100% loss" "counted as errors, not received"
+run xping -a alice -c 1 no-such-domain.test
+is "$rc" 1 "an unknown domain: exit 1"
+like "$out" "error from no-such-domain.test: seq=1 .*: (remote-server-not-found|not-allowed|service-unavailable)" \
+    "with the server's reason ($out)"
+
+# --- a silent path: pings unanswered within -W are lost
+relay_start "$XT_PORT"
+cat <&$rout >/dev/null &
+_bg="$_bg $!"
+timeout 30 "$XU_BUILD/xping" -f "$XT_CONFIG" -T 3 -a alice --port "$relayport" \
+    -c 3 -i 0.3 -W 0.5 >"$T/stall.out" 2>"$T/stall.err" &
+pid=$!
+wait_line "$T/stall.out" "^PING "
+echo stall >&$rin
+wait "$pid"
+rc=$?
+like "$(cat "$T/stall.out")" "no reply from $XT_DOMAIN: seq=3: timed out after 0\\.5 s" \
+    "a ping lost on a stalled link: said so after -W"
+like "$(cat "$T/stall.out")" "3 sent, [0-2] received, [0-9]+% loss" "and counted lost"
+like "$rc" "^[01]$" "exit 1 if none came back, 0 if one did ($rc)"
+
+# --- a signal ends an endless run with its summary
+timeout 30 "$XU_BUILD/xping" -f "$XT_CONFIG" -a alice -i 0.02 >"$T/int.out" 2>&1 &
+pid=$!
+wait_line "$T/int.out" "seq=3 "
+kill -INT "$pid"
+wait "$pid"
+is "$?" 0 "SIGINT ends an endless run: exit 0 (replies came)"
+like "$(cat "$T/int.out")" "[0-9]+ sent, [0-9]+ received" "with the summary"
+timeout 30 "$XU_BUILD/xping" -f "$XT_CONFIG" -a alice -i 0.02 2>"$T/head.err" | head -2 >/dev/null
+is "${PIPESTATUS[0]}" 0 "xping | head -2: ends, exit 0 ($(cat "$T/head.err"))"
+
+# --- --trace: the login, phase by phase
+run xping -a alice -c 1 --trace
+is "$rc" 0 "--trace: exit 0"
+for ph in dns tcp stream starttls tls stream_tls sasl stream_auth bind sm total; do
+	like "$out" "^$ph +[0-9]+\\.[0-9]{3}( |$)" "--trace lists $ph with milliseconds"
+done
+like "$out" "^tls .* TLSv1\\.[23] [A-Z0-9_-]+$" "the TLS version and cipher"
+like "$out" "certificate: subject CN=$XT_DOMAIN; issuer CN=xmpputils test CA; expires in [0-9]+ days?" \
+    "the certificate's subject, issuer and days left"
+like "$out" "^stream +[0-9.]+  features: starttls\\(required\\)$" "the features before TLS"
+like "$out" "^stream_tls .*features: mechanisms\\([A-Z0-9,-]*SCRAM-SHA-1" "the mechanisms offered"
+like "$out" "^sasl +[0-9.]+  SCRAM-SHA-1$" "the one chosen"
+like "$out" "^stream_auth .*features: .*bind.*sm:3" "and what the authenticated stream offers"
+run xping -a dave -c 1 --trace --tls direct --port "$XT_TLS_PORT"
+is "$rc" 0 "--trace with direct TLS, no stream management: exit 0 ($err)"
+like "$out" "^tls " "a TLS phase"
+ok $(printf '%s\n' "$out" | grep -cE '^(starttls|stream|sm) ') "and no STARTTLS, first stream or sm phase"
+run xping -a alice --port "$("$XT_NETTOOL" freeport)" --trace
+is "$rc" 2 "--trace, no server: exit 2"
+like "$out" "^failed +connect to 127\\.0\\.0\\.1 port [0-9]+: Connection refused" \
+    "the table says where it failed"
+
+# --- --format json: one object per ping, then the summary
+run xping -a alice -c 2 -i 0.05 --format json --trace
+is "$rc" 0 "--format json: exit 0"
+printf '%s\n' "$out" | jq -e . >/dev/null
+ok $? "every line is JSON"
+is "$(printf '%s\n' "$out" | jq -r .type | tr '\n' ' ')" "login ping ping summary " \
+    "a login object (--trace), a ping each, a summary"
+is "$(printf '%s\n' "$out" | jq -r 'select(.type=="ping") | "\(.seq) \(.result) \(.time_ms > 0)"' | tr '\n' ,)" \
+    "1 reply true,2 reply true," "each ping's seq, result and time"
+is "$(printf '%s\n' "$out" | jq -r 'select(.type=="summary") | "\(.sent) \(.received) \(.loss_percent) \(.rtt_ms.avg > 0)"')" \
+    "2 2 0 true" "the summary's counts"
+is "$(printf '%s\n' "$out" | jq -r 'select(.type=="login") | [.phases[].phase] | join(" ")')" \
+    "dns tcp stream starttls tls stream_tls sasl stream_auth bind sm" "the login's phases"
+run xping -a alice -c 1 --format json "$BOB/gone"
+is "$(printf '%s\n' "$out" | jq -r 'select(.type=="ping") | "\(.result) \(.error)"')" \
+    "error service-unavailable" "an error reply in JSON"
+
+# --- --format prometheus, read by Prometheus' own parser
+run xping -a alice -c 2 -i 0.05 --format prometheus
+is "$rc" 0 "--format prometheus: exit 0"
+cat >"$T/prom.py" <<'PY'
+import sys, time
+from prometheus_client.parser import text_string_to_metric_families
+m = {}
+for fam in text_string_to_metric_families(sys.stdin.read()):
+    for s in fam.samples:
+        m[(s.name, tuple(sorted(s.labels.items())))] = s.value
+def get(name, **labels):
+    return m[(name, tuple(sorted(labels.items())))]
+t = sys.argv[1]
+print("success", get("xmpp_probe_success", target=t))
+print("sent", get("xmpp_ping_sent", target=t), "received", get("xmpp_ping_received", target=t))
+print("rtt", get("xmpp_ping_rtt_seconds", target=t, stat="avg") > 0)
+print("phases", " ".join(l[0][1] for (n, l) in m if n == "xmpp_login_seconds"))
+print("total", get("xmpp_login_seconds", phase="total") > 0)
+exp = [v for (n, l), v in m.items() if n == "xmpp_cert_expiry_timestamp_seconds"]
+print("cert", len(exp) == 1 and exp[0] > time.time())
+PY
+"$PY" "$T/prom.py" "$XT_DOMAIN" <"$T/out" >"$T/prom.txt" 2>&1
+is "$?" 0 "the Prometheus parser reads it ($(cat "$T/prom.txt"))"
+is "$(cat "$T/prom.txt")" "success 1.0
+sent 2.0 received 2.0
+rtt True
+phases dns tcp stream starttls tls stream_tls sasl stream_auth bind sm total
+total True
+cert True" "probe success, counts, rtt, login phases, certificate expiry"
+run xping -a alice --format prometheus --port "$("$XT_NETTOOL" freeport)"
+is "$rc" 2 "prometheus, no server: exit 2"
+is "$(printf '%s\n' "$out" | "$PY" -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families as p
+print([s.value for f in p(sys.stdin.read()) for s in f.samples if s.name == "xmpp_probe_success"])')" \
+    "[0.0]" "but still the metrics: xmpp_probe_success 0"
+
+# --- --plugin: a check for Nagios and its kin
+perf_ok() {	# the perfdata after '|', as the development guidelines define it
+	printf '%s\n' "$1" | "$PY" -c '
+import re, sys
+line = sys.stdin.read().rstrip("\n")
+assert "\n" not in line, "one line"
+status, perf = line.split("|", 1)
+rx = re.compile(r"^([^ =\x27]+|\x27[^\x27]+\x27)=(-?[0-9.]+)(us|ms|s|%|B|KB|MB|TB|c)?(;([0-9.:~@-]*)){0,4}$")
+labels = []
+for item in perf.split(" "):
+    m = rx.match(item)
+    assert m, item
+    labels.append(m.group(1))
+print(" ".join(labels))'
+}
+run xping -a alice --plugin -w 5000 -c 10000
+is "$rc" 0 "--plugin within thresholds: exit 0 (OK)"
+like "$out" "^XMPP OK - $XT_DOMAIN: rtt [0-9.]+ ms, 0% loss, login [0-9.]+ ms, certificate expires in [0-9]+ days?\\|" \
+    "one status line"
+is "$(perf_ok "$out")" "rtt loss login cert_days" "parseable perfdata: rtt, loss, login, cert_days"
+like "$out" "\\|rtt=[0-9.]+ms;5000;10000;0 " "rtt with its thresholds"
+run xping -a alice --plugin -w 0 -c 10000
+is "$rc" 1 "rtt above -w: exit 1 (WARNING)"
+like "$out" "^XMPP WARNING - $XT_DOMAIN: rtt [0-9.]+ ms > 0 ms" "saying why"
+run xping -a alice --plugin -w 0 -c 0
+is "$rc" 2 "rtt above -c: exit 2 (CRITICAL)"
+like "$out" "^XMPP CRITICAL - " "CRITICAL"
+run xping -a alice --plugin --cert-warn 100000 --cert-crit 0
+is "$rc" 1 "a certificate inside --cert-warn: WARNING"
+like "$out" "certificate expires in [0-9]+ days? \\(< 100000\\)" "saying so"
+like "$out" " cert_days=[0-9]+;100000:;0:$" "cert_days with its thresholds, as ranges"
+run xping -a alice --plugin --cert-crit 100000
+is "$rc" 2 "inside --cert-crit: CRITICAL"
+run xping -a alice --plugin --count 2 -i 0.05 -w 5000,10% -c 10000,50% "$BOB/gone"
+is "$rc" 2 "no reply: CRITICAL"
+like "$out" "^XMPP CRITICAL - $BOB/gone: no reply: service-unavailable; 100% loss" "with the reason"
+is "$(perf_ok "$out")" "rtt loss login cert_days" "perfdata still parseable"
+run xping -a alice --plugin --port "$("$XT_NETTOOL" freeport)"
+is "$rc" 2 "a login failure: CRITICAL"
+like "$out" "^XMPP CRITICAL - $XT_DOMAIN: login failed: connect to 127\\.0\\.0\\.1 port [0-9]+: Connection refused" \
+    "with the reason on the status line"
+run xping -a alice --plugin -w bogus
+is "$rc" 3 "a bad threshold: exit 3 (UNKNOWN)"
+run xping -a alice --plugin --no-such-option
+is "$rc" 3 "a bad option under --plugin: UNKNOWN"
+printf 'jid = x@%s\npassword = x\nserver = 127.0.0.1\nport = %s\ncafile = %s\n' \
+    "$XT_EXPIRED" "$XT_PORT" "$XT_CA" >"$T/expired.conf"
+chmod 600 "$T/expired.conf"
+run "$XU_BUILD/xping" -f "$T/expired.conf" --plugin
+is "$rc" 2 "an expired certificate: CRITICAL"
+like "$out" "^XMPP CRITICAL - $XT_EXPIRED: login failed: certificate .*not trusted" "saying so"
+
+# --- bad input
+run xping -a alice -c 1 'bad@@jid'
+is "$rc" 2 "a malformed target: exit 2, as ping(8)"
+like "$err" "target bad@@jid: " "naming it"
+run xping -a alice -c 0
+is "$rc" 2 "-c 0: exit 2"
+run xping -a alice -i nonsense
+is "$rc" 2 "a bad interval: exit 2"
+run xping -a alice --bogus
+is "$rc" 2 "an unknown option: exit 2"
+run xping -a alice -w 10
+is "$rc" 2 "-w without --plugin: exit 2"
+run xping -a alice --format yaml
+is "$rc" 2 "an unknown format: exit 2"
+
+done_testing
