@@ -258,6 +258,9 @@ refusal(const char *ns, size_t nslen, const char *local)
 		return strcmp(local, "stream") == 0 ? "a stream header would "
 		    "restart the stream: refused" : "a stream-level element: "
 		    "refused";
+	/* xml: may prefix attributes only; no element can be written in it */
+	if (IS(NS_XML))
+		return "an element in the reserved xml namespace: refused";
 	if (IS("urn:ietf:params:xml:ns:xmpp-tls"))
 		return "STARTTLS is the login's: refused";
 	if (IS("urn:ietf:params:xml:ns:xmpp-sasl"))
@@ -374,6 +377,12 @@ on_start(void *arg, const char *name, const char **attrs)
 	if (xi->dropping || too_big(xi))
 		return;
 	local = split_name(name, &nslen);
+	if (xi->depth > 2 && nslen == sizeof(NS_XML) - 1 &&
+	    memcmp(name, NS_XML, nslen) == 0) {
+		/* XML forbids declaring it the default namespace */
+		error_here(xi, "an element in the reserved xml namespace", 1);
+		return;
+	}
 	if (xi->depth > 2) {
 		close_tag(xi);
 		buf_addc(&xi->out, '<');

@@ -83,7 +83,9 @@ like "$out" "certificate: subject CN=$XT_DOMAIN; issuer CN=xmpputils test CA; ex
 like "$out" "^stream +[0-9.]+  features: starttls\\(required\\)$" "the features before TLS"
 like "$out" "^stream_tls .*features: mechanisms\\([A-Z0-9,-]*SCRAM-SHA-1" "the mechanisms offered"
 like "$out" "^sasl +[0-9.]+  SCRAM-SHA-1$" "the one chosen"
-like "$out" "^stream_auth .*features: .*bind.*sm:3" "and what the authenticated stream offers"
+auth=$(printf '%s\n' "$out" | grep '^stream_auth ')
+like "$auth" "features: .*bind\\(required\\)" "what the authenticated stream offers: bind"
+like "$auth" "features: .*sm:3" "and stream management (in any order)"
 run xping -a dave -c 1 --trace --tls direct --port "$XT_TLS_PORT"
 is "$rc" 0 "--trace with direct TLS, no stream management: exit 0 ($err)"
 like "$out" "^tls " "a TLS phase"

@@ -94,6 +94,12 @@ main(void)
 	    "a stanza outside jabber:client refused");
 	check("<enable xmlns='urn:xmpp:sm:3'/>", "R 1:1 enable|",
 	    "stream management but <r/> refused");
+	check("<xml:lang/><presence/>", "R 1:1 lang|E <presence/>|",
+	    "an element in the xml namespace refused (fuzz_xmlin found it)");
+	check("<message><xml:x/></message>\n<presence/>",
+	    "X 1:10 an element in the reserved xml namespace "
+	    "[<message><xml:x/>]|E <presence/>|",
+	    "nested, an error: nothing of it sent, the next line goes");
 	check("<presence/>\n</stream:stream>\n<presence/>\n",
 	    "E <presence/>|X 2:3 a closing tag with no element open "
 	    "[</stream:stream>]|E <presence/>|",
