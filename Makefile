@@ -14,7 +14,7 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 
-PKGS = libstrophe expat openssl libidn libbsd-overlay
+PKGS = libstrophe expat openssl libidn libbsd-overlay jansson
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra
@@ -38,9 +38,10 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 TOOLS = xsend xlisten xraw
 LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o \
 	signals.o logread.o loop.o inbound.o iq.o recover.o trust.o outbox.o xmlin.o \
-	stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o proc.o jid.o
+	stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o proc.o jid.o \
+	roster.o
 UNIT_TESTS = test_text test_config test_lines test_sasl test_xmlguard \
-	test_delivery test_outbox test_xmlin
+	test_delivery test_outbox test_xmlin test_roster
 
 BINS = $(TOOLS:%=$(B)/%)
 LIBA = $(B)/libxmpputils.a
