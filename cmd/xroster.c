@@ -871,10 +871,9 @@ main(int argc, char *argv[])
 		o.keepalive = 0;
 	x.verbose = o.verbose;
 	/* the whole file checked before anything changes */
-	if (c->run == cmd_import && (rc = read_import(&x.want)) != EX_OK)
-		return rc;
-
-	rc = run(&x, c, argv + optind, argc - optind, &o);
+	rc = c->run == cmd_import ? read_import(&x.want) : EX_OK;
+	if (rc == EX_OK)
+		rc = run(&x, c, argv + optind, argc - optind, &o);
 	roster_free(&x.roster);
 	roster_free(&x.want);
 	pushed_reset(&x);
