@@ -29,7 +29,7 @@ XT_NOSM=nosm.xmpputils.test
 XT_MUC=conference.xmpputils.test
 XT_WRONG=wronghost.test
 XT_EXPIRED=expired.test
-XT_ROSTER_USERS="erin frank grace heidi ivan judy"
+XT_ROSTER_USERS="erin frank grace heidi ivan judy kate"
 
 xt_log() { printf '%s\n' "$*" >&2; }
 
@@ -201,7 +201,7 @@ server_start() {
 	done
 	server_run || return 1
 	export XT_DIR XT_PORT XT_TLS_PORT XT_DOMAIN XT_NOSM XT_MUC XT_WRONG \
-	    XT_EXPIRED XT_CA XT_CONFIG XT_PASS XT_PID
+	    XT_EXPIRED XT_CA XT_CONFIG XT_PASS XT_PID XT_ROSTER_USERS
 }
 
 # server_run: starts Prosody on the set-up directory and waits for it.

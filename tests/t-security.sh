@@ -165,7 +165,7 @@ printf 'password_command = exit 7\n' >>"$T/cmd"
 run "$XU_BUILD/xsend" -f "$T/cmd" -m x "$BOB"
 is "$rc" 78 "a failing password_command: exit 78"
 like "$err" "password_command failed \\(exit status 7\\)" "saying so"
-for t in xsend xlisten xraw; do
+for t in xsend xlisten xraw xroster; do
 	run "$XU_BUILD/$t" -p "$XT_PASS" "$BOB"
 	is "$rc" 64 "$t -p PASSWORD: no such option"
 	run "$XU_BUILD/$t" --password "$XT_PASS" "$BOB"

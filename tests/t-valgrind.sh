@@ -44,6 +44,15 @@ vg 65 "xraw: requests, an error answer, bad input, --pretty" xraw -a alice \
     "<iq type='get' to='nobody@$XT_DOMAIN/x'><ping xmlns='urn:xmpp:ping'/></iq>" \
     "<message><body>x</bdy></message>" "<presence/>")
 vg 0 "xraw --trace" xraw -a alice --trace < <(echo "<presence/>")
+# xroster, on kate's roster (one of XT_ROSTER_USERS; judy is only a
+# contact there): sets, pushes,
+# a refusal, --presence, import with a bad line and a good one
+vg 0 "xroster add" xroster -a kate add -n J -g a -g b --subscribe "judy@$XT_DOMAIN"
+vg 1 "xroster add, refused" xroster -a kate add "kate@$XT_DOMAIN"
+vg 0 "xroster list --presence --format json" xroster -a kate list --presence -w 1 --format json
+vg 65 "xroster import, a bad line" xroster -a kate import < <(printf '{"jid":"a@b"}\n{"jid":1}\n')
+vg 0 "xroster import --prune" xroster -a kate import --prune < <(echo '{"jid":"judy@'"$XT_DOMAIN"'","groups":["g"],"subscription":"both"}')
+vg 0 "xroster approve" xroster -a kate approve "judy@$XT_DOMAIN"
 
 # the reconnecting paths, through a relay that cuts the link
 mkfifo "$T/relay.in" "$T/relay.out" "$T/feed"
