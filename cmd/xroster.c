@@ -31,6 +31,7 @@ struct xroster {
 	int json;		/* --format json */
 	int presence;		/* --presence */
 	int wait_s;		/* -w */
+	int pinged;		/* --presence: the barrier was answered */
 	const char *name;	/* -n; name_set: given, "" too */
 	int name_set;
 	char *groups[MAX_GROUPS];	/* -g */
@@ -283,46 +284,41 @@ print_change(struct xroster *x, enum roster_op op, const char *jid)
 
 /* ---- list --presence */
 
-struct burst {
-	struct xroster *x;
-	int pinged;
-	int64_t deadline;
-};
-
 static int
 on_presence(struct session *s, xmpp_stanza_t *st, void *arg)
 {
-	struct burst *b = arg;
+	struct xroster *x = arg;
 
 	if (strcmp(xmpp_stanza_get_name(st), "presence") != 0)
 		return 1;
 	/* our own other resources are no contact */
 	if (jid_bare_equal(xmpp_stanza_get_from(st), session_jid(s)))
 		return 1;
-	roster_presence(&b->x->roster, st);
+	roster_presence(&x->roster, st);
 	return 1;
 }
 
+/* The barrier's answer (or NULL, the session going): x outlives both. */
 static void
 pinged(struct session *s, xmpp_stanza_t *reply, void *arg)
 {
 	(void)s;
 	(void)reply;
-	((struct burst *)arg)->pinged = 1;
+	((struct xroster *)arg)->pinged = 1;
 }
 
 /* Whether every contact who lets us see its presence has said it. */
 static int
-burst_done(struct burst *b)
+burst_done(struct xroster *x)
 {
 	size_t i;
 
-	if (!b->pinged)
+	if (!x->pinged)
 		return 0;
-	for (i = 0; i < b->x->roster.len; i++)
-		if ((b->x->roster.items[i].sub == ROSTER_TO ||
-		    b->x->roster.items[i].sub == ROSTER_BOTH) &&
-		    !b->x->roster.items[i].heard)
+	for (i = 0; i < x->roster.len; i++)
+		if ((x->roster.items[i].sub == ROSTER_TO ||
+		    x->roster.items[i].sub == ROSTER_BOTH) &&
+		    !x->roster.items[i].heard)
 			return 0;
 	return 1;
 }
@@ -337,25 +333,22 @@ burst_done(struct burst *b)
 static int
 collect_presence(struct xroster *x)
 {
-	struct burst b = { x, 0, now_ms() + x->wait_s * 1000LL };
+	int64_t deadline = now_ms() + x->wait_s * 1000LL, left;
 	struct buf p = { 0 };
-	int64_t left;
 	int r, rc = EX_OK;
 
-	session_on_stanza(x->s, on_presence, &b);
+	session_on_stanza(x->s, on_presence, x);
 	buf_adds(&p, "<presence><priority>-1</priority></presence>");
 	session_send_buf(x->s, &p);
 	buf_free(&p);
-	barrier_send(x->s, pinged, &b);
-	while (!burst_done(&b) && !signals_interrupted() &&
-	    (left = b.deadline - now_ms()) > 0)
+	barrier_send(x->s, pinged, x);
+	while (!burst_done(x) && !signals_interrupted() &&
+	    (left = deadline - now_ms()) > 0)
 		if ((r = session_step(x->s, -1, (int)left)) > 1) {
 			rc = r;
 			break;
 		}
-	session_off_stanza(x->s, on_presence, &b);
-	if (rc == EX_OK && !b.pinged)
-		barrier(x->s);	/* no callback may outlive b */
+	session_off_stanza(x->s, on_presence, x);
 	return rc;
 }
 
@@ -420,7 +413,7 @@ send_subscription(struct session *s, const char *jid, enum roster_want want)
 struct bounces {
 	char **jids;
 	int n;
-	char *why[256];
+	char **why;		/* n of them: the condition, or NULL */
 };
 
 static int
@@ -435,7 +428,7 @@ on_bounce(struct session *s, xmpp_stanza_t *st, void *arg)
 	if (strcmp(xmpp_stanza_get_name(st), "presence") != 0 || type == NULL ||
 	    strcmp(type, "error") != 0)
 		return 1;
-	for (i = 0; i < b->n && i < 256; i++)
+	for (i = 0; i < b->n; i++)
 		if (b->why[i] == NULL &&
 		    jid_bare_equal(b->jids[i], xmpp_stanza_get_from(st))) {
 			stanza_error_desc(st, &why);
@@ -491,7 +484,7 @@ static int
 subscriptions(struct xroster *x, char **jids, const enum roster_want *want,
     int n)
 {
-	struct bounces b = { jids, n, { 0 } };
+	struct bounces b = { jids, n, xcalloc(n ? n : 1, sizeof(char *)) };
 	int i, rc = EX_OK;
 
 	session_on_stanza(x->s, on_bounce, &b);
@@ -503,11 +496,16 @@ subscriptions(struct xroster *x, char **jids, const enum roster_want *want,
 			rc = roster_get(x);
 	}
 	session_off_stanza(x->s, on_bounce, &b);
-	for (i = 0; rc == EX_OK && i < n; i++)
-		rc = worst(rc, check_reached(x, jids[i], want[i],
-		    i < 256 ? b.why[i] : NULL));
-	for (i = 0; i < n && i < 256; i++)
+	for (i = 0; rc == EX_OK && i < n; i++) {
+		rc = check_reached(x, jids[i], want[i], b.why[i]);
+		if (rc != EX_OK) {	/* the others are still said */
+			while (++i < n)
+				check_reached(x, jids[i], want[i], b.why[i]);
+		}
+	}
+	for (i = 0; i < n; i++)
 		free(b.why[i]);
+	free(b.why);
 	return rc;
 }
 
