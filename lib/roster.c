@@ -195,6 +195,11 @@ parse_item(struct roster *r, xmpp_stanza_t *el)
 		return 0;
 	it = slot(r);
 	it->jid = bare_jid(jid);
+	if (jid_check(it->jid) != NULL) {	/* as roster_read_json */
+		roster_item_free(it);
+		r->len--;
+		return 0;
+	}
 	it->name = name && *name ? xstrdup(name) : NULL;
 	it->sub = s;
 	it->ask = ask && strcmp(ask, "subscribe") == 0;
@@ -590,6 +595,10 @@ read_fields(json_t *o, struct roster_item *it)
 	if (!jid_is_bare(json_string_value(jid)))
 		return "a roster item's JID has no resource";
 	it->jid = bare_jid(json_string_value(jid));
+	/* stringprep may make a JID of one that was none (U+203E is a
+	 * space and a combining mark in NFKC): the server would refuse it */
+	if (jid_check(it->jid) != NULL)
+		return "the JID, prepared, is not well-formed";
 	if (name && !json_is_null(name)) {
 		if (!json_is_string(name))
 			return "name: not a string";

@@ -117,6 +117,8 @@ test_read_bad(void)
 		{ "{\"jid\":\"a@b\",\"name\":\"a\\u0000b\"}", "NUL" },
 		{ "{\"jid\":\"a@b\",\"name\":\"\xff\"}", "not JSON" },
 		{ "{\"jid\":\"a@b\"} x", "not JSON" },
+		/* found by fuzz_roster: NFKC makes U+203E a space */
+		{ "{\"jid\":\"a@b\u203e\"}", "prepared" },
 	};
 	const char *least = "{\"jid\":\"A@B\",\"resources\":[]}";
 	struct roster_item it;
