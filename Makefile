@@ -14,7 +14,7 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 
-PKGS = libstrophe expat openssl libidn libbsd-overlay
+PKGS = libstrophe expat openssl libidn libbsd-overlay jansson
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra
@@ -35,12 +35,13 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) \
 	$(PKG_CFLAGS) -Ilib
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
-TOOLS = xsend xlisten xraw xping
+TOOLS = xsend xlisten xraw xroster xping
 LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o \
-	signals.o logread.o loop.o timing.o inbound.o iq.o recover.o trust.o outbox.o xmlin.o \
-	stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o proc.o jid.o
+	signals.o logread.o loop.o timing.o inbound.o iq.o recover.o trust.o \
+	outbox.o xmlin.o stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o \
+	proc.o jid.o roster.o
 UNIT_TESTS = test_text test_config test_lines test_sasl test_xmlguard \
-	test_delivery test_outbox test_xmlin
+	test_delivery test_outbox test_xmlin test_roster
 
 BINS = $(TOOLS:%=$(B)/%)
 LIBA = $(B)/libxmpputils.a
@@ -94,7 +95,7 @@ $(B)/bench/%: bench/%.c | $(B)/bench
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
 
 # libFuzzer targets (clang), with their own ASan+UBSan build of lib/.
-FUZZ_TARGETS = fuzz_config fuzz_jid fuzz_text fuzz_lines fuzz_xmlin
+FUZZ_TARGETS = fuzz_config fuzz_jid fuzz_text fuzz_lines fuzz_xmlin fuzz_roster
 FUZZ_SECONDS ?= 60
 FZ = build/fuzz
 FUZZ_CC = clang

@@ -14,7 +14,7 @@
 #include "xmpputils.h"
 
 enum { OPT_ALL = OPT_TOOL, OPT_FORMAT, OPT_FROM, OPT_PRIORITY,
-	OPT_RECONNECT };
+	OPT_RECONNECT, OPT_SHOW, OPT_STATUS };
 
 #define MAX_ROOMS 16
 
@@ -33,6 +33,8 @@ struct listener {
 	int write_error;	/* or failed: the exit says so */
 	struct buf line;
 	int priority;
+	const char *show;	/* --show: away, chat, dnd, xa; NULL: none */
+	const char *status;	/* --status: checked by text_check */
 	int reconnect;		/* --reconnect */
 	const char *specs[MAX_ROOMS];	/* -r ROOM[/NICK] */
 	int nspecs;
@@ -46,7 +48,8 @@ usage(int rc)
 {
 	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [--all] [--format "
 	    "text|json|xml] [--from jid] [-n count]\n\t[--priority n] "
-	    "[--reconnect] [-r room[/nick]] [-t type] [-w seconds]\n\t"
+	    "[--reconnect] [-r room[/nick]] [--show away|chat|dnd|xa]\n\t"
+	    "[--status text] [-t type] [-w seconds]\n\t"
 	    COMMON_USAGE "\n", getprogname());
 	exit(rc == EX_OK ? stdout_done(rc) : rc);
 }
@@ -115,8 +118,15 @@ send_presence(struct session *s, void *arg)
 	struct listener *l = arg;
 	struct buf b = { 0 };
 
-	buf_printf(&b, "<presence><priority>%d</priority></presence>",
-	    l->priority);
+	buf_adds(&b, "<presence>");
+	if (l->show)
+		buf_printf(&b, "<show>%s</show>", l->show);
+	if (l->status) {
+		buf_adds(&b, "<status>");
+		xml_escape(&b, l->status, strlen(l->status));
+		buf_adds(&b, "</status>");
+	}
+	buf_printf(&b, "<priority>%d</priority></presence>", l->priority);
 	session_send_buf(s, &b);
 	buf_free(&b);
 	return session_sync(s);
@@ -219,6 +229,8 @@ main(int argc, char *argv[])
 		{ "priority", required_argument, NULL, OPT_PRIORITY },
 		{ "reconnect", no_argument, NULL, OPT_RECONNECT },
 		{ "room", required_argument, NULL, 'r' },
+		{ "show", required_argument, NULL, OPT_SHOW },
+		{ "status", required_argument, NULL, OPT_STATUS },
 		{ "type", required_argument, NULL, 't' },
 		{ "wait", required_argument, NULL, 'w' },
 		COMMON_LONGOPTS,
@@ -229,6 +241,7 @@ main(int argc, char *argv[])
 	struct session *s;
 	struct listener l = { .format = FORMAT_TEXT };
 	const char *why;
+	size_t off;
 	long long wait_s = 0;
 	int ch, i, rc;
 	unsigned bit;
@@ -269,6 +282,19 @@ main(int argc, char *argv[])
 			break;
 		case OPT_RECONNECT:
 			l.reconnect = 1;
+			break;
+		case OPT_SHOW:
+			if (strcmp(optarg, "away") && strcmp(optarg, "chat") &&
+			    strcmp(optarg, "dnd") && strcmp(optarg, "xa"))
+				errx(EX_USAGE, "--show %s: expected away, chat, "
+				    "dnd or xa", optarg);
+			l.show = optarg;
+			break;
+		case OPT_STATUS:
+			if ((why = text_check(optarg, strlen(optarg), &off)))
+				errx(EX_DATAERR, "--status: %s at byte %zu",
+				    why, off);
+			l.status = optarg;
 			break;
 		case 'r':
 			/* bad input, like a malformed recipient: before login */

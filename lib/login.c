@@ -667,6 +667,10 @@ on_features(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	}
 	s->sm_offered = xmpp_stanza_get_child_by_name_and_ns(st, "sm",
 	    NS_SM) != NULL;
+	/* kept for session_has_feature: what this stream offers */
+	if (s->features)
+		xmpp_stanza_release(s->features);
+	s->features = xmpp_stanza_clone(st);
 	sess = xmpp_stanza_get_child_by_name_and_ns(st, "session",
 	    NS_SESSION);
 	s->session_needed = sess && !xmpp_stanza_get_child_by_name(sess,

@@ -377,6 +377,13 @@ session_jid(struct session *s)
 	return s->bound ? s->bound : s->acct->jid;
 }
 
+int
+session_has_feature(struct session *s, const char *name, const char *ns)
+{
+	return s->features &&
+	    xmpp_stanza_get_child_by_name_and_ns(s->features, name, ns) != NULL;
+}
+
 /* ---- confirming and closing */
 
 static int
@@ -445,6 +452,8 @@ session_free(struct session *s)
 			*p = s->next;
 			break;
 		}
+	if (s->features)
+		xmpp_stanza_release(s->features);
 	if (s->conn) {
 		s->state = CLOSING;
 		xmpp_conn_release(s->conn);

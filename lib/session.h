@@ -34,7 +34,6 @@
 #define NS_SM "urn:xmpp:sm:3"
 #define NS_PING "urn:xmpp:ping"
 #define NS_CARBONS "urn:xmpp:carbons:2"
-#define NS_ROSTER "jabber:iq:roster"
 
 enum state { CONNECTING, ONLINE, CLOSING, CLOSED };
 
@@ -95,6 +94,7 @@ struct session {
 	struct scram scram;
 	int sasl_scram;		/* a SCRAM exchange is under way */
 	int sm_offered;		/* the stream features list XEP-0198 */
+	xmpp_stanza_t *features;	/* the last stream's, after login */
 	int session_needed;	/* RFC 3921's session, by an old server */
 	int resumable;		/* ask the server to keep the session */
 	int resuming;		/* <resume/> sent, no answer yet */

@@ -328,6 +328,8 @@ int session_show_cert(const struct common_opts *o);
 /* The context stanzas are built in, and the JID the server bound. */
 xmpp_ctx_t *session_ctx(struct session *);
 const char *session_jid(struct session *);
+/* Whether the stream's features (after login) list <name xmlns=ns/>. */
+int session_has_feature(struct session *, const char *name, const char *ns);
 
 /* Adds (or removes) a handler for what arrives; any number, in order. */
 void session_on_stanza(struct session *, session_handler *, void *arg);
@@ -737,5 +739,120 @@ int lines_fill(struct lines *);
 void lines_stop(struct lines *);
 int lines_partial(struct lines *, const char **line, size_t *len);
 void lines_free(struct lines *);
+
+/* ---- roster.c: the contact list (RFC 6121), pure: no session */
+
+#define NS_ROSTER "jabber:iq:roster"
+
+enum roster_sub { ROSTER_NONE, ROSTER_TO, ROSTER_FROM, ROSTER_BOTH };
+
+/* One online resource of a contact (--presence). */
+struct roster_resource {
+	char *resource;		/* "" for a bare JID's presence */
+	char *show;		/* "online", "away", "chat", "dnd", "xa" */
+	char *status;		/* NULL: none */
+	int priority;
+};
+
+/* One item; its strings and arrays are its own (roster_free). */
+struct roster_item {
+	char *jid;		/* bare */
+	char *name;		/* NULL: none */
+	enum roster_sub sub;
+	int ask;		/* ask='subscribe': our request is pending */
+	int approved;		/* approved='true': a stored pre-approval */
+	char **groups;		/* sorted, no duplicates */
+	size_t ngroups;
+	struct roster_resource *res;	/* online now */
+	size_t nres;
+	int heard;		/* a presence came from it (--presence) */
+};
+
+struct roster {
+	struct roster_item *items;	/* sorted by JID after roster_sort */
+	size_t len, cap;
+};
+
+/*
+ * Appends the items of a <query xmlns='jabber:iq:roster'/> (a result or
+ * a push) to r; an item without a well-formed bare jid is skipped, one
+ * with subscription='remove' too (roster_parse_removed lists those).
+ * Returns the number added. roster_sort orders by JID, for output and
+ * for roster_find's binary search.
+ */
+size_t roster_parse(struct roster *, xmpp_stanza_t *query);
+void roster_sort(struct roster *);
+struct roster_item *roster_find(const struct roster *, const char *jid);
+/* Copies it into r (the caller's stays the caller's); unsorted. */
+struct roster_item *roster_add(struct roster *, const struct roster_item *);
+void roster_item_free(struct roster_item *);
+void roster_free(struct roster *);
+
+/* "none", "to", ...; roster_sub_parse returns -1 for anything else. */
+const char *roster_sub_name(enum roster_sub);
+int roster_sub_parse(const char *);
+
+/*
+ * What a subscription request or answer is to achieve, and whether the
+ * item (NULL: not in the roster) has reached it, as the server says.
+ */
+enum roster_want { WANT_SUBSCRIBE, WANT_UNSUBSCRIBE, WANT_APPROVE,
+	WANT_DENY };
+int roster_reached(const struct roster_item *, enum roster_want);
+/* Whether the item says we receive, or send, presence (or asked to). */
+int roster_wants_to(const struct roster_item *);
+int roster_wants_from(const struct roster_item *);
+
+/*
+ * <item/> for a roster set, in *b: the jid, name and groups of it
+ * (remove: subscription='remove' and nothing else).
+ */
+void roster_item_xml(struct buf *b, const struct roster_item *, int remove);
+
+/*
+ * Output, one line each, appended to b: the text format (JID, NAME,
+ * SUBSCRIPTION, GROUPS, text_escape'd, tab-separated; a comma in a group
+ * as \x2C) or a JSON object; with_presence adds the resources (text: a
+ * line each, or one "offline" line).
+ */
+void roster_format_text(struct buf *, const struct roster_item *,
+    int with_presence);
+void roster_format_json(struct buf *, const struct roster_item *,
+    int with_presence);
+
+/*
+ * Presence that arrived for the roster: an available one adds or
+ * updates the sender's resource, an unavailable one removes it; either
+ * marks the contact heard. Returns 0 if the sender is no contact.
+ */
+int roster_presence(struct roster *, xmpp_stanza_t *presence);
+
+/*
+ * One line of export's JSON (list --format json) into *it, which the
+ * caller frees with roster_item_free. Returns NULL, or a static reason
+ * (why may also point into a buffer of the parser's: use it before the
+ * next call).
+ */
+const char *roster_read_json(const char *line, size_t len,
+    struct roster_item *it);
+
+/* What import does to the roster it finds, in this order a JID. */
+enum roster_op { OP_ADD, OP_UPDATE, OP_SUBSCRIBE, OP_APPROVE, OP_REMOVE };
+
+struct roster_change {
+	enum roster_op op;
+	const struct roster_item *item;	/* want's (remove: have's) */
+};
+
+/*
+ * The changes that make have match want: items added or updated (name,
+ * groups), a subscription asked for where want has to/both or ask, a
+ * pre-approval (can_preapprove) where it has from/both or approved, and
+ * with prune what want lacks removed. *changes is the caller's to free;
+ * its items point into have and want. Returns the count.
+ */
+size_t roster_diff(const struct roster *have, const struct roster *want,
+    int prune, int can_preapprove, struct roster_change **changes);
+const char *roster_op_name(enum roster_op);
 
 #endif

@@ -3,7 +3,7 @@
 # demo need are installed. As root, installs what is missing; otherwise
 # prints the exact apt-get line and fails.
 PKGS="gcc make pkg-config libc6-dev libstrophe-dev libexpat1-dev libssl-dev
-libidn-dev libbsd-dev prosody lua-unbound openssl jq mandoc valgrind
+libidn-dev libbsd-dev libjansson-dev prosody lua-unbound openssl jq mandoc valgrind
 python3 python3-prometheus-client
 clang libclang-rt-14-dev"
 # (clang and its libFuzzer runtime, for tests/fuzz: Debian 12's clang is 14;

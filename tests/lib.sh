@@ -48,13 +48,14 @@ like() {	# like TEXT PATTERN NAME: TEXT matches the grep -E PATTERN
 xsend() { "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 "$@"; }
 xlisten() { "$XU_BUILD/xlisten" -f "$XT_CONFIG" -T 10 "$@"; }
 xraw() { "$XU_BUILD/xraw" -f "$XT_CONFIG" -T 10 "$@"; }
+xroster() { "$XU_BUILD/xroster" -f "$XT_CONFIG" -T 10 "$@"; }
 xping() { "$XU_BUILD/xping" -f "$XT_CONFIG" -T 10 "$@"; }
 
 # run CMD...: sets rc, out and err; never hangs past 30 s. The tools'
 # names run them as the functions above do.
 run() {
 	case $1 in
-	xsend|xlisten|xraw|xping) set -- "$XU_BUILD/$1" -f "$XT_CONFIG" -T 10 "${@:2}";;
+	xsend|xlisten|xraw|xroster|xping) set -- "$XU_BUILD/$1" -f "$XT_CONFIG" -T 10 "${@:2}";;
 	esac
 	timeout 30 "$@" >"$T/out" 2>"$T/err"
 	rc=$?

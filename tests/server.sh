@@ -16,7 +16,8 @@
 #   XT_WRONG    a host whose certificate names another host
 #   XT_EXPIRED  a host whose certificate expired in 2020
 #   XT_CONFIG   an xmpputils config file with accounts alice, bob, carol
-#               (on XT_DOMAIN) and dave (on XT_NOSM), cafile set
+#               (on XT_DOMAIN) and dave (on XT_NOSM), cafile set, and
+#               those of XT_ROSTER_USERS (XT_DOMAIN), for t-xroster.sh
 #   XT_PASS     the password of every account
 #
 # Never the system service: the config, data, log and ports are all ours.
@@ -28,6 +29,7 @@ XT_NOSM=nosm.xmpputils.test
 XT_MUC=conference.xmpputils.test
 XT_WRONG=wronghost.test
 XT_EXPIRED=expired.test
+XT_ROSTER_USERS="erin frank grace heidi ivan judy kate"
 
 xt_log() { printf '%s\n' "$*" >&2; }
 
@@ -156,6 +158,11 @@ password = $XT_PASS
 jid = dave@$XT_NOSM
 password = $XT_PASS
 EOF
+	# xroster's own: t-xroster.sh changes their rosters, no one else's
+	for u in $XT_ROSTER_USERS; do
+		printf '\n[%s]\njid = %s@%s\npassword = %s\n' \
+		    "$u" "$u" "$XT_DOMAIN" "$XT_PASS" >>"$d/config"
+	done
 	umask 022
 }
 
@@ -182,7 +189,8 @@ server_start() {
 		chown prosody "$XT_DIR/server.key" "$XT_DIR/wrong.key" \
 		    "$XT_DIR/expired.key"
 	fi
-	for u in alice@$XT_DOMAIN bob@$XT_DOMAIN carol@$XT_DOMAIN dave@$XT_NOSM; do
+	for u in alice@$XT_DOMAIN bob@$XT_DOMAIN carol@$XT_DOMAIN dave@$XT_NOSM \
+	    $(printf "%s@$XT_DOMAIN " $XT_ROSTER_USERS); do
 		$XT_AS_PROSODY prosodyctl --config "$XT_DIR/prosody.cfg.lua" \
 		    register "${u%@*}" "${u#*@}" "$XT_PASS" \
 		    >>"$XT_DIR/run/prosodyctl.log" 2>&1 || {
@@ -193,7 +201,7 @@ server_start() {
 	done
 	server_run || return 1
 	export XT_DIR XT_PORT XT_TLS_PORT XT_DOMAIN XT_NOSM XT_MUC XT_WRONG \
-	    XT_EXPIRED XT_CA XT_CONFIG XT_PASS XT_PID
+	    XT_EXPIRED XT_CA XT_CONFIG XT_PASS XT_PID XT_ROSTER_USERS
 }
 
 # server_run: starts Prosody on the set-up directory and waits for it.

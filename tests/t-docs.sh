@@ -6,7 +6,7 @@ for m in man/*.[1-9]; do
 	out=$(mandoc -Tlint -Wwarning "$m" 2>&1)
 	is "$out" "" "mandoc -Tlint $m is clean"
 done
-for t in xsend xlisten xraw xping; do
+for t in xsend xlisten xraw xroster xping; do
 	# every option the usage shows: "-x" is "Fl x", "--xy" is "Fl Fl xy"
 	for opt in $("$XU_BUILD/$t" -h | grep -o -- '--\?[a-zA-Z][a-z-]*' | sort -u); do
 		case $opt in
@@ -36,19 +36,26 @@ is "$(complete_bash xlisten --fo)" "--format " "bash: xlisten long options"
 is "$(complete_bash xsend --tls '')" "direct starttls " "bash: --tls modes"
 is "$(complete_bash xsend --sh)" "--show-cert " "bash: the common options"
 is "$(complete_bash xraw --t)" "--timeout --tls --trace " "bash: xraw's own and the common ones"
-is "$(complete_bash xsend -f "$XT_CONFIG" -a '')" "alice bob carol dave " \
+is "$(complete_bash xsend -f "$XT_CONFIG" -a '')" "alice bob carol dave $(printf '%s ' $XT_ROSTER_USERS)" \
     "bash: -a lists the accounts of the -f config"
 bash -c '. completions/bash/xlisten; complete -p xlisten' >/dev/null 2>&1
 ok $? "bash: the xlisten file registers a completion too"
 bash -c '. completions/bash/xraw; complete -p xraw' >/dev/null 2>&1
 ok $? "bash: so does the xraw file"
+bash -c '. completions/bash/xroster; complete -p xroster' >/dev/null 2>&1
+ok $? "bash: and the xroster file"
+is "$(complete_bash xroster '')" "add approve deny export import list remove subscribe unsubscribe " \
+    "bash: xroster's subcommands"
+is "$(complete_bash xroster -a erin im)" "import " "bash: a subcommand after an option"
+is "$(complete_bash xroster import --d)" "--dry-run " "bash: xroster's options"
+is "$(complete_bash xlisten --show '')" "away chat dnd xa " "bash: xlisten --show"
 bash -c '. completions/bash/xping; complete -p xping' >/dev/null 2>&1
 ok $? "bash: and the xping file"
 is "$(complete_bash xping --format '')" "json prometheus text " "bash: xping --format"
 is "$(complete_bash xping --ce)" "--cert-crit --cert-warn " "bash: xping's own options"
 f=completions/zsh/_xmpputils
 if command -v zsh >/dev/null; then zsh -n "$f"; ok $? "zsh -n $f"; fi
-is "$(head -1 "$f")" "#compdef xsend xlisten xraw xping" "$f serves every tool"
+is "$(head -1 "$f")" "#compdef xsend xlisten xraw xroster xping" "$f serves every tool"
 if command -v fish >/dev/null; then
 	for f in completions/fish/*.fish; do fish -n "$f"; ok $? "fish -n $f"; done
 	is "$(fish -c 'source completions/fish/xlisten.fish; complete -C "xlisten --format "' | cut -f1 | tr '\n' ' ')" \
@@ -69,6 +76,9 @@ for f in bin/xsend bin/xlisten share/man/man1/xsend.1 share/man/man1/xlisten.1 \
     share/fish/vendor_completions.d/xlisten.fish \
     bin/xraw share/man/man1/xraw.1 share/bash-completion/completions/xraw \
     share/fish/vendor_completions.d/xraw.fish \
+    bin/xroster share/man/man1/xroster.1 \
+    share/bash-completion/completions/xroster \
+    share/fish/vendor_completions.d/xroster.fish \
     bin/xping share/man/man1/xping.1 share/bash-completion/completions/xping \
     share/fish/vendor_completions.d/xping.fish; do
 	[ -f "$T/root/opt/xu/$f" ]

@@ -165,7 +165,7 @@ printf 'password_command = exit 7\n' >>"$T/cmd"
 run "$XU_BUILD/xsend" -f "$T/cmd" -m x "$BOB"
 is "$rc" 78 "a failing password_command: exit 78"
 like "$err" "password_command failed \\(exit status 7\\)" "saying so"
-for t in xsend xlisten xraw xping; do
+for t in xsend xlisten xraw xroster xping; do
 	usage=64
 	[ $t = xping ] && usage=2	# as ping(8)
 	run "$XU_BUILD/$t" -p "$XT_PASS" "$BOB"

@@ -50,6 +50,15 @@ vg 0 "xping --format prometheus" xping -a alice -c 2 -i 0.01 --format prometheus
 vg 0 "xping --plugin" xping -a alice --plugin -w 5000 -c 10000 --cert-warn 0
 vg 2 "xping --plugin, no server" xping -a alice --plugin \
     --port "$("$XT_NETTOOL" freeport)"
+# xroster, on kate's roster (one of XT_ROSTER_USERS; judy is only a
+# contact there): sets, pushes,
+# a refusal, --presence, import with a bad line and a good one
+vg 0 "xroster add" xroster -a kate add -n J -g a -g b --subscribe "judy@$XT_DOMAIN"
+vg 1 "xroster add, refused" xroster -a kate add "kate@$XT_DOMAIN"
+vg 0 "xroster list --presence --format json" xroster -a kate list --presence -w 1 --format json
+vg 65 "xroster import, a bad line" xroster -a kate import < <(printf '{"jid":"a@b"}\n{"jid":1}\n')
+vg 0 "xroster import --prune" xroster -a kate import --prune < <(echo '{"jid":"judy@'"$XT_DOMAIN"'","groups":["g"],"subscription":"both"}')
+vg 0 "xroster approve" xroster -a kate approve "judy@$XT_DOMAIN"
 
 # the reconnecting paths, through a relay that cuts the link
 mkfifo "$T/relay.in" "$T/relay.out" "$T/feed"
