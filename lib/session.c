@@ -466,6 +466,7 @@ session_free(struct session *s)
 	scram_free(&s->scram);
 	free(s->resume_id);
 	free(s->bound);
+	timing_free(s);
 	free(s->domain);
 	free(s);
 }

@@ -141,6 +141,7 @@ struct session {
 
 	/* timing.c */
 	struct login_report report;
+	char *report_pem;	/* the certificate, described when asked */
 };
 
 /* session.c */
@@ -177,6 +178,7 @@ void timing_begin(struct session *);
 void timing_mark(struct session *, enum login_phase);
 void timing_features(struct session *, xmpp_stanza_t *features, int stage);
 void timing_tls(struct session *, const char *pem);
+void timing_free(struct session *);
 
 /* inbound.c */
 int inbound_stanza(xmpp_conn_t *, xmpp_stanza_t *, void *);

@@ -6,6 +6,7 @@
  * first a question of which of these took the time.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xmpputils.h"
@@ -31,17 +32,39 @@ login_phase_name(enum login_phase p)
 	return p < PHASE_COUNT ? phase_names[p] : "?";
 }
 
+/*
+ * The certificate is described when the report is asked for: parsing it
+ * again costs a login ~2% more instructions, for what only xping shows.
+ */
 const struct login_report *
 session_login_report(struct session *s)
 {
-	return &s->report;
+	struct login_report *r = &s->report;
+
+	if (s->report_pem) {
+		cert_describe(s->report_pem, r->cert_subject,
+		    sizeof(r->cert_subject), r->cert_issuer,
+		    sizeof(r->cert_issuer), &r->cert_expires);
+		free(s->report_pem);
+		s->report_pem = NULL;
+	}
+	return r;
 }
 
 void
 timing_begin(struct session *s)
 {
 	memset(&s->report, 0, sizeof(s->report));
+	free(s->report_pem);
+	s->report_pem = NULL;
 	s->report.began_us = now_us();
+}
+
+void
+timing_free(struct session *s)
+{
+	free(s->report_pem);
+	s->report_pem = NULL;
 }
 
 /* A phase ends once: the first time counts. */
@@ -127,7 +150,6 @@ timing_tls(struct session *s, const char *pem)
 
 	trust_agreed(r->tls_version, sizeof(r->tls_version), r->tls_cipher,
 	    sizeof(r->tls_cipher));
-	if (pem)
-		cert_describe(pem, r->cert_subject, sizeof(r->cert_subject),
-		    r->cert_issuer, sizeof(r->cert_issuer), &r->cert_expires);
+	free(s->report_pem);
+	s->report_pem = pem ? xstrdup(pem) : NULL;
 }
