@@ -38,7 +38,7 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 TOOLS = xsend xlisten xraw xroster xping
 LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o \
 	signals.o logread.o loop.o timing.o inbound.o iq.o recover.o trust.o \
-	outbox.o xmlin.o stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o \
+	outbox.o confirm.o xmlin.o stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o \
 	proc.o jid.o roster.o
 UNIT_TESTS = test_text test_config test_lines test_sasl test_xmlguard \
 	test_delivery test_outbox test_xmlin test_roster

@@ -14,7 +14,7 @@
 #include "xmpputils.h"
 
 enum { OPT_ALL = OPT_TOOL, OPT_FORMAT, OPT_FROM, OPT_PRIORITY,
-	OPT_RECONNECT, OPT_SHOW, OPT_STATUS };
+	OPT_RECONNECT, OPT_SHOW, OPT_STATUS, OPT_NO_RECEIPTS };
 
 #define MAX_ROOMS 16
 
@@ -36,6 +36,9 @@ struct listener {
 	const char *show;	/* --show: away, chat, dnd, xa; NULL: none */
 	const char *status;	/* --status: checked by text_check */
 	int reconnect;		/* --reconnect */
+	int receipts;		/* answer XEP-0184 requests (not
+				 * --no-receipts) */
+	unsigned long answered;	/* receipts sent */
 	const char *specs[MAX_ROOMS];	/* -r ROOM[/NICK] */
 	int nspecs;
 	struct room *rooms[MAX_ROOMS];	/* those joined */
@@ -48,8 +51,9 @@ usage(int rc)
 {
 	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [--all] [--format "
 	    "text|json|xml] [--from jid] [-n count]\n\t[--priority n] "
-	    "[--reconnect] [-r room[/nick]] [--show away|chat|dnd|xa]\n\t"
-	    "[--status text] [-t type] [-w seconds]\n\t"
+	    "[--no-receipts] [--reconnect] [-r room[/nick]]\n\t"
+	    "[--show away|chat|dnd|xa] [--status text] [-t type] "
+	    "[-w seconds]\n\t"
 	    COMMON_USAGE "\n", getprogname());
 	exit(rc == EX_OK ? stdout_done(rc) : rc);
 }
@@ -81,6 +85,51 @@ wanted(struct listener *l, xmpp_stanza_t *st)
 	return l->all || xmpp_stanza_get_child_by_name(st, "body") != NULL;
 }
 
+/* Whether from is one of the rooms joined: a room's JID or an occupant's. */
+static int
+from_room(struct listener *l, const char *from)
+{
+	int i;
+
+	for (i = 0; i < l->nrooms; i++)
+		if (jid_bare_equal(muc_jid(l->rooms[i]), from))
+			return 1;
+	return 0;
+}
+
+/*
+ * XEP-0184: a message that asks for a receipt gets one once its line is
+ * written, so that a sender confirming at its client's level knows the
+ * pipeline has it. Never for groupchat or an error, never in a room
+ * (the spec's rules), never without an id to name.
+ */
+static void
+answer_receipt(struct session *s, struct listener *l, xmpp_stanza_t *st)
+{
+	const char *type = xmpp_stanza_get_type(st);
+	const char *id = xmpp_stanza_get_id(st);
+	const char *from = xmpp_stanza_get_from(st);
+	struct buf b = { 0 };
+
+	if (!l->receipts || strcmp(xmpp_stanza_get_name(st), "message") ||
+	    !message_receipt_requested(st) || id == NULL || from == NULL ||
+	    (type && (strcmp(type, "groupchat") == 0 ||
+	    strcmp(type, "error") == 0)) || from_room(l, from))
+		return;
+	buf_adds(&b, "<message to='");
+	xml_escape(&b, from, strlen(from));
+	if (type) {
+		buf_adds(&b, "' type='");
+		xml_escape(&b, type, strlen(type));
+	}
+	buf_adds(&b, "'><received xmlns='" NS_RECEIPTS "' id='");
+	xml_escape(&b, id, strlen(id));
+	buf_adds(&b, "'/></message>");
+	session_send_buf(s, &b);
+	buf_free(&b);
+	l->answered++;
+}
+
 /*
  * Prints st if it is wanted. Once -n is reached or stdout is gone, it
  * takes no more: what arrives then stays with the server for next time.
@@ -90,7 +139,6 @@ print(struct session *s, xmpp_stanza_t *st, void *arg)
 {
 	struct listener *l = arg;
 
-	(void)s;
 	if (l->closed || (l->want && l->printed >= l->want))
 		return 0;
 	if (!wanted(l, st))
@@ -108,6 +156,7 @@ print(struct session *s, xmpp_stanza_t *st, void *arg)
 		return 0;
 	}
 	l->printed++;
+	answer_receipt(s, l, st);
 	return 1;
 }
 
@@ -228,6 +277,7 @@ main(int argc, char *argv[])
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "priority", required_argument, NULL, OPT_PRIORITY },
 		{ "reconnect", no_argument, NULL, OPT_RECONNECT },
+		{ "no-receipts", no_argument, NULL, OPT_NO_RECEIPTS },
 		{ "room", required_argument, NULL, 'r' },
 		{ "show", required_argument, NULL, OPT_SHOW },
 		{ "status", required_argument, NULL, OPT_STATUS },
@@ -239,7 +289,7 @@ main(int argc, char *argv[])
 	struct common_opts o;
 	struct account acct;
 	struct session *s;
-	struct listener l = { .format = FORMAT_TEXT };
+	struct listener l = { .format = FORMAT_TEXT, .receipts = 1 };
 	const char *why;
 	size_t off;
 	long long wait_s = 0;
@@ -282,6 +332,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_RECONNECT:
 			l.reconnect = 1;
+			break;
+		case OPT_NO_RECEIPTS:
+			l.receipts = 0;
 			break;
 		case OPT_SHOW:
 			if (strcmp(optarg, "away") && strcmp(optarg, "chat") &&

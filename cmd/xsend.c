@@ -19,7 +19,11 @@
 
 #define MAX_ROOMS 16
 
-enum { OPT_RETRY = OPT_TOOL, OPT_UNSENT };
+enum { OPT_RETRY = OPT_TOOL, OPT_UNSENT, OPT_CONFIRM };
+
+/* Sent and taken by the server, not confirmed at --confirm's level in
+ * time: told apart from a bounce (69) and a failed login (see xsend(1)). */
+#define EXIT_UNCONFIRMED 1
 
 struct job {
 	const char *type;
@@ -37,14 +41,19 @@ struct job {
 	struct lines in;	/* -l: stdin */
 	struct outbox sent;	/* messages sent, not yet confirmed */
 	struct buf recipients;	/* each JID and room, NUL-ended */
+	enum confirm_level level;	/* --confirm */
+	struct confirm *confirm;
+	unsigned long nsent;	/* messages sent */
+	int timeout;		/* -T */
 };
 
 static void __attribute__((noreturn))
 usage(int rc)
 {
 	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-l] [-m text] "
-	    "[-r room[/nick]] [-s subject] [-t type]\n\t[--retry n] "
-	    "[--unsent file] " COMMON_USAGE "\n\tjid ...\n", getprogname());
+	    "[-r room[/nick]] [-s subject] [-t type]\n\t[--confirm "
+	    "server|domain|client] [--retry n] [--unsent file]\n\t"
+	    COMMON_USAGE "\n\tjid ...\n", getprogname());
 	exit(rc == EX_OK ? stdout_done(rc) : rc);
 }
 
@@ -72,7 +81,7 @@ size_ok(struct job *j, const char *what, const char *text, size_t len)
 	struct buf b = { 0 };
 	size_t size;
 
-	message_xml(&b, "", j->type, "", j->subject, text, len);
+	message_xml(&b, "", j->type, "", j->subject, text, len, 1);
 	size = b.len + 3071 + 64;
 	buf_free(&b);
 	if (size <= XU_STANZA_MAX)
@@ -118,6 +127,9 @@ room_to_send(struct session *s, struct job *j)
 {
 	if (outbox_full(&j->sent))
 		outbox_confirmed(&j->sent, session_confirmed_below(s));
+	/* held for their domains: one ping each vouches for them all */
+	if (outbox_full(&j->sent) && session_unconfirmed(s) == 0)
+		confirm_checkpoint(j->confirm);
 	return !outbox_full(&j->sent);
 }
 
@@ -133,7 +145,8 @@ send_text(struct session *s, struct job *j, uint64_t n, const char *text,
 
 	for (i = 0; i < j->nto; i++) {
 		b.len = 0;
-		message_xml(&b, j->to[i], j->type, id, j->subject, text, len);
+		message_xml(&b, j->to[i], j->type, id, j->subject, text, len,
+		    j->level == CONFIRM_CLIENT);
 		seq = session_send_buf(s, &b);
 		first = first ? first : seq;
 	}
@@ -143,6 +156,9 @@ send_text(struct session *s, struct job *j, uint64_t n, const char *text,
 	}
 	outbox_add(&j->sent, first, seq, n, text, len, j->recipients.p,
 	    j->recipients.len);
+	for (i = 0; i < j->nto; i++)
+		confirm_await(j->confirm, i, j->to[i]);
+	j->nsent++;
 	buf_free(&b);
 	free(id);
 }
@@ -266,13 +282,17 @@ report_unsent(struct session *s, struct job *j)
 	count = outbox_len(&j->sent);
 	for (i = 0; i < count; i++) {
 		m = outbox_at(&j->sent, i);
-		if (m->number)
+		if (j->in.fd >= 0)	/* -l: numbered by line */
 			ranges_add(&lines, m->number);
 		unsent_write(f, m->text, m->len);
 	}
 	if (count)
-		warnx("%zu message%s not confirmed by the server%s%s%s%s",
-		    count, count == 1 ? "" : "s", lines.count ? " (lines " : "",
+		warnx("%zu message%s not confirmed by %s%s%s%s%s",
+		    count, count == 1 ? "" : "s",
+		    session_unconfirmed(s) > 0 || j->level == CONFIRM_SERVER ?
+		    "the server" : j->level == CONFIRM_DOMAIN ?
+		    "the recipients' domains" : "the recipients' clients",
+		    lines.count ? " (lines " : "",
 		    lines.count ? ranges_str(&lines) : "",
 		    lines.count ? ")" : "", f ? "; written to --unsent" : "");
 	report_unread(j, f);
@@ -293,7 +313,7 @@ send_lines(struct session *s, struct job *j, int timeout)
 	struct lines *in = &j->in;
 	const char *line;
 	size_t len;
-	int64_t stop_by = 0, left = -1;
+	int64_t stop_by = 0, left = -1, paused_at = 0;
 	int r = 0, rc = EX_OK, paused = 0;
 
 	for (;;) {
@@ -306,6 +326,18 @@ send_lines(struct session *s, struct job *j, int timeout)
 			warnx("%d messages wait for the server's confirmation: "
 			    "reading paused", WINDOW);
 		paused = outbox_full(&j->sent);
+		if (confirm_failed(j->confirm))
+			return EX_UNAVAILABLE;	/* a domain said it never will */
+		if (!paused || session_unconfirmed(s) > 0)
+			paused_at = 0;
+		else if (paused_at == 0)
+			paused_at = now_ms();
+		else if (now_ms() - paused_at > timeout * 1000LL) {
+			/* the server has it all; the rest waits on others */
+			warnx("no confirmation from the recipients within %d s",
+			    timeout);
+			return EXIT_UNCONFIRMED;
+		}
 		if (signals_interrupted() && !stop_by) {
 			lines_stop(in);
 			stop_by = now_ms() + timeout * 1000LL;
@@ -385,6 +417,8 @@ send_all(struct session *s, struct job *j, const char *text, int *sent,
 	rc = rc == EX_IOERR ? rc : rc != EX_OK ? rc : session_sync(s);
 	for (i = 0; rc == EX_OK && i < j->nrooms; i++)
 		rc = muc_sync(j->rooms[i]);
+	if (rc == EX_OK)
+		rc = confirm_wait(j->confirm, j->timeout);
 	return rc;
 }
 
@@ -426,23 +460,36 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 	rc = recover(s, j, &attempts, rc);
 	if (rc == EX_OK)
 		session_report_bounces(s, text ? "message" : "line");
+	if (s)
+		j->confirm = confirm_new(s, &j->sent, j->level);
 	while (rc == EX_OK) {
 		rc = send_all(s, j, text, &sent, o->timeout);
 		if (!retry_worth(s, rc) || attempts >= j->retry)
 			break;
 		rc = recover(s, j, &attempts, rc);
 	}
-	if (rc == EX_OK && session_bounces(s) > 0)
+	if (rc == EX_OK && (session_bounces(s) > 0 ||
+	    confirm_failed(j->confirm)))
 		rc = EX_UNAVAILABLE;
+	if (rc == EX_OK && confirm_pending(j->confirm))
+		rc = EXIT_UNCONFIRMED;
 	if (rc == EX_OK && j->rejected > 0)
 		rc = EX_DATAERR;
-	if (s && (session_unconfirmed(s) > 0 || (j->in.fd >= 0 && rc != EX_OK)))
+	if (j->confirm)
+		confirm_report(j->confirm, j->to, j->nto, j->nsent, j->verbose);
+	if (s && (session_unconfirmed(s) > 0 || confirm_pending(j->confirm) ||
+	    (j->in.fd >= 0 && rc != EX_OK)))
 		report_unsent(s, j);
 	for (i = 0; i < j->nrooms; i++)
 		rc = worst(rc, muc_leave(j->rooms[i]));
 	if (s)
 		rc = worst(rc, session_close(s));
+	/* a bounce counts however late, up to the server's own close */
+	if ((rc == EX_OK || rc == EXIT_UNCONFIRMED) && s &&
+	    session_bounces(s) > 0)
+		rc = EX_UNAVAILABLE;
 	session_free(s);
+	confirm_free(j->confirm);
 	account_free(&acct);
 	return rc;
 }
@@ -505,6 +552,7 @@ main(int argc, char *argv[])
 		{ "type", required_argument, NULL, 't' },
 		{ "retry", required_argument, NULL, OPT_RETRY },
 		{ "unsent", required_argument, NULL, OPT_UNSENT },
+		{ "confirm", required_argument, NULL, OPT_CONFIRM },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -548,6 +596,11 @@ main(int argc, char *argv[])
 		case OPT_UNSENT:
 			j.unsent = optarg;
 			break;
+		case OPT_CONFIRM:
+			if (!confirm_level_arg(optarg, &j.level))
+				errx(EX_USAGE, "--confirm %s: expected server, "
+				    "domain or client", optarg);
+			break;
 		default:
 			if (!common_option(&o, ch, optarg))
 				usage(EX_USAGE);
@@ -559,6 +612,7 @@ main(int argc, char *argv[])
 	    EX_OK)
 		return rc;
 	j.verbose = o.verbose;
+	j.timeout = o.timeout;
 	if (lines) {
 		/* one more byte: a CR before the newline does not count */
 		lines_init(&j.in, STDIN_FILENO, XU_TEXT_MAX + 1);

@@ -38,6 +38,12 @@ inbound_our_id(struct session *s, const char *id, char kind, uint64_t *n)
 	return *end == '\0';
 }
 
+int
+session_id_number(struct session *s, const char *id, uint64_t *n)
+{
+	return inbound_our_id(s, id, '-', n);
+}
+
 char *
 session_id(struct session *s, uint64_t n)
 {
@@ -185,6 +191,18 @@ inbound_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	/* an answer to login's requests comes before we are online */
 	if (iq && is_type(type, "result", "error") && iq_answered(s, st)) {
 		inbound_take(s);
+		return 1;
+	}
+	/*
+	 * Closing, past our final ack: nothing is ours to take, but a
+	 * bounce still counts, however late: a remote domain's comes
+	 * after our server's ack, as long after as federation takes.
+	 */
+	if (s->state == CLOSING && !iq && is_type(type, "error", NULL) &&
+	    s->bounce_unit && strcmp(name, "message") == 0 &&
+	    inbound_our_id(s, xmpp_stanza_get_id(st), '-', &n)) {
+		bounced(s, st, n);
+		to_handlers(s, st);
 		return 1;
 	}
 	/* before we are online, and past our final ack: not ours to take */

@@ -228,7 +228,7 @@ muc_send(struct room *r, uint64_t n, const char *subject, const char *body,
 	char *id = session_id(r->s, n);
 	uint64_t seq;
 
-	message_xml(&b, r->jid, "groupchat", id, subject, body, len);
+	message_xml(&b, r->jid, "groupchat", id, subject, body, len, 0);
 	seq = session_send_buf(r->s, &b);
 	buf_add(&r->ids, id, strlen(id) + 1);
 	r->sent++;

@@ -64,7 +64,98 @@ outbox_add(struct outbox *ob, uint64_t first, uint64_t last,
 	m->to = xreallocarray(NULL, tolen ? tolen : 1, 1);
 	memcpy(m->to, to, tolen);
 	m->tolen = tolen;
+	m->nto = 0;
+	for (size_t i = 0; i < tolen; i++)
+		m->nto += to[i] == '\0';
+	m->awaiting = NULL;
+	m->nawaiting = 0;
 	ob->stanzas += last - first + 1;
+}
+
+void
+outbox_await(struct outbox *ob, size_t i)
+{
+	struct outbox_msg *m = at(ob, ob->len - 1);
+
+	if (i >= m->nto)
+		return;
+	if (m->awaiting == NULL)
+		m->awaiting = xcalloc(m->nto, 1);
+	if (!m->awaiting[i]) {
+		m->awaiting[i] = 1;
+		m->nawaiting++;
+	}
+}
+
+/* The recipient after p, in a message's NUL-ended list. */
+static const char *
+next_recipient(const char *p)
+{
+	return p + strlen(p) + 1;
+}
+
+static const char *
+domain_of(const char *jid, size_t *len)
+{
+	const char *at = strchr(jid, '@'), *d = at ? at + 1 : jid;
+
+	*len = strcspn(d, "/");
+	return d;
+}
+
+int
+outbox_recipient_confirmed(struct outbox *ob, unsigned long number,
+    const char *jid)
+{
+	struct outbox_msg *m;
+	const char *p;
+	size_t i, k;
+
+	for (i = 0; i < ob->len; i++) {
+		m = at(ob, i);
+		if (m->number != number || m->awaiting == NULL)
+			continue;
+		for (k = 0, p = m->to; k < m->nto; k++, p = next_recipient(p))
+			if (m->awaiting[k] && jid_bare_equal(p, jid)) {
+				m->awaiting[k] = 0;
+				m->nawaiting--;
+				return 1;
+			}
+	}
+	return 0;
+}
+
+size_t
+outbox_domain_confirmed(struct outbox *ob, const char *domain,
+    unsigned long upto)
+{
+	struct outbox_msg *m;
+	const char *p, *d;
+	size_t i, k, n = 0, dlen;
+	struct buf want = { 0 }, have = { 0 };
+
+	jid_normalize(&want, domain, 1);
+	for (i = 0; i < ob->len; i++) {
+		m = at(ob, i);
+		if (m->number > upto)
+			continue;
+		for (k = 0, p = m->to; m->awaiting && k < m->nto;
+		    k++, p = next_recipient(p)) {
+			if (!m->awaiting[k])
+				continue;
+			d = domain_of(p, &dlen);
+			have.len = 0;
+			buf_add(&have, d, dlen);
+			if (jid_equal(buf_str(&have), buf_str(&want))) {
+				m->awaiting[k] = 0;
+				m->nawaiting--;
+				n++;
+			}
+		}
+	}
+	buf_free(&want);
+	buf_free(&have);
+	return n;
 }
 
 static void
@@ -75,6 +166,7 @@ drop_oldest(struct outbox *ob)
 	ob->stanzas -= m->last - m->first + 1;
 	free(m->text);
 	free(m->to);
+	free(m->awaiting);
 	ob->head = (ob->head + 1) % ob->cap;
 	ob->len--;
 }
@@ -82,7 +174,8 @@ drop_oldest(struct outbox *ob)
 void
 outbox_confirmed(struct outbox *ob, uint64_t below)
 {
-	while (ob->len > 0 && at(ob, 0)->last < below)
+	while (ob->len > 0 && at(ob, 0)->last < below &&
+	    at(ob, 0)->nawaiting == 0)
 		drop_oldest(ob);
 }
 

@@ -386,11 +386,15 @@ session_has_feature(struct session *s, const char *name, const char *ns)
 
 /* ---- confirming and closing */
 
+/* What a handler sent while we wait (a receipt) is asked about too. */
 static int
 all_confirmed(struct session *s, void *arg)
 {
 	(void)arg;
-	return session_unconfirmed(s) == 0;
+	if (session_unconfirmed(s) == 0)
+		return 1;
+	session_request_ack(s);
+	return 0;
 }
 
 int

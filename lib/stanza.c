@@ -226,6 +226,8 @@ format_json(struct buf *b, xmpp_stanza_t *st)
 		json_child(b, st, "subject");
 		json_child(b, st, "body");
 		json_field(b, "delay", delay_stamp(st));
+		buf_printf(b, ",\"receipt_requested\":%s",
+		    message_receipt_requested(st) ? "true" : "false");
 	} else if (strcmp(name, "presence") == 0) {
 		json_child(b, st, "show");
 		json_child(b, st, "status");
@@ -274,7 +276,7 @@ stanza_format(struct buf *b, xmpp_stanza_t *st, enum format f)
 
 void
 message_xml(struct buf *b, const char *to, const char *type, const char *id,
-    const char *subject, const char *body, size_t len)
+    const char *subject, const char *body, size_t len, int receipt)
 {
 	buf_adds(b, "<message to='");
 	xml_escape(b, to, strlen(to));
@@ -289,5 +291,23 @@ message_xml(struct buf *b, const char *to, const char *type, const char *id,
 		xml_escape(b, body, len);
 		buf_adds(b, "</body>");
 	}
+	if (receipt)
+		buf_adds(b, "<request xmlns='" NS_RECEIPTS "'/>");
 	buf_adds(b, "</message>");
+}
+
+const char *
+message_receipt_for(xmpp_stanza_t *st)
+{
+	xmpp_stanza_t *r = xmpp_stanza_get_child_by_name_and_ns(st,
+	    "received", NS_RECEIPTS);
+
+	return r ? xmpp_stanza_get_attribute(r, "id") : NULL;
+}
+
+int
+message_receipt_requested(xmpp_stanza_t *st)
+{
+	return xmpp_stanza_get_child_by_name_and_ns(st, "request",
+	    NS_RECEIPTS) != NULL;
 }

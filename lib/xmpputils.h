@@ -359,8 +359,10 @@ uint64_t session_send_buf(struct session *, struct buf *xml);
 uint64_t session_confirmed_below(struct session *);
 
 /* The id for a tool's stanza number n, unique to this session: the
- * caller frees it. Bounce reports name n. */
+ * caller frees it. Bounce reports name n. session_id_number reads n
+ * back from an id (1), or says it is none of ours (0). */
 char *session_id(struct session *, uint64_t n);
+int session_id_number(struct session *, const char *id, uint64_t *n);
 
 /* How many stanzas sent so far the server has not yet confirmed. */
 uint64_t session_unconfirmed(struct session *);
@@ -579,6 +581,9 @@ struct outbox_msg {
 	size_t len;
 	char *to;		/* recipients, each ended by a NUL */
 	size_t tolen;
+	unsigned char *awaiting;	/* per recipient: 1 while it awaits a
+					 * confirmation beyond the server's */
+	size_t nto, nawaiting;
 };
 
 struct outbox {
@@ -593,13 +598,73 @@ void outbox_init(struct outbox *, uint64_t window);
 void outbox_add(struct outbox *, uint64_t first, uint64_t last,
     unsigned long number, const char *text, size_t len, const char *to,
     size_t tolen);
-/* Drops the messages whose stanzas are all below `below`. */
+/*
+ * Beyond the server (xsend --confirm domain|client): the message last
+ * added also awaits its i-th recipient's confirmation, and stays until
+ * it comes. outbox_recipient_confirmed marks one (the message numbered
+ * number, the recipient whose bare JID is jid's): 1 if it was awaited.
+ * outbox_domain_confirmed marks every awaited recipient at domain, of
+ * the messages held numbered up to upto; it returns how many.
+ */
+void outbox_await(struct outbox *, size_t i);
+int outbox_recipient_confirmed(struct outbox *, unsigned long number,
+    const char *jid);
+size_t outbox_domain_confirmed(struct outbox *, const char *domain,
+    unsigned long upto);
+/* Drops the oldest messages whose stanzas are all below `below`, and
+ * that await nothing. */
 void outbox_confirmed(struct outbox *, uint64_t below);
 int outbox_full(const struct outbox *);
 size_t outbox_len(const struct outbox *);
 /* The i-th message held, oldest first. */
 const struct outbox_msg *outbox_at(const struct outbox *, size_t i);
 void outbox_free(struct outbox *);
+
+/* ---- confirm.c: delivery beyond the own server (--confirm) */
+
+/*
+ * server: the own server has taken every stanza (the default). domain:
+ * each recipient's server has (an XEP-0199 ping to each remote domain
+ * after the messages: a server keeps one stream's stanzas to a domain
+ * in order). client: a client of each recipient sent an XEP-0184
+ * receipt. Rooms count as the server level does (their reflection).
+ */
+enum confirm_level { CONFIRM_SERVER, CONFIRM_DOMAIN, CONFIRM_CLIENT };
+
+/* Parses "server", "domain" or "client": 0 for anything else. */
+int confirm_level_arg(const char *, enum confirm_level *);
+
+/*
+ * What confirms the messages of ob beyond the server, on session s.
+ * Free it after session_free: a ping in flight is the session's until
+ * then. Every call takes a NULL confirm, as the server level.
+ */
+struct confirm;
+struct confirm *confirm_new(struct session *, struct outbox *,
+    enum confirm_level);
+enum confirm_level confirm_level(const struct confirm *);
+/* The message last added to the outbox awaits recipient i (jid). */
+void confirm_await(struct confirm *, size_t i, const char *jid);
+/* domain: pings each domain awaited, for what was sent so far. */
+void confirm_checkpoint(struct confirm *);
+/*
+ * A checkpoint, then the loop until nothing held awaits a confirmation
+ * that may still come, within timeout_s (or a signal): EX_OK, or the
+ * session's failure. What is still pending then, confirm_pending says.
+ */
+int confirm_wait(struct confirm *, int timeout_s);
+/* Whether some message still awaits a recipient's confirmation. */
+int confirm_pending(struct confirm *);
+/* Domains that said they cannot be reached (their messages bounce). */
+size_t confirm_failed(struct confirm *);
+/*
+ * On stderr: the domains that cannot be reached; each recipient of to
+ * with messages not confirmed (with verbose, every one) and how many of
+ * the sent were.
+ */
+void confirm_report(struct confirm *, char **to, int nto,
+    unsigned long sent, int verbose);
+void confirm_free(struct confirm *);
 
 /* Numbers, gathered as ranges: "4-5,9". */
 struct ranges {
@@ -667,11 +732,21 @@ void stanza_xml_pretty(struct buf *out, xmpp_stanza_t *);
 
 /*
  * Appends a <message/> with the given type and id (both plain tokens),
- * an optional subject and a body of len bytes (NULL: none). The text
- * must have passed text_check.
+ * an optional subject and a body of len bytes (NULL: none), and with
+ * receipt an XEP-0184 request for a delivery receipt. The text must
+ * have passed text_check.
  */
 void message_xml(struct buf *out, const char *to, const char *type,
-    const char *id, const char *subject, const char *body, size_t len);
+    const char *id, const char *subject, const char *body, size_t len,
+    int receipt);
+
+#define NS_RECEIPTS "urn:xmpp:receipts"
+/*
+ * XEP-0184: the id whose receipt a message carries (<received/>), or
+ * NULL; and whether it asks for one (<request/>).
+ */
+const char *message_receipt_for(xmpp_stanza_t *);
+int message_receipt_requested(xmpp_stanza_t *);
 
 /* ---- xmlin.c: top-level XML elements from a byte stream */
 

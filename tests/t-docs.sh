@@ -18,6 +18,7 @@ for t in xsend xlisten xraw xroster xping; do
 	done
 	codes="0 64 65 69 70 74 75 77 78"
 	[ $t = xsend ] || codes="0 1 64 65 69 70 74 75 77 78"
+	[ $t = xsend ] && codes="0 1 64 65 69 70 74 75 77 78"	# 1: --confirm
 	[ $t = xping ] && codes="0 1 2 3"	# ping(8)'s, and a plugin's
 	for code in $codes; do
 		grep -q "^\\.It $code\$" "man/$t.1"

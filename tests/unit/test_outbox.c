@@ -48,6 +48,46 @@ test_outbox(void)
 	ok(outbox_len(&ob) == 0, "freed");
 }
 
+/* --confirm domain|client: held past the server's confirmation */
+static void
+test_awaiting(void)
+{
+	static const char to[] = "a@x.test\0B@Y.test/r\0room@muc.x.test";
+	struct outbox ob;
+	uint64_t seq = 1;
+	int i;
+
+	outbox_init(&ob, 0);
+	for (i = 1; i <= 3; i++) {
+		outbox_add(&ob, seq, seq + 2, i, "t", 1, to, sizeof(to));
+		seq += 3;
+		outbox_await(&ob, 0);
+		outbox_await(&ob, 1);
+		outbox_await(&ob, 7);		/* past the list: ignored */
+	}
+	ok(outbox_at(&ob, 0)->nto == 3 && outbox_at(&ob, 0)->nawaiting == 2,
+	    "three recipients, two awaited (the room is not)");
+	outbox_confirmed(&ob, seq);
+	ok(outbox_len(&ob) == 3, "the server's confirmation alone keeps them");
+	ok(outbox_recipient_confirmed(&ob, 2, "A@X.test/phone"),
+	    "a receipt from a resource of a@x.test, any case, counts");
+	ok(!outbox_recipient_confirmed(&ob, 2, "a@x.test/other"),
+	    "once only");
+	ok(!outbox_recipient_confirmed(&ob, 2, "c@x.test"),
+	    "nor from someone else");
+	ok(outbox_domain_confirmed(&ob, "y.TEST", 2) == 2,
+	    "a domain's pong confirms its recipients of messages 1-2 only");
+	outbox_confirmed(&ob, seq);
+	ok(outbox_len(&ob) == 3 && outbox_at(&ob, 0)->nawaiting == 1,
+	    "message 1 still awaits a@x.test");
+	ok(outbox_domain_confirmed(&ob, "x.test", 3) == 2,
+	    "x.test's pong: messages 1 and 3 (2 had its receipt)");
+	outbox_confirmed(&ob, seq);
+	ok(outbox_len(&ob) == 1 && outbox_at(&ob, 0)->number == 3,
+	    "1 and 2 go; 3 awaits y.test still");
+	outbox_free(&ob);
+}
+
 static void
 test_ranges(void)
 {
@@ -101,6 +141,7 @@ int
 main(void)
 {
 	test_outbox();
+	test_awaiting();
 	test_ranges();
 	test_unsent();
 	return done_testing();

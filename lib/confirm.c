@@ -1,0 +1,380 @@
+/*
+ * confirm.c: delivery beyond the own server, for a tool's --confirm.
+ *
+ *   server  the own server has taken every stanza (delivery.c's acks or
+ *           barrier): nothing here.
+ *   domain  each recipient's server has it. A server keeps the stanzas
+ *           of one stream to one remote domain in order, so an XEP-0199
+ *           ping to that domain, sent after the messages, is answered
+ *           only once the domain has every one of them; an error of
+ *           remote-server-not-found or -timeout means it never will. One
+ *           ping a domain per checkpoint, not one a message.
+ *   client  a client of each recipient acknowledged it: an XEP-0184
+ *           receipt, <received id=.../> from a resource of that JID.
+ *
+ * The outbox holds each message until every recipient it awaits is
+ * confirmed; what is still held when the tool gives up was not
+ * confirmed at the level asked.
+ */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmpputils.h"
+
+struct probe {
+	struct confirm *c;
+	char *domain;
+	unsigned long upto;	/* the messages it vouches for */
+	int done;
+};
+
+struct confirm {
+	struct session *s;
+	struct outbox *ob;
+	enum confirm_level level;
+	char **failed;		/* domains that will never have them */
+	char **why;		/* and why, as the server said */
+	size_t nfailed;
+	struct probe **probes;	/* pings in flight */
+	size_t nprobes;
+	unsigned long receipts;	/* that confirmed something */
+};
+
+int
+confirm_level_arg(const char *arg, enum confirm_level *level)
+{
+	if (strcmp(arg, "server") == 0)
+		*level = CONFIRM_SERVER;
+	else if (strcmp(arg, "domain") == 0)
+		*level = CONFIRM_DOMAIN;
+	else if (strcmp(arg, "client") == 0)
+		*level = CONFIRM_CLIENT;
+	else
+		return 0;
+	return 1;
+}
+
+/* A receipt from a recipient: its message confirmed for it. */
+static int
+on_receipt(struct session *s, xmpp_stanza_t *st, void *arg)
+{
+	struct confirm *c = arg;
+	const char *id, *from = xmpp_stanza_get_from(st);
+	uint64_t n;
+
+	if (strcmp(xmpp_stanza_get_name(st), "message") != 0 ||
+	    (id = message_receipt_for(st)) == NULL || from == NULL ||
+	    !session_id_number(s, id, &n))
+		return 1;
+	if (outbox_recipient_confirmed(c->ob, n, from))
+		c->receipts++;
+	return 1;
+}
+
+struct confirm *
+confirm_new(struct session *s, struct outbox *ob, enum confirm_level level)
+{
+	struct confirm *c = xcalloc(1, sizeof(*c));
+
+	c->s = s;
+	c->ob = ob;
+	c->level = level;
+	if (level == CONFIRM_CLIENT)
+		session_on_stanza(s, on_receipt, c);
+	return c;
+}
+
+enum confirm_level
+confirm_level(const struct confirm *c)
+{
+	return c ? c->level : CONFIRM_SERVER;
+}
+
+/* The domain of a JID, prepared, in b. */
+static const char *
+domain_of(struct buf *b, const char *jid)
+{
+	const char *at = strchr(jid, '@'), *d = at ? at + 1 : jid;
+	struct buf raw = { 0 };
+
+	buf_add(&raw, d, strcspn(d, "/"));
+	b->len = 0;
+	jid_normalize(b, buf_str(&raw), 1);
+	buf_free(&raw);
+	return buf_str(b);
+}
+
+static int
+own_domain(struct confirm *c, const char *jid)
+{
+	struct buf a = { 0 }, b = { 0 };
+	int own = strcmp(domain_of(&a, jid), domain_of(&b,
+	    session_jid(c->s))) == 0;
+
+	buf_free(&a);
+	buf_free(&b);
+	return own;
+}
+
+void
+confirm_await(struct confirm *c, size_t i, const char *jid)
+{
+	if (c == NULL || c->level == CONFIRM_SERVER)
+		return;
+	/* the own server is that recipient's domain: it has it */
+	if (c->level == CONFIRM_DOMAIN && own_domain(c, jid))
+		return;
+	outbox_await(c->ob, i);
+}
+
+/* ---- domain: one ping per domain, after the messages */
+
+static int
+failed_domain(struct confirm *c, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < c->nfailed; i++)
+		if (strcmp(c->failed[i], domain) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+pong(struct session *s, xmpp_stanza_t *reply, void *arg)
+{
+	struct probe *p = arg;
+	struct confirm *c = p->c;
+	const char *type = reply ? xmpp_stanza_get_type(reply) : NULL;
+	struct buf why = { 0 };
+
+	(void)s;
+	p->done = 1;
+	if (reply == NULL)
+		return;		/* the stream was lost: ask again later */
+	if (type && strcmp(type, "error") == 0) {
+		stanza_error_desc(reply, &why);
+		/*
+		 * Our server's word that the domain cannot be reached; any
+		 * other error is the domain's own answer (it takes no
+		 * pings, say), which proves the path as well as a pong.
+		 */
+		if (strncmp(why.p, "remote-server-not-found", 23) == 0 ||
+		    strncmp(why.p, "remote-server-timeout", 21) == 0) {
+			if (!failed_domain(c, p->domain)) {
+				c->failed = xreallocarray(c->failed,
+				    c->nfailed + 1, sizeof(*c->failed));
+				c->why = xreallocarray(c->why, c->nfailed + 1,
+				    sizeof(*c->why));
+				c->failed[c->nfailed] = xstrdup(p->domain);
+				c->why[c->nfailed++] = xstrdup(why.p);
+			}
+			buf_free(&why);
+			return;
+		}
+	}
+	buf_free(&why);
+	outbox_domain_confirmed(c->ob, p->domain, p->upto);
+}
+
+static int
+probing(struct confirm *c, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < c->nprobes; i++)
+		if (!c->probes[i]->done && strcmp(c->probes[i]->domain,
+		    domain) == 0)
+			return 1;
+	return 0;
+}
+
+/* Forgets the probes that are answered. */
+static void
+probes_prune(struct confirm *c)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->nprobes; i++) {
+		if (c->probes[i]->done) {
+			free(c->probes[i]->domain);
+			free(c->probes[i]);
+		} else
+			c->probes[n++] = c->probes[i];
+	}
+	c->nprobes = n;
+}
+
+void
+confirm_checkpoint(struct confirm *c)
+{
+	const struct outbox_msg *m;
+	const char *p;
+	unsigned long upto = 0;
+	struct buf d = { 0 };
+	struct probe *pr;
+	size_t i, k;
+
+	if (c == NULL || c->level != CONFIRM_DOMAIN)
+		return;
+	probes_prune(c);
+	for (i = 0; i < outbox_len(c->ob); i++)
+		if (outbox_at(c->ob, i)->number > upto)
+			upto = outbox_at(c->ob, i)->number;
+	for (i = 0; i < outbox_len(c->ob); i++) {
+		m = outbox_at(c->ob, i);
+		for (k = 0, p = m->to; m->awaiting && k < m->nto;
+		    k++, p += strlen(p) + 1) {
+			if (!m->awaiting[k])
+				continue;
+			domain_of(&d, p);
+			if (probing(c, d.p) || failed_domain(c, d.p))
+				continue;
+			pr = xcalloc(1, sizeof(*pr));
+			pr->c = c;
+			pr->domain = xstrdup(d.p);
+			pr->upto = upto;
+			c->probes = xreallocarray(c->probes, c->nprobes + 1,
+			    sizeof(*c->probes));
+			c->probes[c->nprobes++] = pr;
+			iq_send(c->s, "get", pr->domain,
+			    "<ping xmlns='urn:xmpp:ping'/>", pong, pr);
+		}
+	}
+	buf_free(&d);
+}
+
+/* Whether anything held still awaits a confirmation that may come. */
+static int
+awaiting(struct confirm *c)
+{
+	const struct outbox_msg *m;
+	const char *p;
+	struct buf d = { 0 };
+	size_t i, k;
+	int any = 0;
+
+	for (i = 0; !any && i < outbox_len(c->ob); i++) {
+		m = outbox_at(c->ob, i);
+		for (k = 0, p = m->to; !any && m->awaiting && k < m->nto;
+		    k++, p += strlen(p) + 1)
+			any = m->awaiting[k] && !(c->level == CONFIRM_DOMAIN &&
+			    failed_domain(c, domain_of(&d, p)));
+	}
+	buf_free(&d);
+	return any;
+}
+
+static int
+settled(struct session *s, void *arg)
+{
+	struct confirm *c = arg;
+	size_t i;
+
+	(void)s;
+	if (c->level == CONFIRM_DOMAIN)
+		for (i = 0; i < c->nprobes; i++)
+			if (!c->probes[i]->done)
+				return 0;
+	return !awaiting(c);
+}
+
+/*
+ * Not session_until: a wait that runs out is no failure of the
+ * session's (the tool says what was not confirmed, and closes).
+ */
+int
+confirm_wait(struct confirm *c, int timeout_s)
+{
+	int64_t deadline = now_ms() + timeout_s * 1000LL, left;
+	int r;
+
+	if (c == NULL || c->level == CONFIRM_SERVER)
+		return EX_OK;
+	confirm_checkpoint(c);
+	while (!settled(c->s, c) && !signals_interrupted()) {
+		if ((left = deadline - now_ms()) <= 0)
+			break;
+		if ((r = session_step(c->s, -1, (int)left)) > 1)
+			return r;
+	}
+	return EX_OK;
+}
+
+int
+confirm_pending(struct confirm *c)
+{
+	return c && c->level != CONFIRM_SERVER && awaiting(c);
+}
+
+size_t
+confirm_failed(struct confirm *c)
+{
+	return c ? c->nfailed : 0;
+}
+
+/* Says, for each recipient i of to (nto of them), what was confirmed. */
+void
+confirm_report(struct confirm *c, char **to, int nto, unsigned long sent,
+    int verbose)
+{
+	static const char *by[] = { "the server", "its domain",
+	    "its client" };
+	const struct outbox_msg *m;
+	struct buf d = { 0 }, who = { 0 };
+	unsigned long missing;
+	size_t i, f;
+	int k;
+
+	if (c == NULL)
+		return;
+	for (f = 0; f < c->nfailed; f++)
+		warnx("%s: %s: what was sent there is not delivered",
+		    text_shown(&who, c->failed[f]), c->why[f]);
+	for (k = 0; k < nto; k++) {
+		missing = 0;
+		for (i = 0; i < outbox_len(c->ob); i++) {
+			m = outbox_at(c->ob, i);
+			missing += m->awaiting && (size_t)k < m->nto &&
+			    m->awaiting[k];
+		}
+		text_shown(&who, to[k]);
+		if (missing == 0 && verbose)
+			warnx("%s: %lu of %lu confirmed by %s", who.p, sent,
+			    sent, c->level == CONFIRM_DOMAIN && own_domain(c,
+			    to[k]) ? "the server" : by[c->level]);
+		else if (missing && failed_domain(c, domain_of(&d, to[k])))
+			warnx("%s: %lu of %lu confirmed: its domain cannot be "
+			    "reached", who.p, sent - missing, sent);
+		else if (missing)
+			warnx("%s: %lu of %lu confirmed by %s: not confirmed "
+			    "in time", who.p, sent - missing, sent,
+			    by[c->level]);
+	}
+	buf_free(&d);
+	buf_free(&who);
+}
+
+void
+confirm_free(struct confirm *c)
+{
+	size_t i;
+
+	/* after session_free: the session and its handler are gone */
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nfailed; i++) {
+		free(c->failed[i]);
+		free(c->why[i]);
+	}
+	free(c->failed);
+	free(c->why);
+	for (i = 0; i < c->nprobes; i++) {
+		free(c->probes[i]->domain);
+		free(c->probes[i]);
+	}
+	free(c->probes);
+	free(c);
+}
