@@ -63,18 +63,22 @@ is "$(grep -c "<received " "$T/rr.xml")" 1 \
 
 # --- a listener with messages waiting (carol's, above, asked for
 # receipts) answers them while it logs in, and still joins its room
-listen cw -a carol -r "wait@$XT_MUC" -n 2
+# (all five of them: the tests after this one find carol's store empty)
+listen cw -a carol -r "wait@$XT_MUC" -n 5
 listener_wait cw
 is "$?" 0 "xlisten with receipts to answer at login: joins, prints, exit 0"
+is "$(cut -f2 "$T/cw.out" | tr '\n' ,)" "offline,l1,l2,l3,l4," "every stored message, in order"
 
 # --- rooms count by reflection at every level; the own domain at domain level
 listen room -a bob -r "confirm@$XT_MUC" -n 1
 run xsend -a alice --confirm client -r "confirm@$XT_MUC" -m "to the room"
 is "$rc" 0 "--confirm client to a room: its reflection confirms it"
 listener_wait room
-run xsend -a alice --confirm domain -v -m "own domain" "$CAROL"
+listen od -a bob -n 1
+run xsend -a alice --confirm domain -v -m "own domain" "$BOB"
 is "$rc" 0 "--confirm domain to the own domain: the server is its domain"
-like "$err" "$CAROL: 1 of 1 confirmed by the server" "said so"
+like "$err" "$BOB: 1 of 1 confirmed by the server" "said so"
+listener_wait od
 run xsend -a alice --confirm nowhere -m x "$CAROL"
 is "$rc" 64 "--confirm with an unknown level: usage, 64"
 
