@@ -4,6 +4,9 @@
 #   server_start      make a temporary directory, a CA and a certificate,
 #                     a config, accounts; start Prosody; wait for its port
 #   server_stop       stop that Prosody (by its PID) and remove the directory
+#   fed_start         two more Prosodys that federate (server to server); see
+#                     there. Not started by tests/run.sh: a test calls it
+#   fed_stop          stop those two (by their PIDs), remove their directory
 #
 # server_start sets, for the caller:
 #   XT_DIR      the temporary directory (Prosody's config, data and log)
@@ -313,3 +316,176 @@ server_stop() {
 	fi
 }
 
+# --- a federated pair: fed_start, fed_stop
+#
+# fed_start starts two more Prosodys that federate, server to server, over
+# loopback: FED_A (fed-a.test) and FED_B (fed-b.test). Each listens on an
+# address of its own, 127.R1.R2.2 and 127.R1.R2.3 with R1 and R2 drawn at
+# random, since both take s2s on port 5269 (and so do those of another test
+# run on the machine, such as a SANITIZE=1 one at the same time). They find
+# each other through FED_DIR/hosts, read by libunbound (Prosody reads no
+# /etc/hosts); any other name under .test, such as no-such-domain.test, is
+# NXDOMAIN at once (RFC 6761: a zone of unbound's own), and anything else
+# is asked of nobody but a closed port on 127.0.0.1. They authenticate each
+# other by certificate alone (s2s_secure_auth; no dialback), certificates
+# signed by the suite's CA (XT_CA, when XT_DIR holds its key; else a CA of
+# FED_DIR's). Sets and exports:
+#   FED_A FED_B             the two domains
+#   FED_A_ADDR FED_B_ADDR   their addresses
+#   FED_A_PORT FED_B_PORT   their c2s ports (STARTTLS); s2s is on 5269
+#   FED_A_PID FED_B_PID     their Prosodys
+#   FED_A_LOG FED_B_LOG     their Prosodys' logs
+#   FED_DIR                 the temporary directory: a/ and b/, one for
+#                           each Prosody, and the hosts file
+#   FED_CA                  the CA that signed both servers' certificates
+#   FED_PASS                the password of every account
+#   FED_CONFIG              a client config with the accounts a-alice,
+#                           a-bob, a-carol (alice@fed-a.test...) and b-alice,
+#                           b-bob, b-carol (alice@fed-b.test...), each with
+#                           its server, port and cafile
+#   FED_START_MS            how long fed_start took, in milliseconds
+# A test that calls fed_start stops the pair on its way out:
+#   trap 'fed_stop; xt_cleanup' EXIT
+FED_A=fed-a.test
+FED_B=fed-b.test
+FED_USERS="alice bob carol"
+
+# fed_pick: FED_A_ADDR and FED_B_ADDR at random, and a c2s port each;
+# fails if any of those ports or 5269 is taken on its address
+fed_pick() {
+	local r1=$((SRANDOM % 254 + 1)) r2=$((SRANDOM % 254 + 1))
+	FED_A_ADDR=127.$r1.$r2.2 FED_B_ADDR=127.$r1.$r2.3
+	set -- $("$XT_NETTOOL" freeport 2) || return 1
+	FED_A_PORT=$1 FED_B_PORT=$2
+	"$XT_NETTOOL" canbind "$FED_A_ADDR" "$FED_A_PORT" 5269 &&
+	    "$XT_NETTOOL" canbind "$FED_B_ADDR" "$FED_B_PORT" 5269
+}
+
+# fed_config a|b DOMAIN ADDR PORT: that Prosody's config
+fed_config() {
+	local d=$FED_DIR/$1
+	xt_prosody_config "$d" "$3" "$4" "" 5269 '"dialback"; "limits"; "posix"' \
+	    "certificate = \"$d/server.pem\"; key = \"$d/server.key\"; cafile = \"$FED_CA\"" <<FED
+-- s2s on: the other of the pair is trusted by its certificate alone, one
+-- from FED_CA (no dialback: it is disabled above)
+s2s_secure_auth = true
+s2s_require_encryption = true
+-- names from the test's own hosts file, not /etc's
+unbound = {
+	hoststxt = "$FED_DIR/hosts"; resolvconf = false;
+	forward = "127.0.0.1@1"; options = { ["do-not-query-localhost"] = "no" };
+}
+
+VirtualHost "$2"
+FED
+}
+
+# fed_configs: the hosts file, both Prosodys' configs and FED_CONFIG, for
+# the addresses and ports fed_pick chose
+fed_configs() {
+	local u
+	printf '127.0.0.1 localhost\n%s %s\n%s %s\n' \
+	    "$FED_A_ADDR" "$FED_A" "$FED_B_ADDR" "$FED_B" >"$FED_DIR/hosts"
+	fed_config a "$FED_A" "$FED_A_ADDR" "$FED_A_PORT"
+	fed_config b "$FED_B" "$FED_B_ADDR" "$FED_B_PORT"
+	umask 077
+	{
+		echo "# xmpputils accounts on a federated pair (tests/server.sh)"
+		for u in $FED_USERS; do
+			xt_account "a-$u" "$u@$FED_A" "$FED_PASS" server \
+			    "$FED_A_ADDR" port "$FED_A_PORT" cafile "$FED_CA"
+		done
+		for u in $FED_USERS; do
+			xt_account "b-$u" "$u@$FED_B" "$FED_PASS" server \
+			    "$FED_B_ADDR" port "$FED_B_PORT" cafile "$FED_CA"
+		done
+	} >"$FED_CONFIG"
+	umask 022
+}
+
+# fed_up LOG ADDR PORT: whether the Prosody of LOG listens on ADDR's c2s
+# PORT and on 5269 itself: a listener found there could be another's, one
+# that took the port since fed_pick looked (Prosody then says "Failed to
+# open server port" and goes on without it). Prosody logs the line a line
+# at a time, right after it binds a service's ports.
+fed_up() {
+	grep -qF "Activated service 'c2s' on [$2]:$3" "$1" &&
+	    grep -qF "Activated service 's2s' on [$2]:5269" "$1" && return 0
+	xt_log "server.sh: a port on $2 was not ours:"
+	grep -F "portmanager" "$1" >&2
+	return 1
+}
+
+# fed_run: starts both Prosodys and waits for their four ports; fails if
+# either does not come up, or did not bind them all
+fed_run() {
+	xt_prosody_bg "$FED_DIR/a"
+	FED_A_PID=$xt_pid
+	xt_prosody_bg "$FED_DIR/b"
+	FED_B_PID=$xt_pid
+	xt_prosody_wait "$FED_DIR/a" "$FED_A_ADDR:$FED_A_PORT" \
+	    "$FED_A_ADDR:5269" &&
+	    xt_prosody_wait "$FED_DIR/b" "$FED_B_ADDR:$FED_B_PORT" \
+	    "$FED_B_ADDR:5269" &&
+	    fed_up "$FED_A_LOG" "$FED_A_ADDR" "$FED_A_PORT" &&
+	    fed_up "$FED_B_LOG" "$FED_B_ADDR" "$FED_B_PORT"
+}
+
+fed_start() {
+	local t0=${EPOCHREALTIME/./} cadir try up= registered= pid rc
+	FED_DIR=$(xt_tmpdir xmpputils-fed) || return 1
+	FED_PASS=$(xt_password)
+	FED_CONFIG=$FED_DIR/config
+	FED_A_LOG=$FED_DIR/a/run/prosody.log FED_B_LOG=$FED_DIR/b/run/prosody.log
+	FED_A_PID= FED_B_PID=
+	if [ -r "${XT_DIR:-}/ca.key" ]; then
+		cadir=$XT_DIR
+	else
+		cadir=$FED_DIR
+		xt_make_ca "$cadir" || { xt_log "server.sh: openssl failed"; return 1; }
+	fi
+	FED_CA=$cadir/ca.pem
+	mkdir -p "$FED_DIR/a/data" "$FED_DIR/a/run" "$FED_DIR/b/data" \
+	    "$FED_DIR/b/run"
+	xt_make_cert "$cadir" "$FED_DIR/a" server "$FED_A" &&
+	    xt_make_cert "$cadir" "$FED_DIR/b" server "$FED_B" ||
+	    { xt_log "server.sh: openssl failed"; return 1; }
+	xt_give "$FED_DIR/a" "$FED_DIR/a/server.key"
+	xt_give "$FED_DIR/b" "$FED_DIR/b/server.key"
+	for try in 1 2 3; do
+		fed_pick || continue
+		fed_configs
+		if [ -z "$registered" ]; then
+			# both servers' accounts at once: half the time
+			xt_register "$FED_DIR/a" "$FED_PASS" \
+			    $(printf "%s@$FED_A " $FED_USERS) &
+			pid=$!
+			xt_register "$FED_DIR/b" "$FED_PASS" \
+			    $(printf "%s@$FED_B " $FED_USERS)
+			rc=$?
+			wait "$pid" && [ "$rc" -eq 0 ] || return 1
+			registered=1
+		fi
+		fed_run && { up=1; break; }
+		xt_log "server.sh: fed_start: try $try failed; again elsewhere"
+		fed_kill
+	done
+	[ -n "$up" ] || return 1
+	FED_START_MS=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+	export FED_A FED_B FED_A_ADDR FED_B_ADDR FED_A_PORT FED_B_PORT \
+	    FED_A_PID FED_B_PID FED_A_LOG FED_B_LOG FED_DIR FED_CA FED_PASS \
+	    FED_CONFIG FED_START_MS
+}
+
+fed_kill() {
+	xt_prosody_kill TERM "${FED_A_PID:-}"
+	xt_prosody_kill TERM "${FED_B_PID:-}"
+	FED_A_PID= FED_B_PID=
+}
+
+fed_stop() {
+	fed_kill
+	if [ -n "${FED_DIR:-}" ] && [ -z "${XT_KEEP:-}" ]; then
+		rm -rf "$FED_DIR"
+	fi
+}
