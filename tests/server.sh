@@ -355,8 +355,9 @@ FED_USERS="alice bob carol"
 fed_pick() {
 	local r1=$((SRANDOM % 254 + 1)) r2=$((SRANDOM % 254 + 1))
 	FED_A_ADDR=127.$r1.$r2.2 FED_B_ADDR=127.$r1.$r2.3
-	set -- $("$XT_NETTOOL" freeport 2) || return 1
-	FED_A_PORT=$1 FED_B_PORT=$2
+	set -- $("$XT_NETTOOL" freeport 2)
+	FED_A_PORT=${1:-} FED_B_PORT=${2:-}
+	[ -n "$FED_B_PORT" ] || return 1
 	"$XT_NETTOOL" canbind "$FED_A_ADDR" "$FED_A_PORT" 5269 &&
 	    "$XT_NETTOOL" canbind "$FED_B_ADDR" "$FED_B_PORT" 5269
 }
@@ -416,13 +417,9 @@ fed_up() {
 	return 1
 }
 
-# fed_run: starts both Prosodys and waits for their four ports; fails if
-# either does not come up, or did not bind them all
-fed_run() {
-	xt_prosody_bg "$FED_DIR/a"
-	FED_A_PID=$xt_pid
-	xt_prosody_bg "$FED_DIR/b"
-	FED_B_PID=$xt_pid
+# fed_wait: waits for both Prosodys' four ports; fails if either does not
+# come up, or did not bind them all
+fed_wait() {
 	xt_prosody_wait "$FED_DIR/a" "$FED_A_ADDR:$FED_A_PORT" \
 	    "$FED_A_ADDR:5269" &&
 	    xt_prosody_wait "$FED_DIR/b" "$FED_B_ADDR:$FED_B_PORT" \
@@ -431,8 +428,22 @@ fed_run() {
 	    fed_up "$FED_B_LOG" "$FED_B_ADDR" "$FED_B_PORT"
 }
 
+# fed_both CMD ARGS_A -- ARGS_B: CMD ARGS_A and CMD ARGS_B at once (half
+# the time on two cores); fails if either does
+fed_both() {
+	local cmd=$1 a=() pid rc
+	shift
+	while [ "$1" != -- ]; do a+=("$1"); shift; done
+	shift
+	"$cmd" "${a[@]}" &
+	pid=$!
+	"$cmd" "$@"
+	rc=$?
+	wait "$pid" && [ "$rc" -eq 0 ]
+}
+
 fed_start() {
-	local t0=${EPOCHREALTIME/./} cadir try up= registered= pid rc
+	local t0=${EPOCHREALTIME/./} cadir try up= registered=
 	FED_DIR=$(xt_tmpdir xmpputils-fed) || return 1
 	FED_PASS=$(xt_password)
 	FED_CONFIG=$FED_DIR/config
@@ -447,30 +458,36 @@ fed_start() {
 	FED_CA=$cadir/ca.pem
 	mkdir -p "$FED_DIR/a/data" "$FED_DIR/a/run" "$FED_DIR/b/data" \
 	    "$FED_DIR/b/run"
-	xt_make_cert "$cadir" "$FED_DIR/a" server "$FED_A" &&
-	    xt_make_cert "$cadir" "$FED_DIR/b" server "$FED_B" ||
+	fed_both xt_make_cert "$cadir" "$FED_DIR/a" server "$FED_A" -- \
+	    "$cadir" "$FED_DIR/b" server "$FED_B" ||
 	    { xt_log "server.sh: openssl failed"; return 1; }
 	xt_give "$FED_DIR/a" "$FED_DIR/a/server.key"
 	xt_give "$FED_DIR/b" "$FED_DIR/b/server.key"
 	for try in 1 2 3; do
 		fed_pick || continue
 		fed_configs
+		# (before the servers start: with them, on two cores, the
+		# registrations take longer than the servers save)
 		if [ -z "$registered" ]; then
-			# both servers' accounts at once: half the time
-			xt_register "$FED_DIR/a" "$FED_PASS" \
-			    $(printf "%s@$FED_A " $FED_USERS) &
-			pid=$!
-			xt_register "$FED_DIR/b" "$FED_PASS" \
-			    $(printf "%s@$FED_B " $FED_USERS)
-			rc=$?
-			wait "$pid" && [ "$rc" -eq 0 ] || return 1
+			fed_both xt_register "$FED_DIR/a" "$FED_PASS" \
+			    $(printf "%s@$FED_A " $FED_USERS) -- \
+			    "$FED_DIR/b" "$FED_PASS" \
+			    $(printf "%s@$FED_B " $FED_USERS) || break
 			registered=1
 		fi
-		fed_run && { up=1; break; }
+		xt_prosody_bg "$FED_DIR/a"
+		FED_A_PID=$xt_pid
+		xt_prosody_bg "$FED_DIR/b"
+		FED_B_PID=$xt_pid
+		fed_wait && { up=1; break; }
 		xt_log "server.sh: fed_start: try $try failed; again elsewhere"
 		fed_kill
 	done
-	[ -n "$up" ] || return 1
+	[ -n "$up" ] || {
+		xt_log "server.sh: fed_start: no pair came up (see above)"
+		fed_kill
+		return 1
+	}
 	FED_START_MS=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
 	export FED_A FED_B FED_A_ADDR FED_B_ADDR FED_A_PORT FED_B_PORT \
 	    FED_A_PID FED_B_PID FED_A_LOG FED_B_LOG FED_DIR FED_CA FED_PASS \
