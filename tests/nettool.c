@@ -2,14 +2,16 @@
  * nettool: the small network chores the test scripts need and sh lacks.
  *
  *   nettool freeport [COUNT]        print COUNT unused loopback TCP ports
- *   nettool waitport [ADDR:]PORT [SECONDS]
- *                                   wait until ADDR:PORT accepts (ADDR, a
- *                                   loopback address, 127.0.0.1 by default)
- *   nettool canbind ADDR PORT...    exit 0 if a listener may bind each
- *                                   ADDR:PORT (as servers do, with
- *                                   SO_REUSEADDR), else say which is taken
- *                                   and exit 1: for a server of the tests'
- *                                   own on an address of 127/8
+ *   nettool waitport [ADDR:]PORT... [SECONDS]
+ *                                   wait until each ADDR:PORT accepts (ADDR,
+ *                                   a loopback address, 127.0.0.1 by
+ *                                   default), SECONDS (20) in all; given
+ *                                   two or more, the last is SECONDS
+ *   nettool canbind [ADDR:]PORT...  exit 0 if a listener may bind each
+ *                                   (as servers do, with SO_REUSEADDR),
+ *                                   else say which is taken and exit 1:
+ *                                   for a server of the tests' own on an
+ *                                   address of 127/8
  *   nettool blackhole               listen on a port, print it, accept
  *                                   connections and never answer, until
  *                                   stdin closes: a server that hangs;
@@ -137,40 +139,55 @@ endpoint(const char *s)
  * accepts. Nothing tells us the moment it comes up, so retry every 10 ms
  * within a deadline.
  */
+static int waitone(const struct sockaddr_in *, const char *, long long, int);
+
 static int
-waitport(struct sockaddr_in sin, int seconds)
+waitport(char **eps, int count, int seconds)
 {
 	long long deadline = now_ms() + seconds * 1000LL;
 	char name[INET_ADDRSTRLEN];
+	struct sockaddr_in sin;
+	int i;
 
-	inet_ntop(AF_INET, &sin.sin_addr, name, sizeof(name));
+	for (i = 0; i < count; i++) {
+		sin = endpoint(eps[i]);
+		inet_ntop(AF_INET, &sin.sin_addr, name, sizeof(name));
+		if (waitone(&sin, name, deadline, seconds) != 0)
+			return 75;
+	}
+	return 0;
+}
 
+static int
+waitone(const struct sockaddr_in *sin, const char *name, long long deadline,
+    int seconds)
+{
 	for (;;) {
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 		if (fd == -1)
 			err(71, "socket");
-		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
+		if (connect(fd, (const struct sockaddr *)sin, sizeof(*sin)) == 0) {
 			close(fd);
 			return 0;
 		}
 		close(fd);
 		if (errno != ECONNREFUSED)
-			err(69, "connect to %s:%d", name, ntohs(sin.sin_port));
+			err(69, "connect to %s:%d", name, ntohs(sin->sin_port));
 		if (now_ms() >= deadline)
 			errx(75, "%s:%d: nothing listening after %d s",
-			    name, ntohs(sin.sin_port), seconds);
+			    name, ntohs(sin->sin_port), seconds);
 		poll(NULL, 0, 10);
 	}
 }
 
 /*
- * Whether a server could listen on each of ADDR's ports now. All are held
- * until the last is tried, so that the answer is about all of them at once;
+ * Whether a server could listen on each ADDR:PORT now. All are held until
+ * the last is tried, so that the answer is about all of them at once;
  * SO_REUSEADDR as a server sets it, so a port in TIME_WAIT counts as free.
  */
 static int
-canbind(const char *addr, char **ports, int count)
+canbind(char **eps, int count)
 {
 	int fds[64];
 	int i, n, rc = 0, on = 1;
@@ -178,13 +195,8 @@ canbind(const char *addr, char **ports, int count)
 	if (count > 64)
 		errx(64, "canbind: at most 64 ports at once");
 	for (n = 0; n < count; n++) {
-		struct sockaddr_in sin = loopaddr(addr);
-		const char *errstr;
-		int port = strtonum(ports[n], 1, 65535, &errstr);
+		struct sockaddr_in sin = endpoint(eps[n]);
 
-		if (errstr)
-			errx(64, "port %s: %s", errstr, ports[n]);
-		sin.sin_port = htons(port);
 		if ((fds[n] = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 			err(71, "socket");
 		if (setsockopt(fds[n], SOL_SOCKET, SO_REUSEADDR, &on,
@@ -192,7 +204,7 @@ canbind(const char *addr, char **ports, int count)
 			err(71, "setsockopt");
 		if (bind(fds[n], (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
 		    listen(fds[n], 1) == -1) {
-			warn("%s:%d", addr, port);
+			warn("%s", eps[n]);
 			rc = 1;
 			n++;
 			break;
@@ -454,17 +466,18 @@ main(int argc, char *argv[])
 		return freeport(n);
 	}
 	if (argc >= 3 && strcmp(argv[1], "waitport") == 0) {
-		struct sockaddr_in sin = endpoint(argv[2]);
-
-		if (argc > 3) {
-			secs = strtonum(argv[3], 1, 3600, &errstr);
+		n = argc - 2;
+		if (n > 1) {
+			n--;
+			secs = strtonum(argv[argc - 1], 1, 3600, &errstr);
 			if (errstr)
-				errx(64, "seconds %s: %s", errstr, argv[3]);
+				errx(64, "seconds %s: %s", errstr,
+				    argv[argc - 1]);
 		}
-		return waitport(sin, secs);
+		return waitport(argv + 2, n, secs);
 	}
-	if (argc >= 4 && strcmp(argv[1], "canbind") == 0)
-		return canbind(argv[2], argv + 3, argc - 3);
+	if (argc >= 3 && strcmp(argv[1], "canbind") == 0)
+		return canbind(argv + 2, argc - 2);
 	if (argc == 2 && strcmp(argv[1], "blackhole") == 0)
 		return blackhole();
 	if (argc == 3 && strcmp(argv[1], "fakexmpp") == 0)
@@ -478,8 +491,8 @@ main(int argc, char *argv[])
 		return relay(n);
 	}
 	fprintf(stderr, "usage: nettool freeport [count]\n"
-	    "       nettool waitport [addr:]port [seconds]\n"
-	    "       nettool canbind addr port ...\n"
+	    "       nettool waitport [addr:]port ... [seconds]\n"
+	    "       nettool canbind [addr:]port ...\n"
 	    "       nettool blackhole\n"
 	    "       nettool relay port\n"
 	    "       nettool peakrss file command [arg ...]\n"

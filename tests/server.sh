@@ -274,14 +274,12 @@ xt_prosody_bg() {
 # xt_prosody_wait DIR [ADDR:]PORT...: waits until DIR's Prosody listens on
 # each; if it does not within 20 s, shows its log and fails
 xt_prosody_wait() {
-	local d=$1 p
+	local d=$1
 	shift
-	for p; do
-		"$XT_NETTOOL" waitport "$p" 20 && continue
-		xt_log "server.sh: Prosody did not come up; its log:"
-		cat "$d/run/prosody.out" "$d/run/prosody.log" >&2 2>/dev/null
-		return 1
-	done
+	"$XT_NETTOOL" waitport "$@" 20 && return 0
+	xt_log "server.sh: Prosody did not come up; its log:"
+	cat "$d/run/prosody.out" "$d/run/prosody.log" >&2 2>/dev/null
+	return 1
 }
 
 # xt_prosody_kill SIGNAL PID: stops one Prosody of ours, and reaps it
@@ -358,8 +356,8 @@ fed_pick() {
 	set -- $("$XT_NETTOOL" freeport 2)
 	FED_A_PORT=${1:-} FED_B_PORT=${2:-}
 	[ -n "$FED_B_PORT" ] || return 1
-	"$XT_NETTOOL" canbind "$FED_A_ADDR" "$FED_A_PORT" 5269 &&
-	    "$XT_NETTOOL" canbind "$FED_B_ADDR" "$FED_B_PORT" 5269
+	"$XT_NETTOOL" canbind "$FED_A_ADDR:$FED_A_PORT" "$FED_A_ADDR:5269" \
+	    "$FED_B_ADDR:$FED_B_PORT" "$FED_B_ADDR:5269"
 }
 
 # fed_config a|b DOMAIN ADDR PORT: that Prosody's config
@@ -410,8 +408,9 @@ fed_configs() {
 # open server port" and goes on without it). Prosody logs the line a line
 # at a time, right after it binds a service's ports.
 fed_up() {
-	grep -qF "Activated service 'c2s' on [$2]:$3" "$1" &&
-	    grep -qF "Activated service 's2s' on [$2]:5269" "$1" && return 0
+	# (one line each: this address is new to the log)
+	[ "$(grep -cF -e "Activated service 'c2s' on [$2]:$3" \
+	    -e "Activated service 's2s' on [$2]:5269" "$1")" -eq 2 ] && return 0
 	xt_log "server.sh: a port on $2 was not ours:"
 	grep -F "portmanager" "$1" >&2
 	return 1
