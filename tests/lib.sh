@@ -44,7 +44,9 @@ like() {	# like TEXT PATTERN NAME: TEXT matches the grep -E PATTERN
 		ok 1 "$3" "expected to match: $2" "got: $1"; fi
 }
 
-# The tools, pointed at the test server's accounts.
+# The tools, pointed at the test server's accounts: at "$XT_CONFIG" as it
+# is when they run, so a test may point them, run and listen at another
+# config by setting it (t-federation.sh: XT_CONFIG=$FED_CONFIG).
 xsend() { "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 "$@"; }
 xlisten() { "$XU_BUILD/xlisten" -f "$XT_CONFIG" -T 10 "$@"; }
 xraw() { "$XU_BUILD/xraw" -f "$XT_CONFIG" -T 10 "$@"; }

@@ -2,7 +2,16 @@
  * nettool: the small network chores the test scripts need and sh lacks.
  *
  *   nettool freeport [COUNT]        print COUNT unused loopback TCP ports
- *   nettool waitport PORT [SECONDS] wait until 127.0.0.1:PORT accepts
+ *   nettool waitport [ADDR:]PORT... [SECONDS]
+ *                                   wait until each ADDR:PORT accepts (ADDR,
+ *                                   a loopback address, 127.0.0.1 by
+ *                                   default), SECONDS (20) in all; given
+ *                                   two or more, the last is SECONDS
+ *   nettool canbind [ADDR:]PORT...  exit 0 if a listener may bind each
+ *                                   (as servers do, with SO_REUSEADDR),
+ *                                   else say which is taken and exit 1:
+ *                                   for a server of the tests' own on an
+ *                                   address of 127/8
  *   nettool blackhole               listen on a port, print it, accept
  *                                   connections and never answer, until
  *                                   stdin closes: a server that hangs;
@@ -89,34 +98,121 @@ now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+/* ADDR (a dotted quad in 127/8) into sin, port 0; exits on any other */
+static struct sockaddr_in
+loopaddr(const char *addr)
+{
+	struct sockaddr_in sin = loopback(0);
+
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1 ||
+	    (ntohl(sin.sin_addr.s_addr) >> 24) != 127)
+		errx(64, "%s: not an IPv4 loopback address (127/8)", addr);
+	return sin;
+}
+
+/* [ADDR:]PORT into sin; exits on a malformed one */
+static struct sockaddr_in
+endpoint(const char *s)
+{
+	struct sockaddr_in sin = loopback(0);
+	const char *colon = strrchr(s, ':'), *errstr;
+	char addr[INET_ADDRSTRLEN];
+	int port;
+
+	if (colon) {
+		if ((size_t)(colon - s) >= sizeof(addr))
+			errx(64, "%s: not ADDR:PORT", s);
+		memcpy(addr, s, colon - s);
+		addr[colon - s] = '\0';
+		sin = loopaddr(addr);
+		s = colon + 1;
+	}
+	port = strtonum(s, 1, 65535, &errstr);
+	if (errstr)
+		errx(64, "port %s: %s", errstr, s);
+	sin.sin_port = htons(port);
+	return sin;
+}
+
 /*
  * A server that is still starting refuses connections; one that is up
  * accepts. Nothing tells us the moment it comes up, so retry every 10 ms
  * within a deadline.
  */
+static int waitone(const struct sockaddr_in *, const char *, long long, int);
+
 static int
-waitport(int port, int seconds)
+waitport(char **eps, int count, int seconds)
 {
 	long long deadline = now_ms() + seconds * 1000LL;
-	struct sockaddr_in sin = loopback(port);
+	char name[INET_ADDRSTRLEN];
+	struct sockaddr_in sin;
+	int i;
 
+	for (i = 0; i < count; i++) {
+		sin = endpoint(eps[i]);
+		inet_ntop(AF_INET, &sin.sin_addr, name, sizeof(name));
+		if (waitone(&sin, name, deadline, seconds) != 0)
+			return 75;
+	}
+	return 0;
+}
+
+static int
+waitone(const struct sockaddr_in *sin, const char *name, long long deadline,
+    int seconds)
+{
 	for (;;) {
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 		if (fd == -1)
 			err(71, "socket");
-		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
+		if (connect(fd, (const struct sockaddr *)sin, sizeof(*sin)) == 0) {
 			close(fd);
 			return 0;
 		}
 		close(fd);
 		if (errno != ECONNREFUSED)
-			err(69, "connect to 127.0.0.1:%d", port);
+			err(69, "connect to %s:%d", name, ntohs(sin->sin_port));
 		if (now_ms() >= deadline)
-			errx(75, "127.0.0.1:%d: nothing listening after %d s",
-			    port, seconds);
+			errx(75, "%s:%d: nothing listening after %d s",
+			    name, ntohs(sin->sin_port), seconds);
 		poll(NULL, 0, 10);
 	}
+}
+
+/*
+ * Whether a server could listen on each ADDR:PORT now. All are held until
+ * the last is tried, so that the answer is about all of them at once;
+ * SO_REUSEADDR as a server sets it, so a port in TIME_WAIT counts as free.
+ */
+static int
+canbind(char **eps, int count)
+{
+	int fds[64];
+	int i, n, rc = 0, on = 1;
+
+	if (count > 64)
+		errx(64, "canbind: at most 64 ports at once");
+	for (n = 0; n < count; n++) {
+		struct sockaddr_in sin = endpoint(eps[n]);
+
+		if ((fds[n] = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			err(71, "socket");
+		if (setsockopt(fds[n], SOL_SOCKET, SO_REUSEADDR, &on,
+		    sizeof(on)) == -1)
+			err(71, "setsockopt");
+		if (bind(fds[n], (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+		    listen(fds[n], 1) == -1) {
+			warn("%s", eps[n]);
+			rc = 1;
+			n++;
+			break;
+		}
+	}
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	return rc;
 }
 
 static int listener(int *);
@@ -370,16 +466,18 @@ main(int argc, char *argv[])
 		return freeport(n);
 	}
 	if (argc >= 3 && strcmp(argv[1], "waitport") == 0) {
-		n = strtonum(argv[2], 1, 65535, &errstr);
-		if (errstr)
-			errx(64, "port %s: %s", errstr, argv[2]);
-		if (argc > 3) {
-			secs = strtonum(argv[3], 1, 3600, &errstr);
+		n = argc - 2;
+		if (n > 1) {
+			n--;
+			secs = strtonum(argv[argc - 1], 1, 3600, &errstr);
 			if (errstr)
-				errx(64, "seconds %s: %s", errstr, argv[3]);
+				errx(64, "seconds %s: %s", errstr,
+				    argv[argc - 1]);
 		}
-		return waitport(n, secs);
+		return waitport(argv + 2, n, secs);
 	}
+	if (argc >= 3 && strcmp(argv[1], "canbind") == 0)
+		return canbind(argv + 2, argc - 2);
 	if (argc == 2 && strcmp(argv[1], "blackhole") == 0)
 		return blackhole();
 	if (argc == 3 && strcmp(argv[1], "fakexmpp") == 0)
@@ -393,7 +491,8 @@ main(int argc, char *argv[])
 		return relay(n);
 	}
 	fprintf(stderr, "usage: nettool freeport [count]\n"
-	    "       nettool waitport port [seconds]\n"
+	    "       nettool waitport [addr:]port ... [seconds]\n"
+	    "       nettool canbind [addr:]port ...\n"
 	    "       nettool blackhole\n"
 	    "       nettool relay port\n"
 	    "       nettool peakrss file command [arg ...]\n"

@@ -4,6 +4,9 @@
 #   server_start      make a temporary directory, a CA and a certificate,
 #                     a config, accounts; start Prosody; wait for its port
 #   server_stop       stop that Prosody (by its PID) and remove the directory
+#   fed_start         two more Prosodys that federate (server to server); see
+#                     there. Not started by tests/run.sh: a test calls it
+#   fed_stop          stop those two (by their PIDs), remove their directory
 #
 # server_start sets, for the caller:
 #   XT_DIR      the temporary directory (Prosody's config, data and log)
@@ -40,27 +43,37 @@ XT_AS_PROSODY=
 [ "$(id -u)" -eq 0 ] &&
     XT_AS_PROSODY="setpriv --reuid=prosody --regid=prosody --init-groups --"
 
+# xt_make_ca DIR: a test CA, DIR/ca.pem and its key DIR/ca.key
+xt_make_ca() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$1/ca.key" -out "$1/ca.pem" -days 2 \
+	    -subj "/CN=xmpputils test CA" >/dev/null 2>&1
+}
+
+# xt_make_cert CADIR DIR NAME CN [DNS...]: DIR/NAME.pem and DIR/NAME.key, a
+# certificate for CN with the DNS names (CN's alone if none) as its
+# subjectAltName, signed by the CA of xt_make_ca CADIR
+xt_make_cert() {
+	local ca=$1 d=$2 name=$3 cn=$4 san
+	shift 4
+	[ $# -gt 0 ] || set -- "$cn"
+	san=$(printf ',DNS:%s' "$@")
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$d/$name.key" -out "$d/$name.csr" \
+	    -subj "/CN=$cn" >/dev/null 2>&1 || return 1
+	printf 'subjectAltName=%s\n' "${san#,}" >"$d/$name.ext"
+	openssl x509 -req -in "$d/$name.csr" -CA "$ca/ca.pem" \
+	    -CAkey "$ca/ca.key" -CAserial "$d/ca.srl" -CAcreateserial -days 2 \
+	    -extfile "$d/$name.ext" -out "$d/$name.pem" >/dev/null 2>&1
+}
+
 xt_make_certs() {
 	d=$1
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$d/ca.key" -out "$d/ca.pem" -days 2 \
-	    -subj "/CN=xmpputils test CA" >/dev/null 2>&1 || return 1
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$d/server.key" -out "$d/server.csr" \
-	    -subj "/CN=$XT_DOMAIN" >/dev/null 2>&1 || return 1
-	printf 'subjectAltName=DNS:%s,DNS:%s,DNS:%s\n' \
-	    "$XT_DOMAIN" "$XT_NOSM" "$XT_MUC" >"$d/san.ext"
-	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" \
-	    -CAkey "$d/ca.key" -CAcreateserial -days 2 \
-	    -extfile "$d/san.ext" -out "$d/server.pem" >/dev/null 2>&1 || return 1
+	xt_make_ca "$d" || return 1
+	xt_make_cert "$d" "$d" server "$XT_DOMAIN" \
+	    "$XT_DOMAIN" "$XT_NOSM" "$XT_MUC" || return 1
 	# for XT_WRONG: a good certificate, for some other name
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$d/wrong.key" -out "$d/wrong.csr" \
-	    -subj "/CN=somebody-else.test" >/dev/null 2>&1 || return 1
-	printf 'subjectAltName=DNS:somebody-else.test\n' >"$d/wrong.ext"
-	openssl x509 -req -in "$d/wrong.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
-	    -CAcreateserial -days 2 -extfile "$d/wrong.ext" \
-	    -out "$d/wrong.pem" >/dev/null 2>&1 || return 1
+	xt_make_cert "$d" "$d" wrong somebody-else.test || return 1
 	# for XT_EXPIRED: the right name, but 2020's; openssl ca can backdate
 	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	    -keyout "$d/expired.key" -out "$d/expired.csr" \
@@ -86,8 +99,13 @@ EOF
 	    -extensions ext -notext >/dev/null 2>&1
 }
 
-xt_write_prosody_config() {
-	d=$1
+# xt_prosody_config DIR ADDR C2S TLS S2S DISABLED SSL: DIR/prosody.cfg.lua,
+# what every test Prosody shares, then its standard input (the server's own
+# settings and hosts). It listens on ADDR alone: c2s (STARTTLS) on the
+# ports C2S, direct TLS on TLS, s2s on S2S (each a Lua list's items; empty:
+# none); DISABLED is its modules_disabled, SSL its ssl table, braces aside.
+xt_prosody_config() {
+	local d=$1 addr=$2 c2s=$3 tls=$4 s2s=$5 off=$6 ssl=$7
 	cat >"$d/prosody.cfg.lua" <<EOF
 -- written by tests/server.sh for one test run
 daemonize = false
@@ -95,10 +113,10 @@ pidfile = "$d/run/prosody.pid"
 data_path = "$d/data"
 plugin_paths = {}
 log = { { levels = { min = "${XT_LOGLEVEL:-info}" }, to = "file", filename = "$d/run/prosody.log" } }
-interfaces = { "127.0.0.1" }
-c2s_ports = { $XT_PORT }
-c2s_direct_tls_ports = { $XT_TLS_PORT }
-s2s_ports = {}
+interfaces = { "$addr" }
+c2s_ports = { $c2s }
+c2s_direct_tls_ports = { $tls }
+s2s_ports = { $s2s }
 component_ports = {}
 http_ports = {}
 https_ports = {}
@@ -106,20 +124,30 @@ modules_enabled = {
 	"roster"; "saslauth"; "tls"; "disco"; "ping"; "presence";
 	"message"; "iq"; "carbons"; "smacks"; "offline"; "time"; "version";
 }
--- No s2s: a message to a remote domain is bounced at once, which makes
--- the bounce tests deterministic. No mod_limits: its 10 kb/s default
--- would throttle the burst tests.
-modules_disabled = { "s2s"; "dialback"; "limits"; "posix" }
+-- No mod_limits (disabled here): its 10 kb/s default would throttle the
+-- burst tests.
+modules_disabled = { $off }
 c2s_require_encryption = true
 allow_unencrypted_plain_auth = false
 authentication = "internal_hashed"
 storage = "internal"
-ssl = { certificate = "$d/server.pem"; key = "$d/server.key" }
+ssl = { $ssl }
 smacks_hibernation_time = 60
 -- offline messages live in an archive, 10,000 items at most by default:
 -- the burst tests store more while the receiver is away
 storage_archive_item_limit = 100000
 
+EOF
+	cat >>"$d/prosody.cfg.lua"
+}
+
+xt_write_prosody_config() {
+	d=$1
+	xt_prosody_config "$d" 127.0.0.1 "$XT_PORT" "$XT_TLS_PORT" "" \
+	    '"s2s"; "dialback"; "limits"; "posix"' \
+	    "certificate = \"$d/server.pem\"; key = \"$d/server.key\"" <<EOF
+-- No s2s (disabled above): a message to a remote domain is bounced at
+-- once, which makes the bounce tests deterministic.
 VirtualHost "$XT_DOMAIN"
 VirtualHost "$XT_NOSM"
 	modules_disabled = { "smacks" }
@@ -133,79 +161,104 @@ Component "$XT_MUC" "muc"
 EOF
 }
 
+# xt_account NAME JID PASSWORD [KEY VALUE]...: the section of a client
+# config for one account, on standard output
+xt_account() {
+	local name=$1 jid=$2 pass=$3
+	shift 3
+	printf '\n[%s]\njid = %s\npassword = %s\n' "$name" "$jid" "$pass"
+	while [ $# -ge 2 ]; do
+		printf '%s = %s\n' "$1" "$2"
+		shift 2
+	done
+}
+
 xt_write_client_config() {
 	d=$1
 	umask 077
-	cat >"$d/config" <<EOF
+	{
+		cat <<EOF
 # xmpputils accounts for one test run (tests/server.sh)
 server = 127.0.0.1
 port = $XT_PORT
 cafile = $d/ca.pem
-
-[alice]
-jid = alice@$XT_DOMAIN
-password = $XT_PASS
-
-[bob]
-jid = bob@$XT_DOMAIN
-password = $XT_PASS
-
-[carol]
-jid = carol@$XT_DOMAIN
-password = $XT_PASS
-
-[dave]
-jid = dave@$XT_NOSM
-password = $XT_PASS
 EOF
-	# xroster's own: t-xroster.sh changes their rosters, no one else's
-	for u in $XT_ROSTER_USERS; do
-		printf '\n[%s]\njid = %s@%s\npassword = %s\n' \
-		    "$u" "$u" "$XT_DOMAIN" "$XT_PASS" >>"$d/config"
-	done
+		for u in alice bob carol; do
+			xt_account "$u" "$u@$XT_DOMAIN" "$XT_PASS"
+		done
+		xt_account dave "dave@$XT_NOSM" "$XT_PASS"
+		# xroster's own: t-xroster.sh changes their rosters, no one else's
+		for u in $XT_ROSTER_USERS; do
+			xt_account "$u" "$u@$XT_DOMAIN" "$XT_PASS"
+		done
+	} >"$d/config"
 	umask 022
 }
 
-server_start() {
-	# as root, /tmp: the prosody user must reach the directory, and a
-	# TMPDIR under /root would not let it
+# xt_tmpdir NAME: makes and prints a new directory for a test Prosody; as
+# root, in /tmp: the prosody user must reach the directory, and a TMPDIR
+# under /root would not let it
+xt_tmpdir() {
+	local d
 	if [ "$(id -u)" -eq 0 ]; then
-		XT_DIR=$(mktemp -d /tmp/xmpputils-test.XXXXXX) || return 1
+		d=$(mktemp -d "/tmp/$1.XXXXXX") || return 1
 	else
-		XT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/xmpputils-test.XXXXXX") || return 1
+		d=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || return 1
 	fi
-	chmod 755 "$XT_DIR"
+	chmod 755 "$d" && printf '%s\n' "$d"
+}
+
+xt_password() { od -An -N12 -tx1 /dev/urandom | tr -d ' \n'; }
+
+# xt_give DIR KEY...: as root, DIR's data and run directories and the
+# private keys to the prosody user, whom Prosody runs as
+xt_give() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	local d=$1
+	shift
+	chown -R prosody:prosody "$d/data" "$d/run" && chown prosody "$@"
+}
+
+# xt_register DIR PASSWORD USER@HOST...: the accounts, with PASSWORD, in
+# the data of DIR's Prosody (which need not be running)
+xt_register() {
+	local d=$1 pass=$2 u
+	shift 2
+	for u; do
+		$XT_AS_PROSODY prosodyctl --config "$d/prosody.cfg.lua" \
+		    register "${u%@*}" "${u#*@}" "$pass" \
+		    >>"$d/run/prosodyctl.log" 2>&1 || {
+			xt_log "server.sh: prosodyctl register $u failed:"
+			cat "$d/run/prosodyctl.log" >&2
+			return 1
+		}
+	done
+}
+
+server_start() {
+	XT_DIR=$(xt_tmpdir xmpputils-test) || return 1
 	set -- $("$XT_NETTOOL" freeport 2) || return 1
 	XT_PORT=$1 XT_TLS_PORT=$2
-	XT_PASS=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+	XT_PASS=$(xt_password)
 	XT_CA=$XT_DIR/ca.pem
 	XT_CONFIG=$XT_DIR/config
 	mkdir -p "$XT_DIR/data" "$XT_DIR/run"
 	xt_make_certs "$XT_DIR" || { xt_log "server.sh: openssl failed"; return 1; }
 	xt_write_prosody_config "$XT_DIR"
 	xt_write_client_config "$XT_DIR"
-	if [ "$(id -u)" -eq 0 ]; then
-		chown -R prosody:prosody "$XT_DIR/data" "$XT_DIR/run"
-		chown prosody "$XT_DIR/server.key" "$XT_DIR/wrong.key" \
-		    "$XT_DIR/expired.key"
-	fi
-	for u in alice@$XT_DOMAIN bob@$XT_DOMAIN carol@$XT_DOMAIN dave@$XT_NOSM \
-	    $(printf "%s@$XT_DOMAIN " $XT_ROSTER_USERS); do
-		$XT_AS_PROSODY prosodyctl --config "$XT_DIR/prosody.cfg.lua" \
-		    register "${u%@*}" "${u#*@}" "$XT_PASS" \
-		    >>"$XT_DIR/run/prosodyctl.log" 2>&1 || {
-			xt_log "server.sh: prosodyctl register $u failed:"
-			cat "$XT_DIR/run/prosodyctl.log" >&2
-			return 1
-		}
-	done
+	xt_give "$XT_DIR" "$XT_DIR/server.key" "$XT_DIR/wrong.key" \
+	    "$XT_DIR/expired.key"
+	xt_register "$XT_DIR" "$XT_PASS" alice@$XT_DOMAIN bob@$XT_DOMAIN \
+	    carol@$XT_DOMAIN dave@$XT_NOSM \
+	    $(printf "%s@$XT_DOMAIN " $XT_ROSTER_USERS) || return 1
 	server_run || return 1
 	export XT_DIR XT_PORT XT_TLS_PORT XT_DOMAIN XT_NOSM XT_MUC XT_WRONG \
 	    XT_EXPIRED XT_CA XT_CONFIG XT_PASS XT_PID XT_ROSTER_USERS
 }
 
-# server_run: starts Prosody on the set-up directory and waits for it.
-server_run() {
+# xt_prosody_bg DIR: starts Prosody on DIR's config, in the background;
+# sets xt_pid to its PID
+xt_prosody_bg() {
 	# Prosody outlives what the test opens: it must hold none of it (a
 	# pipe's write end held here would keep its reader from ever ending)
 	local fd closes=
@@ -213,13 +266,34 @@ server_run() {
 		fd=${fd##*/}
 		[ "$fd" -gt 2 ] && closes="$closes $fd>&-"
 	done
-	eval "\$XT_AS_PROSODY prosody --config \"\$XT_DIR/prosody.cfg.lua\" -F \
-	    >>\"\$XT_DIR/run/prosody.out\" 2>&1 $closes &"
-	XT_PID=$!
-	if ! "$XT_NETTOOL" waitport "$XT_PORT" 20 ||
-	    ! "$XT_NETTOOL" waitport "$XT_TLS_PORT" 20; then
-		xt_log "server.sh: Prosody did not come up; its log:"
-		cat "$XT_DIR/run/prosody.out" "$XT_DIR/run/prosody.log" >&2 2>/dev/null
+	eval "\$XT_AS_PROSODY prosody --config \"\$1/prosody.cfg.lua\" -F \
+	    >>\"\$1/run/prosody.out\" 2>&1 $closes &"
+	xt_pid=$!
+}
+
+# xt_prosody_wait DIR [ADDR:]PORT...: waits until DIR's Prosody listens on
+# each; if it does not within 20 s, shows its log and fails
+xt_prosody_wait() {
+	local d=$1
+	shift
+	"$XT_NETTOOL" waitport "$@" 20 && return 0
+	xt_log "server.sh: Prosody did not come up; its log:"
+	cat "$d/run/prosody.out" "$d/run/prosody.log" >&2 2>/dev/null
+	return 1
+}
+
+# xt_prosody_kill SIGNAL PID: stops one Prosody of ours, and reaps it
+xt_prosody_kill() {
+	[ -n "$2" ] || return 0
+	kill -"$1" "$2" 2>/dev/null
+	wait "$2" 2>/dev/null
+}
+
+# server_run: starts Prosody on the set-up directory and waits for it.
+server_run() {
+	xt_prosody_bg "$XT_DIR"
+	XT_PID=$xt_pid
+	if ! xt_prosody_wait "$XT_DIR" "$XT_PORT" "$XT_TLS_PORT"; then
 		server_stop
 		return 1
 	fi
@@ -229,20 +303,205 @@ server_run() {
 # server_kill SIGNAL: stops Prosody with SIGNAL (TERM: gracefully; KILL:
 # as a crash would), keeping its directory for server_run.
 server_kill() {
-	if [ -n "${XT_PID:-}" ]; then
-		kill -"$1" "$XT_PID" 2>/dev/null
-		wait "$XT_PID" 2>/dev/null
-		XT_PID=
-	fi
+	xt_prosody_kill "$1" "${XT_PID:-}"
+	XT_PID=
 }
 
 server_stop() {
-	if [ -n "${XT_PID:-}" ]; then
-		kill "$XT_PID" 2>/dev/null
-		wait "$XT_PID" 2>/dev/null
-		XT_PID=
-	fi
+	server_kill TERM
 	if [ -n "${XT_DIR:-}" ] && [ -z "${XT_KEEP:-}" ]; then
 		rm -rf "$XT_DIR"
+	fi
+}
+
+# --- a federated pair: fed_start, fed_stop
+#
+# fed_start starts two more Prosodys that federate, server to server, over
+# loopback: FED_A (fed-a.test) and FED_B (fed-b.test). Each listens on an
+# address of its own, 127.R1.R2.2 and 127.R1.R2.3 with R1 and R2 drawn at
+# random, since both take s2s on port 5269 (and so do those of another test
+# run on the machine, such as a SANITIZE=1 one at the same time). They find
+# each other through FED_DIR/hosts, read by libunbound (Prosody reads no
+# /etc/hosts); any other name under .test, such as no-such-domain.test, is
+# NXDOMAIN at once (RFC 6761: a zone of unbound's own), and anything else
+# is asked of nobody but a closed port on 127.0.0.1. They authenticate each
+# other by certificate alone (s2s_secure_auth; no dialback), certificates
+# signed by the suite's CA (XT_CA, when XT_DIR holds its key; else a CA of
+# FED_DIR's). Sets and exports:
+#   FED_A FED_B             the two domains
+#   FED_A_ADDR FED_B_ADDR   their addresses
+#   FED_A_PORT FED_B_PORT   their c2s ports (STARTTLS); s2s is on 5269
+#   FED_A_PID FED_B_PID     their Prosodys
+#   FED_A_LOG FED_B_LOG     their Prosodys' logs
+#   FED_DIR                 the temporary directory: a/ and b/, one for
+#                           each Prosody, and the hosts file
+#   FED_CA                  the CA that signed both servers' certificates
+#   FED_PASS                the password of every account
+#   FED_CONFIG              a client config with the accounts a-alice,
+#                           a-bob, a-carol (alice@fed-a.test...) and b-alice,
+#                           b-bob, b-carol (alice@fed-b.test...), each with
+#                           its server, port and cafile
+#   FED_START_MS            how long fed_start took, in milliseconds
+# A test that calls fed_start stops the pair on its way out:
+#   trap 'fed_stop; xt_cleanup' EXIT
+FED_A=fed-a.test
+FED_B=fed-b.test
+FED_USERS="alice bob carol"
+
+# fed_pick: FED_A_ADDR and FED_B_ADDR at random, and a c2s port each;
+# fails if any of those ports or 5269 is taken on its address
+fed_pick() {
+	local r1=$((SRANDOM % 254 + 1)) r2=$((SRANDOM % 254 + 1))
+	FED_A_ADDR=127.$r1.$r2.2 FED_B_ADDR=127.$r1.$r2.3
+	set -- $("$XT_NETTOOL" freeport 2)
+	FED_A_PORT=${1:-} FED_B_PORT=${2:-}
+	[ -n "$FED_B_PORT" ] || return 1
+	"$XT_NETTOOL" canbind "$FED_A_ADDR:$FED_A_PORT" "$FED_A_ADDR:5269" \
+	    "$FED_B_ADDR:$FED_B_PORT" "$FED_B_ADDR:5269"
+}
+
+# fed_config a|b DOMAIN ADDR PORT: that Prosody's config
+fed_config() {
+	local d=$FED_DIR/$1
+	xt_prosody_config "$d" "$3" "$4" "" 5269 '"dialback"; "limits"; "posix"' \
+	    "certificate = \"$d/server.pem\"; key = \"$d/server.key\"; cafile = \"$FED_CA\"" <<FED
+-- s2s on: the other of the pair is trusted by its certificate alone, one
+-- from FED_CA (no dialback: it is disabled above)
+s2s_secure_auth = true
+s2s_require_encryption = true
+-- names from the test's own hosts file, not /etc's
+unbound = {
+	hoststxt = "$FED_DIR/hosts"; resolvconf = false;
+	forward = "127.0.0.1@1"; options = { ["do-not-query-localhost"] = "no" };
+}
+
+VirtualHost "$2"
+FED
+}
+
+# fed_configs: the hosts file, both Prosodys' configs and FED_CONFIG, for
+# the addresses and ports fed_pick chose
+fed_configs() {
+	local u
+	printf '127.0.0.1 localhost\n%s %s\n%s %s\n' \
+	    "$FED_A_ADDR" "$FED_A" "$FED_B_ADDR" "$FED_B" >"$FED_DIR/hosts"
+	fed_config a "$FED_A" "$FED_A_ADDR" "$FED_A_PORT"
+	fed_config b "$FED_B" "$FED_B_ADDR" "$FED_B_PORT"
+	umask 077
+	{
+		echo "# xmpputils accounts on a federated pair (tests/server.sh)"
+		for u in $FED_USERS; do
+			xt_account "a-$u" "$u@$FED_A" "$FED_PASS" server \
+			    "$FED_A_ADDR" port "$FED_A_PORT" cafile "$FED_CA"
+		done
+		for u in $FED_USERS; do
+			xt_account "b-$u" "$u@$FED_B" "$FED_PASS" server \
+			    "$FED_B_ADDR" port "$FED_B_PORT" cafile "$FED_CA"
+		done
+	} >"$FED_CONFIG"
+	umask 022
+}
+
+# fed_up LOG ADDR PORT: whether the Prosody of LOG listens on ADDR's c2s
+# PORT and on 5269 itself: a listener found there could be another's, one
+# that took the port since fed_pick looked (Prosody then says "Failed to
+# open server port" and goes on without it). Prosody logs the line a line
+# at a time, right after it binds a service's ports.
+fed_up() {
+	# (one line each: this address is new to the log)
+	[ "$(grep -cF -e "Activated service 'c2s' on [$2]:$3" \
+	    -e "Activated service 's2s' on [$2]:5269" "$1")" -eq 2 ] && return 0
+	xt_log "server.sh: a port on $2 was not ours:"
+	grep -F "portmanager" "$1" >&2
+	return 1
+}
+
+# fed_wait: waits for both Prosodys' four ports; fails if either does not
+# come up, or did not bind them all
+fed_wait() {
+	xt_prosody_wait "$FED_DIR/a" "$FED_A_ADDR:$FED_A_PORT" \
+	    "$FED_A_ADDR:5269" &&
+	    xt_prosody_wait "$FED_DIR/b" "$FED_B_ADDR:$FED_B_PORT" \
+	    "$FED_B_ADDR:5269" &&
+	    fed_up "$FED_A_LOG" "$FED_A_ADDR" "$FED_A_PORT" &&
+	    fed_up "$FED_B_LOG" "$FED_B_ADDR" "$FED_B_PORT"
+}
+
+# fed_both CMD ARGS_A -- ARGS_B: CMD ARGS_A and CMD ARGS_B at once (half
+# the time on two cores); fails if either does
+fed_both() {
+	local cmd=$1 a=() pid rc
+	shift
+	while [ "$1" != -- ]; do a+=("$1"); shift; done
+	shift
+	"$cmd" "${a[@]}" &
+	pid=$!
+	"$cmd" "$@"
+	rc=$?
+	wait "$pid" && [ "$rc" -eq 0 ]
+}
+
+fed_start() {
+	local t0=${EPOCHREALTIME/./} cadir try up= registered=
+	FED_DIR=$(xt_tmpdir xmpputils-fed) || return 1
+	FED_PASS=$(xt_password)
+	FED_CONFIG=$FED_DIR/config
+	FED_A_LOG=$FED_DIR/a/run/prosody.log FED_B_LOG=$FED_DIR/b/run/prosody.log
+	FED_A_PID= FED_B_PID=
+	if [ -r "${XT_DIR:-}/ca.key" ]; then
+		cadir=$XT_DIR
+	else
+		cadir=$FED_DIR
+		xt_make_ca "$cadir" || { xt_log "server.sh: openssl failed"; return 1; }
+	fi
+	FED_CA=$cadir/ca.pem
+	mkdir -p "$FED_DIR/a/data" "$FED_DIR/a/run" "$FED_DIR/b/data" \
+	    "$FED_DIR/b/run"
+	fed_both xt_make_cert "$cadir" "$FED_DIR/a" server "$FED_A" -- \
+	    "$cadir" "$FED_DIR/b" server "$FED_B" ||
+	    { xt_log "server.sh: openssl failed"; return 1; }
+	xt_give "$FED_DIR/a" "$FED_DIR/a/server.key"
+	xt_give "$FED_DIR/b" "$FED_DIR/b/server.key"
+	for try in 1 2 3; do
+		fed_pick || continue
+		fed_configs
+		# (before the servers start: with them, on two cores, the
+		# registrations take longer than the servers save)
+		if [ -z "$registered" ]; then
+			fed_both xt_register "$FED_DIR/a" "$FED_PASS" \
+			    $(printf "%s@$FED_A " $FED_USERS) -- \
+			    "$FED_DIR/b" "$FED_PASS" \
+			    $(printf "%s@$FED_B " $FED_USERS) || break
+			registered=1
+		fi
+		xt_prosody_bg "$FED_DIR/a"
+		FED_A_PID=$xt_pid
+		xt_prosody_bg "$FED_DIR/b"
+		FED_B_PID=$xt_pid
+		fed_wait && { up=1; break; }
+		xt_log "server.sh: fed_start: try $try failed; again elsewhere"
+		fed_kill
+	done
+	[ -n "$up" ] || {
+		xt_log "server.sh: fed_start: no pair came up (see above)"
+		fed_kill
+		return 1
+	}
+	FED_START_MS=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+	export FED_A FED_B FED_A_ADDR FED_B_ADDR FED_A_PORT FED_B_PORT \
+	    FED_A_PID FED_B_PID FED_A_LOG FED_B_LOG FED_DIR FED_CA FED_PASS \
+	    FED_CONFIG FED_START_MS
+}
+
+fed_kill() {
+	xt_prosody_kill TERM "${FED_A_PID:-}"
+	xt_prosody_kill TERM "${FED_B_PID:-}"
+	FED_A_PID= FED_B_PID=
+}
+
+fed_stop() {
+	fed_kill
+	if [ -n "${FED_DIR:-}" ] && [ -z "${XT_KEEP:-}" ]; then
+		rm -rf "$FED_DIR"
 	fi
 }
