@@ -11,6 +11,10 @@
 #      and the rate taken from the first delivery to the last
 #   3. xlisten --format json receiving the flood, against bare's receiver;
 #      and xraw sending BURST pings, against bare's pre-serialized pings
+#   3c. across federation (tests/server.sh's fed_start: two Prosodys
+#      that federate over loopback): one message and FED_LINES lines,
+#      xsend --confirm server against --confirm domain (one ping to the
+#      remote domain after the last message: one s2s round trip)
 #   4. peak RSS, and callgrind's instruction count for one xsend
 #
 # RUNS (default 11) runs for one message, BURST_RUNS (3) for a burst;
@@ -43,7 +47,7 @@ for p in go-sendxmpp sendxmpp; do
 done
 
 W=$(mktemp -d)
-trap 'server_stop; kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
+trap 'server_stop; fed_stop 2>/dev/null; kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
 server_start || exit 1
 BOB=bob@$XT_DOMAIN
 ALICE=alice@$XT_DOMAIN
@@ -194,6 +198,38 @@ ping_rate=$(printf '%s\n' "${prates[@]}" | median)
 xraw_rate=$(printf '%s\n' "${xrates[@]}" | median)
 echo "#   bare pings: $ping_rate/s; xraw: $xraw_rate/s"
 
+# ---- 3c. across federation: what --confirm domain costs
+FED_LINES=${FED_LINES:-1000}
+declare -A fed_ms
+fed_ok=0
+echo "# 3c. across federation: --confirm server vs domain, $RUNS runs (lines: $BURST_RUNS)"
+if fed_start >/dev/null; then
+	fed_ok=1
+	mkfifo "$W/f.err"
+	"$XU_BUILD/xlisten" -f "$FED_CONFIG" -a b-bob -v >/dev/null 2>"$W/f.err" &
+	fedrecv=$!
+	exec {ffd}<"$W/f.err"
+	while read -r -t 20 line <&$ffd; do case $line in *"listening as"*) break;; esac; done
+	cat <&$ffd >/dev/null &
+	echo "fed one" >"$W/fed.one"
+	seq "$FED_LINES" | sed 's/^/fed burst /' >"$W/fed.lines"
+	for level in server domain; do
+		read -r med _ _ _ fails < <("$B/timeit" -n "$RUNS" -i "$W/fed.one" \
+		    "$XU_BUILD/xsend" -f "$FED_CONFIG" -a a-alice --confirm "$level" "bob@$FED_B")
+		fed_ms[one-$level]=$med
+		read -r med _ _ _ fails2 < <("$B/timeit" -n "$BURST_RUNS" -i "$W/fed.lines" \
+		    "$XU_BUILD/xsend" -f "$FED_CONFIG" -a a-alice --confirm "$level" -l "bob@$FED_B")
+		fed_ms[lines-$level]=$med
+		echo "#   --confirm $level: one message ${fed_ms[one-$level]} ms ($fails failed), $FED_LINES lines ${fed_ms[lines-$level]} ms ($fails2 failed)"
+	done
+	kill -TERM "$fedrecv"
+	wait "$fedrecv"
+	exec {ffd}<&-
+	fed_stop
+else
+	echo "#   fed_start failed: skipped"
+fi
+
 # ---- 4. memory and instructions
 echo "# 4. memory and instructions"
 seq $((BURST / 10)) | sed 's/^/small burst /' >"$W/small"
@@ -238,6 +274,18 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 	echo "| flood (pre-serialized, one write) | $ping_rate | 1.00 | $ping_got/$BURST | |"
 	echo "| xraw <pings | $xraw_rate | $(ratio "$xraw_rate" "$ping_rate") | $xraw_got/$BURST | $xraw_rss ($((BURST / 10)): $xraw_rss_small) |"
 	echo
+	if [ "$fed_ok" -eq 1 ]; then
+		echo "| across federation ($FED_A to $FED_B) | median ms | × --confirm server |"
+		echo "|---|---:|---:|"
+		for what in one lines; do
+			label="one message"
+			[ $what = lines ] && label="$FED_LINES lines (-l)"
+			for level in server domain; do
+				echo "| $label, --confirm $level | ${fed_ms[$what-$level]} | $(ratio "${fed_ms[$what-$level]}" "${fed_ms[$what-server]}") |"
+			done
+		done
+		echo
+	fi
 	echo "| xsend memory and work | |"
 	echo "|---|---:|"
 	echo "| peak RSS, one message | ${one_rss[xsend]} kB |"

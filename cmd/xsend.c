@@ -44,6 +44,7 @@ struct job {
 	enum confirm_level level;	/* --confirm */
 	struct confirm *confirm;
 	unsigned long nsent;	/* messages sent */
+	unsigned long unprobed;	/* sent since the last domain checkpoint */
 	int timeout;		/* -T */
 };
 
@@ -122,14 +123,21 @@ read_body(struct buf *body)
 }
 
 /* Whether the window has room for another message. */
+static void
+checkpoint(struct job *j)
+{
+	confirm_checkpoint(j->confirm);
+	j->unprobed = 0;
+}
+
 static int
 room_to_send(struct session *s, struct job *j)
 {
 	if (outbox_full(&j->sent))
 		outbox_confirmed(&j->sent, session_confirmed_below(s));
 	/* held for their domains: one ping each vouches for them all */
-	if (outbox_full(&j->sent) && session_unconfirmed(s) == 0)
-		confirm_checkpoint(j->confirm);
+	if (outbox_full(&j->sent) && j->unprobed)
+		checkpoint(j);
 	return !outbox_full(&j->sent);
 }
 
@@ -159,6 +167,12 @@ send_text(struct session *s, struct job *j, uint64_t n, const char *text,
 	for (i = 0; i < j->nto; i++)
 		confirm_await(j->confirm, i, j->to[i]);
 	j->nsent++;
+	/*
+	 * --confirm domain: a ping every quarter window, answered while
+	 * more is sent, so that a burst never stops to wait for one.
+	 */
+	if (++j->unprobed >= WINDOW / 4)
+		checkpoint(j);
 	buf_free(&b);
 	free(id);
 }
@@ -348,8 +362,11 @@ send_lines(struct session *s, struct job *j, int timeout)
 			    "within %d s", timeout);
 			return EX_TEMPFAIL;
 		}
-		if (r == 0)
+		if (r == 0) {
 			session_request_ack(s);	/* input idle: confirm */
+			if (j->unprobed)
+				checkpoint(j);
+		}
 		r = session_step(s, r == 0 && !in->eof ? STDIN_FILENO : -1,
 		    (int)left);
 		if (r > 1)
@@ -461,7 +478,8 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 	if (rc == EX_OK)
 		session_report_bounces(s, text ? "message" : "line");
 	if (s)
-		j->confirm = confirm_new(s, &j->sent, j->level);
+		j->confirm = confirm_new(s, &j->sent, j->level, j->to,
+		    j->nto);
 	while (rc == EX_OK) {
 		rc = send_all(s, j, text, &sent, o->timeout);
 		if (!retry_worth(s, rc) || attempts >= j->retry)

@@ -641,7 +641,7 @@ int confirm_level_arg(const char *, enum confirm_level *);
  */
 struct confirm;
 struct confirm *confirm_new(struct session *, struct outbox *,
-    enum confirm_level);
+    enum confirm_level, char **to, int nto);
 enum confirm_level confirm_level(const struct confirm *);
 /* The message last added to the outbox awaits recipient i (jid). */
 void confirm_await(struct confirm *, size_t i, const char *jid);
@@ -651,6 +651,9 @@ void confirm_checkpoint(struct confirm *);
  * A checkpoint, then the loop until nothing held awaits a confirmation
  * that may still come, within timeout_s (or a signal): EX_OK, or the
  * session's failure. What is still pending then, confirm_pending says.
+ * At the server level: one ping to each other domain among to, so that
+ * a bounce that comes at once (an unknown domain) is not missed; one
+ * not answered in time is no failure there.
  */
 int confirm_wait(struct confirm *, int timeout_s);
 /* Whether some message still awaits a recipient's confirmation. */

@@ -64,13 +64,57 @@ echo "# no-such-domain.test: the error came back after ${ms:-?} ms"
 ok $? "at once: within 2 s (took ${ms:-?} ms), no DNS time-out"
 
 # --- a message to it bounces, asynchronously, after the send
-run xraw -a a-alice -w 5 \
+run xraw -a a-alice -w 2 \
     <<<"<message to='nobody@no-such-domain.test' id='b1'><body>x</body></message>"
 bounce=$(grep -E "^<message [^>]*type=[\"']error[\"']" "$T/out")
 like "$bounce" "id=[\"']b1[\"']" "xraw: the bounce of b1 arrives after the send ($out)"
 like "$bounce" "remote-server-not-found" "with remote-server-not-found"
 like "$bounce" "from=[\"']nobody@no-such-domain\\.test[\"']" \
     "from the address it was sent to"
+
+# --- xsend: a late bounce is never dropped; --confirm domain and client
+run xsend -a a-alice -m "into the void" "nobody@no-such-domain.test"
+is "$rc" 69 "the default level: the remote bounce comes after the ack, and still exits 69 ($err)"
+like "$err" "message 1 to nobody@no-such-domain\\.test bounced: remote-server-not-found" \
+    "reported with its condition"
+run xsend -a a-alice --confirm domain -m "into the void" "nobody@no-such-domain.test"
+is "$rc" 69 "--confirm domain, an unknown domain: 69"
+like "$err" "no-such-domain\\.test: remote-server-not-found .*not delivered" \
+    "the domain's failure said"
+
+seq 1000 | sed 's/^/confirmed line /' >"$T/dlines"
+listen dom -a b-carol -n 1000
+run xsend -a a-bob --confirm domain -v -l "carol@$FED_B" <"$T/dlines"
+is "$rc" 0 "--confirm domain, 1,000 lines across s2s: exit 0 ($err)"
+like "$err" "carol@$FED_B: 1000 of 1000 confirmed by its domain" "-v: what confirmed them"
+listener_wait dom
+cut -f2 "$T/dom.out" | cmp -s - "$T/dlines"
+ok $? "every line arrived, in order"
+pings=$(grep -c "urn:xmpp:ping" "$FED_B_LOG" 2>/dev/null || true)
+echo "# $FED_B's log mentions $pings pings (it logs at info: none expected)"
+
+listen cc -a b-bob -n 3
+run xsend -a a-alice --confirm client -v -m "receipted" "bob@$FED_B"
+is "$rc" 0 "--confirm client across s2s to an xlisten: exit 0 ($err)"
+like "$err" "bob@$FED_B: 1 of 1 confirmed by its client" "confirmed by its client"
+like "$(cat "$T/cc.out")" "receipted" "which had printed it by then"
+run xsend -a a-alice --confirm client -T 2 -m "stored" "alice@$FED_B"
+is "$rc" 1 "--confirm client to an offline remote account: 1, not confirmed"
+like "$err" "alice@$FED_B: 0 of 1 confirmed by its client: not confirmed in time" "said so"
+
+# a mix: one delivered, one stored, one bounced; each said; --unsent
+# gets exactly what was not confirmed
+printf 'm1\nm2\n' >"$T/mix"
+run xsend -a a-alice --confirm client -T 3 -v -l --unsent "$T/mix.unsent" \
+    "bob@$FED_B" "alice@$FED_B" "nobody@no-such-domain.test" <"$T/mix"
+is "$rc" 69 "good, offline and unknown recipients: the bounce wins, 69"
+like "$err" "bob@$FED_B: 2 of 2 confirmed by its client" "bob's confirmed"
+like "$err" "alice@$FED_B: 0 of 2 confirmed by its client: not confirmed in time" "alice's not"
+like "$err" "line 1 to nobody@no-such-domain\\.test bounced: remote-server-not-found" "the bounce"
+is "$(cat "$T/mix.unsent")" "m1
+m2" "--unsent: the two lines, not confirmed for everyone"
+listener_wait cc
+xlisten -a b-alice -n 3 >/dev/null 2>&1	# take back what alice stored
 
 # --- the servers authenticated each other by certificate (SASL EXTERNAL
 # on s2s, with s2s_secure_auth), and dialback played no part

@@ -38,6 +38,14 @@ XMPP_PASSWORD=bad vg 77 "xsend, a wrong password" xsend \
 vg 69 "xsend, no server" xsend -a alice --port "$("$XT_NETTOOL" freeport)" \
     -m x "bob@$XT_DOMAIN"
 vg 65 "xsend, refused input" xsend -a alice "bob@$XT_DOMAIN" < <(printf 'a\001')
+listen vr -a bob -n 2
+vg 0 "xsend --confirm client, answered by xlisten's receipts" xsend -a alice \
+    --confirm client -l "bob@$XT_DOMAIN" < <(seq 2)
+listener_wait vr
+vg 1 "xsend --confirm client, not confirmed" xsend -a alice -T 1 \
+    --confirm client -l --unsent "$T/vg.unsent" "dave@$XT_NOSM" < <(seq 2)
+vg 69 "xsend --confirm domain, a bounce" xsend -a alice --confirm domain \
+    -m x "nobody@elsewhere.test"
 vg 65 "xraw: requests, an error answer, bad input, --pretty" xraw -a alice \
     --pretty < <(printf "%s\n" "<iq type='get' to='$XT_DOMAIN'><ping xmlns='urn:xmpp:ping'/></iq>" \
     "<iq type='get'><query xmlns='jabber:iq:roster'/></iq>" \
