@@ -733,18 +733,22 @@ summary_plugin(struct pinger *p)
 	return st;
 }
 
-/* The login failed: the plugin's CRITICAL (UNKNOWN where it is ours). */
+/*
+ * The login failed, or the stream did before any reply: the plugin's
+ * CRITICAL (UNKNOWN where the fault is ours), with the reason.
+ */
 static int
-plugin_login_failed(struct pinger *p, int rc)
+plugin_failed(struct pinger *p, int rc)
 {
 	int st = rc == EX_CONFIG || rc == EX_USAGE || rc == EX_SOFTWARE ||
 	    rc == EX_OSERR ? PLUGIN_UNKNOWN : PLUGIN_CRITICAL;
 	const char *why = p->s ? session_failure(p->s) : "";
 	struct buf t = { 0 };
 
-	buf_printf(&p->line, "XMPP %s - %s%slogin failed: %s",
+	buf_printf(&p->line, "XMPP %s - %s%s%s failed: %s",
 	    plugin_states[st], p->target ? text_shown(&t, p->target) : "",
-	    p->target ? ": " : "", *why ? why : "see the error output");
+	    p->target ? ": " : "", p->logged_in ? "the stream" : "login",
+	    *why ? why : "see the error output");
 	if (p->s)
 		buf_printf(&p->line, "|login=%.6fs;;;0", login_total_us(
 		    session_login_report(p->s)) / 1e6);
@@ -788,8 +792,8 @@ finish(struct pinger *p, int rc)
 {
 	abandon(p);
 	if (p->out == OUT_PLUGIN)
-		return p->logged_in ? summary_plugin(p) :
-		    plugin_login_failed(p, rc);
+		return p->logged_in && (rc == EX_OK || p->replies) ?
+		    summary_plugin(p) : plugin_failed(p, rc);
 	if (p->out == OUT_PROMETHEUS && p->s)
 		summary_prometheus(p);
 	else if (p->out == OUT_JSON && p->logged_in)

@@ -42,7 +42,7 @@ listen vr -a bob -n 2
 vg 0 "xsend --confirm client, answered by xlisten's receipts" xsend -a alice \
     --confirm client -l "bob@$XT_DOMAIN" < <(seq 2)
 listener_wait vr
-vg 1 "xsend --confirm client, not confirmed" xsend -a alice -T 1 \
+vg 1 "xsend --confirm client, not confirmed" xsend -a alice -T 3 \
     --confirm client -l --unsent "$T/vg.unsent" "dave@$XT_NOSM" < <(seq 2)
 vg 69 "xsend --confirm domain, a bounce" xsend -a alice --confirm domain \
     -m x "nobody@elsewhere.test"
