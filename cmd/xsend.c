@@ -123,11 +123,12 @@ read_body(struct buf *body)
 }
 
 /* Whether the window has room for another message. */
+/* A domain checkpoint, if one can go now: it vouches for all unprobed. */
 static void
 checkpoint(struct job *j)
 {
-	confirm_checkpoint(j->confirm);
-	j->unprobed = 0;
+	if (confirm_checkpoint(j->confirm))
+		j->unprobed = 0;
 }
 
 static int
@@ -135,8 +136,12 @@ room_to_send(struct session *s, struct job *j)
 {
 	if (outbox_full(&j->sent))
 		outbox_confirmed(&j->sent, session_confirmed_below(s));
-	/* held for their domains: one ping each vouches for them all */
-	if (outbox_full(&j->sent) && j->unprobed)
+	/*
+	 * Held for their domains: one ping each vouches for them all. Also
+	 * with nothing new sent: a ping lost with a lost stream is asked
+	 * again (a domain with one in flight is skipped).
+	 */
+	if (outbox_full(&j->sent))
 		checkpoint(j);
 	return !outbox_full(&j->sent);
 }

@@ -41,6 +41,9 @@ struct confirm {
 	size_t nfailed;
 	struct probe **probes;	/* pings in flight */
 	size_t nprobes;
+	char **vouched;		/* domains a pong answered, and up to */
+	unsigned long *vouched_upto;	/* which message it vouched */
+	size_t nvouched;
 	unsigned long receipts;	/* that confirmed something */
 };
 
@@ -147,6 +150,24 @@ failed_domain(struct confirm *c, const char *domain)
 	return 0;
 }
 
+/* How far an answered ping vouched for domain (0: none yet). */
+static unsigned long *
+vouched(struct confirm *c, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < c->nvouched; i++)
+		if (strcmp(c->vouched[i], domain) == 0)
+			return &c->vouched_upto[i];
+	c->vouched = xreallocarray(c->vouched, c->nvouched + 1,
+	    sizeof(*c->vouched));
+	c->vouched_upto = xreallocarray(c->vouched_upto, c->nvouched + 1,
+	    sizeof(*c->vouched_upto));
+	c->vouched[c->nvouched] = xstrdup(domain);
+	c->vouched_upto[c->nvouched] = 0;
+	return &c->vouched_upto[c->nvouched++];
+}
+
 static void
 pong(struct session *s, xmpp_stanza_t *reply, void *arg)
 {
@@ -182,6 +203,8 @@ pong(struct session *s, xmpp_stanza_t *reply, void *arg)
 	}
 	buf_free(&why);
 	outbox_domain_confirmed(c->ob, p->domain, p->upto);
+	if (*vouched(c, p->domain) < p->upto)
+		*vouched(c, p->domain) = p->upto;
 }
 
 static int
@@ -250,7 +273,7 @@ bounce_barrier(struct confirm *c)
 	buf_free(&d);
 }
 
-void
+int
 confirm_checkpoint(struct confirm *c)
 {
 	const struct outbox_msg *m;
@@ -258,9 +281,10 @@ confirm_checkpoint(struct confirm *c)
 	unsigned long upto = 0;
 	struct buf d = { 0 };
 	size_t i, k;
+	int sent = 0;
 
 	if (c == NULL || c->level != CONFIRM_DOMAIN)
-		return;
+		return 0;
 	probes_prune(c);
 	for (i = 0; i < outbox_len(c->ob); i++)
 		if (outbox_at(c->ob, i)->number > upto)
@@ -272,11 +296,20 @@ confirm_checkpoint(struct confirm *c)
 			if (!m->awaiting[k])
 				continue;
 			domain_of(&d, p);
-			if (!probing(c, d.p) && !failed_domain(c, d.p))
+			/*
+			 * One ping a domain in flight, and none for what an
+			 * answer already vouched for; a ping lost with its
+			 * stream vouched for nothing, and goes again.
+			 */
+			if (!probing(c, d.p) && !failed_domain(c, d.p) &&
+			    m->number > *vouched(c, d.p)) {
 				probe_send(c, d.p, upto);
+				sent++;
+			}
 		}
 	}
 	buf_free(&d);
+	return sent;
 }
 
 /* Whether anything held still awaits a confirmation that may come. */
@@ -328,8 +361,11 @@ confirm_wait(struct confirm *c, int timeout_s)
 		return EX_OK;
 	if (c->level == CONFIRM_SERVER)
 		bounce_barrier(c);
-	confirm_checkpoint(c);
-	while (!settled(c->s, c) && !signals_interrupted()) {
+	for (;;) {
+		/* what a ping answered meanwhile did not cover asks again */
+		confirm_checkpoint(c);
+		if (settled(c->s, c) || signals_interrupted())
+			break;
 		if ((left = deadline - now_ms()) <= 0)
 			break;
 		if ((r = session_step(c->s, -1, (int)left)) > 1)
@@ -411,5 +447,9 @@ confirm_free(struct confirm *c)
 		free(c->probes[i]);
 	}
 	free(c->probes);
+	for (i = 0; i < c->nvouched; i++)
+		free(c->vouched[i]);
+	free(c->vouched);
+	free(c->vouched_upto);
 	free(c);
 }

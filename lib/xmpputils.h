@@ -645,8 +645,12 @@ struct confirm *confirm_new(struct session *, struct outbox *,
 enum confirm_level confirm_level(const struct confirm *);
 /* The message last added to the outbox awaits recipient i (jid). */
 void confirm_await(struct confirm *, size_t i, const char *jid);
-/* domain: pings each domain awaited, for what was sent so far. */
-void confirm_checkpoint(struct confirm *);
+/*
+ * domain: pings each domain awaited, for what was sent so far, unless
+ * one is in flight to it or an answer already vouched for all of it.
+ * Returns how many pings it sent.
+ */
+int confirm_checkpoint(struct confirm *);
 /*
  * A checkpoint, then the loop until nothing held awaits a confirmation
  * that may still come, within timeout_s (or a signal): EX_OK, or the
