@@ -195,7 +195,8 @@ parse_item(struct roster *r, xmpp_stanza_t *el)
 		return 0;
 	it = slot(r);
 	it->jid = bare_jid(jid);
-	if (jid_check(it->jid) != NULL) {	/* as roster_read_json */
+	if (jid_check(it->jid) != NULL || !jid_is_bare(it->jid)) {
+		/* as roster_read_json */
 		roster_item_free(it);
 		r->len--;
 		return 0;
@@ -595,10 +596,14 @@ read_fields(json_t *o, struct roster_item *it)
 	if (!jid_is_bare(json_string_value(jid)))
 		return "a roster item's JID has no resource";
 	it->jid = bare_jid(json_string_value(jid));
-	/* stringprep may make a JID of one that was none (U+203E is a
-	 * space and a combining mark in NFKC): the server would refuse it */
-	if (jid_check(it->jid) != NULL)
-		return "the JID, prepared, is not well-formed";
+	/*
+	 * stringprep may make a JID of one that was none (U+203E is a
+	 * space and a combining mark in NFKC), or give a bare one a
+	 * resource (U+2100 is "a/c"): the server would refuse it, or take
+	 * another contact for it
+	 */
+	if (jid_check(it->jid) != NULL || !jid_is_bare(it->jid))
+		return "the JID, prepared, is not a well-formed bare JID";
 	if (name && !json_is_null(name)) {
 		if (!json_is_string(name))
 			return "name: not a string";
