@@ -111,17 +111,19 @@ answer_receipt(struct session *s, struct listener *l, xmpp_stanza_t *st)
 	const char *from = xmpp_stanza_get_from(st);
 	struct buf b = { 0 };
 
+	/* the types a receipt goes for, and what the answer says: the
+	 * sender's word, so only one of these */
+	if (type && strcmp(type, "chat") && strcmp(type, "normal") &&
+	    strcmp(type, "headline"))
+		return;
 	if (!l->receipts || strcmp(xmpp_stanza_get_name(st), "message") ||
 	    !message_receipt_requested(st) || id == NULL || from == NULL ||
-	    (type && (strcmp(type, "groupchat") == 0 ||
-	    strcmp(type, "error") == 0)) || from_room(l, from))
+	    from_room(l, from))
 		return;
 	buf_adds(&b, "<message to='");
 	xml_escape(&b, from, strlen(from));
-	if (type) {
-		buf_adds(&b, "' type='");
-		xml_escape(&b, type, strlen(type));
-	}
+	if (type)
+		buf_printf(&b, "' type='%s", type);
 	buf_adds(&b, "'><received xmlns='" NS_RECEIPTS "' id='");
 	xml_escape(&b, id, strlen(id));
 	buf_adds(&b, "'/></message>");

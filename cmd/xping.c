@@ -93,13 +93,6 @@ flush_line(struct pinger *p)
 	p->line.len = 0;
 }
 
-static void
-json_str(struct buf *b, const char *key, const char *val)
-{
-	buf_printf(b, ",\"%s\":", key);
-	json_escape(b, val, strlen(val));
-}
-
 static double
 ms(int64_t us)
 {
@@ -179,7 +172,8 @@ phase_detail(struct pinger *p, const struct login_report *r, int i,
 
 	switch (i) {
 	case PHASE_DNS:
-		buf_printf(b, "%s", r->where);
+		/* an SRV record's target: the network's word */
+		buf_printf(b, "%s", text_shown(&t, r->where));
 		break;
 	case PHASE_TLS:
 		buf_printf(b, "%s %s", r->tls_version, r->tls_cipher);
@@ -238,9 +232,9 @@ trace_json(struct pinger *p, const struct login_report *r)
 	int i, n = 0;
 
 	buf_adds(b, "{\"type\":\"login\"");
-	json_str(b, "target", p->target);
+	json_field(b, "target", p->target);
 	buf_printf(b, ",\"success\":%s", p->logged_in ? "true" : "false");
-	json_str(b, "server", r->where);
+	json_field(b, "server", r->where);
 	buf_printf(b, ",\"total_ms\":%.3f,\"phases\":[", ms(login_total_us(r)));
 	for (i = 0; i < PHASE_COUNT; i++)
 		if (r->ended_us[i])
@@ -256,27 +250,28 @@ trace_json(struct pinger *p, const struct login_report *r)
 		}
 	buf_adds(b, "}");
 	if (r->tls_version[0]) {
-		json_str(b, "tls_version", r->tls_version);
-		json_str(b, "tls_cipher", r->tls_cipher);
+		json_field(b, "tls_version", r->tls_version);
+		json_field(b, "tls_cipher", r->tls_cipher);
 	}
 	if (r->cert_expires) {
-		json_str(b, "cert_subject", r->cert_subject);
-		json_str(b, "cert_issuer", r->cert_issuer);
+		json_field(b, "cert_subject", r->cert_subject);
+		json_field(b, "cert_issuer", r->cert_issuer);
 		buf_printf(b, ",\"cert_expires\":%lld,\"cert_days\":%ld",
 		    (long long)r->cert_expires, days_left(r->cert_expires));
 	}
 	if (r->mechanism[0])
-		json_str(b, "sasl", r->mechanism);
+		json_field(b, "sasl", r->mechanism);
 	if (p->logged_in)
-		json_str(b, "jid", session_jid(p->s));
+		json_field(b, "jid", session_jid(p->s));
 	buf_adds(b, "}\n");
 	flush_line(p);
 }
 
 /* ---- the pings */
 
+/* A ping's fate, into the counts and the times. */
 static void
-account(struct pinger *p, struct ping *pg, enum fate fate, int64_t rtt_us)
+count_fate(struct pinger *p, struct ping *pg, enum fate fate, int64_t rtt_us)
 {
 	double t = ms(rtt_us);
 
@@ -306,15 +301,15 @@ print_ping(struct pinger *p, struct ping *pg, const char *from,
 	if (p->out == OUT_JSON) {
 		buf_printf(&p->line, "{\"type\":\"ping\",\"seq\":%lu",
 		    pg->seq);
-		json_str(&p->line, "target", p->target);
-		json_str(&p->line, "result", pg->fate == REPLIED ? "reply" :
+		json_field(&p->line, "target", p->target);
+		json_field(&p->line, "result", pg->fate == REPLIED ? "reply" :
 		    pg->fate == ERRED ? "error" : "timeout");
 		if (from)
-			json_str(&p->line, "from", from);
+			json_field(&p->line, "from", from);
 		if (pg->fate != LOST)
 			buf_printf(&p->line, ",\"time_ms\":%.3f", ms(rtt_us));
 		if (why)
-			json_str(&p->line, "error", why);
+			json_field(&p->line, "error", why);
 		buf_adds(&p->line, "}\n");
 	} else if (p->out == OUT_TEXT && !p->quiet) {
 		text_shown(&who, from ? from : p->target);
@@ -349,18 +344,18 @@ answered(struct session *s, xmpp_stanza_t *reply, void *arg)
 	if (pg->fate != PENDING)
 		return;		/* too late: already counted lost */
 	if (reply == NULL) {
-		account(p, pg, LOST, 0);
+		count_fate(p, pg, LOST, 0);
 		print_ping(p, pg, NULL, 0, NULL);
 		return;
 	}
 	if (type && strcmp(type, "result") == 0) {
-		account(p, pg, REPLIED, rtt);
+		count_fate(p, pg, REPLIED, rtt);
 		print_ping(p, pg, xmpp_stanza_get_from(reply), rtt, NULL);
 		return;
 	}
 	stanza_error_desc(reply, &why);
 	snprintf(p->error, sizeof(p->error), "%s", why.p);
-	account(p, pg, ERRED, rtt);
+	count_fate(p, pg, ERRED, rtt);
 	print_ping(p, pg, xmpp_stanza_get_from(reply), rtt, why.p);
 	buf_free(&why);
 }
@@ -393,7 +388,7 @@ expire(struct pinger *p, int64_t now)
 		if (pg->fate != PENDING)
 			continue;
 		if (now - pg->sent_us >= p->wait_us) {
-			account(p, pg, LOST, 0);
+			count_fate(p, pg, LOST, 0);
 			print_ping(p, pg, NULL, 0, NULL);
 		} else if (pg->sent_us + p->wait_us < next)
 			next = pg->sent_us + p->wait_us;
@@ -493,7 +488,7 @@ summary_json(struct pinger *p)
 	struct buf *b = &p->line;
 
 	buf_adds(b, "{\"type\":\"summary\"");
-	json_str(b, "target", p->target);
+	json_field(b, "target", p->target);
 	buf_printf(b, ",\"login\":%s", p->logged_in ? "true" : "false");
 	if (p->logged_in)
 		buf_printf(b, ",\"login_ms\":%.3f", ms(p->login_us));
@@ -505,7 +500,7 @@ summary_json(struct pinger *p)
 		    "\"max\":%.3f,\"mdev\":%.3f}", p->min, avg(p), p->max,
 		    mdev(p));
 	if (p->error[0])
-		json_str(b, "error", p->error);
+		json_field(b, "error", p->error);
 	buf_adds(b, "}\n");
 	flush_line(p);
 }
@@ -783,7 +778,7 @@ abandon(struct pinger *p)
 
 	for (i = 0; i < p->npings; i++)
 		if (p->pings[i]->fate == PENDING)
-			account(p, p->pings[i], LOST, 0);
+			count_fate(p, p->pings[i], LOST, 0);
 }
 
 /* The summary, and the exit status, of the format asked for. */
@@ -808,14 +803,16 @@ finish(struct pinger *p, int rc)
 static void
 header_text(struct pinger *p)
 {
-	struct buf t = { 0 }, j = { 0 };
+	struct buf t = { 0 }, j = { 0 }, w = { 0 };
 
 	buf_printf(&p->line, "PING %s as %s via %s: login %.3f ms\n",
 	    text_shown(&t, p->target), text_shown(&j, session_jid(p->s)),
-	    session_login_report(p->s)->where, ms(p->login_us));
+	    text_shown(&w, session_login_report(p->s)->where),
+	    ms(p->login_us));
 	flush_line(p);
 	buf_free(&t);
 	buf_free(&j);
+	buf_free(&w);
 }
 
 static int
@@ -846,14 +843,23 @@ probe(struct pinger *p)
 	return ping_run(p);
 }
 
+/*
+ * Whether --plugin, or an abbreviation of it getopt_long would take,
+ * is on the command line: looked for before the options are read, so
+ * that an error in any of them already exits UNKNOWN.
+ */
 static int
 is_plugin(int argc, char *argv[])
 {
+	size_t len;
 	int i;
 
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--plugin") == 0)
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		len = strlen(argv[i]);
+		if (len >= 4 && len <= 8 &&
+		    strncmp(argv[i], "--plugin", len) == 0)
 			return 1;
+	}
 	return 0;
 }
 
@@ -878,7 +884,8 @@ main(int argc, char *argv[])
 	    .cert_warn = -1, .cert_crit = -1 };
 	struct common_opts o;
 	struct account acct;
-	const char *count = NULL, *warn = NULL, *crit = NULL;
+	const char *count = NULL, *warn = NULL, *c_arg = NULL;
+	enum output format = OUT_TEXT;
 	double interval = 1, wait = -1;
 	const char *why;
 	char *domain = NULL;
@@ -887,10 +894,8 @@ main(int argc, char *argv[])
 	stdfd_sanitise();
 	signals_init();
 	common_init(&o);
-	if (is_plugin(argc, argv)) {
-		p.out = OUT_PLUGIN;
+	if (is_plugin(argc, argv))
 		usage_rc = PLUGIN_UNKNOWN;
-	}
 	common_usage_code(usage_rc);
 	while ((ch = common_getopt(argc, argv, "c:hi:qW:w:" COMMON_SHORTOPTS,
 	    longopts)) != -1) {
@@ -898,11 +903,7 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(EX_OK);
 		case 'c':
-			/* with --plugin, the critical threshold */
-			if (p.out == OUT_PLUGIN)
-				crit = optarg;
-			else
-				count = optarg;
+			c_arg = optarg;	/* a count, or --plugin's -c */
 			break;
 		case OPT_COUNT:
 			count = optarg;
@@ -921,19 +922,18 @@ main(int argc, char *argv[])
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "text") == 0)
-				p.out = OUT_TEXT;
+				format = OUT_TEXT;
 			else if (strcmp(optarg, "json") == 0)
-				p.out = OUT_JSON;
+				format = OUT_JSON;
 			else if (strcmp(optarg, "prometheus") == 0)
-				p.out = OUT_PROMETHEUS;
+				format = OUT_PROMETHEUS;
 			else
 				errx(usage_rc, "--format %s: text, json or "
 				    "prometheus", optarg);
-			if (usage_rc == PLUGIN_UNKNOWN)
-				errx(usage_rc, "--format: not with --plugin");
 			break;
 		case OPT_PLUGIN:
-			break;		/* seen before the loop */
+			p.out = OUT_PLUGIN;
+			break;
 		case OPT_TRACE:
 			p.trace = 1;
 			break;
@@ -956,13 +956,20 @@ main(int argc, char *argv[])
 		usage(EX_USAGE);
 	if (p.out == OUT_PLUGIN) {
 		/* -w and -c are the thresholds; --count the pings */
+		if (format != OUT_TEXT)
+			errx(usage_rc, "--format: not with --plugin");
 		if (warn)
 			limit_arg(&p.warn, warn, "-w");
-		if (crit)
-			limit_arg(&p.crit, crit, "-c");
-	} else if (warn || p.cert_warn >= 0 || p.cert_crit >= 0)
-		errx(usage_rc, "-w, --cert-warn and --cert-crit go with "
-		    "--plugin");
+		if (c_arg)
+			limit_arg(&p.crit, c_arg, "-c");
+	} else {
+		if (warn || p.cert_warn >= 0 || p.cert_crit >= 0)
+			errx(usage_rc, "-w, --cert-warn and --cert-crit go "
+			    "with --plugin");
+		p.out = format;
+		if (count == NULL)
+			count = c_arg;
+	}
 	p.count = count ? number_arg(count, 1, 1LL << 40, "-c") :
 	    p.out == OUT_PLUGIN || p.out == OUT_PROMETHEUS ? 1 : 0;
 	p.interval_us = interval * 1e6;

@@ -170,7 +170,7 @@ send_text(struct session *s, struct job *j, uint64_t n, const char *text,
 	outbox_add(&j->sent, first, seq, n, text, len, j->recipients.p,
 	    j->recipients.len);
 	for (i = 0; i < j->nto; i++)
-		confirm_await(j->confirm, i, j->to[i]);
+		confirm_await(j->confirm, i);
 	j->nsent++;
 	/*
 	 * --confirm domain: a ping every quarter window, answered while
@@ -499,7 +499,7 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 	if (rc == EX_OK && j->rejected > 0)
 		rc = EX_DATAERR;
 	if (j->confirm)
-		confirm_report(j->confirm, j->to, j->nto, j->nsent, j->verbose);
+		confirm_report(j->confirm, j->nsent, j->verbose);
 	if (s && (session_unconfirmed(s) > 0 || confirm_pending(j->confirm) ||
 	    (j->in.fd >= 0 && rc != EX_OK)))
 		report_unsent(s, j);

@@ -36,6 +36,8 @@ struct confirm {
 	enum confirm_level level;
 	char **to;		/* the recipients (the tool's) */
 	int nto;
+	char **domain;		/* each one's domain, prepared once */
+	char *own;		/* the account's, prepared */
 	char **failed;		/* domains that will never have them */
 	char **why;		/* and why, as the server said */
 	size_t nfailed;
@@ -78,17 +80,36 @@ on_receipt(struct session *s, xmpp_stanza_t *st, void *arg)
 	return 1;
 }
 
+/* The domain of a JID, prepared (as servers compare it): the caller's. */
+static char *
+domain_of(const char *jid)
+{
+	const char *at = strchr(jid, '@'), *d = at ? at + 1 : jid;
+	struct buf raw = { 0 }, b = { 0 };
+
+	buf_add(&raw, d, strcspn(d, "/"));
+	jid_normalize(&b, buf_str(&raw), 1);
+	buf_free(&raw);
+	buf_str(&b);
+	return b.p;
+}
+
 struct confirm *
 confirm_new(struct session *s, struct outbox *ob, enum confirm_level level,
     char **to, int nto)
 {
 	struct confirm *c = xcalloc(1, sizeof(*c));
+	int i;
 
 	c->s = s;
 	c->ob = ob;
 	c->level = level;
 	c->to = to;
 	c->nto = nto;
+	c->own = domain_of(session_jid(s));
+	c->domain = xcalloc(nto ? nto : 1, sizeof(*c->domain));
+	for (i = 0; i < nto; i++)
+		c->domain[i] = domain_of(to[i]);
 	if (level == CONFIRM_CLIENT)
 		session_on_stanza(s, on_receipt, c);
 	return c;
@@ -100,39 +121,20 @@ confirm_level(const struct confirm *c)
 	return c ? c->level : CONFIRM_SERVER;
 }
 
-/* The domain of a JID, prepared, in b. */
-static const char *
-domain_of(struct buf *b, const char *jid)
-{
-	const char *at = strchr(jid, '@'), *d = at ? at + 1 : jid;
-	struct buf raw = { 0 };
-
-	buf_add(&raw, d, strcspn(d, "/"));
-	b->len = 0;
-	jid_normalize(b, buf_str(&raw), 1);
-	buf_free(&raw);
-	return buf_str(b);
-}
-
+/* Whether recipient i is on the account's own domain. */
 static int
-own_domain(struct confirm *c, const char *jid)
+own_domain(struct confirm *c, int i)
 {
-	struct buf a = { 0 }, b = { 0 };
-	int own = strcmp(domain_of(&a, jid), domain_of(&b,
-	    session_jid(c->s))) == 0;
-
-	buf_free(&a);
-	buf_free(&b);
-	return own;
+	return strcmp(c->domain[i], c->own) == 0;
 }
 
 void
-confirm_await(struct confirm *c, size_t i, const char *jid)
+confirm_await(struct confirm *c, int i)
 {
-	if (c == NULL || c->level == CONFIRM_SERVER)
+	if (c == NULL || c->level == CONFIRM_SERVER || i >= c->nto)
 		return;
 	/* the own server is that recipient's domain: it has it */
-	if (c->level == CONFIRM_DOMAIN && own_domain(c, jid))
+	if (c->level == CONFIRM_DOMAIN && own_domain(c, i))
 		return;
 	outbox_await(c->ob, i);
 }
@@ -175,6 +177,7 @@ pong(struct session *s, xmpp_stanza_t *reply, void *arg)
 	struct confirm *c = p->c;
 	const char *type = reply ? xmpp_stanza_get_type(reply) : NULL;
 	struct buf why = { 0 };
+	int i;
 
 	(void)s;
 	p->done = 1;
@@ -202,7 +205,9 @@ pong(struct session *s, xmpp_stanza_t *reply, void *arg)
 		}
 	}
 	buf_free(&why);
-	outbox_domain_confirmed(c->ob, p->domain, p->upto);
+	for (i = 0; i < c->nto; i++)
+		if (strcmp(c->domain[i], p->domain) == 0)
+			outbox_recipient_vouched(c->ob, i, p->upto);
 	if (*vouched(c, p->domain) < p->upto)
 		*vouched(c, p->domain) = p->upto;
 }
@@ -260,26 +265,20 @@ probe_send(struct confirm *c, const char *domain, unsigned long upto)
 static void
 bounce_barrier(struct confirm *c)
 {
-	struct buf d = { 0 };
 	int i;
 
-	for (i = 0; i < c->nto; i++) {
-		if (own_domain(c, c->to[i]))
-			continue;
-		domain_of(&d, c->to[i]);
-		if (!probing(c, d.p) && !failed_domain(c, d.p))
-			probe_send(c, d.p, 0);
-	}
-	buf_free(&d);
+	for (i = 0; i < c->nto; i++)
+		if (!own_domain(c, i) && !probing(c, c->domain[i]) &&
+		    !failed_domain(c, c->domain[i]))
+			probe_send(c, c->domain[i], 0);
 }
 
 int
 confirm_checkpoint(struct confirm *c)
 {
 	const struct outbox_msg *m;
-	const char *p;
+	const char *d;
 	unsigned long upto = 0;
-	struct buf d = { 0 };
 	size_t i, k;
 	int sent = 0;
 
@@ -291,24 +290,22 @@ confirm_checkpoint(struct confirm *c)
 			upto = outbox_at(c->ob, i)->number;
 	for (i = 0; i < outbox_len(c->ob); i++) {
 		m = outbox_at(c->ob, i);
-		for (k = 0, p = m->to; m->awaiting && k < m->nto;
-		    k++, p += strlen(p) + 1) {
+		for (k = 0; m->awaiting && k < m->nto; k++) {
 			if (!m->awaiting[k])
 				continue;
-			domain_of(&d, p);
+			d = c->domain[k];	/* only to[] is awaited */
 			/*
 			 * One ping a domain in flight, and none for what an
 			 * answer already vouched for; a ping lost with its
 			 * stream vouched for nothing, and goes again.
 			 */
-			if (!probing(c, d.p) && !failed_domain(c, d.p) &&
-			    m->number > *vouched(c, d.p)) {
-				probe_send(c, d.p, upto);
+			if (!probing(c, d) && !failed_domain(c, d) &&
+			    m->number > *vouched(c, d)) {
+				probe_send(c, d, upto);
 				sent++;
 			}
 		}
 	}
-	buf_free(&d);
 	return sent;
 }
 
@@ -317,20 +314,16 @@ static int
 awaiting(struct confirm *c)
 {
 	const struct outbox_msg *m;
-	const char *p;
-	struct buf d = { 0 };
 	size_t i, k;
-	int any = 0;
 
-	for (i = 0; !any && i < outbox_len(c->ob); i++) {
+	for (i = 0; i < outbox_len(c->ob); i++) {
 		m = outbox_at(c->ob, i);
-		for (k = 0, p = m->to; !any && m->awaiting && k < m->nto;
-		    k++, p += strlen(p) + 1)
-			any = m->awaiting[k] && !(c->level == CONFIRM_DOMAIN &&
-			    failed_domain(c, domain_of(&d, p)));
+		for (k = 0; m->awaiting && k < m->nto; k++)
+			if (m->awaiting[k] && !(c->level == CONFIRM_DOMAIN &&
+			    failed_domain(c, c->domain[k])))
+				return 1;
 	}
-	buf_free(&d);
-	return any;
+	return 0;
 }
 
 static int
@@ -386,15 +379,14 @@ confirm_failed(struct confirm *c)
 	return c ? c->nfailed : 0;
 }
 
-/* Says, for each recipient i of to (nto of them), what was confirmed. */
+/* Says, for each recipient, what was confirmed. */
 void
-confirm_report(struct confirm *c, char **to, int nto, unsigned long sent,
-    int verbose)
+confirm_report(struct confirm *c, unsigned long sent, int verbose)
 {
 	static const char *by[] = { "the server", "its domain",
 	    "its client" };
 	const struct outbox_msg *m;
-	struct buf d = { 0 }, who = { 0 };
+	struct buf who = { 0 };
 	unsigned long missing;
 	size_t i, f;
 	int k;
@@ -404,19 +396,19 @@ confirm_report(struct confirm *c, char **to, int nto, unsigned long sent,
 	for (f = 0; f < c->nfailed; f++)
 		warnx("%s: %s: what was sent there is not delivered",
 		    text_shown(&who, c->failed[f]), c->why[f]);
-	for (k = 0; k < nto; k++) {
+	for (k = 0; k < c->nto; k++) {
 		missing = 0;
 		for (i = 0; i < outbox_len(c->ob); i++) {
 			m = outbox_at(c->ob, i);
 			missing += m->awaiting && (size_t)k < m->nto &&
 			    m->awaiting[k];
 		}
-		text_shown(&who, to[k]);
+		text_shown(&who, c->to[k]);
 		if (missing == 0 && verbose)
 			warnx("%s: %lu of %lu confirmed by %s", who.p, sent,
-			    sent, c->level == CONFIRM_DOMAIN && own_domain(c,
-			    to[k]) ? "the server" : by[c->level]);
-		else if (missing && failed_domain(c, domain_of(&d, to[k])))
+			    sent, c->level == CONFIRM_DOMAIN && own_domain(c, k) ?
+			    "the server" : by[c->level]);
+		else if (missing && failed_domain(c, c->domain[k]))
 			warnx("%s: %lu of %lu confirmed: its domain cannot be "
 			    "reached", who.p, sent - missing, sent);
 		else if (missing)
@@ -424,7 +416,6 @@ confirm_report(struct confirm *c, char **to, int nto, unsigned long sent,
 			    "in time", who.p, sent - missing, sent,
 			    by[c->level]);
 	}
-	buf_free(&d);
 	buf_free(&who);
 }
 
@@ -451,5 +442,9 @@ confirm_free(struct confirm *c)
 		free(c->vouched[i]);
 	free(c->vouched);
 	free(c->vouched_upto);
+	for (i = 0; i < (size_t)c->nto; i++)
+		free(c->domain[i]);
+	free(c->domain);
+	free(c->own);
 	free(c);
 }

@@ -135,11 +135,20 @@ is_type(const char *type, const char *a, const char *b)
 	return type && (strcmp(type, a) == 0 || (b && strcmp(type, b) == 0));
 }
 
-/* A message of ours bounced: said on stderr, and counted. */
-static void
-bounced(struct session *s, xmpp_stanza_t *st, uint64_t n)
+/*
+ * A message of ours bounced (a tool asked for bounces to be reported):
+ * said on stderr, and counted. Returns whether st was one.
+ */
+static int
+bounced(struct session *s, xmpp_stanza_t *st)
 {
 	struct buf b = { 0 }, who = { 0 };
+	uint64_t n;
+
+	if (!s->bounce_unit || strcmp(xmpp_stanza_get_name(st), "message") ||
+	    !is_type(xmpp_stanza_get_type(st), "error", NULL) ||
+	    !inbound_our_id(s, xmpp_stanza_get_id(st), '-', &n))
+		return 0;
 
 	stanza_error_desc(st, &b);
 	warnx("%s %" PRIu64 " to %s bounced: %s", s->bounce_unit, n,
@@ -147,6 +156,7 @@ bounced(struct session *s, xmpp_stanza_t *st, uint64_t n)
 	buf_free(&b);
 	buf_free(&who);
 	s->bounces++;
+	return 1;
 }
 
 /* The tool's handlers, in order; returns 0 once one refuses. */
@@ -194,20 +204,15 @@ inbound_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		return 1;
 	}
 	/*
-	 * Closing, past our final ack: nothing is ours to take, but a
-	 * bounce still counts, however late: a remote domain's comes
+	 * Before we are online, and past our final ack: not ours to take.
+	 * But a bounce still counts, however late: a remote domain's comes
 	 * after our server's ack, as long after as federation takes.
 	 */
-	if (s->state == CLOSING && !iq && is_type(type, "error", NULL) &&
-	    s->bounce_unit && strcmp(name, "message") == 0 &&
-	    inbound_our_id(s, xmpp_stanza_get_id(st), '-', &n)) {
-		bounced(s, st, n);
-		to_handlers(s, st);
+	if (s->state != ONLINE) {
+		if (s->state == CLOSING && bounced(s, st))
+			to_handlers(s, st);
 		return 1;
 	}
-	/* before we are online, and past our final ack: not ours to take */
-	if (s->state != ONLINE)
-		return 1;
 	if ((what = forged(s, st)) != NULL) {
 		session_note(s, "ignoring a %s from %s: not from your own "
 		    "account", what, text_shown(&b, xmpp_stanza_get_from(st)));
@@ -224,10 +229,7 @@ inbound_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		inbound_take(s);
 		return 1;
 	}
-	if (!iq && is_type(type, "error", NULL) && s->bounce_unit &&
-	    strcmp(name, "message") == 0 &&
-	    inbound_our_id(s, xmpp_stanza_get_id(st), '-', &n))
-		bounced(s, st, n);
+	bounced(s, st);
 	if (!to_handlers(s, st))
 		return 1;
 	s->handled += s->sm;

@@ -94,15 +94,6 @@ next_recipient(const char *p)
 	return p + strlen(p) + 1;
 }
 
-static const char *
-domain_of(const char *jid, size_t *len)
-{
-	const char *at = strchr(jid, '@'), *d = at ? at + 1 : jid;
-
-	*len = strcspn(d, "/");
-	return d;
-}
-
 int
 outbox_recipient_confirmed(struct outbox *ob, unsigned long number,
     const char *jid)
@@ -126,35 +117,20 @@ outbox_recipient_confirmed(struct outbox *ob, unsigned long number,
 }
 
 size_t
-outbox_domain_confirmed(struct outbox *ob, const char *domain,
-    unsigned long upto)
+outbox_recipient_vouched(struct outbox *ob, size_t i, unsigned long upto)
 {
 	struct outbox_msg *m;
-	const char *p, *d;
-	size_t i, k, n = 0, dlen;
-	struct buf want = { 0 }, have = { 0 };
+	size_t k, n = 0;
 
-	jid_normalize(&want, domain, 1);
-	for (i = 0; i < ob->len; i++) {
-		m = at(ob, i);
-		if (m->number > upto)
-			continue;
-		for (k = 0, p = m->to; m->awaiting && k < m->nto;
-		    k++, p = next_recipient(p)) {
-			if (!m->awaiting[k])
-				continue;
-			d = domain_of(p, &dlen);
-			have.len = 0;
-			buf_add(&have, d, dlen);
-			if (jid_equal(buf_str(&have), buf_str(&want))) {
-				m->awaiting[k] = 0;
-				m->nawaiting--;
-				n++;
-			}
+	for (k = 0; k < ob->len; k++) {
+		m = at(ob, k);
+		if (m->number <= upto && m->awaiting && i < m->nto &&
+		    m->awaiting[i]) {
+			m->awaiting[i] = 0;
+			m->nawaiting--;
+			n++;
 		}
 	}
-	buf_free(&want);
-	buf_free(&have);
 	return n;
 }
 

@@ -383,16 +383,6 @@ roster_format_text(struct buf *b, const struct roster_item *it,
 	}
 }
 
-static void
-json_str(struct buf *b, const char *key, const char *s)
-{
-	buf_printf(b, "\"%s\":", key);
-	if (s)
-		json_escape(b, s, strlen(s));
-	else
-		buf_adds(b, "null");
-}
-
 void
 roster_format_json(struct buf *b, const struct roster_item *it,
     int with_presence)
@@ -400,14 +390,11 @@ roster_format_json(struct buf *b, const struct roster_item *it,
 	const struct roster_resource *r;
 	size_t i;
 
-	buf_addc(b, '{');
-	json_str(b, "jid", it->jid);
-	buf_addc(b, ',');
-	json_str(b, "name", it->name);
-	buf_addc(b, ',');
-	json_str(b, "subscription", roster_sub_name(it->sub));
-	buf_addc(b, ',');
-	json_str(b, "ask", it->ask ? "subscribe" : NULL);
+	buf_adds(b, "{\"jid\":");
+	json_escape(b, it->jid, strlen(it->jid));
+	json_field(b, "name", it->name);
+	json_field(b, "subscription", roster_sub_name(it->sub));
+	json_field(b, "ask", it->ask ? "subscribe" : NULL);
 	buf_printf(b, ",\"approved\":%s,\"groups\":[",
 	    it->approved ? "true" : "false");
 	for (i = 0; i < it->ngroups; i++) {
@@ -420,12 +407,10 @@ roster_format_json(struct buf *b, const struct roster_item *it,
 		buf_adds(b, ",\"resources\":[");
 		for (i = 0; i < it->nres; i++) {
 			r = &it->res[i];
-			buf_adds(b, i > 0 ? ",{" : "{");
-			json_str(b, "resource", r->resource);
-			buf_addc(b, ',');
-			json_str(b, "show", r->show);
-			buf_addc(b, ',');
-			json_str(b, "status", r->status);
+			buf_adds(b, i > 0 ? ",{\"resource\":" : "{\"resource\":");
+			json_value(b, r->resource);
+			json_field(b, "show", r->show);
+			json_field(b, "status", r->status);
 			buf_printf(b, ",\"priority\":%d}", r->priority);
 		}
 		buf_addc(b, ']');

@@ -166,16 +166,6 @@ stanza_xml_pretty(struct buf *b, xmpp_stanza_t *st)
 	element_xml(b, st, NULL, 0);
 }
 
-static void
-json_field(struct buf *b, const char *key, const char *value)
-{
-	buf_printf(b, ",\"%s\":", key);
-	if (value)
-		json_escape(b, value, strlen(value));
-	else
-		buf_adds(b, "null");
-}
-
 /* The text of st's child name as the JSON field name. */
 static void
 json_child(struct buf *b, xmpp_stanza_t *st, const char *name)

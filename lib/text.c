@@ -238,6 +238,22 @@ xml_defang(struct buf *b, const char *s, size_t len)
 }
 
 void
+json_value(struct buf *b, const char *value)
+{
+	if (value)
+		json_escape(b, value, strlen(value));
+	else
+		buf_adds(b, "null");
+}
+
+void
+json_field(struct buf *b, const char *key, const char *value)
+{
+	buf_printf(b, ",\"%s\":", key);
+	json_value(b, value);
+}
+
+void
 json_escape(struct buf *b, const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;

@@ -108,6 +108,10 @@ void xml_defang(struct buf *, const char *s, size_t len);
 /* Appends s as a JSON string, quotes included; control and
  * bidirectional characters as \uXXXX. */
 void json_escape(struct buf *, const char *s, size_t len);
+/* Appends value as a JSON string (null for NULL); json_field puts
+ * ,"key": before it. */
+void json_value(struct buf *, const char *value);
+void json_field(struct buf *, const char *key, const char *value);
 
 /*
  * Appends s in xlisten's text format: backslash, newline, tab and carriage
@@ -603,13 +607,14 @@ void outbox_add(struct outbox *, uint64_t first, uint64_t last,
  * added also awaits its i-th recipient's confirmation, and stays until
  * it comes. outbox_recipient_confirmed marks one (the message numbered
  * number, the recipient whose bare JID is jid's): 1 if it was awaited.
- * outbox_domain_confirmed marks every awaited recipient at domain, of
- * the messages held numbered up to upto; it returns how many.
+ * outbox_recipient_vouched marks the i-th recipient of every message
+ * held numbered up to upto (its domain answered for them); it returns
+ * how many.
  */
 void outbox_await(struct outbox *, size_t i);
 int outbox_recipient_confirmed(struct outbox *, unsigned long number,
     const char *jid);
-size_t outbox_domain_confirmed(struct outbox *, const char *domain,
+size_t outbox_recipient_vouched(struct outbox *, size_t i,
     unsigned long upto);
 /* Drops the oldest messages whose stanzas are all below `below`, and
  * that await nothing. */
@@ -643,8 +648,8 @@ struct confirm;
 struct confirm *confirm_new(struct session *, struct outbox *,
     enum confirm_level, char **to, int nto);
 enum confirm_level confirm_level(const struct confirm *);
-/* The message last added to the outbox awaits recipient i (jid). */
-void confirm_await(struct confirm *, size_t i, const char *jid);
+/* The message last added to the outbox awaits recipient i of to. */
+void confirm_await(struct confirm *, int i);
 /*
  * domain: pings each domain awaited, for what was sent so far, unless
  * one is in flight to it or an answer already vouched for all of it.
@@ -665,12 +670,11 @@ int confirm_pending(struct confirm *);
 /* Domains that said they cannot be reached (their messages bounce). */
 size_t confirm_failed(struct confirm *);
 /*
- * On stderr: the domains that cannot be reached; each recipient of to
- * with messages not confirmed (with verbose, every one) and how many of
- * the sent were.
+ * On stderr: the domains that cannot be reached; each recipient with
+ * messages not confirmed (with verbose, every one) and how many of the
+ * sent were.
  */
-void confirm_report(struct confirm *, char **to, int nto,
-    unsigned long sent, int verbose);
+void confirm_report(struct confirm *, unsigned long sent, int verbose);
 void confirm_free(struct confirm *);
 
 /* Numbers, gathered as ranges: "4-5,9". */

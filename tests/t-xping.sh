@@ -170,6 +170,8 @@ like "$out" "^XMPP OK - $XT_DOMAIN: rtt [0-9.]+ ms, 0% loss, login [0-9.]+ ms, c
     "one status line"
 is "$(perf_ok "$out")" "rtt loss login cert_days" "parseable perfdata: rtt, loss, login, cert_days"
 like "$out" "\\|rtt=[0-9.]+ms;5000;10000;0 " "rtt with its thresholds"
+run xping -a alice --plug -c 10000 -w 5000
+is "$rc:$(cut -c1-8 "$T/out")" "0:XMPP OK " "--plug, getopt's abbreviation, is --plugin too (its -c a threshold)"
 run xping -a alice --plugin -w 0 -c 10000
 is "$rc" 1 "rtt above -w: exit 1 (WARNING)"
 like "$out" "^XMPP WARNING - $XT_DOMAIN: rtt [0-9.]+ ms > 0 ms" "saying why"

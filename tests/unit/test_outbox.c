@@ -75,12 +75,12 @@ test_awaiting(void)
 	    "once only");
 	ok(!outbox_recipient_confirmed(&ob, 2, "c@x.test"),
 	    "nor from someone else");
-	ok(outbox_domain_confirmed(&ob, "y.TEST", 2) == 2,
-	    "a domain's pong confirms its recipients of messages 1-2 only");
+	ok(outbox_recipient_vouched(&ob, 1, 2) == 2,
+	    "a domain's pong confirms its recipient of messages 1-2 only");
 	outbox_confirmed(&ob, seq);
 	ok(outbox_len(&ob) == 3 && outbox_at(&ob, 0)->nawaiting == 1,
 	    "message 1 still awaits a@x.test");
-	ok(outbox_domain_confirmed(&ob, "x.test", 3) == 2,
+	ok(outbox_recipient_vouched(&ob, 0, 3) == 2,
 	    "x.test's pong: messages 1 and 3 (2 had its receipt)");
 	outbox_confirmed(&ob, seq);
 	ok(outbox_len(&ob) == 1 && outbox_at(&ob, 0)->number == 3,
