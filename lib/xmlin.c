@@ -57,9 +57,11 @@ struct xmlin {
 	/* where the parser's input began, for line:column */
 	unsigned long line_base, col_base;
 
-	/* the top-level element being read */
+	/* the top-level element being read: its strings in curtext, which
+	 * outlives the items taken between two feeds */
 	XML_Index elem_start;
 	struct ready cur;
+	struct buf curtext;
 	struct buf out;		/* it, written again */
 	struct buf nss;		/* namespaces of the open elements, NUL-ended */
 	size_t *frames;		/* offsets in nss, one an open element */
@@ -77,14 +79,35 @@ struct xmlin {
 
 /* ---- what is handed over */
 
+/* Appends s and a NUL to b; returns where it starts. */
+static long
+stash(struct buf *b, const char *s, size_t len)
+{
+	long off = (long)b->len;
+
+	buf_add(b, s, len);
+	buf_addc(b, '\0');
+	return off;
+}
+
 static long
 keep(struct xmlin *xi, const char *s, size_t len)
 {
-	long off = (long)xi->text.len;
+	return stash(&xi->text, s, len);
+}
 
-	buf_add(&xi->text, s, len);
-	buf_addc(&xi->text, '\0');
-	return off;
+/* A string of the element being read; moved into text once it ends. */
+static long
+keep_cur(struct xmlin *xi, const char *s, size_t len)
+{
+	return stash(&xi->curtext, s, len);
+}
+
+static long
+cur_to_text(struct xmlin *xi, long off)
+{
+	return off < 0 ? -1 : keep(xi, xi->curtext.p + off,
+	    strlen(xi->curtext.p + off));
 }
 
 static struct ready *
@@ -149,20 +172,27 @@ position(struct xmlin *xi, unsigned long *line, unsigned long *col)
 }
 
 /*
- * An error where the parser is, with the input that led there (up to 40
- * bytes of its line, escaped to be printed); the parser stops, and what
- * follows is skipped.
+ * An error where the parser is (and `ahead` bytes on), with the input
+ * that led there (up to 40 bytes of its line since the last element
+ * ended, escaped to be printed: the same however the input came in);
+ * the parser stops, and what follows is skipped.
  */
 static void
-error_here(struct xmlin *xi, const char *why, int whole)
+error_at(struct xmlin *xi, const char *why, int whole, size_t ahead)
 {
 	struct ready *r = ready_new(xi, XMLIN_ERROR);
-	XML_Index idx = XML_GetCurrentByteIndex(xi->p);
+	XML_Index idx = XML_GetCurrentByteIndex(xi->p) + ahead;
 	struct buf frag = { 0 };
-	size_t end = 0, start;
+	size_t end = 0, start, low = 0;
 
 	if (idx >= xi->seen_base)
 		end = idx - xi->seen_base;
+	if (xi->boundary > xi->seen_base)
+		low = xi->boundary - xi->seen_base;
+	/* the blanks after it too, as seen_trim may have dropped them */
+	while (low < end && low < xi->seen.len &&
+	    memchr(" \t\r\n", xi->seen.p[low], 4) != NULL)
+		low++;
 	/* to the byte where it went wrong, or the end of its tag (read
 	 * whole by then, however the input came in) */
 	if (end < xi->seen.len && whole && XML_GetCurrentByteCount(xi->p) > 0)
@@ -175,7 +205,7 @@ error_here(struct xmlin *xi, const char *why, int whole)
 		end++;
 	if (end > xi->seen.len)
 		end = xi->seen.len;
-	for (start = end; start > 0 && end - start < 40 &&
+	for (start = end; start > low && end - start < 40 &&
 	    xi->seen.p[start - 1] != '\n'; start--)
 		;
 	text_escape(&frag, xi->seen.p + start, end - start);
@@ -183,9 +213,16 @@ error_here(struct xmlin *xi, const char *why, int whole)
 	r->len = frag.len;
 	r->error = keep(xi, why, strlen(why));
 	position(xi, &r->line, &r->col);
+	r->col += ahead;	/* on the same line: only blanks were skipped */
 	buf_free(&frag);
 	xi->stopped = 1;
 	XML_StopParser(xi->p, XML_FALSE);
+}
+
+static void
+error_here(struct xmlin *xi, const char *why, int whole)
+{
+	error_at(xi, why, whole, 0);
 }
 
 /* ---- writing the element again */
@@ -247,10 +284,46 @@ attr(const char **attrs, const char *name)
 	return NULL;
 }
 
+/*
+ * What would end, restart or take over the stream, or confuse the
+ * session's own bookkeeping, by what it does: a namespace, or with
+ * `any` every namespace that starts so (every version of a protocol).
+ */
+static const struct {
+	const char *ns;
+	int any;
+	const char *why;
+} takeover[] = {
+	{ "urn:ietf:params:xml:ns:xmpp-tls", 0,
+	    "STARTTLS is the login's: refused" },
+	{ "urn:ietf:params:xml:ns:xmpp-sasl", 0,
+	    "SASL is the login's: refused" },
+	{ "urn:xmpp:sasl:", 1, "SASL2 is the login's: refused" },
+	{ "urn:xmpp:fast:", 1, "FAST is the login's: refused" },
+	{ "urn:xmpp:bind:", 1, "Bind2 is the login's: refused" },
+	{ "urn:ietf:params:xml:ns:xmpp-bind", 0,
+	    "binding is the login's: refused" },
+	{ "urn:ietf:params:xml:ns:xmpp-session", 0,
+	    "the session is the login's: refused" },
+	{ "urn:xmpp:sm:", 1, "stream management is the session's (only "
+	    "<r xmlns='urn:xmpp:sm:3'/> may be sent): refused" },
+	{ "http://jabber.org/protocol/compress", 0,
+	    "compression would restart the stream: refused" },
+	{ "http://jabber.org/features/compress", 0,
+	    "compression would restart the stream: refused" },
+	{ "urn:ietf:params:xml:ns:xmpp-framing", 0,
+	    "WebSocket framing would restart the stream: refused" },
+	{ "jabber:server:dialback", 0,
+	    "dialback is between servers: refused" },
+	{ "jabber:component:accept", 0,
+	    "a component's handshake is not a client's: refused" },
+};
+
 /* Why a top-level element may not go on a stream, or NULL. */
 static const char *
 refusal(const char *ns, size_t nslen, const char *local)
 {
+	size_t i, n;
 	int stanza;
 
 #define IS(s) (nslen == sizeof(s) - 1 && memcmp(ns, s, nslen) == 0)
@@ -261,13 +334,14 @@ refusal(const char *ns, size_t nslen, const char *local)
 	/* xml: may prefix attributes only; no element can be written in it */
 	if (IS(NS_XML))
 		return "an element in the reserved xml namespace: refused";
-	if (IS("urn:ietf:params:xml:ns:xmpp-tls"))
-		return "STARTTLS is the login's: refused";
-	if (IS("urn:ietf:params:xml:ns:xmpp-sasl"))
-		return "SASL is the login's: refused";
-	if (IS("urn:xmpp:sm:3") && strcmp(local, "r") != 0)
-		return "stream management is the session's (only <r/> may be "
-		    "sent): refused";
+	if (IS("urn:xmpp:sm:3") && strcmp(local, "r") == 0)
+		return NULL;	/* a request for an ack: answered, no more */
+	for (i = 0; i < sizeof(takeover) / sizeof(takeover[0]); i++) {
+		n = strlen(takeover[i].ns);
+		if ((takeover[i].any ? nslen >= n : nslen == n) &&
+		    memcmp(ns, takeover[i].ns, n) == 0)
+			return takeover[i].why;
+	}
 	stanza = strcmp(local, "message") == 0 ||
 	    strcmp(local, "presence") == 0 || strcmp(local, "iq") == 0;
 	if (stanza && !IS(NS_CLIENT))
@@ -307,14 +381,15 @@ top_start(struct xmlin *xi, const char *name, const char **attrs)
 		return 0;
 	}
 	memset(&xi->cur, 0, sizeof(xi->cur));
+	xi->curtext.len = 0;
 	xi->cur.kind = XMLIN_ELEMENT;
 	position(xi, &xi->cur.line, &xi->cur.col);
-	xi->cur.name = keep(xi, local, strlen(local));
-	xi->cur.ns = keep(xi, name, nslen);
-	xi->cur.type = (v = attr(attrs, "type")) ? keep(xi, v, strlen(v)) :
-	    -1;
-	xi->cur.id = (v = attr(attrs, "id")) ? keep(xi, v, strlen(v)) : -1;
-	xi->cur.to = (v = attr(attrs, "to")) ? keep(xi, v, strlen(v)) : -1;
+	xi->cur.name = keep_cur(xi, local, strlen(local));
+	xi->cur.ns = keep_cur(xi, name, nslen);
+	xi->cur.type = (v = attr(attrs, "type")) ?
+	    keep_cur(xi, v, strlen(v)) : -1;
+	xi->cur.id = (v = attr(attrs, "id")) ? keep_cur(xi, v, strlen(v)) : -1;
+	xi->cur.to = (v = attr(attrs, "to")) ? keep_cur(xi, v, strlen(v)) : -1;
 	xi->cur.xml = xi->cur.error = -1;
 	buf_addc(&xi->out, '<');
 	buf_adds(&xi->out, local);
@@ -346,6 +421,36 @@ open_ns(struct xmlin *xi)
 	return xi->nss.p + xi->frames[xi->nframes - 1];
 }
 
+/*
+ * An error of the whole top-level element: said where it starts, with
+ * its first bytes, so that where expat happened to notice (which
+ * depends on how the input was split) does not show.
+ */
+static void
+error_elem(struct xmlin *xi, const char *why)
+{
+	struct ready *r = ready_new(xi, XMLIN_ERROR);
+	struct buf frag = { 0 };
+	size_t start = 0, end;
+
+	if (xi->elem_start > xi->seen_base)
+		start = xi->elem_start - xi->seen_base;
+	if (start > xi->seen.len)
+		start = xi->seen.len;
+	for (end = start; end < xi->seen.len && end - start < 40 &&
+	    xi->seen.p[end] != '\n'; end++)
+		;
+	text_escape(&frag, xi->seen.p + start, end - start);
+	r->xml = keep(xi, frag.p ? frag.p : "", frag.len);
+	r->len = frag.len;
+	r->error = keep(xi, why, strlen(why));
+	r->line = xi->cur.line;
+	r->col = xi->cur.col;
+	buf_free(&frag);
+	xi->stopped = 1;
+	XML_StopParser(xi->p, XML_FALSE);
+}
+
 /* Whether the element has grown past the limit (then: an error). */
 static int
 too_big(struct xmlin *xi)
@@ -357,7 +462,7 @@ too_big(struct xmlin *xi)
 		return 0;
 	snprintf(why, sizeof(why), "an element of more than %zu bytes",
 	    xi->max);
-	error_here(xi, why, 1);
+	error_elem(xi, why);
 	return 1;
 }
 
@@ -435,6 +540,11 @@ on_end(void *arg, const char *name)
 		return;
 	r = ready_new(xi, XMLIN_ELEMENT);
 	*r = xi->cur;
+	r->name = cur_to_text(xi, xi->cur.name);
+	r->ns = cur_to_text(xi, xi->cur.ns);
+	r->type = cur_to_text(xi, xi->cur.type);
+	r->id = cur_to_text(xi, xi->cur.id);
+	r->to = cur_to_text(xi, xi->cur.to);
 	r->xml = keep(xi, xi->out.p, xi->out.len);
 	r->len = xi->out.len;
 }
@@ -443,15 +553,17 @@ static void XMLCALL
 on_text(void *arg, const char *s, int len)
 {
 	struct xmlin *xi = arg;
+	int i;
 
 	if (xi->stopped || xi->dropping)
 		return;
 	if (xi->depth < 2) {
-		while (len > 0 && (*s == ' ' || *s == '\t' || *s == '\n' ||
-		    *s == '\r'))
-			s++, len--;
-		if (len > 0)
-			error_here(xi, "text outside an element", 0);
+		for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t' ||
+		    s[i] == '\n' || s[i] == '\r'); i++)
+			;
+		/* expat may hand over blanks and the text apart, or not */
+		if (i < len)
+			error_at(xi, "text outside an element", 0, i);
 		return;
 	}
 	close_tag(xi);
@@ -583,7 +695,40 @@ error_now(struct xmlin *xi, const char *why)
 	xi->stopped = 1;
 }
 
-/* Parses p; an error stops the parser, and the rest is skipped. */
+static void parse(struct xmlin *, const char *, size_t);
+
+/*
+ * An error in a token that began in an earlier feed (a tag split across
+ * reads): the skip to the next line must start where it went wrong, as
+ * it would have had the input come in one write, so the input kept
+ * since then (the current feed's piece included) is gone over again.
+ */
+static void
+replay(struct xmlin *xi, XML_Index at)
+{
+	size_t from = at > xi->seen_base ? at - xi->seen_base : 0;
+	struct buf again = { 0 };
+	unsigned long line, col;
+
+	if (from < xi->seen.len)
+		buf_add(&again, xi->seen.p + from, xi->seen.len - from);
+	position(xi, &line, &col);
+	xi->line_base = line;
+	xi->after_newline = 0;
+	xi->skipping = 1;
+	if (again.len)
+		parse(xi, again.p, again.len);
+	buf_free(&again);
+}
+
+/*
+ * Parses p; an error stops the parser, and the rest is skipped. Expat
+ * is given at most PIECE bytes at a time, so that the bound on an
+ * element is checked as often however the input was split: one write
+ * of many small elements is no element too big.
+ */
+#define PIECE 16384
+
 static void
 parse(struct xmlin *xi, const char *p, size_t len)
 {
@@ -601,28 +746,42 @@ parse(struct xmlin *xi, const char *p, size_t len)
 			/* a fresh parser, from this line */
 			xi->col_base = 0;
 			parser_new(xi);
-			if (xi->lt_first && XML_Parse(xi->p, "<", 1, XML_FALSE))
+			if (xi->lt_first && XML_Parse(xi->p, "<", 1,
+			    XML_FALSE)) {
+				buf_addc(&xi->seen, '<');
 				xi->chunk_base++;
+			}
 			xi->lt_first = 0;
 		}
-		buf_add(&xi->seen, p, len);
+		n = len < PIECE ? len : PIECE;
 		/* expat keeps a token whole however long: bound it here */
-		if ((size_t)(xi->chunk_base + len - xi->boundary) >
+		if ((size_t)(xi->chunk_base + n - xi->boundary) >
 		    xi->max + 65536) {
 			snprintf(why, sizeof(why), "an element of more than "
 			    "%zu bytes", xi->max);
 			error_now(xi, why);
-			off = len;
-		} else if (XML_Parse(xi->p, p, len, XML_FALSE) ==
-		    XML_STATUS_OK) {
-			xi->chunk_base += len;
-			seen_trim(xi);
-			return;
+			off = 0;	/* what follows it may be good */
 		} else {
+			buf_add(&xi->seen, p, n);
+			if (XML_Parse(xi->p, p, n, XML_FALSE) ==
+			    XML_STATUS_OK) {
+				xi->chunk_base += n;
+				seen_trim(xi);
+				p += n;
+				len -= n;
+				continue;
+			}
 			if (!xi->stopped)
 				error_here(xi, expat_error(xi), 0);
+			if (XML_GetCurrentByteIndex(xi->p) < xi->chunk_base) {
+				/* it went wrong in an earlier feed */
+				replay(xi, XML_GetCurrentByteIndex(xi->p));
+				p += n;
+				len -= n;
+				continue;
+			}
 			off = XML_GetCurrentByteIndex(xi->p) - xi->chunk_base;
-			if (off > len)
+			if (off > n)
 				off = 0;
 		}
 		/* from where it went wrong to a line that starts anew */
@@ -670,6 +829,7 @@ xmlin_free(struct xmlin *xi)
 	buf_free(&xi->seen);
 	buf_free(&xi->nss);
 	buf_free(&xi->text);
+	buf_free(&xi->curtext);
 	free(xi->frames);
 	free(xi->items);
 	free(xi);

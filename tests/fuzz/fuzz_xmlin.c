@@ -2,8 +2,10 @@
  * fuzz_xmlin: xraw's input splitter, fed arbitrary bytes in chunks whose
  * sizes come from the input. Never a crash; never more elements than
  * the input can hold (each takes at least "<a/>"); never one over the
- * limit by more than one event's escaping; and every element handed
- * over is well-formed XML, checked with a parser of its own.
+ * limit by more than one event's escaping; every element handed over
+ * is well-formed XML, checked with a parser of its own; and the items
+ * (what they hold, where they start) are the same as when the input
+ * comes in one write: how xraw's input arrives changes nothing.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,26 +31,47 @@ well_formed(const char *xml, size_t len)
 	return ok;
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+add(struct buf *b, const char *s)
 {
-	struct xmlin *xi;
-	struct xmlin_item it;
-	size_t chunk, at, len, elements = 0;
+	buf_adds(b, s ? s : "(none)");
+	buf_addc(b, '\0');
+}
 
-	if (size < 1)
-		return 0;
-	chunk = data[0] % 32 + 1;	/* the first byte: how it arrives */
-	data++;
-	size--;
-	xi = xmlin_new(MAX);
-	for (at = 0; at <= size; at += chunk) {
+/* Appends an item as bytes to compare. */
+static void
+record(struct buf *b, const struct xmlin_item *it)
+{
+	buf_printf(b, "%d %lu:%lu %zu %zu", it->kind, it->line, it->col,
+	    it->len, it->id_at);
+	buf_add(b, it->xml ? it->xml : "", it->xml ? it->len : 0);
+	add(b, it->name);
+	add(b, it->ns);
+	add(b, it->type);
+	add(b, it->id);
+	add(b, it->to);
+	add(b, it->error);
+}
+
+/* Feeds data in chunks of chunk bytes (0: one write); checks each item
+ * and records it in *b; returns the number of elements. */
+static size_t
+run(const uint8_t *data, size_t size, size_t chunk, struct buf *b)
+{
+	struct xmlin *xi = xmlin_new(MAX);
+	struct xmlin_item it;
+	size_t at, len, elements = 0;
+
+	if (chunk == 0)
+		chunk = size ? size : 1;
+	for (at = 0; at < size + chunk; at += chunk) {
 		len = size - at < chunk ? size - at : chunk;
 		if (at < size)
 			xmlin_feed(xi, (const char *)data + at, len);
 		else
-			xmlin_end(xi);
+			xmlin_end(xi);	/* once, after the last chunk */
 		while (xmlin_next(xi, &it)) {
+			record(b, &it);
 			if (it.kind != XMLIN_ELEMENT) {
 				if (it.error == NULL)
 					abort();
@@ -59,11 +82,32 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    !well_formed(it.xml, it.len))
 				abort();
 		}
-		if (at == size)
+		if (at >= size)
 			break;
 	}
-	if (elements > size / 4 + 1)
-		abort();
 	xmlin_free(xi);
+	return elements;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct buf pieces = { 0 }, whole = { 0 };
+	size_t chunk;
+
+	if (size < 1)
+		return 0;
+	chunk = data[0] % 32 + 1;	/* the first byte: how it arrives */
+	data++;
+	size--;
+	if (run(data, size, chunk, &pieces) > size / 4 + 1)
+		abort();
+	/* (a token over the 64 kB bound is cut where a chunk ends) */
+	run(data, size, 0, &whole);
+	if (size < 65536 && (pieces.len != whole.len || (whole.len > 0 &&
+	    memcmp(pieces.p, whole.p, whole.len) != 0)))
+		abort();
+	buf_free(&pieces);
+	buf_free(&whole);
 	return 0;
 }

@@ -9,7 +9,13 @@
 #include "xmpputils.h"
 #include "unit.h"
 
-/* Feeds in chunks of size n (0: all at once); items as lines. */
+/*
+ * Feeds in chunks of size n (0: all at once), taking the items after
+ * each feed as xraw does; items as lines, with fields their attributes
+ * and position too.
+ */
+static int fields;
+
 static char *
 split(const char *in, size_t n, size_t max)
 {
@@ -24,7 +30,13 @@ split(const char *in, size_t n, size_t max)
 		if (i + k == len)
 			xmlin_end(xi);
 		while (xmlin_next(xi, &it)) {
-			if (it.kind == XMLIN_ELEMENT)
+			if (it.kind == XMLIN_ELEMENT && fields)
+				buf_printf(&out, "E %.*s|  %s %s %s %s %s %zu "
+				    "%lu:%lu|", (int)it.len, it.xml, it.name,
+				    it.ns, it.type ? it.type : "-",
+				    it.id ? it.id : "-", it.to ? it.to : "-",
+				    it.id_at, it.line, it.col);
+			else if (it.kind == XMLIN_ELEMENT)
 				buf_printf(&out, "E %.*s|", (int)it.len,
 				    it.xml);
 			else if (it.kind == XMLIN_REFUSED)
@@ -56,6 +68,68 @@ check(const char *in, const char *want, const char *name)
 		is_str(got, want, label);
 		free(got);
 	}
+}
+
+/* Fed in two pieces, at `at`, the items taken between. */
+static char *
+split2(const char *in, size_t len, size_t at, size_t max)
+{
+	struct xmlin *xi = xmlin_new(max);
+	struct xmlin_item it;
+	struct buf out = { 0 };
+	size_t piece[2] = { at, len - at }, i;
+
+	for (i = 0; i < 2; i++) {
+		xmlin_feed(xi, in + (i ? at : 0), piece[i]);
+		if (i == 1)
+			xmlin_end(xi);
+		while (xmlin_next(xi, &it))
+			buf_printf(&out, "%d %s %s %s %s %.*s|", it.kind,
+			    it.name ? it.name : "-", it.type ? it.type : "-",
+			    it.id ? it.id : "-", it.to ? it.to : "-",
+			    (int)it.len, it.xml ? it.xml : "");
+	}
+	xmlin_free(xi);
+	buf_str(&out);
+	return out.p;
+}
+
+/*
+ * What xraw sends does not depend on how the input was split: every
+ * cut into two pieces, and every chunk size, gives what one write
+ * gives, attributes included.
+ */
+static void
+any_split(const char *in, const char *name)
+{
+	size_t len = strlen(in), at, n, bad = 0;
+	char *whole, *got;
+
+	whole = split2(in, len, len, 1000);
+	for (at = 0; at <= len; at++) {
+		got = split2(in, len, at, 1000);
+		if (strcmp(got, whole) != 0 && bad++ == 0)
+			printf("#   cut at %zu:\n#   expected: %s\n#        got: "
+			    "%s\n", at, whole, got);
+		free(got);
+	}
+	ok(bad == 0, "%s: the same items cut at any of %zu bytes (%zu "
+	    "differ)", name, len + 1, bad);
+	free(whole);
+
+	fields = 1;
+	whole = split(in, 0, 1000);
+	for (n = 1, bad = 0; n <= 17; n++) {
+		got = split(in, n, 1000);
+		if (strcmp(got, whole) != 0 && bad++ == 0)
+			printf("#   chunks of %zu:\n#   expected: %s\n#        "
+			    "got: %s\n", n, whole, got);
+		free(got);
+	}
+	ok(bad == 0, "%s: the same items and fields in chunks of 1 to 17 "
+	    "bytes", name);
+	fields = 0;
+	free(whole);
 }
 
 int
@@ -94,6 +168,27 @@ main(void)
 	    "a stanza outside jabber:client refused");
 	check("<enable xmlns='urn:xmpp:sm:3'/>", "R 1:1 enable|",
 	    "stream management but <r/> refused");
+	/* refused by what they do, every version (issue 18) */
+	check("<a xmlns='urn:xmpp:sm:2' h='100'/>\n<enable xmlns='urn:xmpp:"
+	    "sm:2'/>\n<resume xmlns='urn:xmpp:sm:3' previd='x' h='1'/>\n"
+	    "<r xmlns='urn:xmpp:sm:2'/>\n<a xmlns='urn:xmpp:sm:3' h='1'/>\n"
+	    "<r xmlns='urn:xmpp:sm:3'/>",
+	    "R 1:1 a|R 2:1 enable|R 3:1 resume|R 4:1 r|R 5:1 a|"
+	    "E <r xmlns='urn:xmpp:sm:3'/>|",
+	    "stream management of any version refused, but sm:3's <r/>");
+	check("<authenticate xmlns='urn:xmpp:sasl:2' mechanism='PLAIN'/>\n"
+	    "<bind xmlns='urn:xmpp:bind:0'/>\n<request xmlns='urn:xmpp:fast:0'"
+	    "/>\n<compress xmlns='http://jabber.org/protocol/compress'><method>"
+	    "zlib</method></compress>\n<open xmlns='urn:ietf:params:xml:ns:"
+	    "xmpp-framing'/>\n<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"
+	    "\n<db:result xmlns:db='jabber:server:dialback'/>\n<handshake "
+	    "xmlns='jabber:component:accept'/>\n<active xmlns='urn:xmpp:csi:0'"
+	    "/>",
+	    "R 1:1 authenticate|R 2:1 bind|R 3:1 request|R 4:1 compress|"
+	    "R 5:1 open|R 6:1 bind|R 7:1 result|R 8:1 handshake|"
+	    "E <active xmlns='urn:xmpp:csi:0'/>|",
+	    "SASL2, Bind2, FAST, compression, framing, binding, dialback and a "
+	    "component's handshake refused; a client state indication goes");
 	check("<xml:lang/><presence/>", "R 1:1 lang|E <presence/>|",
 	    "an element in the xml namespace refused (fuzz_xmlin found it)");
 	check("<message><xml:x/></message>\n<presence/>",
@@ -135,6 +230,53 @@ main(void)
 	    "after an error, a child at a line's start is not sent alone");
 	check("<body>x</body>", "R 1:1 body|",
 	    "a jabber:client element that is no stanza is refused");
+
+	any_split("<iq type='get' to='example.org'>\n<ping xmlns='urn:xmpp:"
+	    "ping'/>\n</iq>\n<message to='a@b' id='m1'><body>x</body>"
+	    "</message>\n", "an iq typed in three lines (issue 18)");
+	any_split("<presence/>\n<message><body>a</bdy></message>\n<iq "
+	    "type='set' id='s1' to='x'><query xmlns='jabber:iq:roster'/></iq>"
+	    "\n<r xmlns='urn:xmpp:sm:3'/>hello\n<presence type='unavailable'"
+	    "/>", "an error, a resync, a refusal between elements");
+
+	/* an element over the limit, and in the same write what follows */
+	big = xmalloc(300100);
+	memcpy(big, "<message><body>", 15);
+	memset(big + 15, 'x', 280000);
+	strcpy(big + 280015, "</body></message>\n<iq type='get' id='p1'>"
+	    "<ping xmlns='urn:xmpp:ping'/></iq>\n<message id='m2'/>\n");
+	got = split(big, 0, XU_STANZA_MAX);
+	ok(strncmp(got, "X 1:", 4) == 0 && strstr(got, "|E <iq type='get' "
+	    "id='p1'><ping xmlns='urn:xmpp:ping'/></iq>|E <message id='m2'/>|"),
+	    "an element too big, then in the same write a ping and a message: "
+	    "both go (issue 18) (%.200s)", got);
+	free(got);
+	got = split(big, 16384, XU_STANZA_MAX);
+	ok(strncmp(got, "X 1:", 4) == 0 && strstr(got, "|E <iq type='get' "
+	    "id='p1'><ping xmlns='urn:xmpp:ping'/></iq>|E <message id='m2'/>|"),
+	    "the same read as xraw reads it, 16 kB at a time (%.200s)", got);
+	free(got);
+	free(big);
+
+	/* a megabyte of small elements in one write: none is too big */
+	{
+		struct buf many = { 0 }, want = { 0 };
+		int i;
+
+		for (i = 0; i < 20000; i++) {
+			buf_printf(&many, "<message id='%d'><body>%040d</body>"
+			    "</message>\n", i, i);
+			buf_printf(&want, "E <message id='%d'><body>%040d"
+			    "</body></message>|", i, i);
+		}
+		buf_str(&many);
+		got = split(many.p, 0, 1000);
+		ok(strcmp(got, buf_str(&want)) == 0, "%zu bytes of small "
+		    "elements in one write: every one goes", many.len);
+		free(got);
+		buf_free(&many);
+		buf_free(&want);
+	}
 
 	big = xmalloc(300012);
 	memset(big, '\n', 300000);
