@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "xmpputils.h"
@@ -20,6 +21,15 @@ enum { OPT_PRETTY = OPT_TOOL, OPT_STRICT, OPT_TRACE };
 /* Exit codes of xraw's own, beside sysexits(3)'s (see xraw(1)). */
 #define EXIT_IQ_ERROR 1
 
+/* Stanzas sent that were no requests: an error may answer them. */
+#define SENT_KEPT 1024
+
+struct sent {
+	char *id;		/* NULL: it had none */
+	char *to;		/* NULL: the account's server */
+	unsigned long line, col;
+};
+
 struct console {
 	struct xmlin *in;
 	int eof;
@@ -27,12 +37,24 @@ struct console {
 	int pretty;
 	int trace;
 	int verbose;
+	int timeout;		/* -T, in seconds */
 	unsigned long rejected;	/* elements not sent: refused, or bad */
-	unsigned long iq_errors;	/* answered type='error' */
+	unsigned long errors;	/* answered type='error' */
 	unsigned long iq_lost;	/* no answer will come */
-	int closed;		/* stdout's reader went away */
-	int write_error;
+	int closed;		/* stdout failed, or its reader went away */
 	struct buf line;
+	struct sent sent[SENT_KEPT];	/* a ring: the last ones sent */
+	size_t nsent;
+	int r_waiting;		/* an <r/> read before stream management
+				 * was answered: held, reading paused */
+	unsigned long r_line, r_col;
+	int64_t r_since;
+};
+
+/* A request of the user's: where it was read, for its answer. */
+struct request {
+	struct console *c;
+	unsigned long line, col;
 };
 
 static void __attribute__((noreturn))
@@ -46,7 +68,11 @@ usage(int rc)
 
 /* ---- output */
 
-/* Writes st to stdout at once: one line, or --pretty's indented block. */
+/*
+ * Writes st to stdout at once: one line, or --pretty's indented block.
+ * Once a write failed (its reader gone, a full disk), nothing more is
+ * read: stdout_done says why at the end.
+ */
 static void
 print(struct console *c, xmpp_stanza_t *st)
 {
@@ -60,68 +86,153 @@ print(struct console *c, xmpp_stanza_t *st)
 		stanza_xml(&c->line, st);
 		buf_addc(&c->line, '\n');
 	}
-	if (write_all(STDOUT_FILENO, c->line.p, c->line.len) == -1) {
-		if (errno != EPIPE) {
-			warn("stdout");
-			c->write_error = 1;
-		}
+	if (stdout_write(c->line.p, c->line.len) == -1)
 		c->closed = 1;
+}
+
+static int
+is_error(xmpp_stanza_t *st)
+{
+	const char *type = xmpp_stanza_get_type(st);
+
+	return type && strcmp(type, "error") == 0;
+}
+
+/* An error answer, said on stderr with the input it answers. */
+static void
+say_error(struct console *c, xmpp_stanza_t *st, unsigned long line,
+    unsigned long col, const char *what)
+{
+	struct buf why = { 0 }, from = { 0 };
+
+	stanza_error_desc(st, &why);
+	warnx("stdin:%lu:%lu: %s%s%s: error: %s", line, col, what,
+	    xmpp_stanza_get_from(st) ? " from " : "",
+	    xmpp_stanza_get_from(st) ? text_shown(&from,
+	    xmpp_stanza_get_from(st)) : "", why.p);
+	c->errors++;
+	buf_free(&why);
+	buf_free(&from);
+}
+
+/* Remembers a stanza sent that is no request, for an error answer. */
+static void
+sent_add(struct console *c, const struct xmlin_item *it)
+{
+	struct sent *e = &c->sent[c->nsent++ % SENT_KEPT];
+
+	free(e->id);
+	free(e->to);
+	e->id = it->id ? xstrdup(it->id) : NULL;
+	e->to = it->to ? xstrdup(it->to) : NULL;
+	e->line = it->line;
+	e->col = it->col;
+}
+
+static int
+own_server(struct session *s, const char *from)
+{
+	const char *domain = strchr(session_jid(s), '@') + 1;
+	size_t len = strcspn(domain, "/");
+
+	return strlen(from) == len && strncasecmp(from, domain, len) == 0;
+}
+
+/*
+ * Whether the error st answers the stanza e: the same id (or neither
+ * has one), from whom it went to (RFC 6120 8.3.1: an error comes from
+ * the entity the stanza was addressed to, or its server for the
+ * account's own).
+ */
+static int
+answers(struct session *s, const struct sent *e, xmpp_stanza_t *st)
+{
+	const char *id = xmpp_stanza_get_id(st);
+	const char *from = xmpp_stanza_get_from(st);
+
+	if ((e->id == NULL) != (id == NULL) || (id && strcmp(e->id, id)))
+		return 0;
+	if (e->to == NULL || jid_bare_equal(e->to, session_jid(s)))
+		return from == NULL || jid_bare_equal(from, session_jid(s)) ||
+		    own_server(s, from);
+	return from && jid_bare_equal(from, e->to);
+}
+
+/* An error that answers a stanza we sent, not a request: said, and
+ * counted for the exit status. */
+static void
+error_answer(struct session *s, struct console *c, xmpp_stanza_t *st)
+{
+	size_t i, n = c->nsent < SENT_KEPT ? c->nsent : SENT_KEPT;
+	const struct sent *e;
+
+	for (i = 0; i < n; i++) {
+		e = &c->sent[(c->nsent - 1 - i) % SENT_KEPT];
+		if (answers(s, e, st)) {
+			say_error(c, st, e->line, e->col,
+			    xmpp_stanza_get_name(st));
+			return;
+		}
 	}
 }
 
 static int
 on_stanza(struct session *s, xmpp_stanza_t *st, void *arg)
 {
-	(void)s;
-	print(arg, st);
+	struct console *c = arg;
+
+	print(c, st);
+	if (is_error(st))
+		error_answer(s, c, st);
 	return 1;
 }
 
 /* The answer to one of our requests: printed like the rest; an error
- * said on stderr too. */
+ * said on stderr too, with the line the request was read on. */
 static void
 answered(struct session *s, xmpp_stanza_t *reply, void *arg)
 {
-	struct console *c = arg;
-	const char *type = reply ? xmpp_stanza_get_type(reply) : NULL;
-	struct buf why = { 0 }, id = { 0 };
+	struct request *r = arg;
+	struct console *c = r->c;
 
 	(void)s;
-	if (reply == NULL) {
+	if (reply == NULL)
 		c->iq_lost++;
-		return;
+	else {
+		print(c, reply);
+		if (is_error(reply))
+			say_error(c, reply, r->line, r->col, "iq");
 	}
-	print(c, reply);
-	if (type && strcmp(type, "error") == 0) {
-		stanza_error_desc(reply, &why);
-		warnx("iq %s: error: %s", text_shown(&id,
-		    xmpp_stanza_get_id(reply)), why.p);
-		c->iq_errors++;
-	}
-	buf_free(&why);
-	buf_free(&id);
+	free(r);
 }
 
 /* ---- input */
 
-/* One element from stdin: sent, with an id if it is a request without. */
+/* A top-level element that is no stanza: written, not counted. */
 static void
-send_element(struct session *s, struct console *c, struct xmlin_item *it)
+send_nonza(struct session *s, struct console *c, struct xmlin_item *it)
+{
+	struct buf name = { 0 }, ns = { 0 };
+
+	if (c->verbose)
+		warnx("stdin:%lu:%lu: <%s xmlns='%s'> is not a stanza: sent "
+		    "as it is", it->line, it->col, text_shown(&name, it->name),
+		    text_shown(&ns, it->ns));
+	buf_free(&name);
+	buf_free(&ns);
+	session_send_nonza(s, it->xml);
+}
+
+/* One stanza from stdin: sent, with an id if it is a request without. */
+static void
+send_stanza(struct session *s, struct console *c, struct xmlin_item *it)
 {
 	struct buf b = { 0 };
+	struct request *r;
 	char *id = NULL;
 	int request = strcmp(it->name, "iq") == 0 && it->type &&
 	    (strcmp(it->type, "get") == 0 || strcmp(it->type, "set") == 0);
 
-	if (strcmp(it->ns, "jabber:client") != 0 && c->verbose) {
-		struct buf name = { 0 }, ns = { 0 };
-
-		warnx("stdin:%lu:%lu: <%s xmlns='%s'> is not a stanza: sent "
-		    "as it is", it->line, it->col, text_shown(&name, it->name),
-		    text_shown(&ns, it->ns));
-		buf_free(&name);
-		buf_free(&ns);
-	}
 	if (request && it->id == NULL) {
 		id = iq_new_id(s);
 		buf_add(&b, it->xml, it->id_at);
@@ -129,11 +240,58 @@ send_element(struct session *s, struct console *c, struct xmlin_item *it)
 		buf_add(&b, it->xml + it->id_at, it->len - it->id_at);
 	} else
 		buf_add(&b, it->xml, it->len);
-	if (request)
-		iq_expect(s, id ? id : it->id, it->to, answered, c);
+	if (request) {
+		r = xmalloc(sizeof(*r));	/* freed by answered() */
+		*r = (struct request){ c, it->line, it->col };
+		iq_expect(s, id ? id : it->id, it->to, answered, r);
+	} else
+		sent_add(c, it);
 	session_send_buf(s, &b);
 	buf_free(&b);
 	free(id);
+}
+
+static int
+is_stanza(const struct xmlin_item *it)
+{
+	return strcmp(it->ns, "jabber:client") == 0;	/* xmlin.c sees to it */
+}
+
+static int
+is_sm_request(const struct xmlin_item *it)
+{
+	return strcmp(it->ns, "urn:xmpp:sm:3") == 0 &&
+	    strcmp(it->name, "r") == 0;
+}
+
+/*
+ * An <r/> asks the server for its count of our stanzas: it can go only
+ * on a stream with stream management on (the server would take it for
+ * a stanza otherwise, or end the stream). Read before the server
+ * answered our <enable/>, it waits for that answer, within -T, and the
+ * input with it. Returns 1 while it waits; 0 once it is sent or
+ * refused (*refused then).
+ */
+static int
+sm_request_waits(struct session *s, struct console *c, int *refused)
+{
+	int sm = session_sm(s);
+
+	*refused = 0;
+	if (!c->r_waiting)
+		return 0;
+	if (sm < 0 && now_ms() - c->r_since < c->timeout * 1000LL)
+		return 1;
+	c->r_waiting = 0;
+	if (sm > 0) {
+		session_send_nonza(s, "<r xmlns='urn:xmpp:sm:3'/>");
+		return 0;
+	}
+	warnx("stdin:%lu:%lu: <r>: stream management is %s: refused",
+	    c->r_line, c->r_col, sm < 0 ? "not answered within -T" :
+	    "not on in this stream");
+	*refused = 1;
+	return 0;
 }
 
 static int
@@ -142,16 +300,42 @@ window_open(struct session *s)
 	return iq_pending(s) < WINDOW && session_unconfirmed(s) < WINDOW;
 }
 
+/* One bad input more; 0 when --strict stops there. */
+static int
+rejected(struct console *c)
+{
+	c->rejected++;
+	if (!c->strict)
+		return 1;
+	warnx("--strict: nothing after it is sent");
+	return 0;
+}
+
 /* Takes what the input holds while the window has room; 0 to stop. */
 static int
 take_input(struct session *s, struct console *c)
 {
 	struct xmlin_item it;
+	int refused;
 
-	while (window_open(s) && xmlin_next(c->in, &it)) {
+	for (;;) {
+		if (sm_request_waits(s, c, &refused))
+			return 1;
+		if (refused && !rejected(c))
+			return 0;
+		if (!window_open(s) || !xmlin_next(c->in, &it))
+			return 1;
 		switch (it.kind) {
 		case XMLIN_ELEMENT:
-			send_element(s, c, &it);
+			if (is_sm_request(&it)) {
+				c->r_waiting = 1;
+				c->r_line = it.line;
+				c->r_col = it.col;
+				c->r_since = now_ms();
+			} else if (is_stanza(&it))
+				send_stanza(s, c, &it);
+			else
+				send_nonza(s, c, &it);
 			continue;
 		case XMLIN_REFUSED:
 			warnx("stdin:%lu:%lu: <%s>: %s", it.line, it.col,
@@ -163,13 +347,9 @@ take_input(struct session *s, struct console *c)
 			    it.len ? "\"" : "");
 			break;
 		}
-		c->rejected++;
-		if (c->strict) {
-			warnx("--strict: nothing after it is sent");
+		if (!rejected(c))
 			return 0;
-		}
 	}
-	return 1;
 }
 
 /* Reads stdin and sends what it holds, until its end or a signal. */
@@ -183,14 +363,16 @@ console_run(struct session *s, struct console *c)
 	for (;;) {
 		if (!take_input(s, c))
 			return EX_DATAERR;
-		if (c->eof && xmlin_pending(c->in) == 0)
+		if (c->eof && xmlin_pending(c->in) == 0 && !c->r_waiting)
 			return EX_OK;
+		if (stdout_failed())
+			c->closed = 1;	/* --trace's write, say */
 		if (signals_interrupted() || c->closed)
 			return EX_OK;
 		if (!window_open(s))
 			session_request_ack(s);
 		r = session_step(s, !c->eof && window_open(s) ?
-		    STDIN_FILENO : -1, -1);
+		    STDIN_FILENO : -1, c->r_waiting ? 100 : -1);
 		if (r > 1)
 			return r;
 		if (r == 1) {
@@ -268,11 +450,22 @@ verdict(struct console *c, int rc)
 		rc = EX_DATAERR;
 	if (rc == EX_OK && c->iq_lost)
 		rc = EX_TEMPFAIL;
-	if (rc == EX_OK && c->iq_errors)
+	if (rc == EX_OK && c->errors)
 		rc = EXIT_IQ_ERROR;
-	if (rc == EX_OK && c->write_error)
-		rc = EX_IOERR;
 	return rc;
+}
+
+static void
+console_free(struct console *c)
+{
+	size_t i;
+
+	for (i = 0; i < SENT_KEPT; i++) {
+		free(c->sent[i].id);
+		free(c->sent[i].to);
+	}
+	xmlin_free(c->in);
+	buf_free(&c->line);
 }
 
 int
@@ -323,7 +516,11 @@ main(int argc, char *argv[])
 		usage(EX_USAGE);
 	if (o.keepalive < 0)
 		o.keepalive = 0;
+	if (c.trace && c.pretty)
+		errx(EX_USAGE, "--pretty: --trace shows the XML as it went "
+		    "over the wire, on one line each");
 	c.verbose = o.verbose;
+	c.timeout = o.timeout;
 
 	if ((rc = account_load(&acct, &o.acct)) != EX_OK)
 		return rc;
@@ -341,7 +538,7 @@ main(int argc, char *argv[])
 	}
 	session_free(s);
 	account_free(&acct);
-	xmlin_free(c.in);
-	buf_free(&c.line);
-	return stdout_done(verdict(&c, rc));
+	rc = verdict(&c, rc);
+	console_free(&c);
+	return stdout_done(rc);
 }

@@ -62,6 +62,21 @@ delivery_nonza(struct session *s, const char *xml)
 }
 
 void
+session_send_nonza(struct session *s, const char *xml)
+{
+	if (s->state == ONLINE)
+		delivery_nonza(s, xml);
+}
+
+int
+session_sm(struct session *s)
+{
+	if (s->sm)
+		return 1;
+	return s->report.sm == SM_ASKED && s->state == ONLINE ? -1 : 0;
+}
+
+void
 delivery_flush(struct session *s)
 {
 	if (s->out.len == 0 || s->state == CLOSED)

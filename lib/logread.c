@@ -67,8 +67,8 @@ learn(struct session *s, const char *msg)
  * --trace: each element both ways on stdout, ">> " sent, "<< "
  * received, redacted as -vv is, on one line and with nothing in it a
  * terminal would act on (the library's serialization leaves C1 and the
- * bidirectional controls raw). A write that fails ends nothing: the
- * tool finds stdout's error at its end.
+ * bidirectional controls raw). A write that fails ends nothing here:
+ * stdout_write remembers it, for the tool to stop on and report.
  */
 static void
 trace(struct session *s, const char *msg)
@@ -81,7 +81,7 @@ trace(struct session *s, const char *msg)
 	buf_adds(&line, msg[0] == 'S' ? ">> " : "<< ");
 	xml_defang(&line, red.p + 6, red.len - 6);
 	buf_addc(&line, '\n');
-	write_all(STDOUT_FILENO, line.p, line.len);
+	stdout_write(line.p, line.len);
 	buf_free(&red);
 	buf_free(&line);
 }

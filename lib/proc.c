@@ -78,13 +78,35 @@ write_all(int fd, const void *p, size_t len)
 	return 0;
 }
 
+/* The first error of a write to stdout made past stdio. */
+static int stdout_errno;
+
+int
+stdout_write(const void *p, size_t len)
+{
+	if (stdout_errno)
+		return -1;
+	if (write_all(STDOUT_FILENO, p, len) == 0)
+		return 0;
+	stdout_errno = errno ? errno : EIO;
+	return -1;
+}
+
+int
+stdout_failed(void)
+{
+	return stdout_errno;
+}
+
 int
 stdout_done(int rc)
 {
-	int e = 0;
+	int e = stdout_errno;
 
 	errno = 0;
-	if (fflush(stdout) == EOF)
+	if (e != 0)
+		;	/* said first: later ones follow from it */
+	else if (fflush(stdout) == EOF)
 		e = errno ? errno : EIO;
 	else if (ferror(stdout))
 		e = EIO;	/* an earlier write failed: why is gone */

@@ -266,9 +266,18 @@ int write_all(int fd, const void *p, size_t len);
 void secrets_protect(void);
 
 /*
+ * Output written past stdio, a record at a time (unbuffered): 0, or -1
+ * once a write failed (errno then; every later call fails at once).
+ * stdout_failed returns that first errno (EPIPE: the reader left), or 0.
+ */
+int stdout_write(const void *, size_t);
+int stdout_failed(void);
+
+/*
  * The last thing a tool does with stdout: flushes and closes it. On a
- * write error (other than a reader gone, EPIPE) says so and turns an
- * EX_OK into EX_IOERR; returns rc otherwise.
+ * write error, stdout_write's included (other than a reader gone,
+ * EPIPE), says so and turns an EX_OK into EX_IOERR; returns rc
+ * otherwise.
  */
 int stdout_done(int rc);
 
@@ -355,6 +364,17 @@ unsigned long session_bounces(struct session *);
  * faster.
  */
 uint64_t session_send_buf(struct session *, struct buf *xml);
+
+/*
+ * A top-level element that is no stanza (a client state indication, an
+ * XEP-0198 <r/>), written at the next turn of the loop: not numbered,
+ * not kept, never sent again (the server counts stanzas only, and
+ * answers none of these). Dropped when the session is not online.
+ */
+void session_send_nonza(struct session *, const char *xml);
+/* Stream management in this stream: 1 on, 0 off, -1 asked for and not
+ * answered yet. */
+int session_sm(struct session *);
 
 /*
  * Every stanza numbered below this the server has confirmed (and none

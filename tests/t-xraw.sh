@@ -24,7 +24,8 @@ run xraw -a alice <<IN
 <iq type='get' to='nobody@$XT_DOMAIN/x' id='e1'><ping xmlns='urn:xmpp:ping'/></iq>
 IN
 is "$rc" 1 "an IQ answered with an error: exit 1"
-like "$err" "iq e1: error: service-unavailable" "the condition on stderr ($err)"
+like "$err" "stdin:1:1: iq from nobody@$XT_DOMAIN/x: error: service-unavailable" \
+    "the condition on stderr, named by its input line ($err)"
 like "$out" "type='error'" "and the error stanza on stdout"
 
 for i in $(seq 1000); do echo "$PING"; done >"$T/pings"
@@ -134,5 +135,106 @@ wait "$xpid"
 is "$?" 0 "SIGINT while reading: exit 0"
 like "$(cat "$T/int.err")" "stream closed" "after closing the stream"
 exec {w}>&-
+
+# --- input that arrives in pieces (issue 18): typed by hand, or through
+# rlwrap, an element comes in several reads; the pauses are the input's
+pieces() {	# pieces SECONDS PIECE...: each piece, then a pause
+	local pause=$1
+	shift
+	for p; do printf '%s' "$p"; sleep "$pause"; done
+}
+pieces 0.3 "<iq type='get' to='$XT_DOMAIN'>"$'\n' \
+    "<ping xmlns='urn:xmpp:ping'/>"$'\n' "</iq>"$'\n' |
+    timeout 30 "$XU_BUILD/xraw" -f "$XT_CONFIG" -T 10 -a alice -v \
+    >"$T/out" 2>"$T/err"
+rc=$? out=$(cat "$T/out") err=$(cat "$T/err")
+is "$rc" 0 "an iq typed in three lines, with pauses: exit 0 ($err)"
+like "$out" "^<iq id='[^']+' .*type='result'" "it got an id, and its result"
+! grep -q "bad-request\|not a stanza" "$T/out" "$T/err"
+ok $? "no bad-request, no garbled name on stderr"
+
+msg="<iq type='get' to='$XT_DOMAIN'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>"
+{ for ((i = 0; i < ${#msg}; i++)); do printf '%s' "${msg:i:1}"; sleep 0.003; done
+  echo; } | timeout 60 "$XU_BUILD/xraw" -f "$XT_CONFIG" -T 10 -a alice \
+    >"$T/out" 2>"$T/err"
+rc=$?
+is "$rc" 0 "a request written a character at a time, 3 ms apart: exit 0 ($(cat "$T/err"))"
+like "$(cat "$T/out")" "type='result'.*disco#info" "and answered with its result"
+
+# --- an error answer counts even when it answers no request
+run xraw -a alice <<IN
+<message to='nobody@$XT_DOMAIN' id='m1' type='chat'><body>x</body></message>
+IN
+is "$rc" 1 "a message that bounces: exit 1"
+like "$err" "stdin:1:1: message from nobody@$XT_DOMAIN: error: service-unavailable" \
+    "named by its input line ($err)"
+run xraw -a alice <<IN
+<presence/>
+<message to='nobody@$XT_DOMAIN' type='chat'><body>no id</body></message>
+IN
+is "$rc" 1 "one without an id that bounces: exit 1 ($err)"
+like "$err" "stdin:2:1: message from nobody@$XT_DOMAIN: error" "said with its line"
+
+# --- stream management: <r/> is no stanza, other versions are refused
+run xraw -a alice <<IN
+<r xmlns='urn:xmpp:sm:3'/>
+<message to='$ALICE' type='headline'><body>after r</body></message>
+<r xmlns='urn:xmpp:sm:3'/>
+IN
+is "$rc" 0 "<r/> at once, a message, <r/> again: exit 0 ($err)"
+{ sleep 1; echo "<r xmlns='urn:xmpp:sm:3'/>"; sleep 1; } |
+    timeout 30 "$XU_BUILD/xraw" -f "$XT_CONFIG" -T 3 -a alice >"$T/out" 2>"$T/err"
+is "$?" 0 "<r/> a second after the login: exit 0, not 75 ($(cat "$T/err"))"
+run xraw -a dave <<IN
+<r xmlns='urn:xmpp:sm:3'/>
+$PING
+IN
+is "$rc" 65 "<r/> where stream management is off: refused, 65"
+like "$err" "stdin:1:1: <r>: stream management is not on in this stream: refused" "said so ($err)"
+! grep -q "acknowledged" "$T/err"
+ok $? "and no counter went wrong"
+like "$out" "type='result'" "the ping after it was answered"
+run xraw -a alice <<IN
+<a xmlns='urn:xmpp:sm:2' h='100'/>
+<enable xmlns='urn:xmpp:sm:2'/>
+<authenticate xmlns='urn:xmpp:sasl:2' mechanism='PLAIN'/>
+<compress xmlns='http://jabber.org/protocol/compress'><method>zlib</method></compress>
+$PING
+IN
+is "$rc" 65 "sm:2, SASL2, compression: refused, 65"
+is "$(grep -c ": refused" "$T/err")" 4 "each named ($err)"
+like "$out" "type='result'" "the stream stayed up: the ping after them was answered"
+
+# --- an element too big, and in the same read good ones after it: one
+# in many reads (a long body), and one expat cannot cut (a long attribute)
+for shape in body attribute; do
+	{ printf "<presence/>\n"
+	  case $shape in
+	  body) printf "<message to='$BOB'><body>"
+		head -c 265000 /dev/zero | tr '\0' x
+		printf "</body></message>\n";;
+	  *)	printf "<message to='$BOB' a='"
+		head -c 265000 /dev/zero | tr '\0' x
+		printf "'/>\n";;
+	  esac
+	  printf "%s\n<message to='$ALICE' type='chat'><body>after big</body></message>\n" "$PING"
+	} >"$T/big"
+	run xraw -a alice -w 2 <"$T/big"
+	is "$rc" 65 "a 265 kB element ($shape): refused, 65"
+	like "$err" "stdin:2:1: an element of more than 196608 bytes" "said where it starts ($err)"
+	like "$out" "type='result'" "the ping in the same read went"
+	like "$out" "<body>after big</body>" "and the message after it too"
+done
+
+# --- write errors, and options that cannot go together
+"$XU_BUILD/xraw" -f "$XT_CONFIG" -a alice <<<"$PING" >/dev/full 2>"$T/err"
+is "$?" 74 "xraw >/dev/full: exit 74"
+like "$(cat "$T/err")" "stdout: No space left on device" "and says why"
+"$XU_BUILD/xraw" -f "$XT_CONFIG" -a alice --trace <<<"$PING" >/dev/full 2>"$T/err"
+is "$?" 74 "xraw --trace >/dev/full: exit 74"
+like "$(cat "$T/err")" "stdout: No space left on device" "and says why"
+run xraw -a alice --trace --pretty </dev/null
+is "$rc" 64 "--trace --pretty: a usage error, not --pretty ignored"
+like "$err" "--pretty" "naming --pretty ($err)"
 
 done_testing
