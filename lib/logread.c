@@ -86,6 +86,27 @@ trace(struct session *s, const char *msg)
 	buf_free(&line);
 }
 
+/*
+ * OpenSSL 3's SSL_R_UNEXPECTED_EOF_WHILE_READING: the TCP connection
+ * ended without TLS's close_notify. A server that shuts down does it
+ * (Prosody 0.12 on SIGTERM), after </stream:stream> or without: the
+ * library then reports only a "TLS error". Its strings are not loaded
+ * (session.c), so the code is all the log says.
+ */
+#define TLS_EOF "error:0A000126:"
+
+/* What the server did, said as such; the line the log shows instead. */
+static const char *
+closed_unclean(struct session *s)
+{
+	if (s->state == ONLINE || s->state == CLOSING)
+		session_explain(s, EX_TEMPFAIL, "%s: the server closed the "
+		    "%s", s->host, s->stream_closed ? "stream" : "connection "
+		    "without closing the stream (shutting down?)");
+	return "the connection ended without TLS's close_notify "
+	    "(" TLS_EOF ")";
+}
+
 static void
 on_log(void *arg, xmpp_log_level_t level, const char *area,
     const char *msg)
@@ -96,6 +117,10 @@ on_log(void *arg, xmpp_log_level_t level, const char *area,
 	/* the library's only word on XML it cannot parse, and it goes on */
 	if (strncmp(msg, "parse error", 11) == 0)
 		s->xml_broken = 1;
+	/* (logged at the debug level: looked for whatever the level) */
+	if (strcmp(area, "tls") == 0 &&
+	    strncmp(msg, TLS_EOF, sizeof(TLS_EOF) - 1) == 0)
+		msg = closed_unclean(s);
 	if (!s->closely && !s->verbose && !s->opts->trace)
 		return;
 	s->logged++;

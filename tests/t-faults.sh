@@ -147,5 +147,9 @@ listener_stop restart
 is "$(cut -f2 "$T/restart.out" | sort | tr '\n' ,)" \
     "after the restart,before the restart,during the restart," \
     "xlisten --reconnect printed what came before, during and after, once each"
+like "$(cat "$T/restart.err")" "port $XT_PORT: the server closed the (stream|connection without closing the stream)" \
+    "the server's shutdown said as such"
+! grep -q "was lost (TLS)" "$T/restart.err"
+ok $? "not as a connection lost to a TLS error"
 
 done_testing
