@@ -94,19 +94,22 @@ void jid_normalize(struct buf *b, const char *jid, int bare);
 
 /*
  * Appends s escaped for XML character data and attribute values; DEL,
- * C1 and the bidirectional controls become character references, so
- * that the XML is safe to show on a terminal.
+ * C1, the bidirectional controls and U+2028/U+2029 (line and paragraph
+ * separators) become character references, so that the XML is safe to
+ * show on a terminal and stays on one line for a reader that splits
+ * lines there too.
  */
 void xml_escape(struct buf *, const char *s, size_t len);
 /*
  * For XML that is already XML (a library's serialization, shown as it
  * is): its markup is kept, and only tab, newline, carriage return, DEL,
- * C1 and the bidirectional controls become character references.
+ * C1, the bidirectional controls and U+2028/U+2029 become character
+ * references.
  */
 void xml_defang(struct buf *, const char *s, size_t len);
 
 /* Appends s as a JSON string, quotes included; control and
- * bidirectional characters as \uXXXX. */
+ * bidirectional characters, U+2028 and U+2029 as \uXXXX. */
 void json_escape(struct buf *, const char *s, size_t len);
 /* Appends value as a JSON string (null for NULL); json_field puts
  * ,"key": before it. */
@@ -116,8 +119,9 @@ void json_field(struct buf *, const char *key, const char *value);
 /*
  * Appends s in xlisten's text format: backslash, newline, tab and carriage
  * return become \\ \n \t \r; every byte of any other control character
- * (C0, DEL, C1) and of the bidirectional controls (U+061C, U+200E/F,
- * U+202A-E, U+2066-9) becomes \xHH. text_unescape reverses it in place and
+ * (C0, DEL, C1), of the bidirectional controls (U+061C, U+200E/F,
+ * U+202A-E, U+2066-9) and of the line and paragraph separators (U+2028/9)
+ * becomes \xHH. text_unescape reverses it in place and
  * returns the new length, or -1 for a malformed escape.
  */
 void text_escape(struct buf *, const char *s, size_t len);
