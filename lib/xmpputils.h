@@ -918,6 +918,16 @@ void roster_format_json(struct buf *, const struct roster_item *,
 int roster_presence(struct roster *, xmpp_stanza_t *presence);
 
 /*
+ * Whether s can be a contact's name (roster_name_check) or group: NULL,
+ * or a static reason, at byte *off. Either must pass text_check; a name
+ * also holds no tab, newline or carriage return, which XML turns into a
+ * space in an attribute, and a group no carriage return, which XML turns
+ * into a newline: the roster would never match what was asked for.
+ */
+const char *roster_name_check(const char *s, size_t *off);
+const char *roster_group_check(const char *s, size_t *off);
+
+/*
  * One line of export's JSON (list --format json) into *it, which the
  * caller frees with roster_item_free. Returns NULL, or a static reason
  * (why may also point into a buffer of the parser's: use it before the

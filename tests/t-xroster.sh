@@ -31,6 +31,22 @@ run xroster -a erin add -n "$(printf 'bell\a')" "$FRANK"
 is "$rc" 65 "a control character in a name: exit 65 ($err)"
 run xroster -a erin add -g "$(printf '\377')" "$FRANK"
 is "$rc" 65 "invalid UTF-8 in a group: exit 65 ($err)"
+# XML would hand these back as a space (a name is an attribute) or a
+# newline (a carriage return in a group): the roster would never match
+run xroster -a erin add -n "$(printf 'a\nb')" "$FRANK"
+is "$rc.$err" "65.xroster: -n: byte 2: control character U+000A, which would come back as a space" \
+    "a newline in a name: exit 65, said why"
+run xroster -a erin add -n "$(printf 'a\tb')" "$FRANK"
+is "$rc" 65 "a tab in a name: exit 65 ($err)"
+run xroster -a erin add -g "$(printf 'a\rb')" "$FRANK"
+is "$rc" 65 "a carriage return in a group: exit 65 ($err)"
+is "$err" "xroster: -g: byte 2: control character U+000D, which would come back as a newline" "said why"
+printf '{"jid":"%s"}\n{"jid":"%s","name":"a\\nb"}\n' "$GRACE" "$FRANK" >"$T/nl.json"
+run xroster -a erin import <"$T/nl.json"
+is "$rc.$out" "65." "a newline in an imported name: exit 65, nothing done"
+is "$err" "xroster: stdin:2: name: control character U+000A, which would come back as a space" \
+    "naming the line and why"
+is "$(xroster -a erin)" "" "the roster is unchanged"
 
 # --- a change the server refuses
 run xroster -a erin add "$ERIN"
@@ -51,8 +67,8 @@ like "$err" "subscribe $HEIDI: not done" "ourselves: not done, said ($err)"
 is "$(sub heidi "$JUDY")" "none+ask" "judy: asked"
 xroster -a heidi remove "$JUDY"
 
-# --- add: a name and groups, escaped. (A tab in a name is sent as &#9;,
-# but Prosody writes it back raw in the attribute, where XML makes it a
+# --- add: a name and groups, escaped. (A tab in a name is refused, as
+# Prosody would write it back raw in the attribute, where XML makes it a
 # space: the tab is tested in a group, which is element text.)
 run xroster -a erin add -n 'Frank F, back\slash' -g 'a,b' -g "$(printf 'tab\there')" "$FRANK"
 is "$rc" 0 "add with a name and two groups: exit 0 ($err)"
