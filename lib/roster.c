@@ -353,6 +353,16 @@ item_text(struct buf *b, const struct roster_item *it)
 	groups_text(b, it);
 }
 
+/*
+ * No resource, and no presence to say so: a contact whose presence we
+ * are not subscribed to (none, from) is not offline, only unknown.
+ */
+static int
+presence_unknown(const struct roster_item *it)
+{
+	return it->nres == 0 && !it->heard && !sub_has_to(it->sub);
+}
+
 void
 roster_format_text(struct buf *b, const struct roster_item *it,
     int with_presence)
@@ -367,7 +377,8 @@ roster_format_text(struct buf *b, const struct roster_item *it,
 	}
 	if (it->nres == 0) {
 		item_text(b, it);
-		buf_adds(b, "\t\toffline\t\t\n");
+		buf_printf(b, "\t\t%s\t\t\n", presence_unknown(it) ?
+		    "unknown" : "offline");
 		return;
 	}
 	for (i = 0; i < it->nres; i++) {
@@ -403,7 +414,9 @@ roster_format_json(struct buf *b, const struct roster_item *it,
 		json_escape(b, it->groups[i], strlen(it->groups[i]));
 	}
 	buf_addc(b, ']');
-	if (with_presence) {
+	if (with_presence && presence_unknown(it))
+		buf_adds(b, ",\"resources\":null");
+	else if (with_presence) {
 		buf_adds(b, ",\"resources\":[");
 		for (i = 0; i < it->nres; i++) {
 			r = &it->res[i];

@@ -903,7 +903,9 @@ void roster_item_xml(struct buf *b, const struct roster_item *, int remove);
  * Output, one line each, appended to b: the text format (JID, NAME,
  * SUBSCRIPTION, GROUPS, text_escape'd, tab-separated; a comma in a group
  * as \x2C) or a JSON object; with_presence adds the resources (text: a
- * line each, or one "offline" line).
+ * line each, or one "offline" line, "unknown" when the contact's
+ * presence is not ours to see and did not come; JSON: an array, null
+ * for unknown).
  */
 void roster_format_text(struct buf *, const struct roster_item *,
     int with_presence);

@@ -118,7 +118,9 @@ xroster -a grace approve "$ERIN"
 is "$(sub erin "$GRACE")" "to" "grace approves: erin's roster says to"
 is "$(sub grace "$ERIN")" "from" "grace's roster: from"
 
-# --- --presence: one contact online with a status, one offline
+# --- --presence: one contact online with a status, one offline, and one
+# (judy, none) whose presence erin cannot receive
+xroster -a erin add "$JUDY"
 listen fp -a frank --show away --status "$(printf 'in a\tmeeting')" --priority 3
 # -w 20: it must end as soon as both are heard from, not at -w
 start=$SECONDS
@@ -128,12 +130,17 @@ ok $((SECONDS - start >= 15)) "it ended once every contact was heard from ($((SE
 like "$(grep "^$FRANK" <<<"$out" | cut -f3,6-)" "^to	away	in a\\\\tmeeting	3$" \
     "frank online: show, status (escaped), priority"
 is "$(grep "^$GRACE" <<<"$out" | cut -f3,6)" "$(printf 'to\toffline')" "grace offline"
+is "$(grep "^$JUDY" <<<"$out" | cut -f3,6)" "$(printf 'none\tunknown')" \
+    "judy, whose presence erin does not receive: unknown, not offline"
 run xroster -a erin list --presence --format json -w 20
 is "$(jq -c "select(.jid == \"$FRANK\") | .resources | map([.show, .status, .priority])" <<<"$out")" \
     '[["away","in a\tmeeting",3]]' "JSON: a resources array"
 is "$(jq -c "select(.jid == \"$GRACE\") | .resources" <<<"$out")" "[]" \
     "JSON: offline is no resources"
+is "$(jq -c "select(.jid == \"$JUDY\") | .resources" <<<"$out")" "null" \
+    "JSON: unknown is null"
 listener_stop fp
+xroster -a erin remove "$JUDY"
 
 # --- export | import into a fresh account
 run xroster -a erin export

@@ -292,6 +292,29 @@ test_presence(void)
 	b.len = 0;
 	roster_format_text(&b, &r.items[0], 1);
 	is_str(buf_str(&b), "a@x\t\tboth\t\t\toffline\t\t\n", "text: offline");
+	roster_free(&r);
+	/* none and from: their presence is not ours to see */
+	parse(&r, "<query xmlns='jabber:iq:roster'>"
+	    "<item jid='a@x' subscription='from'/>"
+	    "<item jid='b@x' subscription='none' ask='subscribe'/>"
+	    "<item jid='c@x' subscription='none'/></query>");
+	b.len = 0;
+	roster_format_text(&b, &r.items[0], 1);
+	roster_format_text(&b, &r.items[1], 1);
+	is_str(buf_str(&b), "a@x\t\tfrom\t\t\tunknown\t\t\n"
+	    "b@x\t\tnone+ask\t\t\tunknown\t\t\n",
+	    "text: from, none, not heard: unknown, not offline");
+	b.len = 0;
+	roster_format_json(&b, &r.items[0], 1);
+	ok(strstr(buf_str(&b), ",\"resources\":null}\n") != NULL,
+	    "JSON: unknown is null resources");
+	p = xml("<presence from='c@x/r' type='unavailable'/>");
+	roster_presence(&r, p);
+	xmpp_stanza_release(p);
+	b.len = 0;
+	roster_format_text(&b, &r.items[2], 1);
+	is_str(buf_str(&b), "c@x\t\tnone\t\t\toffline\t\t\n",
+	    "none, but it said it went: offline");
 	p = xml("<presence from='stranger@x/r'/>");
 	ok(roster_presence(&r, p) == 0, "a stranger's presence: not taken");
 	xmpp_stanza_release(p);
