@@ -861,8 +861,14 @@ main(int argc, char *argv[])
 		warnx("%s: no such command", argv[optind - 1]);
 		usage(EX_USAGE);
 	}
-	if (c->jids ? optind == argc : optind != argc)
+	if (c->jids && optind == argc) {
+		warnx("%s: no JID given", c->name);
 		usage(EX_USAGE);
+	}
+	if (!c->jids && optind != argc) {
+		warnx("%s: takes no JID: %s", c->name, argv[optind]);
+		usage(EX_USAGE);
+	}
 	check_options(&x, c, format);
 	check_jids(argv + optind, argc - optind);
 	if (x.wait_s < 0)

@@ -25,6 +25,10 @@ is "$rc" 64 "an unknown subcommand: exit 64"
 like "$err" "frobnicate: no such command" "said ($err)"
 run xroster -a erin add
 is "$rc" 64 "add without a JID: exit 64"
+is "$(head -1 <<<"$err")" "xroster: add: no JID given" "saying what is missing"
+run xroster -a erin export "$FRANK"
+is "$rc.$(head -1 <<<"$err")" "64.xroster: export: takes no JID: $FRANK" \
+    "a JID where none is taken: exit 64, said"
 run xroster -a erin list --prune
 is "$rc" 64 "an option of another subcommand: exit 64"
 run xroster -a erin add -n "$(printf 'bell\a')" "$FRANK"
