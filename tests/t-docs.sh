@@ -1,11 +1,44 @@
-# t-docs: man pages lint clean, completions load and complete, and make
-# install puts everything where PREFIX and DESTDIR say.
+# t-docs: man pages lint clean and read right, completions load and
+# complete, the README's Install is enough, and make install puts
+# everything where PREFIX and DESTDIR say.
 . tests/lib.sh
 
 for m in man/*.[1-9]; do
 	out=$(mandoc -Tlint -Wwarning "$m" 2>&1)
 	is "$out" "" "mandoc -Tlint $m is clean"
 done
+
+# Rendered, quotes, parentheses and brackets pair up: what mdoc gets
+# wrong (a macro that runs on to the end of its line) shows only there.
+# tests/unbalanced.pl says what it checks; first, that it catches these.
+cat >"$T/bad.1" <<'EOF'
+.Dd January 1, 2026
+.Dt BAD 1
+.Os
+.Sh NAME
+.Nm bad
+.Nd bad
+.Sh DESCRIPTION
+.Pq Ql a , Ql b .
+.Pp
+.Fl r Ar room Ns Op / Ns Ar nick , Fl Fl room Ar room
+.Pp
+(An aside) that ends twice).
+.Pp
+A quoted
+.Ql \&[
+or
+.Ql \(dq
+is an example, not an opening.
+EOF
+is "$(mandoc -T utf8 "$T/bad.1" | perl tests/unbalanced.pl bad | sed -n 's/^bad: //p')" \
+    "$(printf '%s:\n' "‘ inside ‘" "a space inside word[...]" ") with nothing open")" \
+    "the render check catches nested quotes, word[ with a space, a stray )"
+for m in man/*.[1-9]; do
+	out=$(mandoc -T utf8 "$m" | perl tests/unbalanced.pl "$m")
+	ok $? "$m rendered: quotes, parentheses and brackets pair up" "$out"
+done
+
 for t in xsend xlisten xraw xroster xping; do
 	# every option the usage shows: "-x" is "Fl x", "--xy" is "Fl Fl xy"
 	for opt in $("$XU_BUILD/$t" -h | grep -o -- '--\?[a-zA-Z][a-z-]*' | sort -u); do
