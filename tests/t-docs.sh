@@ -39,6 +39,17 @@ for m in man/*.[1-9]; do
 	ok $? "$m rendered: quotes, parentheses and brackets pair up" "$out"
 done
 
+# SEE ALSO: every page names every other
+for m in man/*.[1-9]; do
+	see=$(sed -n '/^\.Sh SEE ALSO/,/^\.Sh/s/^\.Xr \([^ ]*\) \([0-9]\).*/\1.\2/p' "$m")
+	missing=
+	for o in man/*.[1-9]; do
+		[ "$o" = "$m" ] || grep -qxF "${o#man/}" <<<"$see" ||
+		    missing="$missing ${o#man/}"
+	done
+	is "$missing" "" "$m: SEE ALSO names every other page"
+done
+
 for t in xsend xlisten xraw xroster xping; do
 	# every option the usage shows: "-x" is "Fl x", "--xy" is "Fl Fl xy"
 	for opt in $("$XU_BUILD/$t" -h | grep -o -- '--\?[a-zA-Z][a-z-]*' | sort -u); do
