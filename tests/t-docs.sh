@@ -50,6 +50,20 @@ for m in man/*.[1-9]; do
 	is "$missing" "" "$m: SEE ALSO names every other page"
 done
 
+# README's Install: the apt-get line has what make needs (the Debian
+# package of each pkg-config module the Makefile uses), and it names
+# every tool and its page
+inst=$(sed -n '/^## Install/,/^## [^I]/p' README.md)
+for mod in $(sed -n 's/^PKGS = //p' Makefile); do
+	pkg=$(dpkg -S "$(pkg-config --path "$mod")" 2>/dev/null | cut -d: -f1)
+	[ -n "$pkg" ] || continue	# built from source here: nothing to name
+	grep -q "^sudo apt-get install .* $pkg\( \|\$\)" <<<"$inst"
+	ok $? "README's apt-get line has $pkg (for $mod)"
+done
+for t in $(sed -n 's/^TOOLS = //p' Makefile); do
+	grep -qF "\`$t\`" <<<"$inst" && grep -qF "\`$t(1)\`" <<<"$inst"
+	ok $? "README's Install names $t and $t(1)"
+done
 for t in xsend xlisten xraw xroster xping; do
 	# every option the usage shows: "-x" is "Fl x", "--xy" is "Fl Fl xy"
 	for opt in $("$XU_BUILD/$t" -h | grep -o -- '--\?[a-zA-Z][a-z-]*' | sort -u); do
