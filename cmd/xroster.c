@@ -729,14 +729,16 @@ check_jids(char **jids, int n)
 	}
 }
 
+/* -n and -g: what the roster would keep as it is (see xroster(1)). */
 static void
-check_text(const char *opt, const char *s)
+check_text(const char *opt, const char *s,
+    const char *(*check)(const char *, size_t *))
 {
 	const char *why;
 	size_t off;
 
-	if ((why = text_check(s, strlen(s), &off)) != NULL)
-		errx(EX_DATAERR, "%s: %s at byte %zu", opt, why, off);
+	if ((why = check(s, &off)) != NULL)
+		errx(EX_DATAERR, "%s: byte %zu: %s", opt, off + 1, why);
 }
 
 /* Options that mean nothing to the subcommand are mistakes. */
@@ -823,7 +825,7 @@ main(int argc, char *argv[])
 				    "json", optarg);
 			break;
 		case 'g':
-			check_text("-g", optarg);
+			check_text("-g", optarg, roster_group_check);
 			if (*optarg == '\0')
 				errx(EX_DATAERR, "-g: an empty group name");
 			if (x.ngroups == MAX_GROUPS)
@@ -832,7 +834,7 @@ main(int argc, char *argv[])
 			x.groups[x.ngroups++] = optarg;
 			break;
 		case 'n':
-			check_text("-n", optarg);
+			check_text("-n", optarg, roster_name_check);
 			x.name = optarg;
 			x.name_set = 1;
 			break;
@@ -859,8 +861,14 @@ main(int argc, char *argv[])
 		warnx("%s: no such command", argv[optind - 1]);
 		usage(EX_USAGE);
 	}
-	if (c->jids ? optind == argc : optind != argc)
+	if (c->jids && optind == argc) {
+		warnx("%s: no JID given", c->name);
 		usage(EX_USAGE);
+	}
+	if (!c->jids && optind != argc) {
+		warnx("%s: takes no JID: %s", c->name, argv[optind]);
+		usage(EX_USAGE);
+	}
 	check_options(&x, c, format);
 	check_jids(argv + optind, argc - optind);
 	if (x.wait_s < 0)

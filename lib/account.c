@@ -293,37 +293,25 @@ owned_safely(const char *what, const char *path, const struct stat *st)
 }
 
 /*
- * Reads a whole small file into a NUL-terminated string; caller frees.
- * On failure, *e is the errno. st, if not NULL, gets the file's status.
+ * Reads the rest of fd, at most max bytes, into a NUL-terminated string;
+ * caller frees. On failure, *e is the errno.
  */
 static char *
-slurp(const char *path, size_t max, int *e, struct stat *st, size_t *lenp)
+slurp(int fd, size_t max, int *e, size_t *lenp)
 {
 	struct buf b = { 0 };
 	char chunk[4096];
 	ssize_t n;
-	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		*e = errno;
-		return NULL;
-	}
-	if (st && fstat(fd, st) == -1) {
-		*e = errno;
-		close(fd);
-		return NULL;
-	}
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
 		buf_add(&b, chunk, n);
 		if (b.len > max) {
-			close(fd);
 			buf_free(&b);
 			*e = EFBIG;
 			return NULL;
 		}
 	}
 	*e = n < 0 ? errno : 0;
-	close(fd);
 	if (n < 0) {
 		buf_free(&b);
 		return NULL;
@@ -660,11 +648,32 @@ load_file(struct account *acct, const char *path, const char *name,
 	struct stat st;
 	size_t len;
 	char *text;
-	int e, rc;
+	int fd, e, rc;
 
-	if ((text = slurp(path, CONFIG_MAX, &e, &st, &len)) == NULL) {
-		if (e == ENOENT && !required)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT && !required)
 			return EX_OK;
+		warn("%s", path);
+		return EX_CONFIG;
+	}
+	if (fstat(fd, &st) == -1) {
+		warn("%s", path);
+		close(fd);
+		return EX_CONFIG;
+	}
+	/*
+	 * A file, or a pipe (-f <(pass show ...)). /dev/null or a directory
+	 * is no config, whoever may write it: said as such, not as a mode
+	 * to chmod.
+	 */
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		warnx("%s: not a regular file", path);
+		close(fd);
+		return EX_CONFIG;
+	}
+	text = slurp(fd, CONFIG_MAX, &e, &len);
+	close(fd);
+	if (text == NULL) {
 		warnx("%s: %s", path, e == EFBIG ? "larger than 1 MB" :
 		    strerror(e));
 		return EX_CONFIG;

@@ -353,6 +353,16 @@ item_text(struct buf *b, const struct roster_item *it)
 	groups_text(b, it);
 }
 
+/*
+ * No resource, and no presence to say so: a contact whose presence we
+ * are not subscribed to (none, from) is not offline, only unknown.
+ */
+static int
+presence_unknown(const struct roster_item *it)
+{
+	return it->nres == 0 && !it->heard && !sub_has_to(it->sub);
+}
+
 void
 roster_format_text(struct buf *b, const struct roster_item *it,
     int with_presence)
@@ -367,7 +377,8 @@ roster_format_text(struct buf *b, const struct roster_item *it,
 	}
 	if (it->nres == 0) {
 		item_text(b, it);
-		buf_adds(b, "\t\toffline\t\t\n");
+		buf_printf(b, "\t\t%s\t\t\n", presence_unknown(it) ?
+		    "unknown" : "offline");
 		return;
 	}
 	for (i = 0; i < it->nres; i++) {
@@ -403,7 +414,9 @@ roster_format_json(struct buf *b, const struct roster_item *it,
 		json_escape(b, it->groups[i], strlen(it->groups[i]));
 	}
 	buf_addc(b, ']');
-	if (with_presence) {
+	if (with_presence && presence_unknown(it))
+		buf_adds(b, ",\"resources\":null");
+	else if (with_presence) {
 		buf_adds(b, ",\"resources\":[");
 		for (i = 0; i < it->nres; i++) {
 			r = &it->res[i];
@@ -525,15 +538,56 @@ roster_presence(struct roster *r, xmpp_stanza_t *st)
 	return 1;
 }
 
+/* ---- names and groups */
+
+/*
+ * What XML can carry and a terminal can show, without the characters
+ * of refused: those the server would hand back as something else.
+ */
+static const char *
+kept_as_is(const char *s, size_t *off, const char *refused,
+    const char *becomes)
+{
+	static char why[80];
+	const char *bad;
+	size_t len = strlen(s), i;
+
+	if ((bad = text_check(s, len, off)) != NULL)
+		return bad;
+	if ((i = strcspn(s, refused)) == len)
+		return NULL;
+	*off = i;
+	snprintf(why, sizeof(why), "control character U+%04X, which would "
+	    "come back as %s", (unsigned char)s[i], becomes);
+	return why;
+}
+
+/* A name is an attribute: Prosody writes it back raw, and XML's
+ * attribute normalization (XML 1.0 3.3.3) makes these spaces. */
+const char *
+roster_name_check(const char *s, size_t *off)
+{
+	return kept_as_is(s, off, "\t\n\r", "a space");
+}
+
+/* A group is element text, kept but for XML's end-of-line handling
+ * (XML 1.0 2.11): a carriage return comes back a newline. */
+const char *
+roster_group_check(const char *s, size_t *off)
+{
+	return kept_as_is(s, off, "\r", "a newline");
+}
+
 /* ---- reading export's lines */
 
-/* A string that XML and a terminal can both carry, or a reason. */
+/* "what: why", in a static buffer. */
 static const char *
-text_ok(const char *s)
+refuse(const char *what, const char *why)
 {
-	size_t off;
+	static char buf[120];
 
-	return text_check(s, strlen(s), &off);
+	snprintf(buf, sizeof(buf), "%s: %s", what, why);
+	return buf;
 }
 
 static const char *
@@ -541,7 +595,7 @@ read_groups(json_t *groups, struct roster_item *it)
 {
 	const char *why;
 	json_t *g;
-	size_t i;
+	size_t i, off;
 
 	if (groups == NULL || json_is_null(groups))
 		return NULL;
@@ -554,8 +608,8 @@ read_groups(json_t *groups, struct roster_item *it)
 			return "groups: an empty group name";
 		if (strlen(json_string_value(g)) != json_string_length(g))
 			return "groups: a NUL in a group name";
-		if ((why = text_ok(json_string_value(g))) != NULL)
-			return why;
+		if ((why = roster_group_check(json_string_value(g), &off)))
+			return refuse("groups", why);
 		group_add(it, xstrdup(json_string_value(g)));
 	}
 	groups_normalize(it);
@@ -572,6 +626,7 @@ read_fields(json_t *o, struct roster_item *it)
 	json_t *ask = json_object_get(o, "ask");
 	json_t *approved = json_object_get(o, "approved");
 	const char *why;
+	size_t off;
 	int s;
 
 	if (!json_is_string(jid))
@@ -594,8 +649,8 @@ read_fields(json_t *o, struct roster_item *it)
 			return "name: not a string";
 		if (strlen(json_string_value(name)) != json_string_length(name))
 			return "name: a NUL in it";
-		if ((why = text_ok(json_string_value(name))) != NULL)
-			return why;
+		if ((why = roster_name_check(json_string_value(name), &off)))
+			return refuse("name", why);
 		if (json_string_length(name) > 0)
 			it->name = xstrdup(json_string_value(name));
 	}

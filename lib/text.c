@@ -71,13 +71,24 @@ bidi_control(uint32_t c)
 	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
 }
 
+/*
+ * U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: Unicode's own
+ * line breaks. Python's splitlines(), JavaScript and many log shippers
+ * end a line at them, so one raw would cut a record of ours in two.
+ */
+static int
+line_separator(uint32_t c)
+{
+	return c == 0x2028 || c == 0x2029;
+}
+
 /* What is escaped wherever text from the network is shown. */
 static inline int
 display_unsafe(uint32_t c)
 {
 	if (c >= 0x20 && c < 0x7f)
 		return 0;	/* the common case, at once */
-	return control_char(c) || bidi_control(c);
+	return control_char(c) || bidi_control(c) || line_separator(c);
 }
 
 const char *
@@ -206,8 +217,9 @@ escape(struct buf *b, const char *s, size_t len, int markup)
 		case '\t': rep = "&#9;"; break;
 		case '\n': rep = "&#10;"; break;
 		case '\r': rep = "&#13;"; break;
-		/* the first bytes of DEL, C1 and the bidi controls: those
-		 * go as references too, never raw onto a terminal */
+		/* the first bytes of DEL, C1, the bidi controls and the
+		 * line separators: those go as references too, never raw
+		 * onto a terminal nor into a line-oriented reader */
 		case 0x7f: case 0xc2: case 0xd8: case 0xe2:
 			if ((n = utf8_decode(u + i, len - i, &c)) == 0 ||
 			    !display_unsafe(c))

@@ -94,19 +94,22 @@ void jid_normalize(struct buf *b, const char *jid, int bare);
 
 /*
  * Appends s escaped for XML character data and attribute values; DEL,
- * C1 and the bidirectional controls become character references, so
- * that the XML is safe to show on a terminal.
+ * C1, the bidirectional controls and U+2028/U+2029 (line and paragraph
+ * separators) become character references, so that the XML is safe to
+ * show on a terminal and stays on one line for a reader that splits
+ * lines there too.
  */
 void xml_escape(struct buf *, const char *s, size_t len);
 /*
  * For XML that is already XML (a library's serialization, shown as it
  * is): its markup is kept, and only tab, newline, carriage return, DEL,
- * C1 and the bidirectional controls become character references.
+ * C1, the bidirectional controls and U+2028/U+2029 become character
+ * references.
  */
 void xml_defang(struct buf *, const char *s, size_t len);
 
 /* Appends s as a JSON string, quotes included; control and
- * bidirectional characters as \uXXXX. */
+ * bidirectional characters, U+2028 and U+2029 as \uXXXX. */
 void json_escape(struct buf *, const char *s, size_t len);
 /* Appends value as a JSON string (null for NULL); json_field puts
  * ,"key": before it. */
@@ -116,8 +119,9 @@ void json_field(struct buf *, const char *key, const char *value);
 /*
  * Appends s in xlisten's text format: backslash, newline, tab and carriage
  * return become \\ \n \t \r; every byte of any other control character
- * (C0, DEL, C1) and of the bidirectional controls (U+061C, U+200E/F,
- * U+202A-E, U+2066-9) becomes \xHH. text_unescape reverses it in place and
+ * (C0, DEL, C1), of the bidirectional controls (U+061C, U+200E/F,
+ * U+202A-E, U+2066-9) and of the line and paragraph separators (U+2028/9)
+ * becomes \xHH. text_unescape reverses it in place and
  * returns the new length, or -1 for a malformed escape.
  */
 void text_escape(struct buf *, const char *s, size_t len);
@@ -919,7 +923,9 @@ void roster_item_xml(struct buf *b, const struct roster_item *, int remove);
  * Output, one line each, appended to b: the text format (JID, NAME,
  * SUBSCRIPTION, GROUPS, text_escape'd, tab-separated; a comma in a group
  * as \x2C) or a JSON object; with_presence adds the resources (text: a
- * line each, or one "offline" line).
+ * line each, or one "offline" line, "unknown" when the contact's
+ * presence is not ours to see and did not come; JSON: an array, null
+ * for unknown).
  */
 void roster_format_text(struct buf *, const struct roster_item *,
     int with_presence);
@@ -932,6 +938,16 @@ void roster_format_json(struct buf *, const struct roster_item *,
  * marks the contact heard. Returns 0 if the sender is no contact.
  */
 int roster_presence(struct roster *, xmpp_stanza_t *presence);
+
+/*
+ * Whether s can be a contact's name (roster_name_check) or group: NULL,
+ * or a static reason, at byte *off. Either must pass text_check; a name
+ * also holds no tab, newline or carriage return, which XML turns into a
+ * space in an attribute, and a group no carriage return, which XML turns
+ * into a newline: the roster would never match what was asked for.
+ */
+const char *roster_name_check(const char *s, size_t *off);
+const char *roster_group_check(const char *s, size_t *off);
 
 /*
  * One line of export's JSON (list --format json) into *it, which the

@@ -62,6 +62,16 @@ fi
 XMPP_JID=bob@$XT_DOMAIN run xsend -m x "$ALICE" </dev/null
 is "$rc" 78 "XMPP_JID of someone else: the file's password is not used"
 
+# A config that is not a file is said to be that, not a mode to chmod
+# (/dev/null is root's and anyone's to write). The last -f counts, so
+# these win over run's own.
+run xsend -f /dev/null -a alice -m x "$BOB"
+is "$rc.$err" "78.xsend: /dev/null: not a regular file" "-f /dev/null: exit 78, not a regular file"
+run xroster -f "$T" -a kate
+is "$rc.$err" "78.xroster: $T: not a regular file" "-f DIRECTORY: the same"
+run "$XU_BUILD/xroster" -f <(cat "$XT_CONFIG") -T 10 -a kate
+is "$rc" 0 "a pipe still is a config: -f <(...) ($err)"
+
 # -v never prints the password, not even at -vv
 listen verbose -a carol -n 1
 run xsend -a alice -vv -m "verbose" "carol@$XT_DOMAIN"

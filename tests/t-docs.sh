@@ -1,10 +1,68 @@
-# t-docs: man pages lint clean, completions load and complete, and make
-# install puts everything where PREFIX and DESTDIR say.
+# t-docs: man pages lint clean and read right, completions load and
+# complete, the README's Install is enough, and make install puts
+# everything where PREFIX and DESTDIR say.
 . tests/lib.sh
 
 for m in man/*.[1-9]; do
 	out=$(mandoc -Tlint -Wwarning "$m" 2>&1)
 	is "$out" "" "mandoc -Tlint $m is clean"
+done
+
+# Rendered, quotes, parentheses and brackets pair up: what mdoc gets
+# wrong (a macro that runs on to the end of its line) shows only there.
+# tests/unbalanced.pl says what it checks; first, that it catches these.
+cat >"$T/bad.1" <<'EOF'
+.Dd January 1, 2026
+.Dt BAD 1
+.Os
+.Sh NAME
+.Nm bad
+.Nd bad
+.Sh DESCRIPTION
+.Pq Ql a , Ql b .
+.Pp
+.Fl r Ar room Ns Op / Ns Ar nick , Fl Fl room Ar room
+.Pp
+(An aside) that ends twice).
+.Pp
+A quoted
+.Ql \&[
+or
+.Ql \(dq
+is an example, not an opening.
+EOF
+is "$(mandoc -T utf8 "$T/bad.1" | perl tests/unbalanced.pl bad | sed -n 's/^bad: //p')" \
+    "$(printf '%s:\n' "‘ inside ‘" "a space inside word[...]" ") with nothing open")" \
+    "the render check catches nested quotes, word[ with a space, a stray )"
+for m in man/*.[1-9]; do
+	out=$(mandoc -T utf8 "$m" | perl tests/unbalanced.pl "$m")
+	ok $? "$m rendered: quotes, parentheses and brackets pair up" "$out"
+done
+
+# SEE ALSO: every page names every other
+for m in man/*.[1-9]; do
+	see=$(sed -n '/^\.Sh SEE ALSO/,/^\.Sh/s/^\.Xr \([^ ]*\) \([0-9]\).*/\1.\2/p' "$m")
+	missing=
+	for o in man/*.[1-9]; do
+		[ "$o" = "$m" ] || grep -qxF "${o#man/}" <<<"$see" ||
+		    missing="$missing ${o#man/}"
+	done
+	is "$missing" "" "$m: SEE ALSO names every other page"
+done
+
+# README's Install: the apt-get line has what make needs (the Debian
+# package of each pkg-config module the Makefile uses), and it names
+# every tool and its page
+inst=$(sed -n '/^## Install/,/^## [^I]/p' README.md)
+for mod in $(sed -n 's/^PKGS = //p' Makefile); do
+	pkg=$(dpkg -S "$(pkg-config --path "$mod")" 2>/dev/null | cut -d: -f1)
+	[ -n "$pkg" ] || continue	# built from source here: nothing to name
+	grep -q "^sudo apt-get install .* $pkg\( \|\$\)" <<<"$inst"
+	ok $? "README's apt-get line has $pkg (for $mod)"
+done
+for t in $(sed -n 's/^TOOLS = //p' Makefile); do
+	grep -qF "\`$t\`" <<<"$inst" && grep -qF "\`$t(1)\`" <<<"$inst"
+	ok $? "README's Install names $t and $t(1)"
 done
 for t in xsend xlisten xraw xroster xping; do
 	# every option the usage shows: "-x" is "Fl x", "--xy" is "Fl Fl xy"

@@ -78,6 +78,25 @@ listener_wait ctltext
 is "$(cut -f2 "$T/ctltext.out")" 'del \x7F c1 \xC2\x85' \
     "text format: terminal control characters escaped"
 
+# U+2028 and U+2029: Python's splitlines(), JavaScript and log shippers
+# end a line there, so every format escapes them, reversibly
+lsep=$(printf '\342\200\250') psep=$(printf '\342\200\251')
+for f in text json xml; do
+	listen "sep$f" -a bob -n 1 --format $f
+	xsend -a alice -m "line${lsep}sep${psep}para" "$BOB"
+	listener_wait "sep$f"
+	is "$(grep -cF -e "$lsep" -e "$psep" "$T/sep$f.out")" 0 \
+	    "--format $f: no raw U+2028 or U+2029"
+done
+is "$(cut -f2 "$T/septext.out")" 'line\xE2\x80\xA8sep\xE2\x80\xA9para' \
+    "text: their bytes as \\xHH"
+is "$(printf '%b' "$(cut -f2 "$T/septext.out")")" "line${lsep}sep${psep}para" \
+    "which printf %b restores"
+like "$(cat "$T/sepjson.out")" '"body":"line\\u2028sep\\u2029para"' "json: \\u2028, \\u2029"
+is "$(jq -r .body "$T/sepjson.out")" "line${lsep}sep${psep}para" "which jq reads back"
+like "$(cat "$T/sepxml.out")" '<body>line&#x2028;sep&#x2029;para</body>' \
+    "xml: character references"
+
 # --all: presence too, here bob's own, with his priority
 listen all -a bob -n 1 --all --format json --priority 7 -t chat
 listener_wait all

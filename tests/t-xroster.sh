@@ -25,12 +25,32 @@ is "$rc" 64 "an unknown subcommand: exit 64"
 like "$err" "frobnicate: no such command" "said ($err)"
 run xroster -a erin add
 is "$rc" 64 "add without a JID: exit 64"
+is "$(head -1 <<<"$err")" "xroster: add: no JID given" "saying what is missing"
+run xroster -a erin export "$FRANK"
+is "$rc.$(head -1 <<<"$err")" "64.xroster: export: takes no JID: $FRANK" \
+    "a JID where none is taken: exit 64, said"
 run xroster -a erin list --prune
 is "$rc" 64 "an option of another subcommand: exit 64"
 run xroster -a erin add -n "$(printf 'bell\a')" "$FRANK"
 is "$rc" 65 "a control character in a name: exit 65 ($err)"
 run xroster -a erin add -g "$(printf '\377')" "$FRANK"
 is "$rc" 65 "invalid UTF-8 in a group: exit 65 ($err)"
+# XML would hand these back as a space (a name is an attribute) or a
+# newline (a carriage return in a group): the roster would never match
+run xroster -a erin add -n "$(printf 'a\nb')" "$FRANK"
+is "$rc.$err" "65.xroster: -n: byte 2: control character U+000A, which would come back as a space" \
+    "a newline in a name: exit 65, said why"
+run xroster -a erin add -n "$(printf 'a\tb')" "$FRANK"
+is "$rc" 65 "a tab in a name: exit 65 ($err)"
+run xroster -a erin add -g "$(printf 'a\rb')" "$FRANK"
+is "$rc" 65 "a carriage return in a group: exit 65 ($err)"
+is "$err" "xroster: -g: byte 2: control character U+000D, which would come back as a newline" "said why"
+printf '{"jid":"%s"}\n{"jid":"%s","name":"a\\nb"}\n' "$GRACE" "$FRANK" >"$T/nl.json"
+run xroster -a erin import <"$T/nl.json"
+is "$rc.$out" "65." "a newline in an imported name: exit 65, nothing done"
+is "$err" "xroster: stdin:2: name: control character U+000A, which would come back as a space" \
+    "naming the line and why"
+is "$(xroster -a erin)" "" "the roster is unchanged"
 
 # --- a change the server refuses
 run xroster -a erin add "$ERIN"
@@ -51,8 +71,8 @@ like "$err" "subscribe $HEIDI: not done" "ourselves: not done, said ($err)"
 is "$(sub heidi "$JUDY")" "none+ask" "judy: asked"
 xroster -a heidi remove "$JUDY"
 
-# --- add: a name and groups, escaped. (A tab in a name is sent as &#9;,
-# but Prosody writes it back raw in the attribute, where XML makes it a
+# --- add: a name and groups, escaped. (A tab in a name is refused, as
+# Prosody would write it back raw in the attribute, where XML makes it a
 # space: the tab is tested in a group, which is element text.)
 run xroster -a erin add -n 'Frank F, back\slash' -g 'a,b' -g "$(printf 'tab\there')" "$FRANK"
 is "$rc" 0 "add with a name and two groups: exit 0 ($err)"
@@ -102,7 +122,9 @@ xroster -a grace approve "$ERIN"
 is "$(sub erin "$GRACE")" "to" "grace approves: erin's roster says to"
 is "$(sub grace "$ERIN")" "from" "grace's roster: from"
 
-# --- --presence: one contact online with a status, one offline
+# --- --presence: one contact online with a status, one offline, and one
+# (judy, none) whose presence erin cannot receive
+xroster -a erin add "$JUDY"
 listen fp -a frank --show away --status "$(printf 'in a\tmeeting')" --priority 3
 # -w 20: it must end as soon as both are heard from, not at -w
 start=$SECONDS
@@ -112,12 +134,17 @@ ok $((SECONDS - start >= 15)) "it ended once every contact was heard from ($((SE
 like "$(grep "^$FRANK" <<<"$out" | cut -f3,6-)" "^to	away	in a\\\\tmeeting	3$" \
     "frank online: show, status (escaped), priority"
 is "$(grep "^$GRACE" <<<"$out" | cut -f3,6)" "$(printf 'to\toffline')" "grace offline"
+is "$(grep "^$JUDY" <<<"$out" | cut -f3,6)" "$(printf 'none\tunknown')" \
+    "judy, whose presence erin does not receive: unknown, not offline"
 run xroster -a erin list --presence --format json -w 20
 is "$(jq -c "select(.jid == \"$FRANK\") | .resources | map([.show, .status, .priority])" <<<"$out")" \
     '[["away","in a\tmeeting",3]]' "JSON: a resources array"
 is "$(jq -c "select(.jid == \"$GRACE\") | .resources" <<<"$out")" "[]" \
     "JSON: offline is no resources"
+is "$(jq -c "select(.jid == \"$JUDY\") | .resources" <<<"$out")" "null" \
+    "JSON: unknown is null"
 listener_stop fp
+xroster -a erin remove "$JUDY"
 
 # --- export | import into a fresh account
 run xroster -a erin export

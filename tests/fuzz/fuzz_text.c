@@ -2,13 +2,21 @@
  * fuzz_text: the text checks and encoders. What text_check accepts,
  * xml_escape must turn into text with no markup left; json_escape into
  * one quoted string with no raw control character; text_escape into one
- * line that text_unescape turns back into the same bytes.
+ * line that text_unescape turns back into the same bytes. None of them
+ * may leave a U+2028 or U+2029, where other readers end a line.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xmpputils.h"
+
+static int
+breaks_line(const struct buf *b)
+{
+	return b->len && (memmem(b->p, b->len, "\xe2\x80\xa8", 3) ||
+	    memmem(b->p, b->len, "\xe2\x80\xa9", 3));
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -22,7 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	xml_escape(&b, s, size);
 	if (memchr(b.p ? b.p : "", '<', b.len) ||
-	    memchr(b.p ? b.p : "", '>', b.len))
+	    memchr(b.p ? b.p : "", '>', b.len) || breaks_line(&b))
 		abort();
 	b.len = 0;
 
@@ -32,11 +40,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < b.len; i++)
 		if ((unsigned char)b.p[i] < 0x20)
 			abort();
+	if (breaks_line(&b))
+		abort();
 	b.len = 0;
 
 	text_escape(&b, s, size);
 	if (memchr(b.p ? b.p : "", '\n', b.len) ||
-	    memchr(b.p ? b.p : "", '\t', b.len))
+	    memchr(b.p ? b.p : "", '\t', b.len) || breaks_line(&b))
 		abort();
 	n = text_unescape(b.p ? b.p : (char *)"", b.len);
 	if (n != (long)size || (size && memcmp(b.p, s, size) != 0))

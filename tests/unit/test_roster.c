@@ -89,6 +89,14 @@ test_escapes(void)
 	    "\"groups\":[\"x,y\",\"new\\nline\"]}\n", "JSON line");
 	b.p[b.len - 1] = '\0';
 	why = roster_read_json(b.p, b.len - 1, &back);
+	ok(why && strcmp(why, "name: control character U+0009, which would "
+	    "come back as a space") == 0, "read back: a tab in a name is "
+	    "refused (%s)", why ? why : "accepted");
+	it.name = "back\\slash \xe2\x80\xa8";
+	b.len = 0;
+	roster_format_json(&b, &it, 0);
+	b.p[b.len - 1] = '\0';
+	why = roster_read_json(b.p, b.len - 1, &back);
 	ok(why == NULL && strcmp(back.name, it.name) == 0 &&
 	    back.sub == ROSTER_TO && back.ngroups == 2 &&
 	    strcmp(back.groups[1], "x,y") == 0,
@@ -115,6 +123,15 @@ test_read_bad(void)
 		{ "{\"jid\":\"a@b\",\"groups\":[\"\"]}", "empty group" },
 		{ "{\"jid\":\"a@b\",\"name\":\"\\u0007\"}", "control" },
 		{ "{\"jid\":\"a@b\",\"name\":\"a\\u0000b\"}", "NUL" },
+		/* XML would make them spaces: never the same name again */
+		{ "{\"jid\":\"a@b\",\"name\":\"a\\nb\"}",
+		    "name: control character U+000A, which would come back as "
+		    "a space" },
+		{ "{\"jid\":\"a@b\",\"name\":\"a\\tb\"}", "name: control" },
+		{ "{\"jid\":\"a@b\",\"name\":\"a\\rb\"}", "name: control" },
+		{ "{\"jid\":\"a@b\",\"groups\":[\"a\\rb\"]}",
+		    "groups: control character U+000D, which would come back "
+		    "as a newline" },
 		{ "{\"jid\":\"a@b\",\"name\":\"\xff\"}", "not JSON" },
 		{ "{\"jid\":\"a@b\"} x", "not JSON" },
 		/* found by fuzz_roster: NFKC makes U+203E a space */
@@ -134,6 +151,42 @@ test_read_bad(void)
 	ok(why == NULL && strcmp(it.jid, "a@b") == 0 && it.name == NULL &&
 	    it.sub == ROSTER_NONE, "the least: a jid; unknown keys ignored");
 	roster_item_free(&it);
+}
+
+/* What a roster keeps as it is: a name is an attribute, a group text. */
+static void
+test_name_check(void)
+{
+	static const struct {
+		const char *s;
+		int name_ok, group_ok;
+		size_t off;		/* of the name's problem */
+	} cases[] = {
+		{ "Bob", 1, 1, 0 },
+		{ "Bob\tB", 0, 1, 3 },
+		{ "\nBob", 0, 1, 0 },
+		{ "Bob\r", 0, 0, 3 },
+		{ "Bob\a", 0, 0, 3 },
+		{ "Bob \xe2\x80\xa8 B", 1, 1, 0 },	/* kept, escaped out */
+		{ "\xff", 0, 0, 0 },
+	};
+	const char *why;
+	size_t i, off;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		off = 12345;
+		why = roster_name_check(cases[i].s, &off);
+		ok((why == NULL) == cases[i].name_ok &&
+		    (why == NULL || off == cases[i].off),
+		    "roster_name_check case %zu: %s (%s at %zu)", i,
+		    cases[i].name_ok ? "a name" : "refused",
+		    why ? why : "ok", off);
+		why = roster_group_check(cases[i].s, &off);
+		ok((why == NULL) == cases[i].group_ok,
+		    "roster_group_check case %zu: %s (%s)", i,
+		    cases[i].group_ok ? "a group" : "refused",
+		    why ? why : "ok");
+	}
 }
 
 static void
@@ -239,6 +292,29 @@ test_presence(void)
 	b.len = 0;
 	roster_format_text(&b, &r.items[0], 1);
 	is_str(buf_str(&b), "a@x\t\tboth\t\t\toffline\t\t\n", "text: offline");
+	roster_free(&r);
+	/* none and from: their presence is not ours to see */
+	parse(&r, "<query xmlns='jabber:iq:roster'>"
+	    "<item jid='a@x' subscription='from'/>"
+	    "<item jid='b@x' subscription='none' ask='subscribe'/>"
+	    "<item jid='c@x' subscription='none'/></query>");
+	b.len = 0;
+	roster_format_text(&b, &r.items[0], 1);
+	roster_format_text(&b, &r.items[1], 1);
+	is_str(buf_str(&b), "a@x\t\tfrom\t\t\tunknown\t\t\n"
+	    "b@x\t\tnone+ask\t\t\tunknown\t\t\n",
+	    "text: from, none, not heard: unknown, not offline");
+	b.len = 0;
+	roster_format_json(&b, &r.items[0], 1);
+	ok(strstr(buf_str(&b), ",\"resources\":null}\n") != NULL,
+	    "JSON: unknown is null resources");
+	p = xml("<presence from='c@x/r' type='unavailable'/>");
+	roster_presence(&r, p);
+	xmpp_stanza_release(p);
+	b.len = 0;
+	roster_format_text(&b, &r.items[2], 1);
+	is_str(buf_str(&b), "c@x\t\tnone\t\t\toffline\t\t\n",
+	    "none, but it said it went: offline");
 	p = xml("<presence from='stranger@x/r'/>");
 	ok(roster_presence(&r, p) == 0, "a stranger's presence: not taken");
 	xmpp_stanza_release(p);
@@ -256,6 +332,7 @@ main(void)
 	test_parse();
 	test_escapes();
 	test_read_bad();
+	test_name_check();
 	test_reached();
 	test_diff();
 	test_presence();

@@ -120,6 +120,15 @@ test_xml_escape(void)
 	    "alm&#x61C; fsi&#x2068; \xc2\xa0\xc3\xa9\xe2\x82\xac\xd8\xa8",
 	    "xml_escape writes DEL, C1 and bidi controls as references, "
 	    "and other text as it is");
+	/* a line-oriented reader would cut a stanza in two there */
+	b.len = 0;
+	xml_escape(&b, S("ls\xe2\x80\xa8ps\xe2\x80\xa9 \xe2\x80\xa7"));
+	is_str(buf_str(&b), "ls&#x2028;ps&#x2029; \xe2\x80\xa7",
+	    "xml_escape writes U+2028 and U+2029 as references, U+2027 raw");
+	b.len = 0;
+	xml_defang(&b, S("<b a='\xe2\x80\xa8'>x\xe2\x80\xa9</b>"));
+	is_str(buf_str(&b), "<b a='&#x2028;'>x&#x2029;</b>",
+	    "xml_defang keeps markup, writes U+2028 and U+2029 as references");
 	buf_free(&b);
 }
 
@@ -135,6 +144,10 @@ test_json_escape(void)
 	json_escape(&b, S("rlo\xe2\x80\xae"));
 	is_str(buf_str(&b), "\"rlo\\u202e\"",
 	    "json_escape writes a bidi control as \\u202e");
+	b.len = 0;
+	json_escape(&b, S("ls\xe2\x80\xa8ps\xe2\x80\xa9"));
+	is_str(buf_str(&b), "\"ls\\u2028ps\\u2029\"",
+	    "json_escape writes U+2028 and U+2029 as \\u2028, \\u2029");
 	b.len = 0;
 	json_escape(&b, S("bad\xff"));
 	is_str(buf_str(&b), "\"bad\\ufffd\"",
@@ -163,6 +176,11 @@ test_text_escape(void)
 		{ S("lit \\n"), "lit \\\\n" },
 		{ S("rlo\xe2\x80\xae" "evil"), "rlo\\xE2\\x80\\xAE" "evil" },
 		{ S("lri\xe2\x81\xa6"), "lri\\xE2\\x81\\xA6" },
+		/* Unicode's line and paragraph separators: a line still */
+		{ S("ls\xe2\x80\xa8" "x"), "ls\\xE2\\x80\\xA8" "x" },
+		{ S("ps\xe2\x80\xa9"), "ps\\xE2\\x80\\xA9" },
+		{ S("hyphenation point \xe2\x80\xa7"),
+		    "hyphenation point \xe2\x80\xa7" },
 	};
 	struct buf b = { 0 };
 	char *copy;
@@ -174,8 +192,10 @@ test_text_escape(void)
 		text_escape(&b, cases[i].s, cases[i].len);
 		is_str(buf_str(&b), cases[i].want, cases[i].want);
 		ok(memchr(b.p, '\n', b.len) == NULL &&
-		    memchr(b.p, '\t', b.len) == NULL,
-		    "escaped text has no newline or tab");
+		    memchr(b.p, '\t', b.len) == NULL &&
+		    memmem(b.p, b.len, "\xe2\x80\xa8", 3) == NULL &&
+		    memmem(b.p, b.len, "\xe2\x80\xa9", 3) == NULL,
+		    "escaped text has no newline, tab or line separator");
 		copy = xstrndup(b.p, b.len);
 		n = text_unescape(copy, b.len);
 		ok(n == (long)cases[i].len &&
