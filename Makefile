@@ -47,7 +47,7 @@ BINS = $(TOOLS:%=$(B)/%)
 LIBA = $(B)/libxmpputils.a
 
 all: $(BINS) $(B)/nettool $(B)/badserver $(B)/ptyrun $(B)/rawsend \
-	$(B)/iqtool $(UNIT_TESTS:%=$(B)/%) \
+	$(B)/forger $(B)/iqtool $(UNIT_TESTS:%=$(B)/%) \
 	$(B)/bench/bare $(B)/bench/timeit
 
 $(B)/lib $(B)/cmd $(B)/tests:
@@ -76,6 +76,9 @@ $(B)/badserver: tests/badserver.c | $(B)/tests
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
 
 $(B)/rawsend: tests/rawsend.c $(LIBA) | $(B)/tests
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS)
+
+$(B)/forger: tests/forger.c $(LIBA) | $(B)/tests
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS)
 
 $(B)/iqtool: tests/iqtool.c $(LIBA) | $(B)/tests

@@ -111,6 +111,36 @@ listener_stop() {	# SIGTERM, then wait
 	listener_wait "$1"
 }
 
+# forger_start NAME ACCOUNT [OPTION...]: starts tests/forger.c, a hostile
+# contact, as ACCOUNT (resource NAME) and returns once it forges. Its
+# stdout goes to $T/NAME.out, its stderr to $T/NAME.err; a line written
+# to the descriptor in $forger_in makes it forge again (one forger at a
+# time). forger_stop NAME ends it (SIGTERM) and returns its exit code.
+forger_start() {
+	local name=$1 acct=$2
+	shift 2
+	mkfifo "$T/$name.in"
+	timeout 300 "$XU_BUILD/forger" "$@" "$XT_CONFIG" "$acct" "$name" \
+	    <"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
+	eval "_pid_$name=$!"
+	_bg="$_bg $!"
+	exec {forger_in}>"$T/$name.in"
+	wait_line "$T/$name.err" "forging as" && return 0
+	echo "# forger $name did not start:" >&2
+	sed 's/^/#   /' "$T/$name.err" >&2
+	return 1
+}
+
+forger_stop() {
+	local pid rc
+	eval "pid=\$_pid_$1"
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	exec {forger_in}>&-
+	return $rc
+}
+
 # wait_line FILE PATTERN [COUNT]: waits (60 s at most) until FILE holds
 # COUNT lines (1) matching the grep pattern; tail -f follows it with
 # inotify, so this waits on the event, not in a loop of sleeps.
