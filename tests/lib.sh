@@ -159,7 +159,7 @@ wait_line() {
 
 # relay_start PORT: a relay (tests/nettool.c) to 127.0.0.1:PORT; sets
 # relayport, and rin and rout, the descriptors to command it ("cut",
-# "stall") and to read its reports ("conn N") on
+# "stall", "mute") and to read its reports ("conn N", "muted BYTES") on
 relay_start() {
 	mkfifo "$T/relay.in" "$T/relay.out"
 	"$XT_NETTOOL" relay "$1" <"$T/relay.in" >"$T/relay.out" &

@@ -22,7 +22,11 @@
  *                                   reads commands on stdin: "cut" resets
  *                                   the connections it has, "stall" stops
  *                                   forwarding on them, silently (new
- *                                   ones still pass)
+ *                                   ones still pass), "mute" drops what
+ *                                   their clients send from then on,
+ *                                   saying "muted BYTES" (the total) as
+ *                                   it does, while the server's side
+ *                                   still reaches them
  *   nettool peakrss FILE CMD...     run CMD, write its peak RSS in kB to
  *                                   FILE, exit as it did
  *   nettool fakexmpp MODE           a scripted XMPP server for one client,
@@ -249,6 +253,8 @@ blackhole(void)
 struct pipe {
 	int a, b;		/* client side, server side; -1 when closed */
 	int stalled;
+	int muted;		/* the client's bytes are dropped */
+	size_t dropped;
 };
 
 static void
@@ -300,6 +306,8 @@ relay(int target)
 					p[i].stalled = 1;
 				} else if (strncmp(cmd, "stall", 5) == 0)
 					p[i].stalled = 1;
+				else if (strncmp(cmd, "mute", 4) == 0)
+					p[i].muted = 1;
 			}
 		}
 		if (pfd[1].revents && (fd = accept(lfd, NULL, NULL)) != -1) {
@@ -313,7 +321,8 @@ relay(int target)
 			}
 			p[i].a = fd;
 			p[i].b = socket(AF_INET, SOCK_STREAM, 0);
-			p[i].stalled = 0;
+			p[i].stalled = p[i].muted = 0;
+			p[i].dropped = 0;
 			if (connect(p[i].b, (struct sockaddr *)&sin,
 			    sizeof(sin)) == -1) {
 				close(p[i].a);
@@ -336,6 +345,12 @@ relay(int target)
 				if (!pfd[k + j].revents || p[i].stalled)
 					continue;
 				len = read(from[j], buf, sizeof(buf));
+				if (len > 0 && j == 0 && p[i].muted) {
+					p[i].dropped += len;
+					printf("muted %zu\n", p[i].dropped);
+					fflush(stdout);
+					continue;
+				}
 				if (len <= 0 || write(to[j], buf, len) != len) {
 					close(p[i].a);
 					close(p[i].b);
