@@ -147,7 +147,7 @@ delivery_probe(struct session *s)
 		delivery_nonza(s, "<r xmlns='" NS_SM "'/>");
 	else {
 		buf_printf(&b, "<iq type='get' id='%sp%" PRIu64 "' to='%s'>"
-		    "<ping xmlns='" NS_PING "'/></iq>", s->prefix,
+		    "<ping xmlns='" NS_PING "'/></iq>", s->secret,
 		    s->sent + 1, s->domain);
 		session_send_buf(s, &b);
 		buf_free(&b);

@@ -2,7 +2,8 @@
  * inbound.c: what arrives, in the order it is checked. A stanza whose
  * sender is ambiguous (xmlguard.c) is dropped; one that claims what only
  * our own account or server may say is ignored; an answer to one of our
- * requests goes to whoever asked (iq.c, and delivery.c's barrier); a
+ * requests, from whom it asked, goes to whoever asked (iq.c, and
+ * delivery.c's barrier: a guess at one's id is no answer); a
  * bounce of one of our messages is reported. The rest goes to the tool's
  * handlers, in the order they were added, and a get or set no handler
  * refused is answered (iq.c). Each stanza taken is counted for the
@@ -28,10 +29,11 @@ inbound_take(struct session *s)
 int
 inbound_our_id(struct session *s, const char *id, char kind, uint64_t *n)
 {
-	size_t plen = strlen(s->prefix);
+	const char *prefix = kind == 'p' ? s->secret : s->prefix;
+	size_t plen = strlen(prefix);
 	char *end;
 
-	if (id == NULL || strncmp(id, s->prefix, plen) != 0 ||
+	if (id == NULL || strncmp(id, prefix, plen) != 0 ||
 	    id[plen] != kind || id[plen + 1] < '0' || id[plen + 1] > '9')
 		return 0;
 	*n = strtoull(id + plen + 1, &end, 10);
@@ -64,6 +66,15 @@ from_own(struct session *s, const char *from, int server)
 		return 0;
 	return jid_bare_equal(from, session_jid(s)) ||
 	    (server && jid_equal(from, s->domain));
+}
+
+/* Whether from is our server, which our barrier pings ask. */
+static int
+from_server(struct session *s, const char *from)
+{
+	/* (it usually writes its name as we do: no need to prepare it) */
+	return from == NULL || strcmp(from, s->domain) == 0 ||
+	    jid_equal(from, s->domain);
 }
 
 /*
@@ -222,9 +233,14 @@ inbound_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 			iq_error(s, st, "cancel", "service-unavailable");
 		return 1;
 	}
+	/*
+	 * A barrier ping answered: everything before it was handled. Only
+	 * our server's answer says so: anyone else's (a guess at the id) is
+	 * just a stanza, or it would confirm what the server never took.
+	 */
 	if (iq && is_type(type, "result", "error") &&
-	    inbound_our_id(s, xmpp_stanza_get_id(st), 'p', &n)) {
-		/* a barrier ping answered: everything before it was handled */
+	    inbound_our_id(s, xmpp_stanza_get_id(st), 'p', &n) &&
+	    from_server(s, xmpp_stanza_get_from(st))) {
 		delivery_pinged(s, n);
 		inbound_take(s);
 		return 1;

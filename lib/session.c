@@ -304,6 +304,9 @@ session_open(struct session **sp, const struct account *acct,
 	s->sock = -1;
 	snprintf(s->prefix, sizeof(s->prefix), "xu%08x",
 	    (unsigned)arc4random());
+	/* not derived from the prefix, which every recipient sees */
+	snprintf(s->secret, sizeof(s->secret), "%08x%08x",
+	    (unsigned)arc4random(), (unsigned)arc4random());
 	s->domain = xstrndup(strchr(acct->jid, '@') + 1,
 	    strcspn(strchr(acct->jid, '@') + 1, "/"));
 	snprintf(s->host, sizeof(s->host), "%s", acct->server ?

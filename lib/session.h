@@ -121,7 +121,9 @@ struct session {
 	int refusing;		/* a handler took no more: stop counting */
 
 	/* inbound.c */
-	char prefix[16];	/* of every id this session makes */
+	char prefix[16];	/* of our messages' ids, which recipients see */
+	char secret[20];	/* of our barrier pings' ids: only our server
+				 * sees them, and only it may answer them */
 	const char *bounce_unit;
 	unsigned long bounces;
 	struct handler *handlers;
@@ -184,7 +186,10 @@ void timing_free(struct session *);
 int inbound_stanza(xmpp_conn_t *, xmpp_stanza_t *, void *);
 /* Counts st as taken, for the acks, unless a handler refuses. */
 void inbound_take(struct session *);
-/* Parses our own ids: prefix, kind, N. Returns 1 and sets *n if ours. */
+/*
+ * Parses our own ids: prefix, kind, N; a message's ('-') or a barrier
+ * ping's ('p', whose prefix is the secret). Returns 1 and sets *n if ours.
+ */
 int inbound_our_id(struct session *, const char *id, char kind,
     uint64_t *n);
 void inbound_free(struct session *);

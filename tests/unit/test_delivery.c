@@ -24,6 +24,7 @@ online(struct session *s, int sm)
 	s->timeout_ms = 10000;
 	s->domain = "example.org";
 	snprintf(s->prefix, sizeof(s->prefix), "xu0");
+	snprintf(s->secret, sizeof(s->secret), "5ec");
 	snprintf(s->host, sizeof(s->host), "example.org");
 }
 
@@ -88,10 +89,13 @@ test_ping(void)
 	delivery_probe(&s);
 	ok(session_unconfirmed(&s) == 4, "without XEP-0198 the barrier is a "
 	    "ping, a stanza of its own");
-	ok(strstr(s.out.p, "id='xu0p4'") != NULL && inbound_our_id(&s,
-	    "xu0p4", 'p', &n) && n == 4, "its id names its sequence number");
-	ok(!inbound_our_id(&s, "xu0px", 'p', &n) &&
-	    !inbound_our_id(&s, "xu1p4", 'p', &n), "and nothing else is ours");
+	ok(strstr(s.out.p, "id='5ecp4'") != NULL && inbound_our_id(&s,
+	    "5ecp4", 'p', &n) && n == 4, "its id names its sequence number, "
+	    "after the session's secret");
+	ok(!inbound_our_id(&s, "5ecpx", 'p', &n) &&
+	    !inbound_our_id(&s, "5edp4", 'p', &n) &&
+	    !inbound_our_id(&s, "xu0p4", 'p', &n),
+	    "and nothing else is ours: not the messages' prefix either");
 	ok(s.awaiting != 0, "the wait for its answer is on the clock");
 	delivery_pinged(&s, 4);
 	ok(session_unconfirmed(&s) == 0 && s.awaiting == 0,

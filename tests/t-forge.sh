@@ -1,0 +1,90 @@
+# t-forge: a hostile contact (tests/forger.c) answers, from every id it
+# sees, what it guesses we ask next: our barrier pings, our requests,
+# receipts for our next messages, pongs twice. Only the entity asked may
+# answer a request, and only a recipient confirm its own copy of a
+# message: the tools' exit codes and counts stay true.
+. tests/lib.sh
+
+BOB=bob@$XT_DOMAIN
+CAROL=carol@$XT_DOMAIN
+DAVE=dave@$XT_NOSM
+
+# got NAME KIND: the third field of the forger NAME's KIND lines
+got() { awk -F'\t' -v k="$2" '$1 == k { print $3 }' "$T/$1.out"; }
+
+# forged NAME CASE: the forger NAME forged something (else CASE tests
+# nothing)
+forged() {
+	like "$(cat "$T/$1.err")" "[1-9][0-9]* forgeries" \
+	    "$2: the forger did forge ($(tail -1 "$T/$1.err"))"
+}
+
+seq 1 3000 >"$T/lines"
+
+# --- 1. the issue's burst: with stream management a forged answer to a
+# barrier ping moved the acknowledged count on, and the server's next
+# ack wrapped it ("the server acknowledged 4294967279 stanzas")
+forger_start fsm bob
+run xsend -a alice -T 5 -l "$BOB" <"$T/lines"
+is "$rc" 0 "3000 lines to a forger, stream management on: exit 0"
+is "$err" "" "nothing on stderr: no wrapped count"
+wait_line "$T/fsm.out" '^message' 3000
+forger_stop fsm
+is "$?" 0 "the forger exits 0 on SIGTERM"
+got fsm message | cmp -s - "$T/lines"
+ok $? "the forger got each line exactly once, in order"
+forged fsm "stream management"
+
+# --- 2. the same without stream management: the barrier is a ping
+forger_start fnosm bob
+run xsend -a dave -T 5 -l "$BOB" <"$T/lines"
+is "$rc" 0 "3000 lines from an account without stream management: exit 0 ($err)"
+wait_line "$T/fnosm.out" '^message' 3000
+forger_stop fnosm
+got fnosm message | cmp -s - "$T/lines"
+ok $? "each line exactly once, in order"
+forged fnosm "pings"
+
+# --- 3. a forged answer must not confirm what the server never took:
+# the server stops hearing xsend (a relay mutes it) while the forger
+# forges answers to its barrier pings for what it sent since
+relay_start "$XT_PORT"
+forger_start fmute bob
+mkfifo "$T/mfeed"
+"$XU_BUILD/xsend" -f "$XT_CONFIG" -T 2 -a dave --port "$relayport" -l \
+    --unsent "$T/unsent" "$BOB" <"$T/mfeed" 2>"$T/mute.err" &
+sender=$!
+exec {feed}>"$T/mfeed"
+read -r conn <&$rout
+printf 'one\n' >&$feed
+wait_line "$T/fmute.out" '^message.*one$'
+echo mute >&$rin
+printf 'two\nthree\n' >&$feed
+read -r -t 30 muted <&$rout	# xsend sent them: they are on its books
+echo again >&$forger_in
+exec {feed}>&-
+wait $sender
+is "$?" 75 "muted server, forged ping answers: not exit 0 but 75"
+like "$(cat "$T/mute.err")" "2 messages not confirmed by the server \\(lines 2-3\\); written to --unsent" \
+    "naming the lines the server never confirmed ($muted)"
+is "$(cat "$T/unsent" 2>&1)" "$(printf 'two\nthree')" "--unsent holds them"
+forger_stop fmute
+is "$(got fmute message)" "one" "the forger got only the line before the mute"
+forged fmute "muted"
+exec {rin}>&-
+
+# --- 4. --confirm domain: the forger is on another domain (of the same
+# server), asked with pings that it guesses at; only the domain answers
+forger_start fdom dave
+seq 1 300 >"$T/300"
+run xsend -a alice -T 5 -v --confirm domain -l "$DAVE" <"$T/300"
+is "$rc" 0 "--confirm domain to a forger on $XT_NOSM: exit 0"
+like "$err" "$DAVE: 300 of 300 confirmed by its domain" \
+    "every line confirmed by the domain"
+wait_line "$T/fdom.out" '^message' 300
+forger_stop fdom
+got fdom message | cmp -s - "$T/300"
+ok $? "the forger got each line once"
+forged fdom "--confirm domain"
+
+done_testing
