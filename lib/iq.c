@@ -2,14 +2,15 @@
  * iq.c: requests and their answers (RFC 6120, 8.2.3), and answering
  * the requests that come to us.
  *
- * A request gets an id of the session's own (prefix "q" N) and waits in
- * a table until its result or error comes; its stanza is delivery.c's
- * like any other, kept until the server has it. When a stream is lost
- * and the next one is fresh, the server has forgotten the requests: a
- * get is sent again (asking twice is harmless), a set is reported to its
- * callback as unanswered (it may have been done: only the caller knows
- * whether doing it twice is). Login's requests (bind, the old session)
- * go out raw, before stream management, and die with their connection.
+ * A request gets an id of the session's own (random: see iq_new_id) and
+ * waits in a table until its result or error comes from whom it asked
+ * (from_asked); its stanza is delivery.c's like any other, kept until
+ * the server has it. When a stream is lost and the next one is fresh,
+ * the server has forgotten the requests: a get is sent again (asking
+ * twice is harmless), a set is reported to its callback as unanswered
+ * (it may have been done: only the caller knows whether doing it twice
+ * is). Login's requests (bind, the old session) go out raw, before
+ * stream management, and die with their connection.
  *
  * Requests to us are answered by the handler registered for the
  * element and namespace of their child; without one a ping is answered
@@ -105,12 +106,20 @@ transmit(struct session *s, struct iq_pending *p)
 	buf_free(&b);
 }
 
+/*
+ * Random, and nothing like our messages' ids: whoever a request asks (a
+ * contact xping or xraw asks, say) sees its id, and must not be able to
+ * answer the next one before it is asked. The count keeps them unique.
+ */
 char *
 iq_new_id(struct session *s)
 {
 	struct buf id = { 0 };
+	uint32_t r[2];
 
-	buf_printf(&id, "%sq%" PRIu64, s->prefix, ++s->iq_ids);
+	arc4random_buf(r, sizeof(r));
+	buf_printf(&id, "q%08" PRIx32 "%08" PRIx32 "-%" PRIu64, r[0], r[1],
+	    ++s->iq_ids);
 	buf_str(&id);
 	return id.p;
 }

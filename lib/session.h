@@ -137,7 +137,7 @@ struct session {
 	/* iq.c */
 	struct iq_pending *iqs;	/* requests not yet answered */
 	size_t niqs, capiqs;
-	uint64_t iq_ids;	/* ids made so far */
+	uint64_t iq_ids;	/* ids made so far (each also random) */
 	struct iq_answerer *answerers;
 	size_t nanswerers;
 

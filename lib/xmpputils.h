@@ -571,9 +571,10 @@ size_t iq_pending(struct session *);
 
 /*
  * For a tool that writes its own requests (xraw): a fresh id (the
- * caller frees it), and iq_expect to have the answer to the request
- * with that id, sent to `to` (NULL: the account), given to cb. Such a
- * request is never sent again: on a fresh stream it is reported lost.
+ * caller frees it; random, so that whoever it asks cannot guess the
+ * next), and iq_expect to have the answer to the request with that id,
+ * sent to `to` (NULL: the account), given to cb. Such a request is
+ * never sent again: on a fresh stream it is reported lost.
  */
 char *iq_new_id(struct session *);
 void iq_expect(struct session *, const char *id, const char *to,

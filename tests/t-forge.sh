@@ -87,4 +87,41 @@ got fdom message | cmp -s - "$T/300"
 ok $? "the forger got each line once"
 forged fdom "--confirm domain"
 
+# --- 5. xraw's requests to the forger: only its real answers count
+forger_start fraw bob
+for i in $(seq 20); do
+	printf "<iq type='get' to='%s'><ping xmlns='urn:xmpp:ping'/></iq>\n" \
+	    "$BOB/fraw"
+done >"$T/pings"
+run xraw -a alice <"$T/pings"
+is "$rc" 0 "xraw: 20 pings to the forger, each answered with a pong: exit 0"
+is "$err" "" "no forged error taken for an answer"
+forger_stop fraw
+is "$(got fraw ping | wc -l)" 20 "the forger got the 20 requests"
+forged fraw "xraw"
+
+# --- 6. xping to the forger: what it sent, received; no forged error
+forger_start fping bob
+run xping -a alice -c 20 -i 0.001 --format json "$BOB/fping"
+is "$rc" 0 "xping: 20 pings to the forger: exit 0"
+like "$out" '"type":"summary".*"sent":20,"received":20,"errors":0,' \
+    "20 sent, 20 received, no error ($(printf '%s\n' "$out" | tail -1))"
+forger_stop fping
+is "$(got fping ping | wc -l)" 20 "and the forger got exactly those 20"
+forged fping "xping"
+
+# --- 7. --confirm client: the forger's receipts confirm its own copies,
+# never those of carol, who has no client online
+forger_start fcli bob
+printf 'l1\nl2\nl3\n' >"$T/three"
+run xsend -a alice -T 2 -v --confirm client -l "$BOB" "$CAROL" <"$T/three"
+is "$rc" 1 "--confirm client to the forger and an offline carol: exit 1"
+like "$err" "$BOB: 3 of 3 confirmed by its client" "the forger's own confirmed"
+like "$err" "$CAROL: 0 of 3 confirmed by its client: not confirmed in time" \
+    "carol's not, whatever the forger sent"
+like "$err" "ignoring a carbon from $BOB/fcli" \
+    "a receipt in a forged carbon is not taken either"
+forger_stop fcli
+forged fcli "--confirm client"
+
 done_testing

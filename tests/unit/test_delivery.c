@@ -203,6 +203,11 @@ test_iq(void)
 	own = xstrdup(iq_send(&s, "get", NULL, NULL, answered, NULL));
 	ok(iq_pending(&s) == 3 && strstr(buf_str(&s.out), get) &&
 	    strcmp(get, set) != 0, "three requests out, each its own id");
+	/* a contact that saw one must not guess the next */
+	ok(strncmp(get, "xu0", 3) != 0 && strncmp(get, "5ec", 3) != 0 &&
+	    strlen(get) > 16 && strncmp(get, set, 16) != 0 &&
+	    strncmp(set, own, 16) != 0,
+	    "ids random, unlike each other and the messages' and pings'");
 
 	st = reply_to(ctx, get, "mallory@evil.example", "result");
 	ok(!iq_answered(&s, st) && answers == 0,
