@@ -108,6 +108,22 @@ answered(struct room *r, const char *id)
 	return 0;
 }
 
+/*
+ * Whether a message from the room answers one of ours: our own message
+ * reflected (from our nick: another occupant who read our ids must not
+ * say the room passed on what it never did), or the room's bounce (from
+ * the room itself, which no occupant can write).
+ */
+static int
+answers_us(struct room *r, const char *from, const char *type)
+{
+	const char *slash = strchr(from, '/');
+
+	if (strcmp(type, "groupchat") == 0)
+		return slash && strcmp(slash + 1, r->nick) == 0;
+	return strcmp(type, "error") == 0 && slash == NULL;
+}
+
 static int
 on_stanza(struct session *s, xmpp_stanza_t *st, void *arg)
 {
@@ -122,7 +138,7 @@ on_stanza(struct session *s, xmpp_stanza_t *st, void *arg)
 	if (strcmp(name, "presence") == 0)
 		on_presence(r, st, type);
 	else if (strcmp(name, "message") == 0 && id && type &&
-	    (strcmp(type, "groupchat") == 0 || strcmp(type, "error") == 0))
+	    answers_us(r, xmpp_stanza_get_from(st), type))
 		answered(r, id);	/* a bounce is reported by the session */
 	return 1;
 }
