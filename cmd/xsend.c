@@ -490,6 +490,9 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 			break;
 		rc = recover(s, j, rc);
 	}
+	/* a signal cut a line short: not all that was read was sent */
+	if (rc == EX_OK && lines_held(&j->in))
+		rc = EX_TEMPFAIL;
 	if (rc == EX_OK && (session_bounces(s) > 0 ||
 	    confirm_failed(j->confirm)))
 		rc = EX_UNAVAILABLE;

@@ -831,10 +831,12 @@ int lines_fill(struct lines *);
 /*
  * Reads no more (after a signal, say): lines_next hands over the whole
  * lines already read, then -1; a line begun but not ended is never
- * taken for a whole one. lines_partial then returns it (1), once.
+ * taken for a whole one. lines_partial then returns it (1), once;
+ * lines_held says whether there is one, and takes nothing.
  */
 void lines_stop(struct lines *);
 int lines_partial(struct lines *, const char **line, size_t *len);
+int lines_held(const struct lines *);
 void lines_free(struct lines *);
 
 /* ---- roster.c: the contact list (RFC 6121), pure: no session */
