@@ -544,8 +544,10 @@ job_check(struct job *j, char **to, int nto, const char *m, int lines)
 
 	j->to = to;
 	j->nto = nto;
-	if (j->nto == 0 && j->nspecs == 0)
+	if (j->nto == 0 && j->nspecs == 0) {
+		warnx("no recipient: name a jid, or a room with -r");
 		usage(EX_USAGE);
+	}
 	if (lines && m)
 		errx(EX_USAGE, "-l reads stdin: it cannot go with -m");
 	if (strcmp(j->type, "groupchat") == 0 && j->nto > 0)
