@@ -14,7 +14,7 @@
 #include "xmpputils.h"
 
 enum { OPT_ALL = OPT_TOOL, OPT_FORMAT, OPT_FROM, OPT_PRIORITY,
-	OPT_RECONNECT, OPT_SHOW, OPT_STATUS, OPT_NO_RECEIPTS };
+	OPT_RECONNECT, OPT_RETRY, OPT_SHOW, OPT_STATUS, OPT_NO_RECEIPTS };
 
 #define MAX_ROOMS 16
 
@@ -35,7 +35,7 @@ struct listener {
 	int priority;
 	const char *show;	/* --show: away, chat, dnd, xa; NULL: none */
 	const char *status;	/* --status: checked by text_check */
-	int reconnect;		/* --reconnect */
+	int retry;		/* --retry: logins allowed an outage */
 	int receipts;		/* answer XEP-0184 requests (not
 				 * --no-receipts) */
 	unsigned long answered;	/* receipts sent */
@@ -51,7 +51,7 @@ usage(int rc)
 {
 	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [--all] [--format "
 	    "text|json|xml] [--from jid] [-n count]\n\t[--priority n] "
-	    "[--no-receipts] [--reconnect] [-r room[/nick]]\n\t"
+	    "[--no-receipts] [--retry n|inf] [-r room[/nick]]\n\t"
 	    "[--show away|chat|dnd|xa] [--status text] [-t type] "
 	    "[-w seconds]\n\t"
 	    COMMON_USAGE "\n", getprogname());
@@ -226,23 +226,23 @@ start_listening(struct session *s, struct listener *l)
 }
 
 /*
- * --reconnect: log in again after 1 s, 2 s, 4 s... (a minute at most),
- * until it works or a signal says stop. A resumed stream carries on, the
- * server sending again what we had not acknowledged; on a fresh one what
- * was unconfirmed is dropped (presence, mostly), presence and rooms go
- * again, and the server hands over what came meanwhile from its offline
- * store. Stopped by a signal, the listener ends as it would have.
+ * --retry: log in again after 1 s, 2 s, 4 s... (a minute at most), as
+ * many times an outage as it says, or until a signal. A resumed stream
+ * carries on, the server sending again what we had not acknowledged; on
+ * a fresh one what was unconfirmed is dropped (presence, mostly),
+ * presence and rooms go again, and the server hands over what came
+ * meanwhile from its offline store. Stopped by a signal, the listener
+ * ends as it would have: EX_OK, the session still failed.
  */
 static int
-recover(struct session *s, struct listener *l)
+recover(struct session *s, struct listener *l, int rc)
 {
-	const struct retry r = { .attempts = 0, .first_ms = 1000,
+	const struct retry r = { .attempts = l->retry, .first_ms = 1000,
 	    .max_ms = 60000, .resend = 0 };
-	int attempts = 0, rc;
 
-	rc = session_recover(s, &r, &attempts);
-	if (rc == EX_OK && l->verbose)
-		listening(s, session_resumed(s) ? " (resumed)" : "");
+	if (!retry_worth(s, rc))
+		return rc;
+	rc = session_recover(s, &r);
 	return rc != EX_OK && signals_interrupted() ? EX_OK : rc;
 }
 
@@ -260,11 +260,13 @@ listen_loop(struct session *s, struct listener *l, long long wait_s)
 		if (deadline && (left = deadline - now_ms()) <= 0)
 			return l->printed >= (l->want ? l->want : 1) ? EX_OK : 1;
 		r = session_step(s, out, (int)left);
-		if (r > 1 && l->reconnect)
-			r = recover(s, l);
-		if (r > 1)
-			return r;
-		if (r == 1)	/* stdout's reader is gone */
+		if (r > 1) {
+			if ((r = recover(s, l, r)) != EX_OK)
+				return r;
+			if (l->verbose && !session_failed(s))
+				listening(s, session_resumed(s) ?
+				    " (resumed)" : "");
+		} else if (r == 1)	/* stdout's reader is gone */
 			l->closed = 1;
 	}
 }
@@ -279,6 +281,7 @@ main(int argc, char *argv[])
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "priority", required_argument, NULL, OPT_PRIORITY },
 		{ "reconnect", no_argument, NULL, OPT_RECONNECT },
+		{ "retry", required_argument, NULL, OPT_RETRY },
 		{ "no-receipts", no_argument, NULL, OPT_NO_RECEIPTS },
 		{ "room", required_argument, NULL, 'r' },
 		{ "show", required_argument, NULL, OPT_SHOW },
@@ -332,8 +335,11 @@ main(int argc, char *argv[])
 			l.priority = number_arg(optarg, -128, 127,
 			    "--priority");
 			break;
-		case OPT_RECONNECT:
-			l.reconnect = 1;
+		case OPT_RECONNECT:	/* what --retry inf was first */
+			l.retry = RETRY_FOREVER;
+			break;
+		case OPT_RETRY:
+			l.retry = retry_arg(optarg, "--retry");
 			break;
 		case OPT_NO_RECEIPTS:
 			l.receipts = 0;
@@ -381,10 +387,10 @@ main(int argc, char *argv[])
 	if (l.all && l.format == FORMAT_TEXT)
 		errx(EX_USAGE, "--all needs --format json or xml");
 
-	/* with --reconnect, a dead link must not go unnoticed for long */
+	/* with --retry, a dead link must not go unnoticed for long */
 	if (o.keepalive < 0)
-		o.keepalive = l.reconnect ? 30 : 0;
-	o.resumable = l.reconnect;
+		o.keepalive = l.retry ? 30 : 0;
+	o.resumable = l.retry != 0;
 	l.verbose = o.verbose;
 
 	/* closed before we began: as if its reader had gone, take nothing */
@@ -394,13 +400,14 @@ main(int argc, char *argv[])
 	if ((rc = account_load(&acct, &o.acct)) != EX_OK)
 		return rc;
 	rc = session_open(&s, &acct, &o);
-	if (!l.reconnect)
+	if (l.retry == 0)
 		account_forget_password(&acct);	/* no login will need it */
-	if (rc == EX_OK) {
+	if (s)
 		session_on_stanza(s, print, &l);
+	/* a server down as we start is an outage too */
+	if ((rc = recover(s, &l, rc)) == EX_OK && !session_failed(s))
 		rc = start_listening(s, &l);
-	}
-	if (rc == EX_OK)
+	if (rc == EX_OK && !session_failed(s))
 		rc = listen_loop(s, &l, wait_s);
 	for (i = 0; i < l.nrooms; i++) {
 		int left = muc_leave(l.rooms[i]);

@@ -35,7 +35,7 @@ struct job {
 	struct room *rooms[MAX_ROOMS];	/* those joined */
 	int nrooms;
 	unsigned long rejected;	/* -l lines that could not be sent */
-	int retry;		/* --retry: reconnects allowed */
+	int retry;		/* --retry: logins allowed an outage */
 	int verbose;
 	const char *unsent;	/* --unsent: where what failed goes */
 	struct lines in;	/* -l: stdin */
@@ -53,7 +53,7 @@ usage(int rc)
 {
 	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-l] [-m text] "
 	    "[-r room[/nick]] [-s subject] [-t type]\n\t[--confirm "
-	    "server|domain|client] [--retry n] [--unsent file]\n\t"
+	    "server|domain|client] [--retry n|inf] [--unsent file]\n\t"
 	    COMMON_USAGE "\n\tjid ...\n", getprogname());
 	exit(rc == EX_OK ? stdout_done(rc) : rc);
 }
@@ -446,20 +446,19 @@ send_all(struct session *s, struct job *j, const char *text, int *sent,
 
 /*
  * No connection, or a lost one: log in again after 0.5 s, 1 s, 2 s...
- * (30 s at most), --retry times in all. A resumed stream carries on; a
- * fresh one joins the rooms again and sends again what was unconfirmed,
- * then joins the rooms not joined yet.
+ * (30 s at most), --retry times for each outage. A resumed stream
+ * carries on; a fresh one joins the rooms again and sends again what
+ * was unconfirmed, then joins the rooms not joined yet (a failure
+ * there, once the server answered, is an outage of its own).
  */
 static int
-recover(struct session *s, struct job *j, int *attempts, int rc)
+recover(struct session *s, struct job *j, int rc)
 {
 	const struct retry r = { .attempts = j->retry, .first_ms = 500,
 	    .max_ms = 30000, .resend = 1 };
 
-	while (retry_worth(s, rc) && *attempts < j->retry &&
-	    !signals_interrupted())
-		if ((rc = session_recover(s, &r, attempts)) == EX_OK)
-			rc = join_rooms(s, j);
+	while (retry_worth(s, rc) && (rc = session_recover(s, &r)) == EX_OK)
+		rc = join_rooms(s, j);
 	return rc;
 }
 
@@ -469,17 +468,17 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 {
 	struct account acct;
 	struct session *s;
-	int i, rc, attempts = 0, sent = 0;
+	int i, rc, sent = 0;
 
 	if ((rc = account_load(&acct, &o->acct)) != EX_OK)
 		return rc;
-	o->resumable = j->retry > 0;
+	o->resumable = j->retry != 0;
 	rc = session_open(&s, &acct, o);
 	if (j->retry == 0)
 		account_forget_password(&acct);	/* no login will need it */
 	if (rc == EX_OK)
 		rc = join_rooms(s, j);
-	rc = recover(s, j, &attempts, rc);
+	rc = recover(s, j, rc);
 	if (rc == EX_OK)
 		session_report_bounces(s, text ? "message" : "line");
 	if (s)
@@ -487,10 +486,13 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 		    j->nto);
 	while (rc == EX_OK) {
 		rc = send_all(s, j, text, &sent, o->timeout);
-		if (!retry_worth(s, rc) || attempts >= j->retry)
+		if (!retry_worth(s, rc))
 			break;
-		rc = recover(s, j, &attempts, rc);
+		rc = recover(s, j, rc);
 	}
+	/* a signal cut a line short: not all that was read was sent */
+	if (rc == EX_OK && lines_held(&j->in))
+		rc = EX_TEMPFAIL;
 	if (rc == EX_OK && (session_bounces(s) > 0 ||
 	    confirm_failed(j->confirm)))
 		rc = EX_UNAVAILABLE;
@@ -542,8 +544,10 @@ job_check(struct job *j, char **to, int nto, const char *m, int lines)
 
 	j->to = to;
 	j->nto = nto;
-	if (j->nto == 0 && j->nspecs == 0)
+	if (j->nto == 0 && j->nspecs == 0) {
+		warnx("no recipient: name a jid, or a room with -r");
 		usage(EX_USAGE);
+	}
 	if (lines && m)
 		errx(EX_USAGE, "-l reads stdin: it cannot go with -m");
 	if (strcmp(j->type, "groupchat") == 0 && j->nto > 0)
@@ -614,7 +618,7 @@ main(int argc, char *argv[])
 			j.type = optarg;
 			break;
 		case OPT_RETRY:
-			j.retry = number_arg(optarg, 0, 1000, "--retry");
+			j.retry = retry_arg(optarg, "--retry");
 			break;
 		case OPT_UNSENT:
 			j.unsent = optarg;

@@ -195,6 +195,7 @@ delivery_acked(struct session *s, uint32_t h)
 {
 	uint32_t n = h - s->last_h;	/* h counts modulo 2^32 */
 
+	s->answered = 1;
 	if (n > s->kept_len) {
 		session_fail(s, EX_UNAVAILABLE, "%s: the server acknowledged %" PRIu32
 		    " stanzas, but only %zu were waiting", s->host, n,
@@ -218,6 +219,7 @@ delivery_pinged(struct session *s, uint64_t seq)
 {
 	size_t i;
 
+	s->answered = 1;
 	for (i = 0; i < s->kept_len; i++)
 		if (s->kept[(s->kept_head + i) % s->kept_cap].seq == seq)
 			break;
@@ -249,6 +251,7 @@ delivery_new_stream(struct session *s, int resumed, uint32_t h)
 	if (resumed) {
 		s->sm = 1;
 		delivery_acked(s, h);
+		s->answered = 0;	/* that was the old stream's count */
 		for (i = 0; i < s->kept_len; i++)
 			buf_adds(&s->out,
 			    s->kept[(s->kept_head + i) % s->kept_cap].xml);
@@ -267,6 +270,7 @@ delivery_new_stream(struct session *s, int resumed, uint32_t h)
 		return;
 	}
 	s->sm = 0;
+	s->answered = 0;
 	s->last_h = 0;
 	s->handled = 0;
 	s->refusing = 0;

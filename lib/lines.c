@@ -105,10 +105,16 @@ lines_stop(struct lines *l)
 }
 
 int
+lines_held(const struct lines *l)
+{
+	return l->stopped && !l->skipping && l->in.p != NULL &&
+	    l->start < l->in.len;
+}
+
+int
 lines_partial(struct lines *l, const char **line, size_t *len)
 {
-	if (!l->stopped || l->skipping || l->in.p == NULL ||
-	    l->start >= l->in.len)
+	if (!lines_held(l))
 		return 0;
 	buf_str(&l->in);
 	*line = l->in.p + l->start;

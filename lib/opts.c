@@ -37,6 +37,21 @@ number_arg(const char *arg, long long min, long long max, const char *opt)
 }
 
 int
+retry_arg(const char *arg, const char *opt)
+{
+	const char *errstr;
+	long long n;
+
+	if (strcmp(arg, "inf") == 0)
+		return RETRY_FOREVER;
+	n = strtonum(arg, 0, 1000, &errstr);
+	if (errstr)
+		errx(usage_code, "%s %s: %s: expected 0 to 1000, or inf",
+		    opt, arg, errstr);
+	return n;
+}
+
+int
 common_option(struct common_opts *c, int ch, const char *arg)
 {
 	switch (ch) {

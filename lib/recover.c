@@ -4,6 +4,8 @@
  * resumes the stream where the server still holds it, and on a fresh
  * stream what the server forgot said again (the fresh-stream hooks:
  * presence, rooms), then what was unconfirmed sent again or dropped.
+ * The bounds are per outage: once the server answers on the new
+ * stream, the next failure starts with a full budget and the first wait.
  */
 #include <err.h>
 #include <stdlib.h>
@@ -67,33 +69,83 @@ run_fresh_hooks(struct session *s)
 	return rc;
 }
 
-int
-session_recover(struct session *s, const struct retry *r, int *attempts)
+static int
+answered(struct session *s, void *arg)
 {
-	int rc = s ? s->failed : EX_SOFTWARE;
-	int64_t ms;
+	(void)arg;
+	return s->answered;
+}
 
-	while (retry_worth(s, rc) && (r->attempts == 0 ||
-	    *attempts < r->attempts) && !signals_interrupted()) {
-		ms = retry_delay(r, ++*attempts);
-		if (r->attempts)
+/*
+ * A login alone does not end an outage: a server may take one and go
+ * down again at once, and a budget renewed by every login would never
+ * run out. It ends once the server has answered something sent on the
+ * new stream (an ack, a ping), within -T: a resumed stream is asked
+ * anyway (delivery.c), a fresh one is asked here if nothing did yet.
+ */
+static int
+answers(struct session *s)
+{
+	if (!s->answered)
+		delivery_probe(s);
+	return session_until(s, answered, NULL,
+	    "the server to answer on the new stream");
+}
+
+static void
+outage_over(struct session *s, int n, int64_t began)
+{
+	session_note(s, "back after %d attempt%s over %.1f s", n,
+	    n == 1 ? "" : "s", (now_ms() - began) / 1000.0);
+}
+
+/* The budget is spent: the last word names the outage and its cause. */
+static void
+give_up(struct session *s, int n, int64_t began)
+{
+	warnx("giving up after %d attempt%s over %.1f s: %s", n,
+	    n == 1 ? "" : "s", (now_ms() - began) / 1000.0,
+	    session_failure(s));
+}
+
+int
+session_recover(struct session *s, const struct retry *r)
+{
+	int rc = s ? s->failed : EX_SOFTWARE, n = 0;
+	int64_t ms, began = now_ms();
+
+	while (retry_worth(s, rc) && !signals_interrupted()) {
+		if (r->attempts != RETRY_FOREVER && n >= r->attempts) {
+			if (n > 0)
+				give_up(s, n, began);
+			break;
+		}
+		ms = retry_delay(r, ++n);
+		if (r->attempts != RETRY_FOREVER)
 			warnx("reconnecting in %.1f s (attempt %d of %d)",
-			    ms / 1000.0, *attempts, r->attempts);
+			    ms / 1000.0, n, r->attempts);
 		else
 			warnx("reconnecting in %.1f s (attempt %d)",
-			    ms / 1000.0, *attempts);
+			    ms / 1000.0, n);
 		if (signals_sleep(ms))
 			break;
 		if ((rc = session_reconnect(s)) != EX_OK)
 			continue;
-		if (session_resumed(s))
-			continue;
-		/* dropped first, so that a hook's own sync waits for none
-		 * of it; resent last, once the rooms are joined again */
-		if (!r->resend)
-			session_resend(s, 1);
-		if ((rc = run_fresh_hooks(s)) == EX_OK && r->resend)
-			session_resend(s, 0);
+		if (!session_resumed(s)) {
+			/* dropped first, so that a hook's own sync waits for
+			 * none of it; resent last, once the rooms are joined
+			 * again */
+			if (!r->resend)
+				session_resend(s, 1);
+			if ((rc = run_fresh_hooks(s)) != EX_OK)
+				continue;
+			if (r->resend)
+				session_resend(s, 0);
+		}
+		if ((rc = answers(s)) == EX_OK) {
+			outage_over(s, n, began);
+			break;
+		}
 	}
 	return rc;
 }

@@ -117,6 +117,8 @@ struct session {
 				 * first ack (0: none); -T bounds it */
 	uint64_t asked_upto;	/* the last stanza it was asked for */
 	int resume_check;	/* awaiting is a resumed stream's first ack */
+	int answered;		/* the server answered on this stream: an
+				 * <a/>, a barrier ping (recover.c) */
 	uint64_t handled;	/* stanzas we took in this stream */
 	int refusing;		/* a handler took no more: stop counting */
 

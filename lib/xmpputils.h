@@ -514,29 +514,40 @@ typedef int session_fresh_hook(struct session *, void *arg);
 void session_on_fresh(struct session *, session_fresh_hook *, void *arg);
 void session_off_fresh(struct session *, session_fresh_hook *, void *arg);
 
-/* How a tool retries: its bounds. */
+/* How a tool retries: its bounds, for each outage. */
+#define RETRY_FOREVER (-1)
 struct retry {
-	int attempts;		/* logins to try; 0: until a signal */
+	int attempts;		/* logins to try in one outage; 0: none;
+				 * RETRY_FOREVER: until a signal */
 	int64_t first_ms;	/* the first wait; each doubles it */
 	int64_t max_ms;		/* up to this */
 	int resend;		/* send again what was unconfirmed (else
 				 * drop it: a listener's presence, say) */
 };
 
+/*
+ * --retry's argument (opt names it in errors), in opts.c: a number of
+ * attempts from 0 to 1000, or "inf" for RETRY_FOREVER; else it exits as
+ * number_arg does.
+ */
+int retry_arg(const char *arg, const char *opt);
 /* The wait before attempt n (1, 2, ...): first_ms * 2^(n-1), capped. */
 int64_t retry_delay(const struct retry *, int n);
 /* Whether a failure with exit code rc is worth another login. */
 int retry_worth(struct session *, int rc);
 
 /*
- * While the session has failed in a way worth retrying: waits (saying
- * "reconnecting in T s (attempt N of M)"), logs in again, runs the
- * fresh-stream hooks and resends (r->resend) or drops what was
- * unconfirmed. *attempts counts across calls. Returns EX_OK once a
- * login succeeds, else the last failure (EX_OK too after a signal, with
- * the session still failed: signals_interrupted says which).
+ * One outage: while the session has failed in a way worth retrying,
+ * waits (saying "reconnecting in T s (attempt N of M)"), logs in again,
+ * runs the fresh-stream hooks, resends (r->resend) or drops what was
+ * unconfirmed, and waits for the server to answer on the new stream.
+ * Returns EX_OK once it has ("back after N attempts over S s" with -v):
+ * the outage is over, and the next has all of r->attempts again. Else
+ * the last failure: once the attempts are spent (after "giving up after
+ * N attempts over S s: why"), a refusal another login would meet again,
+ * or a signal (signals_interrupted says so).
  */
-int session_recover(struct session *, const struct retry *, int *attempts);
+int session_recover(struct session *, const struct retry *);
 
 /* ---- iq.c: requests and their answers, and answering the server's */
 
@@ -845,10 +856,12 @@ int lines_fill(struct lines *);
 /*
  * Reads no more (after a signal, say): lines_next hands over the whole
  * lines already read, then -1; a line begun but not ended is never
- * taken for a whole one. lines_partial then returns it (1), once.
+ * taken for a whole one. lines_partial then returns it (1), once;
+ * lines_held says whether there is one, and takes nothing.
  */
 void lines_stop(struct lines *);
 int lines_partial(struct lines *, const char **line, size_t *len);
+int lines_held(const struct lines *);
 void lines_free(struct lines *);
 
 /* ---- roster.c: the contact list (RFC 6121), pure: no session */

@@ -93,6 +93,9 @@ is "$(complete_bash xsend -t '')" "chat groupchat headline normal " "bash: xsend
 is "$(complete_bash xlisten --format '')" "json text xml " "bash: xlisten --format"
 is "$(complete_bash xlisten --fo)" "--format " "bash: xlisten long options"
 is "$(complete_bash xsend --tls '')" "direct starttls " "bash: --tls modes"
+is "$(complete_bash xsend --retry '')" "inf " "bash: xsend --retry inf"
+is "$(complete_bash xlisten --re)" "--reconnect --resource --retry " \
+    "bash: xlisten --retry, and --reconnect still"
 is "$(complete_bash xsend --sh)" "--show-cert " "bash: the common options"
 is "$(complete_bash xraw --t)" "--timeout --tls --trace " "bash: xraw's own and the common ones"
 is "$(complete_bash xsend -f "$XT_CONFIG" -a '')" "alice bob carol dave $(printf '%s ' $XT_ROSTER_USERS)" \

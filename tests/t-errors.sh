@@ -120,6 +120,19 @@ is "$(cut -f2 "$T/mixed.out" | tr '\n' ,)" "line one,line three,line six," \
 run "$XU_BUILD/xsend"
 is "$rc" 64 "no recipient exits 64"
 like "$err" "^usage: xsend" "and prints the usage"
+run xsend -a alice -m hi
+is "$rc" 64 "-m without a recipient exits 64"
+like "$err" "^xsend: no recipient: name a jid, or a room with -r" \
+    "saying what is missing"
+run xsend -a alice -t groupchat -m hi "$BOB"
+is "$rc" 64 "-t groupchat to a jid exits 64, as xsend(1) says"
+like "$err" "-t groupchat: name rooms with -r, not as recipients" "saying why"
+run xsend -a alice --retry forever -m hi "$BOB"
+is "$rc" 64 "--retry forever exits 64"
+like "$err" "--retry forever: invalid: expected 0 to 1000, or inf" \
+    "saying what it takes"
+run xlisten -a bob --retry -1
+is "$rc" 64 "xlisten --retry -1 exits 64 too"
 run "$XU_BUILD/xsend" --bogus x@y
 is "$rc" 64 "an unknown option exits 64"
 run xsend -a alice -t shout -m hi "$BOB"

@@ -51,10 +51,17 @@ seq 100 | sed 's/^/down /' >&3
 exec 3>&-
 wait_line "$T/down.rc" .
 is "$(cat "$T/down.rc")" 69 "xsend gives up after --retry 2 with the server down (exit 69)"
+like "$(cat "$T/down.err")" "giving up after 2 attempts over [0-9]+\.[0-9] s: .+" \
+    "its last line says it gave up, after how long, and why"
 like "$(cat "$T/down.err")" "100 lines read but not sent \\(lines 101-200\\): written to --unsent" \
     "and says what it did with the lines it could not send"
 seq 100 | sed 's/^/down /' | cmp -s - "$T/unsent"
 ok $? "--unsent holds exactly the 100 lines sent while the server was down"
+run xlisten -a bob --retry 1
+is "$rc" 69 "xlisten --retry 1, the server down as it starts: it tries again, then 69"
+like "$err" "reconnecting in 1.0 s \(attempt 1 of 1\)" "saying when it tries"
+like "$(tail -1 <<<"$err")" "giving up after 1 attempt over [0-9]+\.[0-9] s: .+" \
+    "and, last, that it gave up"
 server_run
 run xlisten -a bob -w 2
 like "$rc" "^[01]$" "bob reads what the server kept"
@@ -151,5 +158,38 @@ like "$(cat "$T/restart.err")" "port $XT_PORT: the server closed the (stream|con
     "the server's shutdown said as such"
 ! grep -q "was lost (TLS)" "$T/restart.err"
 ok $? "not as a connection lost to a TLS error"
+
+# --- 5. --retry counts each outage: three restarts under --retry 2
+listen hops -a bob --retry inf
+mkfifo "$T/hfeed"
+"$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 -v -a alice -l --retry 2 "$BOB" \
+    <"$T/hfeed" 2>"$T/hops.err" &
+sender=$!
+exec {feed}>"$T/hfeed"
+for i in 1 2 3; do
+	echo "hop $i" >&$feed
+	wait_line "$T/hops.out" "hop $i"
+	# restarted while xsend is stopped, the server is up again when
+	# xsend finds the connection gone: one attempt an outage, however
+	# slowly Prosody starts
+	kill -STOP "$sender"
+	server_kill TERM
+	server_run
+	kill -CONT "$sender"
+	wait_line "$T/hops.err" "back after 1 attempt over" "$i"
+done
+echo "hop 4" >&$feed
+wait_line "$T/hops.out" "hop 4"
+exec {feed}>&-
+wait "$sender"
+ok $? "xsend -l --retry 2 rides out three server restarts: exit 0" \
+    "$(cat "$T/hops.err")"
+is "$(grep -c 'reconnecting in 0\.5 s (attempt 1 of 2)' "$T/hops.err")" 3 \
+    "each outage starts again at attempt 1 and the first wait"
+! grep -q "attempt 2 of 2\|giving up" "$T/hops.err"
+ok $? "and never needed a second attempt, nor gave up"
+listener_stop hops
+is "$(cut -f2 "$T/hops.out" | awk '!seen[$0]++' | tr '\n' ,)" "hop 1,hop 2,hop 3,hop 4," \
+    "every line arrived, in order (xlisten --retry inf rode them out too)"
 
 done_testing

@@ -108,6 +108,33 @@ for sig in TERM INT; do
 done
 exec {rin}>&-
 
+# --- a line without its newline: sent at the end of input; on a signal,
+# named and kept
+listen eof -a bob -n 2
+printf 'first\nlast, no newline' | xsend -a alice -l "$BOB"
+is "$?" 0 "-l: a last line without a newline is sent at the end of input"
+listener_wait eof
+is "$(cut -f2 "$T/eof.out" | tr '\n' ,)" "first,last, no newline," "both lines arrived"
+listen part -a bob -n 1
+mkfifo "$T/pfeed"
+"$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 -a alice -l --unsent "$T/punsent" \
+    "$BOB" <"$T/pfeed" 2>"$T/psend.err" &
+sender=$!
+exec {feed}>"$T/pfeed"
+# one write: once the whole line is sent, the part was read with it
+printf 'whole\npartial' >&$feed
+wait_line "$T/part.out" "whole"
+kill -TERM "$sender"
+wait "$sender"
+is "$?" 75 "SIGTERM with a line read only in part: exit 75, not 0"
+like "$(cat "$T/psend.err")" "line 2: read without its end" "the line is named"
+like "$(cat "$T/psend.err")" "1 line read but not sent \(line 2\): written to --unsent" \
+    "as read and not sent"
+is "$(cat "$T/punsent")" "partial" "and --unsent holds it"
+exec {feed}>&-
+listener_wait part
+is "$(cut -f2 "$T/part.out" | tr '\n' ,)" "whole," "the whole line alone was sent"
+
 # a symlink where --unsent is to go is not followed
 ln -s "$T/victim" "$T/link"
 : >"$T/victim"

@@ -258,6 +258,10 @@ test_retry(void)
 	r.max_ms = 60000;
 	ok(retry_delay(&r, 1) == 1000 && retry_delay(&r, 7) == 60000,
 	    "a listener's: 1 s to a minute");
+	ok(retry_arg("inf", "--retry") == RETRY_FOREVER &&
+	    retry_arg("0", "--retry") == 0 &&
+	    retry_arg("1000", "--retry") == 1000,
+	    "--retry takes inf, or 0 to 1000");
 }
 
 int

@@ -73,10 +73,12 @@ test_stop(void)
 	    "and the next");
 	ok(lines_next(&l, &line, &len) == -1,
 	    "then the end: a line begun is not taken for a whole one");
+	ok(lines_held(&l), "lines_held says one is held");
 	ok(lines_partial(&l, &line, &len) == 1 && len == 4 &&
 	    memcmp(line, "part", 4) == 0 && l.lineno == 3,
 	    "lines_partial hands it over, as line 3");
 	ok(lines_partial(&l, &line, &len) == 0, "once");
+	ok(!lines_held(&l), "and then none is held");
 	close(fds[0]);
 	close(fds[1]);
 	lines_free(&l);
