@@ -23,6 +23,7 @@ enum { OPT_PRETTY = OPT_TOOL, OPT_STRICT, OPT_TRACE };
 
 /* Stanzas sent that were no requests: an error may answer them. */
 #define SENT_KEPT 1024
+#define SENT_ID_MAX 256
 
 struct sent {
 	char *id;		/* NULL: it had none */
@@ -115,11 +116,19 @@ say_error(struct console *c, xmpp_stanza_t *st, unsigned long line,
 	buf_free(&from);
 }
 
-/* Remembers a stanza sent that is no request, for an error answer. */
+/*
+ * Remembers a stanza sent that is no request, for an error answer. An
+ * id of the input's longer than any a client makes is not: memory
+ * stays bounded whatever the input.
+ */
 static void
 sent_add(struct console *c, const struct xmlin_item *it)
 {
-	struct sent *e = &c->sent[c->nsent++ % SENT_KEPT];
+	struct sent *e;
+
+	if (it->id && strlen(it->id) > SENT_ID_MAX)
+		return;
+	e = &c->sent[c->nsent++ % SENT_KEPT];
 
 	free(e->id);
 	free(e->to);

@@ -123,5 +123,11 @@ like "$err" "ignoring a carbon from $BOB/fcli" \
     "a receipt in a forged carbon is not taken either"
 forger_stop fcli
 forged fcli "--confirm client"
+# carol's copies wait for her: taken now (the tests after this one find
+# her store empty), and each there once
+listen cdrain -a carol -n 3
+listener_wait cdrain
+is "$(cut -f2 "$T/cdrain.out" | tr '\n' ,)" "l1,l2,l3," \
+    "carol's copies were stored for her, once each"
 
 done_testing
