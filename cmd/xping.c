@@ -997,6 +997,8 @@ main(int argc, char *argv[])
 	if (!p.logged_in && p.trace && p.s && p.out == OUT_TEXT)
 		trace_text(&p, session_login_report(p.s));
 	rc = finish(&p, rc);
+	if (p.write_error)
+		rc = EX_IOERR;	/* what was asked for did not get out */
 	/* the verdict is the pings': a close that fails is only said */
 	if (p.s && !session_failed(p.s))
 		session_close(p.s);

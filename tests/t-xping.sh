@@ -203,6 +203,14 @@ run "$XU_BUILD/xping" -f "$T/expired.conf" --plugin
 is "$rc" 2 "an expired certificate: CRITICAL"
 like "$out" "^XMPP CRITICAL - $XT_EXPIRED: login failed: certificate .*not trusted" "saying so"
 
+# --- stdout that cannot be written: 74, said, whatever the output
+for mode in "-c 1" "-c 1 -q" "-c 1 --trace" "-c 1 --format json" \
+    "-c 1 --format json --trace" "--format prometheus" "--plugin"; do
+	xping -a alice $mode >/dev/full 2>"$T/full.err"
+	is "$?:$(cat "$T/full.err")" "74:xping: stdout: No space left on device" \
+	    "xping $mode >/dev/full: exit 74, saying why"
+done
+
 # --- bad input
 run xping -a alice -c 1 'bad@@jid'
 is "$rc" 2 "a malformed target: exit 2, as ping(8)"
