@@ -699,7 +699,43 @@ perfdata(struct pinger *p, struct buf *b, long days)
 		if (p->cert_crit >= 0)
 			buf_printf(b, "%ld:", p->cert_crit);
 	}
-	buf_addc(b, '\n');
+}
+
+/*
+ * Appends s to the status line: what came from the network (an error's
+ * text, a JID, a certificate's name) or the command line must not end
+ * it early (a line break) nor start the performance data ('|', which a
+ * server could follow with figures of its own). Line breaks become
+ * text_escape's escapes, '|' the broken bar.
+ */
+static void
+plugin_clean(struct buf *b, const char *s)
+{
+	for (; *s; s++)
+		if (*s == '|')
+			buf_adds(b, "\xc2\xa6");
+		else if (*s == '\n')
+			buf_adds(b, "\\n");
+		else if (*s == '\r')
+			buf_adds(b, "\\r");
+		else if (strncmp(s, "\xe2\x80\xa8", 3) == 0 ||
+		    strncmp(s, "\xe2\x80\xa9", 3) == 0) {
+			/* U+2028, U+2029: line and paragraph separators */
+			buf_printf(b, "\\xE2\\x80\\x%02X",
+			    (unsigned char)s[2]);
+			s += 2;
+		} else
+			buf_addc(b, *s);
+}
+
+/* The one line a plugin prints: its state, text, performance data. */
+static void
+plugin_say(struct pinger *p, int st, const char *text, const char *perf)
+{
+	buf_printf(&p->line, "XMPP %s - ", plugin_states[st]);
+	plugin_clean(&p->line, text);
+	buf_printf(&p->line, "%s\n", perf);
+	flush_line(p);
 }
 
 static int
@@ -707,24 +743,25 @@ summary_plugin(struct pinger *p)
 {
 	const struct login_report *r = session_login_report(p->s);
 	long days = r->cert_expires ? days_left(r->cert_expires) : LONG_MIN;
-	struct buf why = { 0 }, t = { 0 };
+	struct buf why = { 0 }, t = { 0 }, text = { 0 }, perf = { 0 };
 	int st = plugin_state(p, days, &why);
 
-	buf_printf(&p->line, "XMPP %s - %s: ", plugin_states[st],
-	    text_shown(&t, p->target));
+	buf_printf(&text, "%s: ", text_shown(&t, p->target));
 	if (why.len)
-		buf_printf(&p->line, "%s; ", why.p);
+		buf_printf(&text, "%s; ", why.p);
 	if (p->replies)
-		buf_printf(&p->line, "rtt %.3f ms, ", avg(p));
-	buf_printf(&p->line, "%u%% loss, login %.1f ms", loss_percent(p),
+		buf_printf(&text, "rtt %.3f ms, ", avg(p));
+	buf_printf(&text, "%u%% loss, login %.1f ms", loss_percent(p),
 	    ms(login_total_us(r)));
 	if (days != LONG_MIN && !why.len)
-		buf_printf(&p->line, ", certificate expires in %ld day%s",
+		buf_printf(&text, ", certificate expires in %ld day%s",
 		    days, days == 1 ? "" : "s");
-	perfdata(p, &p->line, days);
-	flush_line(p);
+	perfdata(p, &perf, days);
+	plugin_say(p, st, buf_str(&text), buf_str(&perf));
 	buf_free(&why);
 	buf_free(&t);
+	buf_free(&text);
+	buf_free(&perf);
 	return st;
 }
 
@@ -738,18 +775,19 @@ plugin_failed(struct pinger *p, int rc)
 	int st = rc == EX_CONFIG || rc == EX_USAGE || rc == EX_SOFTWARE ||
 	    rc == EX_OSERR ? PLUGIN_UNKNOWN : PLUGIN_CRITICAL;
 	const char *why = p->s ? session_failure(p->s) : "";
-	struct buf t = { 0 };
+	struct buf t = { 0 }, text = { 0 }, perf = { 0 };
 
-	buf_printf(&p->line, "XMPP %s - %s%s%s failed: %s",
-	    plugin_states[st], p->target ? text_shown(&t, p->target) : "",
+	buf_printf(&text, "%s%s%s failed: %s",
+	    p->target ? text_shown(&t, p->target) : "",
 	    p->target ? ": " : "", p->logged_in ? "the stream" : "login",
 	    *why ? why : "see the error output");
 	if (p->s)
-		buf_printf(&p->line, "|login=%.6fs;;;0", login_total_us(
+		buf_printf(&perf, "|login=%.6fs;;;0", login_total_us(
 		    session_login_report(p->s)) / 1e6);
-	buf_addc(&p->line, '\n');
-	flush_line(p);
+	plugin_say(p, st, buf_str(&text), buf_str(&perf));
 	buf_free(&t);
+	buf_free(&text);
+	buf_free(&perf);
 	return st;
 }
 

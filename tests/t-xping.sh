@@ -188,6 +188,19 @@ run xping -a alice --plugin --count 2 -i 0.05 -w 5000,10% -c 10000,50% "$BOB/gon
 is "$rc" 2 "no reply: CRITICAL"
 like "$out" "^XMPP CRITICAL - $BOB/gone: no reply: service-unavailable; 100% loss" "with the reason"
 is "$(perf_ok "$out")" "rtt loss login cert_days" "perfdata still parseable"
+
+# --- an entity's error text is no perfdata of its own
+evil='down|rtt=0.001ms;1;2;0 cert_days=999;30:;7:'$'\n''more'$'\xe2\x80\xa8''end'
+"$XU_BUILD/iqtool" "$XT_CONFIG" bob refuser refuse undefined-condition "$evil" 1 \
+    >"$T/refuse.out" 2>"$T/refuse.err" &
+_bg="$_bg $!"
+wait_line "$T/refuse.err" serving
+run xping -a alice --plugin "$BOB/refuser"
+is "$rc" 2 "a ping answered with an error: CRITICAL"
+is "$(printf '%s\n' "$out" | wc -l)" 1 "one line, whatever the error's text holds"
+is "$(perf_ok "$out")" "rtt loss login cert_days" "the perfdata are ours alone ($out)"
+like "$out" "no reply: undefined-condition \\(down¦rtt=0\\.001ms;1;2;0 cert_days=999;30:;7:\\\\nmore\\\\xE2\\\\x80\\\\xA8end\\); 100% loss" \
+    "its text still readable: '|' a broken bar, line breaks escaped"
 run xping -a alice --plugin --port "$("$XT_NETTOOL" freeport)"
 is "$rc" 2 "a login failure: CRITICAL"
 like "$out" "^XMPP CRITICAL - $XT_DOMAIN: login failed: connect to 127\\.0\\.0\\.1 port [0-9]+: Connection refused" \
