@@ -65,6 +65,7 @@ struct pinger {
 };
 
 static int usage_rc = PING_ERROR;
+static int plugin_said;	/* --plugin: the status line is out */
 
 static void __attribute__((noreturn))
 usage(int rc)
@@ -682,7 +683,11 @@ perfdata(struct pinger *p, struct buf *b, long days)
 {
 	const struct login_report *r = session_login_report(p->s);
 
-	buf_printf(b, "|rtt=%.3fms;", avg(p));
+	/* no reply, no round trip: U, "could not be determined" */
+	if (p->replies)
+		buf_printf(b, "|rtt=%.3fms;", avg(p));
+	else
+		buf_adds(b, "|rtt=U;");
 	threshold(b, p->warn.rtt);
 	buf_addc(b, ';');
 	threshold(b, p->crit.rtt);
@@ -736,6 +741,7 @@ plugin_say(struct pinger *p, int st, const char *text, const char *perf)
 	plugin_clean(&p->line, text);
 	buf_printf(&p->line, "%s\n", perf);
 	flush_line(p);
+	plugin_said = 1;
 }
 
 static int
@@ -767,20 +773,25 @@ summary_plugin(struct pinger *p)
 
 /*
  * The login failed, or the stream did before any reply: the plugin's
- * CRITICAL (UNKNOWN where the fault is ours), with the reason.
+ * CRITICAL, with the reason; UNKNOWN where the fault is not the
+ * server's (the configuration, ours), with the reason too: Nagios shows
+ * no stderr.
  */
 static int
 plugin_failed(struct pinger *p, int rc)
 {
 	int st = rc == EX_CONFIG || rc == EX_USAGE || rc == EX_SOFTWARE ||
 	    rc == EX_OSERR ? PLUGIN_UNKNOWN : PLUGIN_CRITICAL;
-	const char *why = p->s ? session_failure(p->s) : "";
+	const char *why = p->s && *session_failure(p->s) ?
+	    session_failure(p->s) : stderr_last();
 	struct buf t = { 0 }, text = { 0 }, perf = { 0 };
 
-	buf_printf(&text, "%s%s%s failed: %s",
-	    p->target ? text_shown(&t, p->target) : "",
-	    p->target ? ": " : "", p->logged_in ? "the stream" : "login",
-	    *why ? why : "see the error output");
+	if (p->target)
+		buf_printf(&text, "%s: ", text_shown(&t, p->target));
+	if (st == PLUGIN_CRITICAL)
+		buf_adds(&text, p->logged_in ? "the stream failed: " :
+		    "login failed: ");
+	buf_adds(&text, *why ? why : "no reason given");
 	if (p->s)
 		buf_printf(&perf, "|login=%.6fs;;;0", login_total_us(
 		    session_login_report(p->s)) / 1e6);
@@ -789,6 +800,24 @@ plugin_failed(struct pinger *p, int rc)
 	buf_free(&text);
 	buf_free(&perf);
 	return st;
+}
+
+/*
+ * --plugin, at exit: a process that ends before saying its status (a
+ * bad option, threshold or target; errx here or in the library) says
+ * UNKNOWN, with what it last said on stderr, which Nagios never shows.
+ */
+static void
+plugin_last_word(int status, void *arg)
+{
+	struct pinger p = { 0 };
+
+	(void)arg;
+	if (plugin_said || status == EX_OK)
+		return;
+	plugin_say(&p, PLUGIN_UNKNOWN, *stderr_last() ? stderr_last() :
+	    "a bad command line", "");
+	buf_free(&p.line);
 }
 
 /* ---- main */
@@ -932,8 +961,11 @@ main(int argc, char *argv[])
 	stdfd_sanitise();
 	signals_init();
 	common_init(&o);
-	if (is_plugin(argc, argv))
+	if (is_plugin(argc, argv)) {
 		usage_rc = PLUGIN_UNKNOWN;
+		stderr_remember();
+		on_exit(plugin_last_word, NULL);
+	}
 	common_usage_code(usage_rc);
 	while ((ch = common_getopt(argc, argv, "c:hi:qW:w:" COMMON_SHORTOPTS,
 	    longopts)) != -1) {
@@ -988,10 +1020,15 @@ main(int argc, char *argv[])
 				usage(EX_USAGE);
 		}
 	}
+	if (o.show_cert && p.out == OUT_PLUGIN)
+		errx(usage_rc, "--show-cert: not with --plugin");
 	if (o.show_cert)
 		return stdout_done(session_show_cert(&o) ? usage_rc : EX_OK);
-	if (argc - optind > 1)
+	if (argc - optind > 1) {
+		warnx("%s: one target at most", text_shown(&p.line,
+		    argv[optind + 1]));
 		usage(EX_USAGE);
+	}
 	if (p.out == OUT_PLUGIN) {
 		/* -w and -c are the thresholds; --count the pings */
 		if (format != OUT_TEXT)

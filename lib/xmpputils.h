@@ -285,6 +285,15 @@ int stdout_failed(void);
  */
 int stdout_done(int rc);
 
+/*
+ * For a tool whose reader never sees stderr (a monitoring plugin's):
+ * from stderr_remember on, stderr keeps the last message written in the
+ * "prog: what: why" form, which stderr_last returns without "prog: "
+ * ("" before any).
+ */
+void stderr_remember(void);
+const char *stderr_last(void);
+
 /* ---- signals.c: what the process does with signals */
 
 /*

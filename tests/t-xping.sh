@@ -156,7 +156,7 @@ import re, sys
 line = sys.stdin.read().rstrip("\n")
 assert "\n" not in line, "one line"
 status, perf = line.split("|", 1)
-rx = re.compile(r"^([^ =\x27]+|\x27[^\x27]+\x27)=(-?[0-9.]+)(us|ms|s|%|B|KB|MB|TB|c)?(;([0-9.:~@-]*)){0,4}$")
+rx = re.compile(r"^([^ =\x27]+|\x27[^\x27]+\x27)=(U|-?[0-9.]+(us|ms|s|%|B|KB|MB|TB|c)?)(;([0-9.:~@-]*)){0,4}$")
 labels = []
 for item in perf.split(" "):
     m = rx.match(item)
@@ -188,6 +188,7 @@ run xping -a alice --plugin --count 2 -i 0.05 -w 5000,10% -c 10000,50% "$BOB/gon
 is "$rc" 2 "no reply: CRITICAL"
 like "$out" "^XMPP CRITICAL - $BOB/gone: no reply: service-unavailable; 100% loss" "with the reason"
 is "$(perf_ok "$out")" "rtt loss login cert_days" "perfdata still parseable"
+like "$out" "\\|rtt=U;5000;10000;0 loss=100%;" "no reply, no round trip: rtt=U, not 0"
 
 # --- an entity's error text is no perfdata of its own
 evil='down|rtt=0.001ms;1;2;0 cert_days=999;30:;7:'$'\n''more'$'\xe2\x80\xa8''end'
@@ -207,8 +208,25 @@ like "$out" "^XMPP CRITICAL - $XT_DOMAIN: login failed: connect to 127\\.0\\.0\\
     "with the reason on the status line"
 run xping -a alice --plugin -w bogus
 is "$rc" 3 "a bad threshold: exit 3 (UNKNOWN)"
+is "$out" "XMPP UNKNOWN - -w bogus: not a round-trip time in ms" \
+    "its status line says why: Nagios shows no stderr"
 run xping -a alice --plugin --no-such-option
 is "$rc" 3 "a bad option under --plugin: UNKNOWN"
+like "$out" "^XMPP UNKNOWN - --no-such-option: unknown" "with a status line that says so"
+run xping -a alice --plugin --count 0
+is "$rc:$out" "3:XMPP UNKNOWN - -c 0: too small" "a bad count, from the library's parser: the same"
+run "$XU_BUILD/xping" --plugin -f /nonexistent
+is "$rc" 3 "a missing config file: UNKNOWN, not CRITICAL"
+like "$out" "^XMPP UNKNOWN - .*/nonexistent: No such file or directory$" \
+    "the real reason on the status line ($out)"
+printf 'jid = alice@%s\npasword = x\n' "$XT_DOMAIN" >"$T/typo.conf"
+chmod 600 "$T/typo.conf"
+run "$XU_BUILD/xping" -f "$T/typo.conf" --plugin
+is "$rc:$out" "3:XMPP UNKNOWN - $T/typo.conf:2: unknown key 'pasword'" \
+    "a config error: UNKNOWN, with the file's line"
+run xping -a alice --plugin --cafile /nonexistent/ca.pem
+like "$rc:$out" "^3:XMPP UNKNOWN - $XT_DOMAIN: cafile /nonexistent/ca.pem: No such file" \
+    "an unreadable cafile: the same"
 printf 'jid = x@%s\npassword = x\nserver = 127.0.0.1\nport = %s\ncafile = %s\n' \
     "$XT_EXPIRED" "$XT_PORT" "$XT_CA" >"$T/expired.conf"
 chmod 600 "$T/expired.conf"
