@@ -100,6 +100,15 @@ ms(int64_t us)
 	return us / 1000.0;
 }
 
+/* When phase i ended, or failed; 0: the login never reached it. */
+static int64_t
+phase_end(const struct login_report *r, int i)
+{
+	if (r->ended_us[i])
+		return r->ended_us[i];
+	return r->failed_us && (int)r->failed == i ? r->failed_us : 0;
+}
+
 /* How long phase i took: from the end of the last phase reached. */
 static int64_t
 phase_us(const struct login_report *r, int i)
@@ -112,13 +121,14 @@ phase_us(const struct login_report *r, int i)
 			from = r->ended_us[j];
 			break;
 		}
-	return r->ended_us[i] - from;
+	return phase_end(r, i) - from;
 }
 
+/* The whole login, up to its last phase or to its failure. */
 static int64_t
 login_total_us(const struct login_report *r)
 {
-	int64_t last = r->began_us;
+	int64_t last = r->failed_us ? r->failed_us : r->began_us;
 	int i;
 
 	for (i = 0; i < PHASE_COUNT; i++)
@@ -205,10 +215,16 @@ trace_text(struct pinger *p, const struct login_report *r)
 
 	buf_printf(&p->line, "%-12s %9s  %s\n", "phase", "ms", "detail");
 	for (i = 0; i < PHASE_COUNT; i++) {
-		if (r->ended_us[i] == 0)
+		if (phase_end(r, i) == 0)
 			continue;
 		d.len = 0;
-		phase_detail(p, r, i, &d);
+		if (r->ended_us[i])
+			phase_detail(p, r, i, &d);
+		else {	/* the phase it failed in: how long, and why */
+			buf_adds(&d, "failed: ");
+			text_escape(&d, session_failure(p->s),
+			    strlen(session_failure(p->s)));
+		}
 		buf_printf(&p->line, "%-12s %9.3f  %s\n", login_phase_name(i),
 		    ms(phase_us(r, i)), buf_str(&d));
 		if (i == PHASE_TLS && r->cert_expires)
@@ -218,7 +234,7 @@ trace_text(struct pinger *p, const struct login_report *r)
 			    days_left(r->cert_expires),
 			    days_left(r->cert_expires) == 1 ? "" : "s");
 	}
-	if (!p->logged_in)
+	if (!p->logged_in && r->failed_us == 0)	/* not in a phase */
 		buf_printf(&p->line, "%-12s %9s  %s\n", "failed", "",
 		    text_shown(&d, session_failure(p->s)));
 	buf_printf(&p->line, "%-12s %9.3f\n", "total", ms(login_total_us(r)));
@@ -238,10 +254,11 @@ trace_json(struct pinger *p, const struct login_report *r)
 	json_field(b, "server", r->where);
 	buf_printf(b, ",\"total_ms\":%.3f,\"phases\":[", ms(login_total_us(r)));
 	for (i = 0; i < PHASE_COUNT; i++)
-		if (r->ended_us[i])
-			buf_printf(b, "%s{\"phase\":\"%s\",\"ms\":%.3f}",
+		if (phase_end(r, i))
+			buf_printf(b, "%s{\"phase\":\"%s\",\"ms\":%.3f%s}",
 			    n++ ? "," : "", login_phase_name(i),
-			    ms(phase_us(r, i)));
+			    ms(phase_us(r, i)), r->ended_us[i] ? "" :
+			    ",\"failed\":true");
 	buf_adds(b, "],\"features\":{");
 	for (i = n = 0; i < PHASE_COUNT; i++)
 		if (stage_of(i) && r->ended_us[i]) {
@@ -264,6 +281,8 @@ trace_json(struct pinger *p, const struct login_report *r)
 		json_field(b, "sasl", r->mechanism);
 	if (p->logged_in)
 		json_field(b, "jid", session_jid(p->s));
+	else
+		json_field(b, "error", session_failure(p->s));
 	buf_adds(b, "}\n");
 	flush_line(p);
 }
@@ -567,7 +586,7 @@ summary_prometheus(struct pinger *p)
 	prom_head(b, "xmpp_login_seconds", "Time each phase of the login "
 	    "took, and the whole.");
 	for (i = 0; i < PHASE_COUNT; i++)
-		if (r->ended_us[i])
+		if (phase_end(r, i))
 			buf_printf(b, "xmpp_login_seconds{phase=\"%s\"} %.9g\n",
 			    login_phase_name(i), phase_us(r, i) / 1e6);
 	buf_printf(b, "xmpp_login_seconds{phase=\"total\"} %.9g\n",
@@ -775,7 +794,7 @@ summary_plugin(struct pinger *p)
  * The login failed, or the stream did before any reply: the plugin's
  * CRITICAL, with the reason; UNKNOWN where the fault is not the
  * server's (the configuration, ours), with the reason too: Nagios shows
- * no stderr.
+ * no stderr. A login that never finished has no login time: U.
  */
 static int
 plugin_failed(struct pinger *p, int rc)
@@ -784,6 +803,8 @@ plugin_failed(struct pinger *p, int rc)
 	    rc == EX_OSERR ? PLUGIN_UNKNOWN : PLUGIN_CRITICAL;
 	const char *why = p->s && *session_failure(p->s) ?
 	    session_failure(p->s) : stderr_last();
+	const struct login_report *r = p->s ? session_login_report(p->s) :
+	    NULL;
 	struct buf t = { 0 }, text = { 0 }, perf = { 0 };
 
 	if (p->target)
@@ -792,9 +813,12 @@ plugin_failed(struct pinger *p, int rc)
 		buf_adds(&text, p->logged_in ? "the stream failed: " :
 		    "login failed: ");
 	buf_adds(&text, *why ? why : "no reason given");
-	if (p->s)
-		buf_printf(&perf, "|login=%.6fs;;;0", login_total_us(
-		    session_login_report(p->s)) / 1e6);
+	if (st == PLUGIN_CRITICAL && !p->logged_in && r)
+		buf_printf(&text, ", after %.1f ms", ms(login_total_us(r)));
+	if (r && p->logged_in)
+		buf_printf(&perf, "|login=%.6fs;;;0", login_total_us(r) / 1e6);
+	else if (r)
+		buf_adds(&perf, "|login=U;;;0");
 	plugin_say(p, st, buf_str(&text), buf_str(&perf));
 	buf_free(&t);
 	buf_free(&text);
@@ -1071,6 +1095,8 @@ main(int argc, char *argv[])
 	}
 	if (!p.logged_in && p.trace && p.s && p.out == OUT_TEXT)
 		trace_text(&p, session_login_report(p.s));
+	else if (!p.logged_in && p.trace && p.s && p.out == OUT_JSON)
+		trace_json(&p, session_login_report(p.s));
 	rc = finish(&p, rc);
 	if (p.write_error)
 		rc = EX_IOERR;	/* what was asked for did not get out */

@@ -92,8 +92,41 @@ like "$out" "^tls " "a TLS phase"
 ok $(printf '%s\n' "$out" | grep -cE '^(starttls|stream|sm) ') "and no STARTTLS, first stream or sm phase"
 run xping -a alice --port "$("$XT_NETTOOL" freeport)" --trace
 is "$rc" 2 "--trace, no server: exit 2"
-like "$out" "^failed +connect to 127\\.0\\.0\\.1 port [0-9]+: Connection refused" \
-    "the table says where it failed"
+like "$out" "^tcp +[0-9]+\\.[0-9]{3}  failed: connect to 127\\.0\\.0\\.1 port [0-9]+: Connection refused" \
+    "the table says where it failed, and why"
+
+# --- a server that accepts and never answers: the failed phase and the
+# whole login take the time they took (-T 1), in every format
+mkfifo "$T/hole.in" "$T/hole.port"
+"$XT_NETTOOL" blackhole <"$T/hole.in" >"$T/hole.port" &
+_bg="$_bg $!"
+exec {hole}>"$T/hole.in"
+read -r holeport <"$T/hole.port"
+for f in text json prometheus plugin; do	# at once: a second in all
+	case $f in plugin) set -- --plugin;; *) set -- --format $f --trace;; esac
+	timeout 30 "$XU_BUILD/xping" -f "$XT_CONFIG" -a alice -T 1 \
+	    --port "$holeport" "$@" >"$T/hole.$f" 2>"$T/hole.$f.err" &
+	eval "hole_$f=\$!"
+done
+for f in text json prometheus plugin; do eval "wait \$hole_$f"; eval "hole_rc_$f=\$?"; done
+exec {hole}>&-
+is "$hole_rc_text" 2 "a server that never answers: exit 2"
+like "$(cat "$T/hole.text")" "^stream +1[0-9]{3}\\.[0-9]{3}  failed: .*timed out after 1 s" \
+    "--trace: the phase it hung in, with the second it took"
+is "$(awk '$1 == "total" { print ($2 >= 1000 && $2 < 5000) }' "$T/hole.text")" 1 \
+    "and the whole login's real time, not the phases' that ended"
+is "$(jq -r '[.success, (.phases[-1] | .phase, .failed, .ms >= 1000), .total_ms >= 1000, (.error | test("timed out"))] | join(" ")' "$T/hole.json")" \
+    "false stream true true true true" \
+    "--format json --trace: the login object says so too"
+is "$("$PY" -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families as p
+m = {s.labels.get("phase"): s.value for f in p(sys.stdin.read()) for s in f.samples if s.name == "xmpp_login_seconds"}
+print(m.get("stream", 0) >= 1, m["total"] >= 1)' <"$T/hole.prometheus")" "True True" \
+    "--format prometheus: the phase it failed in, and the total, as they took"
+is "$hole_rc_plugin" 2 "--plugin: CRITICAL"
+like "$(cat "$T/hole.plugin")" "^XMPP CRITICAL - $XT_DOMAIN: login failed: .*timed out after 1 s waiting for the login, after 1[0-9]{3}\\.[0-9] ms[|]login=U;;;0$" \
+    "its real time on the status line; login=U, as the login never finished"
 
 # --- --format json: one object per ping, then the summary
 run xping -a alice -c 2 -i 0.05 --format json --trace
