@@ -1081,8 +1081,11 @@ main(int argc, char *argv[])
 		    why);
 	p.wait_us = (wait >= 0 ? wait : o.timeout) * 1e6;
 
-	if ((rc = account_load(&acct, &o.acct)) != EX_OK)
-		return stdout_done(finish(&p, rc));
+	if ((rc = account_load(&acct, &o.acct)) != EX_OK) {
+		rc = finish(&p, rc);	/* --plugin says why, on stdout */
+		buf_free(&p.line);
+		return stdout_done(p.write_error ? EX_IOERR : rc);
+	}
 	if (p.target == NULL)
 		p.target = domain = xstrndup(strchr(acct.jid, '@') + 1,
 		    strcspn(strchr(acct.jid, '@') + 1, "/"));
