@@ -59,7 +59,7 @@ struct pinger {
 	int64_t began_us, login_us;
 	int logged_in;
 	struct buf line;
-	int closed, write_error;
+	int closed;		/* stdout failed, or its reader left */
 	struct limit warn, crit;	/* --plugin's -w and -c */
 	long cert_warn, cert_crit;	/* days; < 0: none */
 };
@@ -80,18 +80,21 @@ usage(int rc)
 
 /* ---- output */
 
+/* A line out, whole; a write that fails ends the run (stdout_done
+ * says why). */
 static void
 flush_line(struct pinger *p)
 {
-	if (!p->closed && write_all(STDOUT_FILENO, p->line.p,
-	    p->line.len) == -1) {
-		if (errno != EPIPE) {
-			warn("stdout");
-			p->write_error = 1;
-		}
+	if (!p->closed && stdout_write(p->line.p, p->line.len) == -1)
 		p->closed = 1;
-	}
 	p->line.len = 0;
+}
+
+/* What was asked for did not get out: 74, whatever the verdict. */
+static int
+output_lost(int rc)
+{
+	return stdout_failed() && stdout_failed() != EPIPE ? EX_IOERR : rc;
 }
 
 static double
@@ -1084,7 +1087,7 @@ main(int argc, char *argv[])
 	if ((rc = account_load(&acct, &o.acct)) != EX_OK) {
 		rc = finish(&p, rc);	/* --plugin says why, on stdout */
 		buf_free(&p.line);
-		return stdout_done(p.write_error ? EX_IOERR : rc);
+		return stdout_done(output_lost(rc));
 	}
 	if (p.target == NULL)
 		p.target = domain = xstrndup(strchr(acct.jid, '@') + 1,
@@ -1101,8 +1104,7 @@ main(int argc, char *argv[])
 	else if (!p.logged_in && p.trace && p.s && p.out == OUT_JSON)
 		trace_json(&p, session_login_report(p.s));
 	rc = finish(&p, rc);
-	if (p.write_error)
-		rc = EX_IOERR;	/* what was asked for did not get out */
+	rc = output_lost(rc);
 	/* the verdict is the pings': a close that fails is only said */
 	if (p.s && !session_failed(p.s))
 		session_close(p.s);
