@@ -59,12 +59,13 @@ struct pinger {
 	int64_t began_us, login_us;
 	int logged_in;
 	struct buf line;
-	int closed, write_error;
+	int closed;		/* stdout failed, or its reader left */
 	struct limit warn, crit;	/* --plugin's -w and -c */
 	long cert_warn, cert_crit;	/* days; < 0: none */
 };
 
 static int usage_rc = PING_ERROR;
+static int plugin_said;	/* --plugin: the status line is out */
 
 static void __attribute__((noreturn))
 usage(int rc)
@@ -79,24 +80,36 @@ usage(int rc)
 
 /* ---- output */
 
+/* A line out, whole; a write that fails ends the run (stdout_done
+ * says why). */
 static void
 flush_line(struct pinger *p)
 {
-	if (!p->closed && write_all(STDOUT_FILENO, p->line.p,
-	    p->line.len) == -1) {
-		if (errno != EPIPE) {
-			warn("stdout");
-			p->write_error = 1;
-		}
+	if (!p->closed && stdout_write(p->line.p, p->line.len) == -1)
 		p->closed = 1;
-	}
 	p->line.len = 0;
+}
+
+/* What was asked for did not get out: 74, whatever the verdict. */
+static int
+output_lost(int rc)
+{
+	return stdout_failed() && stdout_failed() != EPIPE ? EX_IOERR : rc;
 }
 
 static double
 ms(int64_t us)
 {
 	return us / 1000.0;
+}
+
+/* When phase i ended, or failed; 0: the login never reached it. */
+static int64_t
+phase_end(const struct login_report *r, int i)
+{
+	if (r->ended_us[i])
+		return r->ended_us[i];
+	return r->failed_us && (int)r->failed == i ? r->failed_us : 0;
 }
 
 /* How long phase i took: from the end of the last phase reached. */
@@ -111,13 +124,14 @@ phase_us(const struct login_report *r, int i)
 			from = r->ended_us[j];
 			break;
 		}
-	return r->ended_us[i] - from;
+	return phase_end(r, i) - from;
 }
 
+/* The whole login, up to its last phase or to its failure. */
 static int64_t
 login_total_us(const struct login_report *r)
 {
-	int64_t last = r->began_us;
+	int64_t last = r->failed_us ? r->failed_us : r->began_us;
 	int i;
 
 	for (i = 0; i < PHASE_COUNT; i++)
@@ -204,10 +218,16 @@ trace_text(struct pinger *p, const struct login_report *r)
 
 	buf_printf(&p->line, "%-12s %9s  %s\n", "phase", "ms", "detail");
 	for (i = 0; i < PHASE_COUNT; i++) {
-		if (r->ended_us[i] == 0)
+		if (phase_end(r, i) == 0)
 			continue;
 		d.len = 0;
-		phase_detail(p, r, i, &d);
+		if (r->ended_us[i])
+			phase_detail(p, r, i, &d);
+		else {	/* the phase it failed in: how long, and why */
+			buf_adds(&d, "failed: ");
+			text_escape(&d, session_failure(p->s),
+			    strlen(session_failure(p->s)));
+		}
 		buf_printf(&p->line, "%-12s %9.3f  %s\n", login_phase_name(i),
 		    ms(phase_us(r, i)), buf_str(&d));
 		if (i == PHASE_TLS && r->cert_expires)
@@ -217,7 +237,7 @@ trace_text(struct pinger *p, const struct login_report *r)
 			    days_left(r->cert_expires),
 			    days_left(r->cert_expires) == 1 ? "" : "s");
 	}
-	if (!p->logged_in)
+	if (!p->logged_in && r->failed_us == 0)	/* not in a phase */
 		buf_printf(&p->line, "%-12s %9s  %s\n", "failed", "",
 		    text_shown(&d, session_failure(p->s)));
 	buf_printf(&p->line, "%-12s %9.3f\n", "total", ms(login_total_us(r)));
@@ -237,10 +257,11 @@ trace_json(struct pinger *p, const struct login_report *r)
 	json_field(b, "server", r->where);
 	buf_printf(b, ",\"total_ms\":%.3f,\"phases\":[", ms(login_total_us(r)));
 	for (i = 0; i < PHASE_COUNT; i++)
-		if (r->ended_us[i])
-			buf_printf(b, "%s{\"phase\":\"%s\",\"ms\":%.3f}",
+		if (phase_end(r, i))
+			buf_printf(b, "%s{\"phase\":\"%s\",\"ms\":%.3f%s}",
 			    n++ ? "," : "", login_phase_name(i),
-			    ms(phase_us(r, i)));
+			    ms(phase_us(r, i)), r->ended_us[i] ? "" :
+			    ",\"failed\":true");
 	buf_adds(b, "],\"features\":{");
 	for (i = n = 0; i < PHASE_COUNT; i++)
 		if (stage_of(i) && r->ended_us[i]) {
@@ -263,6 +284,8 @@ trace_json(struct pinger *p, const struct login_report *r)
 		json_field(b, "sasl", r->mechanism);
 	if (p->logged_in)
 		json_field(b, "jid", session_jid(p->s));
+	else
+		json_field(b, "error", session_failure(p->s));
 	buf_adds(b, "}\n");
 	flush_line(p);
 }
@@ -566,7 +589,7 @@ summary_prometheus(struct pinger *p)
 	prom_head(b, "xmpp_login_seconds", "Time each phase of the login "
 	    "took, and the whole.");
 	for (i = 0; i < PHASE_COUNT; i++)
-		if (r->ended_us[i])
+		if (phase_end(r, i))
 			buf_printf(b, "xmpp_login_seconds{phase=\"%s\"} %.9g\n",
 			    login_phase_name(i), phase_us(r, i) / 1e6);
 	buf_printf(b, "xmpp_login_seconds{phase=\"total\"} %.9g\n",
@@ -682,7 +705,11 @@ perfdata(struct pinger *p, struct buf *b, long days)
 {
 	const struct login_report *r = session_login_report(p->s);
 
-	buf_printf(b, "|rtt=%.3fms;", avg(p));
+	/* no reply, no round trip: U, "could not be determined" */
+	if (p->replies)
+		buf_printf(b, "|rtt=%.3fms;", avg(p));
+	else
+		buf_adds(b, "|rtt=U;");
 	threshold(b, p->warn.rtt);
 	buf_addc(b, ';');
 	threshold(b, p->crit.rtt);
@@ -699,7 +726,44 @@ perfdata(struct pinger *p, struct buf *b, long days)
 		if (p->cert_crit >= 0)
 			buf_printf(b, "%ld:", p->cert_crit);
 	}
-	buf_addc(b, '\n');
+}
+
+/*
+ * Appends s to the status line: what came from the network (an error's
+ * text, a JID, a certificate's name) or the command line must not end
+ * it early (a line break) nor start the performance data ('|', which a
+ * server could follow with figures of its own). Line breaks become
+ * text_escape's escapes, '|' the broken bar.
+ */
+static void
+plugin_clean(struct buf *b, const char *s)
+{
+	for (; *s; s++)
+		if (*s == '|')
+			buf_adds(b, "\xc2\xa6");
+		else if (*s == '\n')
+			buf_adds(b, "\\n");
+		else if (*s == '\r')
+			buf_adds(b, "\\r");
+		else if (strncmp(s, "\xe2\x80\xa8", 3) == 0 ||
+		    strncmp(s, "\xe2\x80\xa9", 3) == 0) {
+			/* U+2028, U+2029: line and paragraph separators */
+			buf_printf(b, "\\xE2\\x80\\x%02X",
+			    (unsigned char)s[2]);
+			s += 2;
+		} else
+			buf_addc(b, *s);
+}
+
+/* The one line a plugin prints: its state, text, performance data. */
+static void
+plugin_say(struct pinger *p, int st, const char *text, const char *perf)
+{
+	buf_printf(&p->line, "XMPP %s - ", plugin_states[st]);
+	plugin_clean(&p->line, text);
+	buf_printf(&p->line, "%s\n", perf);
+	flush_line(p);
+	plugin_said = 1;
 }
 
 static int
@@ -707,50 +771,80 @@ summary_plugin(struct pinger *p)
 {
 	const struct login_report *r = session_login_report(p->s);
 	long days = r->cert_expires ? days_left(r->cert_expires) : LONG_MIN;
-	struct buf why = { 0 }, t = { 0 };
+	struct buf why = { 0 }, t = { 0 }, text = { 0 }, perf = { 0 };
 	int st = plugin_state(p, days, &why);
 
-	buf_printf(&p->line, "XMPP %s - %s: ", plugin_states[st],
-	    text_shown(&t, p->target));
+	buf_printf(&text, "%s: ", text_shown(&t, p->target));
 	if (why.len)
-		buf_printf(&p->line, "%s; ", why.p);
+		buf_printf(&text, "%s; ", why.p);
 	if (p->replies)
-		buf_printf(&p->line, "rtt %.3f ms, ", avg(p));
-	buf_printf(&p->line, "%u%% loss, login %.1f ms", loss_percent(p),
+		buf_printf(&text, "rtt %.3f ms, ", avg(p));
+	buf_printf(&text, "%u%% loss, login %.1f ms", loss_percent(p),
 	    ms(login_total_us(r)));
 	if (days != LONG_MIN && !why.len)
-		buf_printf(&p->line, ", certificate expires in %ld day%s",
+		buf_printf(&text, ", certificate expires in %ld day%s",
 		    days, days == 1 ? "" : "s");
-	perfdata(p, &p->line, days);
-	flush_line(p);
+	perfdata(p, &perf, days);
+	plugin_say(p, st, buf_str(&text), buf_str(&perf));
 	buf_free(&why);
 	buf_free(&t);
+	buf_free(&text);
+	buf_free(&perf);
 	return st;
 }
 
 /*
  * The login failed, or the stream did before any reply: the plugin's
- * CRITICAL (UNKNOWN where the fault is ours), with the reason.
+ * CRITICAL, with the reason; UNKNOWN where the fault is not the
+ * server's (the configuration, ours), with the reason too: Nagios shows
+ * no stderr. A login that never finished has no login time: U.
  */
 static int
 plugin_failed(struct pinger *p, int rc)
 {
 	int st = rc == EX_CONFIG || rc == EX_USAGE || rc == EX_SOFTWARE ||
 	    rc == EX_OSERR ? PLUGIN_UNKNOWN : PLUGIN_CRITICAL;
-	const char *why = p->s ? session_failure(p->s) : "";
-	struct buf t = { 0 };
+	const char *why = p->s && *session_failure(p->s) ?
+	    session_failure(p->s) : stderr_last();
+	const struct login_report *r = p->s ? session_login_report(p->s) :
+	    NULL;
+	struct buf t = { 0 }, text = { 0 }, perf = { 0 };
 
-	buf_printf(&p->line, "XMPP %s - %s%s%s failed: %s",
-	    plugin_states[st], p->target ? text_shown(&t, p->target) : "",
-	    p->target ? ": " : "", p->logged_in ? "the stream" : "login",
-	    *why ? why : "see the error output");
-	if (p->s)
-		buf_printf(&p->line, "|login=%.6fs;;;0", login_total_us(
-		    session_login_report(p->s)) / 1e6);
-	buf_addc(&p->line, '\n');
-	flush_line(p);
+	if (p->target)
+		buf_printf(&text, "%s: ", text_shown(&t, p->target));
+	if (st == PLUGIN_CRITICAL)
+		buf_adds(&text, p->logged_in ? "the stream failed: " :
+		    "login failed: ");
+	buf_adds(&text, *why ? why : "no reason given");
+	if (st == PLUGIN_CRITICAL && !p->logged_in && r)
+		buf_printf(&text, ", after %.1f ms", ms(login_total_us(r)));
+	if (r && p->logged_in)
+		buf_printf(&perf, "|login=%.6fs;;;0", login_total_us(r) / 1e6);
+	else if (r)
+		buf_adds(&perf, "|login=U;;;0");
+	plugin_say(p, st, buf_str(&text), buf_str(&perf));
 	buf_free(&t);
+	buf_free(&text);
+	buf_free(&perf);
 	return st;
+}
+
+/*
+ * --plugin, at exit: a process that ends before saying its status (a
+ * bad option, threshold or target; errx here or in the library) says
+ * UNKNOWN, with what it last said on stderr, which Nagios never shows.
+ */
+static void
+plugin_last_word(int status, void *arg)
+{
+	struct pinger p = { 0 };
+
+	(void)arg;
+	if (plugin_said || status == EX_OK)
+		return;
+	plugin_say(&p, PLUGIN_UNKNOWN, *stderr_last() ? stderr_last() :
+	    "a bad command line", "");
+	buf_free(&p.line);
 }
 
 /* ---- main */
@@ -894,8 +988,11 @@ main(int argc, char *argv[])
 	stdfd_sanitise();
 	signals_init();
 	common_init(&o);
-	if (is_plugin(argc, argv))
+	if (is_plugin(argc, argv)) {
 		usage_rc = PLUGIN_UNKNOWN;
+		stderr_remember();
+		on_exit(plugin_last_word, NULL);
+	}
 	common_usage_code(usage_rc);
 	while ((ch = common_getopt(argc, argv, "c:hi:qW:w:" COMMON_SHORTOPTS,
 	    longopts)) != -1) {
@@ -950,10 +1047,15 @@ main(int argc, char *argv[])
 				usage(EX_USAGE);
 		}
 	}
+	if (o.show_cert && p.out == OUT_PLUGIN)
+		errx(usage_rc, "--show-cert: not with --plugin");
 	if (o.show_cert)
 		return stdout_done(session_show_cert(&o) ? usage_rc : EX_OK);
-	if (argc - optind > 1)
+	if (argc - optind > 1) {
+		warnx("%s: one target at most", text_shown(&p.line,
+		    argv[optind + 1]));
 		usage(EX_USAGE);
+	}
 	if (p.out == OUT_PLUGIN) {
 		/* -w and -c are the thresholds; --count the pings */
 		if (format != OUT_TEXT)
@@ -982,8 +1084,11 @@ main(int argc, char *argv[])
 		    why);
 	p.wait_us = (wait >= 0 ? wait : o.timeout) * 1e6;
 
-	if ((rc = account_load(&acct, &o.acct)) != EX_OK)
-		return stdout_done(finish(&p, rc));
+	if ((rc = account_load(&acct, &o.acct)) != EX_OK) {
+		rc = finish(&p, rc);	/* --plugin says why, on stdout */
+		buf_free(&p.line);
+		return stdout_done(output_lost(rc));
+	}
 	if (p.target == NULL)
 		p.target = domain = xstrndup(strchr(acct.jid, '@') + 1,
 		    strcspn(strchr(acct.jid, '@') + 1, "/"));
@@ -996,7 +1101,10 @@ main(int argc, char *argv[])
 	}
 	if (!p.logged_in && p.trace && p.s && p.out == OUT_TEXT)
 		trace_text(&p, session_login_report(p.s));
+	else if (!p.logged_in && p.trace && p.s && p.out == OUT_JSON)
+		trace_json(&p, session_login_report(p.s));
 	rc = finish(&p, rc);
+	rc = output_lost(rc);
 	/* the verdict is the pings': a close that fails is only said */
 	if (p.s && !session_failed(p.s))
 		session_close(p.s);

@@ -1,8 +1,9 @@
 /*
  * proc.c: what a tool makes sure of about its own process: that
  * descriptors 0-2 are open before anything else is, that a password in
- * memory never lands in a core file, and that what it wrote to stdout
- * got there.
+ * memory never lands in a core file, that what it wrote to stdout
+ * got there, and (for a tool whose reader never sees stderr) what it
+ * last said on stderr.
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -11,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "xmpputils.h"
@@ -117,4 +120,57 @@ stdout_done(int rc)
 	errno = e;
 	warn("stdout");
 	return rc == EX_OK ? EX_IOERR : rc;
+}
+
+/* stderr_remember: the line being written, and the last message. */
+static char line[512], last[512];
+static size_t linelen;
+
+/* A line is whole: kept if it is a message, "prog: what: why". */
+static void
+line_done(void)
+{
+	size_t n = strlen(getprogname());
+
+	line[linelen] = '\0';
+	if (linelen > n + 2 && strncmp(line, getprogname(), n) == 0 &&
+	    strncmp(line + n, ": ", 2) == 0)
+		memcpy(last, line + n + 2, linelen - n - 1);
+	linelen = 0;
+}
+
+static ssize_t
+remember_write(void *cookie, const char *p, size_t len)
+{
+	size_t i;
+
+	(void)cookie;
+	for (i = 0; i < len; i++)
+		if (p[i] == '\n')
+			line_done();
+		else if (linelen < sizeof(line) - 1)
+			line[linelen++] = p[i];	/* a longer one is cut */
+	return write_all(STDERR_FILENO, p, len) == -1 ? -1 : (ssize_t)len;
+}
+
+/*
+ * err(3) and warn(3) write to the stream stderr points at: a stream of
+ * ours in its place, unbuffered as stderr is, sees every message.
+ */
+void
+stderr_remember(void)
+{
+	cookie_io_functions_t io = { .write = remember_write };
+	FILE *f;
+
+	if ((f = fopencookie(NULL, "w", io)) == NULL)
+		return;		/* said as before, only not remembered */
+	setvbuf(f, NULL, _IONBF, 0);
+	stderr = f;
+}
+
+const char *
+stderr_last(void)
+{
+	return last;
 }

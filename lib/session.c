@@ -47,6 +47,8 @@ session_fail(struct session *s, int rc, const char *fmt, ...)
 	if (s->failed)
 		return;
 	s->failed = rc;
+	if (s->report.sm == SM_ASKED)
+		timing_failed(s);	/* the login's last phase, failed */
 	va_start(ap, fmt);
 	vsnprintf(s->failure, sizeof(s->failure), fmt, ap);
 	va_end(ap);
@@ -240,15 +242,18 @@ login(struct session *s)
 	timing_begin(s);
 	rc = login_connect(s);
 	e = errno;
-	timing_mark(s, PHASE_DNS);
 	snprintf(s->report.where, sizeof(s->report.where), "%s", s->host);
 	if (rc != XMPP_EOK) {
 		session_watchdog(s, NULL, 0);
+		timing_failed(s);
 		session_fail(s, EX_UNAVAILABLE, "connect to %s: %s", s->host,
 		    e ? strerror(e) : "cannot resolve or reach it");
 		return s->failed;
 	}
+	timing_mark(s, PHASE_DNS);
 	rc = session_until(s, online, NULL, "the login");
+	if (rc != EX_OK)
+		timing_failed(s);
 	session_watchdog(s, NULL, 0);
 	if (rc != EX_OK || s->cert_shown)
 		return rc;

@@ -180,6 +180,7 @@ void trust_agreed(char *version, size_t vlen, char *cipher, size_t clen);
 /* timing.c */
 void timing_begin(struct session *);
 void timing_mark(struct session *, enum login_phase);
+void timing_failed(struct session *);
 void timing_features(struct session *, xmpp_stanza_t *features, int stage);
 void timing_tls(struct session *, const char *pem);
 void timing_free(struct session *);

@@ -75,6 +75,51 @@ timing_mark(struct session *s, enum login_phase p)
 		s->report.ended_us[p] = now_us();
 }
 
+/*
+ * The phase a login that stops now was in: the one after the last that
+ * ended, as this login goes (direct TLS has no first stream, a server
+ * without STARTTLS no TLS, a resumed stream no bind).
+ */
+static enum login_phase
+under_way(struct session *s)
+{
+	const struct login_report *r = &s->report;
+	int last = -1, i;
+
+	for (i = 0; i < PHASE_COUNT; i++)
+		if (r->ended_us[i])
+			last = i;
+	switch (last) {
+	case -1:
+		return PHASE_DNS;
+	case PHASE_TCP:
+		return s->acct->tls && strcmp(s->acct->tls, "direct") == 0 ?
+		    PHASE_TLS : PHASE_STREAM;
+	case PHASE_STREAM:
+		return strstr(r->features[STAGE_PLAIN], "starttls") ?
+		    PHASE_STARTTLS : PHASE_SASL;
+	case PHASE_STREAM_AUTH:
+		return s->resuming ? PHASE_SM : PHASE_BIND;
+	}
+	return last + 1;
+}
+
+/*
+ * The login failed, or stream management (answered after it) did: the
+ * phase under way ends now, and with it the login's time. Once: the
+ * first failure is the one that counts.
+ */
+void
+timing_failed(struct session *s)
+{
+	struct login_report *r = &s->report;
+
+	if (r->began_us == 0 || r->failed_us || r->ended_us[PHASE_SM])
+		return;
+	r->failed = under_way(s);
+	r->failed_us = now_us();
+}
+
 /* Features whose element name alone says little, by namespace. */
 static const struct {
 	const char *ns, *label;

@@ -285,6 +285,15 @@ int stdout_failed(void);
  */
 int stdout_done(int rc);
 
+/*
+ * For a tool whose reader never sees stderr (a monitoring plugin's):
+ * from stderr_remember on, stderr keeps the last message written in the
+ * "prog: what: why" form, which stderr_last returns without "prog: "
+ * ("" before any).
+ */
+void stderr_remember(void);
+const char *stderr_last(void);
+
 /* ---- signals.c: what the process does with signals */
 
 /*
@@ -483,6 +492,8 @@ struct login_report {
 	int64_t began_us;		/* now_us() as the login began */
 	int64_t ended_us[PHASE_COUNT];	/* as each phase ended; 0: it did
 					 * not (yet) */
+	int64_t failed_us;		/* as the login failed; 0: it did not */
+	enum login_phase failed;	/* the phase under way then */
 	char where[300];		/* the host and port connected to */
 	char tls_version[32];		/* "TLSv1.3" */
 	char tls_cipher[64];
@@ -497,9 +508,10 @@ struct login_report {
 const char *login_phase_name(enum login_phase);
 
 /*
- * The last login's report, as far as it went (a failed one too):
- * valid until the session's next login. Stream management is answered
- * after the login returns: its phase ends when sm is no longer SM_ASKED.
+ * The last login's report, as far as it went (a failed one too, with
+ * the phase it failed in and when): valid until the session's next
+ * login. Stream management is answered after the login returns: its
+ * phase ends when sm is no longer SM_ASKED, or fails with the session.
  */
 const struct login_report *session_login_report(struct session *);
 

@@ -8,6 +8,10 @@
  *   iqtool CONFIG ACCOUNT RESOURCE serve NAME NS COUNT
  *	answers COUNT requests for NAME in NS (with <NAME xmlns=NS><n>I
  *	</n></NAME>), printing who asked; says "serving" on stderr first
+ *   iqtool CONFIG ACCOUNT RESOURCE refuse CONDITION TEXT COUNT
+ *	answers COUNT pings with an error: the stanza error CONDITION
+ *	(type cancel) and TEXT, whatever it holds (a server's words, for
+ *	what quotes them); says "serving" on stderr first
  *   iqtool CONFIG ACCOUNT RESOURCE flood COUNT TO
  *	COUNT pings, 64 in flight at most, through callbacks; prints how
  *	many came back as results and as errors
@@ -28,6 +32,7 @@
 struct serve {
 	const char *name, *ns;
 	long want, done;
+	const char *condition, *text;	/* refuse: the error */
 };
 
 static void
@@ -44,6 +49,29 @@ answer(struct session *s, xmpp_stanza_t *iq, void *arg)
 		printf("%s\n", xmpp_stanza_get_from(iq));
 		fflush(stdout);
 	}
+}
+
+/* refuse: an error answer with a text of the test's choosing. */
+static void
+refuse(struct session *s, xmpp_stanza_t *iq, void *arg)
+{
+	struct serve *sv = arg;
+	const char *id = xmpp_stanza_get_id(iq);
+	const char *from = xmpp_stanza_get_from(iq);
+	struct buf b = { 0 };
+
+	buf_adds(&b, "<iq type='error' id='");
+	xml_escape(&b, id ? id : "", id ? strlen(id) : 0);
+	buf_adds(&b, "' to='");
+	xml_escape(&b, from ? from : "", from ? strlen(from) : 0);
+	buf_printf(&b, "'><error type='cancel'><%s xmlns='urn:ietf:params:"
+	    "xml:ns:xmpp-stanzas'/><text xmlns='urn:ietf:params:xml:ns:"
+	    "xmpp-stanzas'>", sv->condition);
+	xml_escape(&b, sv->text, strlen(sv->text));
+	buf_adds(&b, "</text></error></iq>");
+	session_send_buf(s, &b);
+	buf_free(&b);
+	sv->done++;
 }
 
 static int
@@ -130,7 +158,7 @@ pair(struct session *a, const struct common_opts *oa, const char *name,
 	struct common_opts ob = *oa, *o = &ob;	/* a's are a's until freed */
 	struct account acct;
 	struct session *b;
-	struct serve sv = { "query", "urn:xmpp:test:pair", count, 0 };
+	struct serve sv = { "query", "urn:xmpp:test:pair", count, 0, NULL, NULL };
 	struct flood f = { 0 };
 	struct buf to = { 0 };
 	long sent = 0;
@@ -192,7 +220,7 @@ main(int argc, char *argv[])
 
 	if (argc < 6)
 		errx(EX_USAGE, "usage: iqtool config account resource "
-		    "call|serve|flood ...");
+		    "call|serve|refuse|flood|pair ...");
 	signals_init();
 	common_init(&o);
 	o.acct.file = argv[1];
@@ -210,9 +238,17 @@ main(int argc, char *argv[])
 		rc = pair(s, &o, argv[5], atol(argv[6]));
 	else if (strcmp(argv[4], "flood") == 0 && argc == 7)
 		rc = flood(s, atol(argv[5]), argv[6]);
-	else if (strcmp(argv[4], "serve") == 0 && argc == 8) {
-		sv = (struct serve){ argv[5], argv[6], atol(argv[7]), 0 };
-		iq_on_request(s, sv.name, sv.ns, answer, &sv);
+	else if ((strcmp(argv[4], "serve") == 0 ||
+	    strcmp(argv[4], "refuse") == 0) && argc == 8) {
+		if (strcmp(argv[4], "serve") == 0) {
+			sv = (struct serve){ argv[5], argv[6], atol(argv[7]),
+			    0, NULL, NULL };
+			iq_on_request(s, sv.name, sv.ns, answer, &sv);
+		} else {
+			sv = (struct serve){ "ping", "urn:xmpp:ping",
+			    atol(argv[7]), 0, argv[5], argv[6] };
+			iq_on_request(s, sv.name, sv.ns, refuse, &sv);
+		}
 		buf_adds(&b, "<presence/>");
 		session_send_buf(s, &b);
 		if ((rc = session_sync(s)) == EX_OK) {

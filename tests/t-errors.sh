@@ -116,6 +116,33 @@ listener_wait mixed
 is "$(cut -f2 "$T/mixed.out" | tr '\n' ,)" "line one,line three,line six," \
     "the good lines around them were delivered"
 
+# --- stdout that cannot be written: 74, said, in every output format
+for f in text json xml; do
+	timeout 30 "$XU_BUILD/xlisten" -v -f "$XT_CONFIG" -a bob -n 1 \
+	    --format $f >/dev/full 2>"$T/full.err" &
+	pid=$!
+	wait_line "$T/full.err" "listening as"
+	xsend -a alice -m "to a full disk, $f" "$BOB"
+	wait "$pid"
+	rc=$?
+	is "$rc:$(grep -c '^xlisten: stdout: No space left on device$' "$T/full.err")" "74:1" \
+	    "xlisten --format $f >/dev/full: exit 74, saying why once"
+done
+run xlisten -a bob -n 3
+is "$(cut -f2 "$T/out" | tr '\n' ,)" "to a full disk, text,to a full disk, json,to a full disk, xml," \
+    "what could not be written stayed with the server, for the next listener"
+xroster -a alice add "$BOB" 2>/dev/null	# a roster with something in it
+for args in "list" "list --format json" "export"; do
+	xroster -a alice $args >/dev/full 2>"$T/full.err"
+	is "$?:$(cat "$T/full.err")" "74:xroster: stdout: No space left on device" \
+	    "xroster $args >/dev/full: exit 74, saying why"
+done
+printf '{"jid":"%s"}\n' "$BOB" "carol@$XT_DOMAIN" >"$T/want.jsonl"
+xroster -a alice import --dry-run <"$T/want.jsonl" >/dev/full 2>"$T/full.err"
+is "$?:$(grep -c '^xroster: stdout: ' "$T/full.err")" "74:1" \
+    "xroster import --dry-run >/dev/full: exit 74, saying so"
+xroster -a alice remove "$BOB" 2>/dev/null	# alice's roster empty again
+
 # --- what the command line gets wrong
 run "$XU_BUILD/xsend"
 is "$rc" 64 "no recipient exits 64"

@@ -92,8 +92,41 @@ like "$out" "^tls " "a TLS phase"
 ok $(printf '%s\n' "$out" | grep -cE '^(starttls|stream|sm) ') "and no STARTTLS, first stream or sm phase"
 run xping -a alice --port "$("$XT_NETTOOL" freeport)" --trace
 is "$rc" 2 "--trace, no server: exit 2"
-like "$out" "^failed +connect to 127\\.0\\.0\\.1 port [0-9]+: Connection refused" \
-    "the table says where it failed"
+like "$out" "^tcp +[0-9]+\\.[0-9]{3}  failed: connect to 127\\.0\\.0\\.1 port [0-9]+: Connection refused" \
+    "the table says where it failed, and why"
+
+# --- a server that accepts and never answers: the failed phase and the
+# whole login take the time they took (-T 1), in every format
+mkfifo "$T/hole.in" "$T/hole.port"
+"$XT_NETTOOL" blackhole <"$T/hole.in" >"$T/hole.port" &
+_bg="$_bg $!"
+exec {hole}>"$T/hole.in"
+read -r holeport <"$T/hole.port"
+for f in text json prometheus plugin; do	# at once: a second in all
+	case $f in plugin) set -- --plugin;; *) set -- --format $f --trace;; esac
+	timeout 30 "$XU_BUILD/xping" -f "$XT_CONFIG" -a alice -T 1 \
+	    --port "$holeport" "$@" >"$T/hole.$f" 2>"$T/hole.$f.err" &
+	eval "hole_$f=\$!"
+done
+for f in text json prometheus plugin; do eval "wait \$hole_$f"; eval "hole_rc_$f=\$?"; done
+exec {hole}>&-
+is "$hole_rc_text" 2 "a server that never answers: exit 2"
+like "$(cat "$T/hole.text")" "^stream +1[0-9]{3}\\.[0-9]{3}  failed: .*timed out after 1 s" \
+    "--trace: the phase it hung in, with the second it took"
+is "$(awk '$1 == "total" { print ($2 >= 1000 && $2 < 5000) }' "$T/hole.text")" 1 \
+    "and the whole login's real time, not the phases' that ended"
+is "$(jq -r '[.success, (.phases[-1] | .phase, .failed, .ms >= 1000), .total_ms >= 1000, (.error | test("timed out"))] | join(" ")' "$T/hole.json")" \
+    "false stream true true true true" \
+    "--format json --trace: the login object says so too"
+is "$("$PY" -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families as p
+m = {s.labels.get("phase"): s.value for f in p(sys.stdin.read()) for s in f.samples if s.name == "xmpp_login_seconds"}
+print(m.get("stream", 0) >= 1, m["total"] >= 1)' <"$T/hole.prometheus")" "True True" \
+    "--format prometheus: the phase it failed in, and the total, as they took"
+is "$hole_rc_plugin" 2 "--plugin: CRITICAL"
+like "$(cat "$T/hole.plugin")" "^XMPP CRITICAL - $XT_DOMAIN: login failed: .*timed out after 1 s waiting for the login, after 1[0-9]{3}\\.[0-9] ms[|]login=U;;;0$" \
+    "its real time on the status line; login=U, as the login never finished"
 
 # --- --format json: one object per ping, then the summary
 run xping -a alice -c 2 -i 0.05 --format json --trace
@@ -156,7 +189,7 @@ import re, sys
 line = sys.stdin.read().rstrip("\n")
 assert "\n" not in line, "one line"
 status, perf = line.split("|", 1)
-rx = re.compile(r"^([^ =\x27]+|\x27[^\x27]+\x27)=(-?[0-9.]+)(us|ms|s|%|B|KB|MB|TB|c)?(;([0-9.:~@-]*)){0,4}$")
+rx = re.compile(r"^([^ =\x27]+|\x27[^\x27]+\x27)=(U|-?[0-9.]+(us|ms|s|%|B|KB|MB|TB|c)?)(;([0-9.:~@-]*)){0,4}$")
 labels = []
 for item in perf.split(" "):
     m = rx.match(item)
@@ -188,20 +221,59 @@ run xping -a alice --plugin --count 2 -i 0.05 -w 5000,10% -c 10000,50% "$BOB/gon
 is "$rc" 2 "no reply: CRITICAL"
 like "$out" "^XMPP CRITICAL - $BOB/gone: no reply: service-unavailable; 100% loss" "with the reason"
 is "$(perf_ok "$out")" "rtt loss login cert_days" "perfdata still parseable"
+like "$out" "\\|rtt=U;5000;10000;0 loss=100%;" "no reply, no round trip: rtt=U, not 0"
+
+# --- an entity's error text is no perfdata of its own
+evil='down|rtt=0.001ms;1;2;0 cert_days=999;30:;7:'$'\n''more'$'\xe2\x80\xa8''end'
+"$XU_BUILD/iqtool" "$XT_CONFIG" bob refuser refuse undefined-condition "$evil" 1 \
+    >"$T/refuse.out" 2>"$T/refuse.err" &
+_bg="$_bg $!"
+wait_line "$T/refuse.err" serving
+run xping -a alice --plugin "$BOB/refuser"
+is "$rc" 2 "a ping answered with an error: CRITICAL"
+is "$(printf '%s\n' "$out" | wc -l)" 1 "one line, whatever the error's text holds"
+is "$(perf_ok "$out")" "rtt loss login cert_days" "the perfdata are ours alone ($out)"
+like "$out" "no reply: undefined-condition \\(down¦rtt=0\\.001ms;1;2;0 cert_days=999;30:;7:\\\\nmore\\\\xE2\\\\x80\\\\xA8end\\); 100% loss" \
+    "its text still readable: '|' a broken bar, line breaks escaped"
 run xping -a alice --plugin --port "$("$XT_NETTOOL" freeport)"
 is "$rc" 2 "a login failure: CRITICAL"
 like "$out" "^XMPP CRITICAL - $XT_DOMAIN: login failed: connect to 127\\.0\\.0\\.1 port [0-9]+: Connection refused" \
     "with the reason on the status line"
 run xping -a alice --plugin -w bogus
 is "$rc" 3 "a bad threshold: exit 3 (UNKNOWN)"
+is "$out" "XMPP UNKNOWN - -w bogus: not a round-trip time in ms" \
+    "its status line says why: Nagios shows no stderr"
 run xping -a alice --plugin --no-such-option
 is "$rc" 3 "a bad option under --plugin: UNKNOWN"
+like "$out" "^XMPP UNKNOWN - --no-such-option: unknown" "with a status line that says so"
+run xping -a alice --plugin --count 0
+is "$rc:$out" "3:XMPP UNKNOWN - -c 0: too small" "a bad count, from the library's parser: the same"
+run "$XU_BUILD/xping" --plugin -f /nonexistent
+is "$rc" 3 "a missing config file: UNKNOWN, not CRITICAL"
+like "$out" "^XMPP UNKNOWN - .*/nonexistent: No such file or directory$" \
+    "the real reason on the status line ($out)"
+printf 'jid = alice@%s\npasword = x\n' "$XT_DOMAIN" >"$T/typo.conf"
+chmod 600 "$T/typo.conf"
+run "$XU_BUILD/xping" -f "$T/typo.conf" --plugin
+is "$rc:$out" "3:XMPP UNKNOWN - $T/typo.conf:2: unknown key 'pasword'" \
+    "a config error: UNKNOWN, with the file's line"
+run xping -a alice --plugin --cafile /nonexistent/ca.pem
+like "$rc:$out" "^3:XMPP UNKNOWN - $XT_DOMAIN: cafile /nonexistent/ca.pem: No such file" \
+    "an unreadable cafile: the same"
 printf 'jid = x@%s\npassword = x\nserver = 127.0.0.1\nport = %s\ncafile = %s\n' \
     "$XT_EXPIRED" "$XT_PORT" "$XT_CA" >"$T/expired.conf"
 chmod 600 "$T/expired.conf"
 run "$XU_BUILD/xping" -f "$T/expired.conf" --plugin
 is "$rc" 2 "an expired certificate: CRITICAL"
 like "$out" "^XMPP CRITICAL - $XT_EXPIRED: login failed: certificate .*not trusted" "saying so"
+
+# --- stdout that cannot be written: 74, said, whatever the output
+for mode in "-c 1" "-c 1 -q" "-c 1 --trace" "-c 1 --format json" \
+    "-c 1 --format json --trace" "--format prometheus" "--plugin"; do
+	xping -a alice $mode >/dev/full 2>"$T/full.err"
+	is "$?:$(cat "$T/full.err")" "74:xping: stdout: No space left on device" \
+	    "xping $mode >/dev/full: exit 74, saying why"
+done
 
 # --- bad input
 run xping -a alice -c 1 'bad@@jid'
