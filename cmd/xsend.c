@@ -44,6 +44,7 @@ struct job {
 	enum confirm_level level;	/* --confirm */
 	struct confirm *confirm;
 	unsigned long nsent;	/* messages sent */
+	uint64_t last_number;	/* the number of the last one sent */
 	unsigned long unprobed;	/* sent since the last domain checkpoint */
 	int timeout;		/* -T */
 };
@@ -169,6 +170,7 @@ send_text(struct session *s, struct job *j, uint64_t n, const char *text,
 	}
 	outbox_add(&j->sent, first, seq, n, text, len, j->recipients.p,
 	    j->recipients.len);
+	j->last_number = n;
 	for (i = 0; i < j->nto; i++)
 		confirm_await(j->confirm, i);
 	j->nsent++;
@@ -462,6 +464,27 @@ recover(struct session *s, struct job *j, int rc)
 	return rc;
 }
 
+/*
+ * Whether an error with the id of our message n is its bounce: n was
+ * sent, and the error comes from one of its recipients (or its room),
+ * as a bounce does (RFC 6120 8.3.1). Its other recipients saw the id
+ * too, and must not make us say it bounced where it did not.
+ */
+static int
+bounce_ours(struct session *s, uint64_t n, const char *from, void *arg)
+{
+	const struct job *j = arg;
+	const char *to, *end = j->recipients.p + j->recipients.len;
+
+	(void)s;
+	if (n == 0 || n > j->last_number || from == NULL)
+		return 0;
+	for (to = j->recipients.p; to && to < end; to += strlen(to) + 1)
+		if (jid_bare_equal(from, to))
+			return 1;
+	return 0;
+}
+
 /* Logs in, joins the rooms, sends, confirms, leaves, closes. */
 static int
 deliver(struct job *j, struct common_opts *o, const char *text)
@@ -480,7 +503,8 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 		rc = join_rooms(s, j);
 	rc = recover(s, j, rc);
 	if (rc == EX_OK)
-		session_report_bounces(s, text ? "message" : "line");
+		session_report_bounces(s, text ? "message" : "line",
+		    bounce_ours, j);
 	if (s)
 		j->confirm = confirm_new(s, &j->sent, j->level, j->to,
 		    j->nto);

@@ -161,9 +161,18 @@ bounced(struct session *s, xmpp_stanza_t *st)
 	    !inbound_our_id(s, xmpp_stanza_get_id(st), '-', &n))
 		return 0;
 
+	text_shown(&who, xmpp_stanza_get_from(st));
+	if (s->bounce_ours && !s->bounce_ours(s, n, xmpp_stanza_get_from(st),
+	    s->bounce_arg)) {
+		/* a recipient that saw our ids, guessing at another's */
+		session_note(s, "ignoring an error for %s %" PRIu64 " from %s: "
+		    "it did not go there", s->bounce_unit, n, who.p);
+		buf_free(&who);
+		return 0;
+	}
 	stanza_error_desc(st, &b);
-	warnx("%s %" PRIu64 " to %s bounced: %s", s->bounce_unit, n,
-	    text_shown(&who, xmpp_stanza_get_from(st)), b.p);
+	warnx("%s %" PRIu64 " to %s bounced: %s", s->bounce_unit, n, who.p,
+	    b.p);
 	buf_free(&b);
 	buf_free(&who);
 	s->bounces++;
@@ -288,9 +297,12 @@ session_off_stanza(struct session *s, session_handler *fn, void *arg)
 }
 
 void
-session_report_bounces(struct session *s, const char *unit)
+session_report_bounces(struct session *s, const char *unit,
+    session_bounce_check *ours, void *arg)
 {
 	s->bounce_unit = unit;
+	s->bounce_ours = ours;
+	s->bounce_arg = arg;
 }
 
 unsigned long

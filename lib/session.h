@@ -127,6 +127,8 @@ struct session {
 	char secret[20];	/* of our barrier pings' ids: only our server
 				 * sees them, and only it may answer them */
 	const char *bounce_unit;
+	session_bounce_check *bounce_ours;
+	void *bounce_arg;
 	unsigned long bounces;
 	struct handler *handlers;
 	size_t nhandlers, caphandlers;

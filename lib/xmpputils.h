@@ -363,9 +363,16 @@ void session_off_stanza(struct session *, session_handler *, void *arg);
 
 /*
  * Reports each message bounced back to an id from session_id on stderr,
- * as "<unit> N to JID bounced: why", and counts them. NULL: don't.
+ * as "<unit> N to JID bounced: why", and counts them (unit NULL: don't).
+ * Everyone who got one of our messages sees its id, so an error that
+ * carries one is a bounce only where ours(s, N, from, arg) says that
+ * message N was sent and went to from; any other is ignored (said with
+ * -v). ours NULL: any.
  */
-void session_report_bounces(struct session *, const char *unit);
+typedef int session_bounce_check(struct session *, uint64_t n,
+    const char *from, void *arg);
+void session_report_bounces(struct session *, const char *unit,
+    session_bounce_check *ours, void *arg);
 unsigned long session_bounces(struct session *);
 
 /*

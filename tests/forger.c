@@ -2,7 +2,7 @@
  * forger: a hostile contact, for tests/t-forge.sh. A test double, not a
  * tool: it checks nothing it sends.
  *
- *   forger [-a ahead] [-b behind] config account [resource] [<commands]
+ *   forger [-B] [-a ahead] [-b behind] config account [resource] [<commands]
  *
  * Logs in as ACCOUNT of CONFIG (resource "forger" by default), sends its
  * presence, and says "forger: forging as JID" on stderr once the server
@@ -22,6 +22,10 @@
  *       text "forged")                   reached; then a result for it
  *   <message><received xmlns='urn:xmpp:receipts' id='PREFIX-M'/>
  *                                        an XEP-0184 receipt
+ *   <message type='error' id='PREFIX-M'> with -B, for M > N only: a
+ *       (item-not-found)                 bounce of a message it has not
+ *                                        seen (and, fed slowly, that
+ *                                        was not sent yet)
  *
  * (never for the id it saw itself), then a ping error for N + 1
  * (<iq type='error' id='PREFIXp(N+1)'>) and a carbon (XEP-0280) of a
@@ -54,6 +58,7 @@
 
 struct forger {
 	long ahead, behind;
+	int bounces;		/* -B */
 	unsigned long messages, pings, requests, forgeries;
 	char *last_id, *last_from;	/* the id forged from, its sender */
 	int fresh;		/* last_id came in this turn */
@@ -96,6 +101,20 @@ receipt(struct buf *b, const char *to, const char *prefix, uint64_t m)
 	    NS_RECEIPTS "' id='", m);
 	xml_escape(b, prefix, strlen(prefix));
 	buf_printf(b, "-%" PRIu64 "'/></message>", m);
+}
+
+/* A bounce of PREFIX-M, a message it never got. */
+static void
+forged_bounce(struct session *s, struct forger *f, const char *to,
+    const char *prefix, uint64_t m)
+{
+	buf_adds(&f->out, "<message type='error' to='");
+	xml_escape(&f->out, to, strlen(to));
+	buf_adds(&f->out, "' id='");
+	xml_escape(&f->out, prefix, strlen(prefix));
+	buf_printf(&f->out, "-%" PRIu64 "'><error type='cancel'>"
+	    "<item-not-found xmlns='" NS_STANZAS "'/></error></message>", m);
+	send_xml(s, f);
 }
 
 /* A carbon of a receipt for PREFIX-M: not ours to send. */
@@ -167,6 +186,8 @@ forge(struct session *s, struct forger *f, const char *to, const char *id)
 			receipt(&f->out, to, prefix.p, m);
 			send_xml(s, f);
 		}
+		if (f->bounces && m > n && kind == '-')
+			forged_bounce(s, f, to, prefix.p, m);
 	}
 	forged_iq(s, f, to, "error", prefix.p, 'p', n + 1);
 	forged_carbon(s, f, to, prefix.p, n + 1);
@@ -307,7 +328,7 @@ run(struct session *s, struct forger *f)
 static void __attribute__((noreturn))
 usage(void)
 {
-	errx(EX_USAGE, "usage: forger [-a ahead] [-b behind] config account "
+	errx(EX_USAGE, "usage: forger [-B] [-a ahead] [-b behind] config account "
 	    "[resource]");
 }
 
@@ -331,8 +352,11 @@ main(int argc, char *argv[])
 	struct session *s;
 	int ch, rc;
 
-	while ((ch = getopt(argc, argv, "a:b:")) != -1)
+	while ((ch = getopt(argc, argv, "Ba:b:")) != -1)
 		switch (ch) {
+		case 'B':
+			f.bounces = 1;
+			break;
 		case 'a':
 			f.ahead = number(optarg);
 			break;

@@ -130,4 +130,31 @@ listener_wait cdrain
 is "$(cut -f2 "$T/cdrain.out" | tr '\n' ,)" "l1,l2,l3," \
     "carol's copies were stored for her, once each"
 
+# --- 8. forged bounces: bob saw line 1's id and "bounces" the lines
+# after it, which were never read (nor sent): not a bounce of ours, and
+# carol, who got line 1 too, is not said to have bounced anything
+forger_start fbnc bob -B
+mkfifo "$T/bfeed"
+"$XU_BUILD/xsend" -f "$XT_CONFIG" -T 5 -a alice -v -l "$BOB" "$CAROL" \
+    <"$T/bfeed" >"$T/bnc.out" 2>"$T/bnc.err" &
+sender=$!
+exec {feed}>"$T/bfeed"
+printf 'only line\n' >&$feed
+wait_line "$T/fbnc.out" '^message.*only line$'
+wait_line "$T/bnc.err" "ignoring a carbon"	# the forgeries came before it
+exec {feed}>&-
+wait $sender
+rc=$?
+err=$(cat "$T/bnc.err")
+is "$rc" 0 "forged bounces of lines never read: exit 0, not 69 ($(grep bounce "$T/bnc.err" | head -1))"
+! grep -q "bounced" "$T/bnc.err"
+ok $? "no bounce reported"
+like "$err" "ignoring an error for line 2 from $BOB/fbnc: it did not go there" \
+    "-v says what was ignored"
+forger_stop fbnc
+forged fbnc "forged bounces"
+listen cdrain2 -a carol -n 1
+listener_wait cdrain2
+is "$(cut -f2 "$T/cdrain2.out")" "only line" "carol got the one line (and her store is empty again)"
+
 done_testing
