@@ -319,11 +319,26 @@ static const struct {
 	    "a component's handshake is not a client's: refused" },
 };
 
+/* Why an element in ns would take over the stream, or NULL. */
+static const char *
+takeover_why(const char *ns, size_t nslen)
+{
+	size_t i, n;
+
+	for (i = 0; i < sizeof(takeover) / sizeof(takeover[0]); i++) {
+		n = strlen(takeover[i].ns);
+		if ((takeover[i].any ? nslen >= n : nslen == n) &&
+		    memcmp(ns, takeover[i].ns, n) == 0)
+			return takeover[i].why;
+	}
+	return NULL;
+}
+
 /* Why a top-level element may not go on a stream, or NULL. */
 static const char *
 refusal(const char *ns, size_t nslen, const char *local)
 {
-	size_t i, n;
+	const char *why;
 	int stanza;
 
 #define IS(s) (nslen == sizeof(s) - 1 && memcmp(ns, s, nslen) == 0)
@@ -336,12 +351,8 @@ refusal(const char *ns, size_t nslen, const char *local)
 		return "an element in the reserved xml namespace: refused";
 	if (IS("urn:xmpp:sm:3") && strcmp(local, "r") == 0)
 		return NULL;	/* a request for an ack: answered, no more */
-	for (i = 0; i < sizeof(takeover) / sizeof(takeover[0]); i++) {
-		n = strlen(takeover[i].ns);
-		if ((takeover[i].any ? nslen >= n : nslen == n) &&
-		    memcmp(ns, takeover[i].ns, n) == 0)
-			return takeover[i].why;
-	}
+	if ((why = takeover_why(ns, nslen)) != NULL)
+		return why;
 	stanza = strcmp(local, "message") == 0 ||
 	    strcmp(local, "presence") == 0 || strcmp(local, "iq") == 0;
 	if (stanza && !IS(NS_CLIENT))
@@ -466,6 +477,35 @@ too_big(struct xmlin *xi)
 	return 1;
 }
 
+/*
+ * An iq's payload may ask for what the login does (bind a resource,
+ * open the old session, enable stream management): the whole iq is
+ * refused, as the element would be on its own.
+ */
+static int
+payload_refused(struct xmlin *xi, const char *ns, size_t nslen)
+{
+	const char *why;
+	struct ready *r;
+
+	if (strcmp(xi->curtext.p + xi->cur.name, "iq") != 0 ||
+	    (why = takeover_why(ns, nslen)) == NULL)
+		return 0;
+	r = ready_new(xi, XMLIN_REFUSED);
+	r->line = xi->cur.line;
+	r->col = xi->cur.col;
+	r->error = keep(xi, why, strlen(why));
+	r->name = keep(xi, "iq", 2);
+	r->ns = keep(xi, NS_CLIENT, sizeof(NS_CLIENT) - 1);
+	/* nothing of it was handed over: forget what was written */
+	xi->dropping = 1;
+	xi->out.len = 0;
+	xi->open_tag = 0;
+	xi->nframes = 0;
+	xi->nss.len = 0;
+	return 1;
+}
+
 static void XMLCALL
 on_start(void *arg, const char *name, const char **attrs)
 {
@@ -488,6 +528,8 @@ on_start(void *arg, const char *name, const char **attrs)
 		error_here(xi, "an element in the reserved xml namespace", 1);
 		return;
 	}
+	if (xi->depth == 3 && payload_refused(xi, name, nslen))
+		return;
 	if (xi->depth > 2) {
 		close_tag(xi);
 		buf_addc(&xi->out, '<');

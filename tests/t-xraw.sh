@@ -205,6 +205,19 @@ is "$rc" 65 "sm:2, SASL2, compression: refused, 65"
 is "$(grep -c ": refused" "$T/err")" 4 "each named ($err)"
 like "$out" "type='result'" "the stream stayed up: the ping after them was answered"
 
+run xraw -a alice <<IN
+<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>evil</resource></bind></iq>
+<iq type='set' id='s1'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>
+<iq type='set' id='e1'><enable xmlns='urn:xmpp:sm:3'/></iq>
+$PING
+IN
+is "$rc" 65 "an iq that binds, opens a session or enables stream management: refused, 65"
+is "$(grep -c "<iq>: .*login's: refused\|<iq>: stream management is the session's" "$T/err")" 3 \
+    "each named ($err)"
+! grep -q "id='[bse]1'" "$T/out"
+ok $? "none was sent: no answer to any"
+like "$out" "type='result'" "the ping after them was answered"
+
 # --- an element too big, and in the same read good ones after it: one
 # in many reads (a long body), and one expat cannot cut (a long attribute)
 for shape in body attribute; do

@@ -189,6 +189,17 @@ main(void)
 	    "E <active xmlns='urn:xmpp:csi:0'/>|",
 	    "SASL2, Bind2, FAST, compression, framing, binding, dialback and a "
 	    "component's handshake refused; a client state indication goes");
+	check("<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:"
+	    "xmpp-bind'><resource>evil</resource></bind></iq>\n<iq type='set'>"
+	    "<session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>\n"
+	    "<iq type='set'><enable xmlns='urn:xmpp:sm:3'/></iq>\n<iq "
+	    "type='get'><query xmlns='jabber:iq:version'/></iq>\n<message>"
+	    "<enable xmlns='urn:xmpp:sm:3'/></message>",
+	    "R 1:1 iq|R 2:1 iq|R 3:1 iq|E <iq type='get'><query xmlns='jabber:"
+	    "iq:version'/></iq>|E <message><enable xmlns='urn:xmpp:sm:3'/>"
+	    "</message>|",
+	    "an iq that binds, opens a session or enables stream management "
+	    "is refused whole (hostile review); other payloads go");
 	check("<xml:lang/><presence/>", "R 1:1 lang|E <presence/>|",
 	    "an element in the xml namespace refused (fuzz_xmlin found it)");
 	check("<message><xml:x/></message>\n<presence/>",
