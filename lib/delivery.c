@@ -55,10 +55,22 @@ pop(struct session *s)
 	s->kept_len--;
 }
 
+/*
+ * Queues one element for the next write. --trace shows each write the
+ * library makes as a line: there, each element is a write of its own.
+ */
+static void
+out_add(struct session *s, const char *xml, size_t len)
+{
+	buf_add(&s->out, xml, len);
+	if (s->opts->trace)
+		delivery_flush(s);
+}
+
 void
 delivery_nonza(struct session *s, const char *xml)
 {
-	buf_adds(&s->out, xml);
+	out_add(s, xml, strlen(xml));
 }
 
 void
@@ -93,7 +105,7 @@ sent(struct session *s, uint64_t seq, const char *xml, size_t len, int iq)
 {
 	push(s, seq, xstrndup(xml, len), iq);
 	if (s->state == ONLINE) {
-		buf_add(&s->out, xml, len);
+		out_add(s, xml, len);
 		if (++s->unrequested >= CONFIRM_EVERY)
 			request_confirmation(s);
 	}
@@ -253,7 +265,7 @@ delivery_new_stream(struct session *s, int resumed, uint32_t h)
 		delivery_acked(s, h);
 		s->answered = 0;	/* that was the old stream's count */
 		for (i = 0; i < s->kept_len; i++)
-			buf_adds(&s->out,
+			delivery_nonza(s,
 			    s->kept[(s->kept_head + i) % s->kept_cap].xml);
 		/*
 		 * A resumed stream has to prove it listens: Prosody 0.12

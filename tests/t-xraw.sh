@@ -104,6 +104,15 @@ like "$out" ">> <auth [^>]*>\\[redacted\\]</auth>" "the SASL payload redacted"
 printf '%s' "$out" | grep -qF -- "$XT_PASS"
 ok $((!$?)) "and the password nowhere"
 
+# each element on a line of its own, though they leave in one write
+run xraw -a alice --trace <<IN
+<message to='$BOB' type='headline'><body>t1</body></message><message to='$BOB' type='headline'><body>t2</body></message>
+<r xmlns='urn:xmpp:sm:3'/>
+IN
+is "$(grep -c '^>> <message ' "$T/out")" 2 "--trace: two messages, two >> lines"
+! grep -q '^>> .*/message>.' "$T/out"
+ok $? "and nothing after an element on its line"
+
 # what another account sends is shown by --trace without the characters
 # a terminal acts on (libstrophe's own serialization leaves them raw)
 printf "<message to='$ALICE' type='chat'><body>csi \302\2332J rlo \342\200\256x</body></message>\n" |
