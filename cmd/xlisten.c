@@ -328,7 +328,8 @@ main(int argc, char *argv[])
 			break;
 		case OPT_FROM:
 			if ((why = jid_check(optarg)) != NULL)
-				errx(EX_USAGE, "--from %s: %s", optarg, why);
+				errx(EX_USAGE, "--from %s: %s", text_shown(
+				    &l.line, optarg), why);
 			l.from = optarg;
 			break;
 		case OPT_PRIORITY:
@@ -360,7 +361,8 @@ main(int argc, char *argv[])
 		case 'r':
 			/* bad input, like a malformed recipient: before login */
 			if ((why = muc_spec_check(optarg)) != NULL)
-				errx(EX_DATAERR, "room %s: %s", optarg, why);
+				errx(EX_DATAERR, "room %s: %s", text_shown(
+				    &l.line, optarg), why);
 			if (l.nspecs == MAX_ROOMS)
 				errx(EX_USAGE, "-r: at most %d rooms",
 				    MAX_ROOMS);

@@ -717,15 +717,18 @@ command_find(const char *name)
 static void
 check_jids(char **jids, int n)
 {
+	struct buf b = { 0 };
 	const char *why;
 	int i;
 
+	/* (a JID is shown escaped: it may hold what a terminal acts on) */
 	for (i = 0; i < n; i++) {
 		if ((why = jid_check(jids[i])) != NULL)
-			errx(EX_DATAERR, "%s: %s", jids[i], why);
+			errx(EX_DATAERR, "%s: %s", text_shown(&b, jids[i]),
+			    why);
 		if (!jid_is_bare(jids[i]))
 			errx(EX_DATAERR, "%s: a contact is a bare JID, "
-			    "without a resource", jids[i]);
+			    "without a resource", text_shown(&b, jids[i]));
 	}
 }
 

@@ -550,7 +550,8 @@ add_room(struct job *j, const char *spec)
 	const char *why;
 
 	if ((why = muc_spec_check(spec)) != NULL)
-		errx(EX_DATAERR, "room %s: %s", spec, why);
+		errx(EX_DATAERR, "room %s: %s", text_shown(&j->recipients,
+		    spec), why);
 	if (j->nspecs == MAX_ROOMS)
 		errx(EX_USAGE, "-r: at most %d rooms", MAX_ROOMS);
 	j->specs[j->nspecs++] = spec;
@@ -579,7 +580,8 @@ job_check(struct job *j, char **to, int nto, const char *m, int lines)
 		    "recipients");
 	for (i = 0; i < j->nto; i++)
 		if ((why = jid_check(j->to[i])) != NULL)
-			errx(EX_DATAERR, "recipient %s: %s", j->to[i], why);
+			errx(EX_DATAERR, "recipient %s: %s",
+			    text_shown(&j->recipients, j->to[i]), why);
 	if (j->subject && !text_ok("-s", j->subject, strlen(j->subject)))
 		return EX_DATAERR;
 	outbox_init(&j->sent, WINDOW);

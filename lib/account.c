@@ -750,6 +750,7 @@ apply_flags(struct account *acct, const struct account_opts *o)
 static int
 check_account(struct account *acct, const char *path)
 {
+	struct buf shown = { 0 };
 	const char *why;
 
 	if (acct->jid == NULL) {
@@ -758,7 +759,8 @@ check_account(struct account *acct, const char *path)
 		return EX_CONFIG;
 	}
 	if ((why = jid_check(acct->jid)) != NULL) {
-		warnx("jid %s: %s", acct->jid, why);
+		warnx("jid %s: %s", text_shown(&shown, acct->jid), why);
+		buf_free(&shown);
 		return EX_CONFIG;
 	}
 	if (strchr(acct->jid, '@') == NULL) {

@@ -84,6 +84,54 @@ prep(struct buf *b, const char *s, size_t len, const char *profile,
 	free(in);
 }
 
+/*
+ * Whether one part passes its profile, and is still a part afterwards
+ * (U+2100 is "a/c" once prepared: no longer one local part). ASCII
+ * passes: jid_check has refused what the profiles would.
+ */
+static const char *
+part_refused(const char *s, size_t len, const char *profile,
+    const char *what, const char *stops)
+{
+	static char why[160];
+	char *in, *out = NULL;
+	int rc;
+
+	if (ascii(s, len))
+		return NULL;
+	why[0] = '\0';
+	in = xstrndup(s, len);
+	rc = stringprep_profile(in, &out, profile, 0);
+	if (rc != STRINGPREP_OK)
+		snprintf(why, sizeof(why), "%s refused by %s (RFC 6122): %s",
+		    what, profile, stringprep_strerror(rc));
+	else if (*out == '\0' || strlen(out) > 1023 || strpbrk(out, stops))
+		snprintf(why, sizeof(why), "%s not one once prepared by %s "
+		    "(RFC 6122)", what, profile);
+	free(in);
+	free(out);
+	return why[0] ? why : NULL;
+}
+
+const char *
+jid_prep_check(const char *jid)
+{
+	const char *why = NULL;
+	struct parts p;
+
+	split(jid, &p);
+	if (p.local)
+		why = part_refused(p.local, p.llen, "Nodeprep", "local part",
+		    "@/");
+	if (why == NULL)
+		why = part_refused(p.domain, p.dlen, "Nameprep", "domain",
+		    "@/");
+	if (why == NULL && p.resource)
+		why = part_refused(p.resource, p.rlen, "Resourceprep",
+		    "resource", "");
+	return why;
+}
+
 void
 jid_normalize(struct buf *b, const char *jid, int bare)
 {

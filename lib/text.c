@@ -189,7 +189,8 @@ jid_check(const char *jid)
 	if (slash && (why = jid_part(slash + 1, strlen(slash + 1),
 	    "resource", -1)))
 		return why;
-	return NULL;
+	/* what a server would refuse, as jid.c prepares it */
+	return jid_prep_check(jid);
 }
 
 /* markup: s is XML already; its markup stays, only characters go. */

@@ -89,6 +89,13 @@ int jid_equal(const char *a, const char *b);
 int jid_bare_equal(const char *a, const char *b);
 int jid_matches(const char *want, const char *jid);
 int jid_is_bare(const char *jid);
+/*
+ * NULL when each part of a JID that jid_check passed also passes its
+ * stringprep profile and is still one part once prepared (a server
+ * would refuse it otherwise, jid-malformed), else a static reason.
+ * jid_check calls it.
+ */
+const char *jid_prep_check(const char *jid);
 /* Appends jid's prepared form (bare: without its resource) to b. */
 void jid_normalize(struct buf *b, const char *jid, int bare);
 

@@ -89,6 +89,13 @@ test_jid_check(void)
 		/* found by fuzz_jid: XML cannot carry U+FFFE and U+FFFF */
 		{ "\xf0\x9f\xb1\x8b\xee\xb1\x8b\xef\xbf\xbf", 0 },
 		{ "alice@example.org/\xef\xbf\xbe", 0 },
+		/* what a server's stringprep refuses (hostile review) */
+		{ "x\xc2\xa0y@example.org", 0 },		/* U+00A0 */
+		{ "x\xe2\x80\xa8y@example.org", 0 },	/* U+2028 */
+		{ "alice@exa\xe2\x80\xa9mple.org", 0 },	/* U+2029 */
+		{ "alice@example.org/a\xe2\x80\xa8" "b", 0 },
+		{ "\xe2\x84\x80@example.org", 0 },	/* U+2100: "a/c" */
+		{ "\xc3\x96laf@example.org/Caf\xc3\xa9", 1 },
 	};
 	char big[1100];
 	size_t i;
