@@ -798,16 +798,19 @@ account_load(struct account *acct, const struct account_opts *o)
 		goto out;
 	/*
 	 * The JID: --jid, else XMPP_JID (unless -a named the account), else
-	 * the file's. The file's password goes only with the file's JID.
+	 * the file's. The file's password goes only with the file's
+	 * account: the same JID as a server compares them (its case, or a
+	 * resource, aside).
 	 */
 	jid = o->jid ? o->jid : o->name == NULL && env_jid && *env_jid ?
 	    env_jid : acct->jid;
-	if (jid && (acct->jid == NULL || strcmp(jid, acct->jid) != 0)) {
+	if (jid && (acct->jid == NULL || !jid_bare_equal(jid, acct->jid))) {
 		forget_password(acct);
 		replace(&acct->client_cert, NULL);
 		replace(&acct->client_key, NULL);
-		replace(&acct->jid, jid);
 	}
+	if (jid && (acct->jid == NULL || strcmp(jid, acct->jid) != 0))
+		replace(&acct->jid, jid);
 	if (o->name == NULL && env_pw && *env_pw) {
 		forget_password(acct);
 		acct->password = xstrdup(env_pw);

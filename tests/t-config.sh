@@ -72,6 +72,17 @@ is "$rc.$err" "78.xroster: $T: not a regular file" "-f DIRECTORY: the same"
 run "$XU_BUILD/xroster" -f <(cat "$XT_CONFIG") -T 10 -a kate
 is "$rc" 0 "a pipe still is a config: -f <(...) ($err)"
 
+# --jid naming the section's own account (its case, a resource aside)
+# keeps its password; another account's JID does not get it
+run xsend -a alice --jid "ALICE@$(printf %s "$XT_DOMAIN" | tr a-z A-Z)" -t headline -m "case" "$BOB" </dev/null
+is "$rc" 0 "-a alice --jid ALICE@DOMAIN: the same account, its password ($err)"
+run xsend -a alice --jid "alice@$XT_DOMAIN/myres" -v -t headline -m "res" "$BOB" </dev/null
+is "$rc" 0 "--jid with a resource: the same account"
+like "$err" "logged in as alice@$XT_DOMAIN/myres" "and bound to that resource"
+run xsend -a alice --jid "bob@$XT_DOMAIN" -t headline -m "other" "$BOB" </dev/null
+is "$rc" 78 "another account's JID: alice's password is not sent for it"
+like "$err" "no password for bob@$XT_DOMAIN" "said so"
+
 # -v never prints the password, not even at -vv
 listen verbose -a carol -n 1
 run xsend -a alice -vv -m "verbose" "carol@$XT_DOMAIN"
