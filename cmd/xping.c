@@ -177,6 +177,36 @@ features_of(const struct login_report *r, int phase)
 	return NULL;
 }
 
+/*
+ * Appends s, which must not end the line it is on: a line break becomes
+ * text_escape's escape (\n, \r, \xE2\x80\xA8), and with bar, '|' the
+ * broken bar: a plugin's status line must not start performance data
+ * there (a server could follow it with figures of its own). Nothing else
+ * changes, as s may be a message escaped already (session_failure is,
+ * for the network's words in it): escaped again, it would show \\xE2
+ * where stderr shows \xE2. What it quotes of the command line or the
+ * config may still hold a raw line break.
+ */
+static void
+line_clean(struct buf *b, const char *s, int bar)
+{
+	for (; *s; s++)
+		if (*s == '|' && bar)
+			buf_adds(b, "\xc2\xa6");
+		else if (*s == '\n')
+			buf_adds(b, "\\n");
+		else if (*s == '\r')
+			buf_adds(b, "\\r");
+		else if (strncmp(s, "\xe2\x80\xa8", 3) == 0 ||
+		    strncmp(s, "\xe2\x80\xa9", 3) == 0) {
+			/* U+2028, U+2029: line and paragraph separators */
+			buf_printf(b, "\\xE2\\x80\\x%02X",
+			    (unsigned char)s[2]);
+			s += 2;
+		} else
+			buf_addc(b, *s);
+}
+
 /* --trace's detail column for phase i. */
 static void
 phase_detail(struct pinger *p, const struct login_report *r, int i,
@@ -225,8 +255,7 @@ trace_text(struct pinger *p, const struct login_report *r)
 			phase_detail(p, r, i, &d);
 		else {	/* the phase it failed in: how long, and why */
 			buf_adds(&d, "failed: ");
-			text_escape(&d, session_failure(p->s),
-			    strlen(session_failure(p->s)));
+			line_clean(&d, session_failure(p->s), 0);
 		}
 		buf_printf(&p->line, "%-12s %9.3f  %s\n", login_phase_name(i),
 		    ms(phase_us(r, i)), buf_str(&d));
@@ -237,9 +266,12 @@ trace_text(struct pinger *p, const struct login_report *r)
 			    days_left(r->cert_expires),
 			    days_left(r->cert_expires) == 1 ? "" : "s");
 	}
-	if (!p->logged_in && r->failed_us == 0)	/* not in a phase */
+	if (!p->logged_in && r->failed_us == 0) {	/* not in a phase */
+		d.len = 0;
+		line_clean(&d, session_failure(p->s), 0);
 		buf_printf(&p->line, "%-12s %9s  %s\n", "failed", "",
-		    text_shown(&d, session_failure(p->s)));
+		    buf_str(&d));
+	}
 	buf_printf(&p->line, "%-12s %9.3f\n", "total", ms(login_total_us(r)));
 	flush_line(p);
 	buf_free(&d);
@@ -728,39 +760,12 @@ perfdata(struct pinger *p, struct buf *b, long days)
 	}
 }
 
-/*
- * Appends s to the status line: what came from the network (an error's
- * text, a JID, a certificate's name) or the command line must not end
- * it early (a line break) nor start the performance data ('|', which a
- * server could follow with figures of its own). Line breaks become
- * text_escape's escapes, '|' the broken bar.
- */
-static void
-plugin_clean(struct buf *b, const char *s)
-{
-	for (; *s; s++)
-		if (*s == '|')
-			buf_adds(b, "\xc2\xa6");
-		else if (*s == '\n')
-			buf_adds(b, "\\n");
-		else if (*s == '\r')
-			buf_adds(b, "\\r");
-		else if (strncmp(s, "\xe2\x80\xa8", 3) == 0 ||
-		    strncmp(s, "\xe2\x80\xa9", 3) == 0) {
-			/* U+2028, U+2029: line and paragraph separators */
-			buf_printf(b, "\\xE2\\x80\\x%02X",
-			    (unsigned char)s[2]);
-			s += 2;
-		} else
-			buf_addc(b, *s);
-}
-
 /* The one line a plugin prints: its state, text, performance data. */
 static void
 plugin_say(struct pinger *p, int st, const char *text, const char *perf)
 {
 	buf_printf(&p->line, "XMPP %s - ", plugin_states[st]);
-	plugin_clean(&p->line, text);
+	line_clean(&p->line, text, 1);
 	buf_printf(&p->line, "%s\n", perf);
 	flush_line(p);
 	plugin_said = 1;

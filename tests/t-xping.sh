@@ -95,6 +95,32 @@ is "$rc" 2 "--trace, no server: exit 2"
 like "$out" "^tcp +[0-9]+\\.[0-9]{3}  failed: connect to 127\\.0\\.0\\.1 port [0-9]+: Connection refused" \
     "the table says where it failed, and why"
 
+# --- a server that misbehaves after the login (tests/badserver.c)
+# bad MODE ARGS...: xping ARGS as alice against a badserver in MODE; sets
+# rc, out and err as run does
+bad() {
+	local mode=$1 fd
+	shift
+	rm -f "$T/bad.port"
+	mkfifo "$T/bad.port"
+	"$XU_BUILD/badserver" "$mode" "$XT_DIR/server.pem" "$XT_DIR/server.key" \
+	    >"$T/bad.port" &
+	_bg="$_bg $!"
+	exec {fd}<"$T/bad.port"
+	read -r port <&$fd
+	run xping -a alice --port "$port" "$@"
+	exec {fd}<&-
+}
+bad evilerror -c 1 --trace
+is "$rc" 2 "a stream error right after the login: exit 2"
+is "$(printf '%s\n' "$out" | grep -c 'policy-violation (csi \\xC2\\x9B2J del \\x7F rlo \\xE2\\x80\\xAEevil)$')" 1 \
+    "--trace: its text escaped once, as on stderr ($err)"
+like "$err" 'policy-violation \(csi \\xC2\\x9B2J del \\x7F rlo \\xE2\\x80\\xAEevil\)$' "(stderr)"
+said=${err#*stream error: }
+bad evilerror -c 1 --trace --format json
+is "$(jq -r 'select(.type == "login") | .error' <<<"$out" | sed 's/.*stream error: //')" \
+    "$said" "--format json --trace: the same text, once escaped"
+
 # --- a server that accepts and never answers: the failed phase and the
 # whole login take the time they took (-T 1), in every format
 mkfifo "$T/hole.in" "$T/hole.port"
