@@ -492,7 +492,8 @@ struct login_report {
 	int64_t began_us;		/* now_us() as the login began */
 	int64_t ended_us[PHASE_COUNT];	/* as each phase ended; 0: it did
 					 * not (yet) */
-	int64_t failed_us;		/* as the login failed; 0: it did not */
+	int64_t failed_us;		/* as the login failed; 0: it did not,
+					 * or the stream failed after it */
 	enum login_phase failed;	/* the phase under way then */
 	char where[300];		/* the host and port connected to */
 	char tls_version[32];		/* "TLSv1.3" */

@@ -121,6 +121,18 @@ bad evilerror -c 1 --trace --format json
 is "$(jq -r 'select(.type == "login") | .error' <<<"$out" | sed 's/.*stream error: //')" \
     "$said" "--format json --trace: the same text, once escaped"
 
+# a server without stream management has no sm phase: one that fails
+# right after bind failed in no phase of the login (the table's "failed")
+bad streamerror -c 1 --trace
+is "$(printf '%s\n' "$out" | awk '{ print $1 }' | tr '\n' ' ')" \
+    "phase dns tcp stream starttls tls certificate: stream_tls sasl stream_auth bind failed total " \
+    "a stream error after bind, no stream management: no sm phase ($out)"
+like "$out" "^failed +127\\.0\\.0\\.1 port [0-9]+: stream error: system-shutdown \\(going down for a test\\)$" \
+    "the reason on a line of its own"
+bad streamerror -c 1 --trace --format json
+is "$(jq -r 'select(.type == "login") | [.phases[] | .phase + (if .failed then "!" else "" end)] | join(" ")' <<<"$out")" \
+    "dns tcp stream starttls tls stream_tls sasl stream_auth bind" "--format json: the same phases, none failed"
+
 # --- a server that accepts and never answers: the failed phase and the
 # whole login take the time they took (-T 1), in every format
 mkfifo "$T/hole.in" "$T/hole.port"
