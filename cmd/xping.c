@@ -70,11 +70,18 @@ static int plugin_said;	/* --plugin: the status line is out */
 static void __attribute__((noreturn))
 usage(int rc)
 {
-	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-q] [-c count] "
-	    "[-i interval] [-W timeout] [--trace]\n\t[--format "
-	    "text|json|prometheus] [--plugin [-w rtt[,loss%%]] "
-	    "[-c rtt[,loss%%]]\n\t[--cert-warn days] [--cert-crit days]] "
-	    COMMON_USAGE "\n\t[target]\n", getprogname());
+	struct buf b = { 0 };
+
+	buf_printf(&b, "usage: %s [-q] [-c count] [-i interval] [-W timeout] "
+	    "[--trace]\n\t[--format text|json|prometheus] [--plugin [-w "
+	    "rtt[,loss%%]] [-c rtt[,loss%%]]\n\t[--cert-warn days] "
+	    "[--cert-crit days]] " COMMON_USAGE "\n\t[target]\n",
+	    getprogname());
+	if (rc == EX_OK)
+		fputs(buf_str(&b), stdout);
+	else	/* past stderr_remember: no part of the message before it */
+		write_all(STDERR_FILENO, b.p, b.len);
+	buf_free(&b);
 	exit(rc == EX_OK ? stdout_done(rc) : usage_rc);
 }
 

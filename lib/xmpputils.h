@@ -289,7 +289,9 @@ int stdout_done(int rc);
  * For a tool whose reader never sees stderr (a monitoring plugin's):
  * from stderr_remember on, stderr keeps the last message written in the
  * "prog: what: why" form, which stderr_last returns without "prog: "
- * ("" before any).
+ * ("" before any). A message goes on, line breaks and all, until a line
+ * starts with "prog: " again: what else the tool writes on stderr after
+ * one (a synopsis) must go past stderr, to its descriptor.
  */
 void stderr_remember(void);
 const char *stderr_last(void);

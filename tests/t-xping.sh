@@ -290,6 +290,12 @@ run "$XU_BUILD/xping" --plugin -f /nonexistent
 is "$rc" 3 "a missing config file: UNKNOWN, not CRITICAL"
 like "$out" "^XMPP UNKNOWN - .*/nonexistent: No such file or directory$" \
     "the real reason on the status line ($out)"
+run "$XU_BUILD/xping" --plugin -f "$T/no"$'\n'"such"
+is "$rc:$out" "3:XMPP UNKNOWN - $T/no\\nsuch: No such file or directory" \
+    "a line break in what a message quotes: the whole message, the break as \\n"
+run xping -a alice --plugin one.test two.test
+is "$rc:$out" "3:XMPP UNKNOWN - two.test: one target at most" \
+    "a bad command line's message, not the synopsis after it"
 printf 'jid = alice@%s\npasword = x\n' "$XT_DOMAIN" >"$T/typo.conf"
 chmod 600 "$T/typo.conf"
 run "$XU_BUILD/xping" -f "$T/typo.conf" --plugin
