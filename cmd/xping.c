@@ -845,6 +845,9 @@ plugin_failed(struct pinger *p, int rc)
  * --plugin, at exit: a process that ends before saying its status (a
  * bad option, threshold or target; errx here or in the library) says
  * UNKNOWN, with what it last said on stderr, which Nagios never shows.
+ * A status line that cannot be written is 74, said, as on every other
+ * exit; the status exit(3) was given can only be changed by _exit, and
+ * nothing is left to flush but stdout, which failed.
  */
 static void
 plugin_last_word(int status, void *arg)
@@ -857,6 +860,8 @@ plugin_last_word(int status, void *arg)
 	plugin_say(&p, PLUGIN_UNKNOWN, *stderr_last() ? stderr_last() :
 	    "a bad command line", "");
 	buf_free(&p.line);
+	if (output_lost(status) != status)
+		_exit(stdout_done(EX_IOERR));
 }
 
 /* ---- main */

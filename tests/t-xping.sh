@@ -318,6 +318,13 @@ for mode in "-c 1" "-c 1 -q" "-c 1 --trace" "-c 1 --format json" \
 	is "$?:$(cat "$T/full.err")" "74:xping: stdout: No space left on device" \
 	    "xping $mode >/dev/full: exit 74, saying why"
 done
+# the same for what ends --plugin before its check: a bad option,
+# threshold, count or target (their message first, then stdout's)
+for mode in "--bogus" "-w bad" "--count 0" "bad@@jid"; do
+	xping -a alice --plugin $mode >/dev/full 2>"$T/full.err"
+	is "$?:$(sed -n '$p' "$T/full.err")" "74:xping: stdout: No space left on device" \
+	    "xping --plugin $mode >/dev/full: exit 74, saying why"
+done
 
 # --- bad input
 run xping -a alice -c 1 'bad@@jid'
