@@ -54,6 +54,8 @@ struct pinger {
 	struct ping **pings;	/* every ping sent, by seq - 1 */
 	size_t npings, cap;
 	unsigned long replies, errors, lost;
+	unsigned long unsent;	/* of count, when the stream failed first */
+	int failed;		/* the stream failed during the pings: why */
 	double min, max, sum, sumsq;	/* of the replies' times, ms */
 	char error[256];	/* the last error reply's condition */
 	int64_t began_us, login_us;
@@ -498,12 +500,31 @@ ping_run(struct pinger *p)
 
 /* ---- the end: a summary in the format asked for */
 
+/* Of the pings sent and of those the stream failed before sending. */
 static unsigned
 loss_percent(const struct pinger *p)
 {
-	if (p->npings == 0)
+	size_t all = p->npings + p->unsent;
+
+	if (all == 0)
 		return 100;
-	return (unsigned)((p->npings - p->replies) * 100 / p->npings);
+	return (unsigned)((all - p->replies) * 100 / all);
+}
+
+/* The stream failed before the pings were done: after how many, why. */
+static void
+failed_after(const struct pinger *p, struct buf *b)
+{
+	if (p->npings == 0)
+		buf_adds(b, "the stream failed before the first ping");
+	else if (p->count)
+		buf_printf(b, "the stream failed after %zu of %lu pings sent, "
+		    "%lu answered", p->npings, p->count, p->replies);
+	else
+		buf_printf(b, "the stream failed after %zu ping%s sent, %lu "
+		    "answered", p->npings, p->npings == 1 ? "" : "s",
+		    p->replies);
+	buf_printf(b, ": %s", session_failure(p->s));
 }
 
 static double
@@ -534,12 +555,18 @@ summary_text(struct pinger *p)
 	    p->replies);
 	if (p->errors)
 		buf_printf(&p->line, ", +%lu errors", p->errors);
+	if (p->unsent)
+		buf_printf(&p->line, ", %lu unsent", p->unsent);
 	buf_printf(&p->line, ", %u%% loss, time %.0f ms\n", loss_percent(p),
 	    ms(now_us() - p->began_us));
 	if (p->replies)
 		buf_printf(&p->line, "rtt min/avg/max/mdev = "
 		    "%.3f/%.3f/%.3f/%.3f ms\n", p->min, avg(p), p->max,
 		    mdev(p));
+	if (p->failed) {
+		failed_after(p, &p->line);
+		buf_addc(&p->line, '\n');
+	}
 	flush_line(p);
 	buf_free(&t);
 }
@@ -555,14 +582,16 @@ summary_json(struct pinger *p)
 	if (p->logged_in)
 		buf_printf(b, ",\"login_ms\":%.3f", ms(p->login_us));
 	buf_printf(b, ",\"sent\":%zu,\"received\":%lu,\"errors\":%lu,"
-	    "\"loss_percent\":%u", p->npings, p->replies, p->errors,
-	    loss_percent(p));
+	    "\"unsent\":%lu,\"loss_percent\":%u", p->npings, p->replies,
+	    p->errors, p->unsent, loss_percent(p));
 	if (p->replies)
 		buf_printf(b, ",\"rtt_ms\":{\"min\":%.3f,\"avg\":%.3f,"
 		    "\"max\":%.3f,\"mdev\":%.3f}", p->min, avg(p), p->max,
 		    mdev(p));
 	if (p->error[0])
 		json_field(b, "error", p->error);
+	if (p->failed)
+		json_field(b, "stream_failed", session_failure(p->s));
 	buf_adds(b, "}\n");
 	flush_line(p);
 }
@@ -606,8 +635,10 @@ summary_prometheus(struct pinger *p)
 	int i;
 
 	prom_head(b, "xmpp_probe_success", "Whether the target answered a "
-	    "ping (1) or not (0).");
-	prom_target(b, p, "xmpp_probe_success", NULL, p->replies > 0);
+	    "ping and the stream lasted until the pings were done (1), or "
+	    "not (0).");
+	prom_target(b, p, "xmpp_probe_success", NULL,
+	    p->replies > 0 && !p->failed);
 	prom_head(b, "xmpp_login_success", "Whether the login succeeded.");
 	buf_printf(b, "xmpp_login_success %d\n", p->logged_in);
 	prom_head(b, "xmpp_ping_sent", "Pings sent.");
@@ -616,6 +647,9 @@ summary_prometheus(struct pinger *p)
 	prom_target(b, p, "xmpp_ping_received", NULL, p->replies);
 	prom_head(b, "xmpp_ping_errors", "Pings answered with an error.");
 	prom_target(b, p, "xmpp_ping_errors", NULL, p->errors);
+	prom_head(b, "xmpp_ping_unsent", "Pings never sent: the stream "
+	    "failed first.");
+	prom_target(b, p, "xmpp_ping_unsent", NULL, p->unsent);
 	if (p->replies) {
 		prom_head(b, "xmpp_ping_rtt_seconds", "Round-trip time of "
 		    "the pings answered: min, avg, max, mdev.");
@@ -696,7 +730,7 @@ static void
 worse(int *state, int st, struct buf *why, const char *fmt, ...)
 {
 	va_list ap;
-	char msg[256];
+	char msg[1024];
 
 	if (st > *state || (*state == PLUGIN_OK && st == PLUGIN_OK))
 		*state = st;
@@ -707,13 +741,33 @@ worse(int *state, int st, struct buf *why, const char *fmt, ...)
 		buf_printf(why, "%s%s", why->len ? ", " : "", msg);
 }
 
+/* An exit code that is no fault of the server's: UNKNOWN. */
+static int
+not_the_servers(int rc)
+{
+	return rc == EX_CONFIG || rc == EX_USAGE || rc == EX_SOFTWARE ||
+	    rc == EX_OSERR;
+}
+
+/*
+ * The worst of the reasons, each said. A stream that failed before the
+ * pings were done is the first: no reply and loss then follow from it,
+ * and are not said again unless a threshold asks.
+ */
 static int
 plugin_state(struct pinger *p, long days, struct buf *why)
 {
 	int st = PLUGIN_OK;
 	double a = avg(p), loss = loss_percent(p);
+	struct buf f = { 0 };
 
-	if (p->replies == 0)
+	if (p->failed) {
+		failed_after(p, &f);
+		worse(&st, not_the_servers(p->failed) ? PLUGIN_UNKNOWN :
+		    PLUGIN_CRITICAL, why, "%s", buf_str(&f));
+		buf_free(&f);
+	}
+	if (p->replies == 0 && !p->failed)
 		worse(&st, PLUGIN_CRITICAL, why, "no reply%s%s",
 		    p->error[0] ? ": " : "", p->error);
 	else if (p->crit.rtt >= 0 && a > p->crit.rtt)
@@ -728,7 +782,7 @@ plugin_state(struct pinger *p, long days, struct buf *why)
 	else if (p->replies && p->warn.loss >= 0 && loss > p->warn.loss)
 		worse(&st, PLUGIN_WARNING, why, "loss %g%% > %g%%", loss,
 		    p->warn.loss);
-	else if (p->replies && p->warn.loss < 0 && loss > 0)
+	else if (p->replies && p->warn.loss < 0 && loss > 0 && !p->failed)
 		worse(&st, PLUGIN_WARNING, why, "loss %g%%", loss);
 	if (days != LONG_MIN && p->cert_crit >= 0 && days < p->cert_crit)
 		worse(&st, PLUGIN_CRITICAL, why, "certificate expires in %ld "
@@ -806,16 +860,15 @@ summary_plugin(struct pinger *p)
 }
 
 /*
- * The login failed, or the stream did before any reply: the plugin's
- * CRITICAL, with the reason; UNKNOWN where the fault is not the
- * server's (the configuration, ours), with the reason too: Nagios shows
- * no stderr. A login that never finished has no login time: U.
+ * The login failed: the plugin's CRITICAL, with the reason; UNKNOWN
+ * where the fault is not the server's (the configuration, ours), with
+ * the reason too: Nagios shows no stderr. A login that never finished
+ * has no login time: U.
  */
 static int
 plugin_failed(struct pinger *p, int rc)
 {
-	int st = rc == EX_CONFIG || rc == EX_USAGE || rc == EX_SOFTWARE ||
-	    rc == EX_OSERR ? PLUGIN_UNKNOWN : PLUGIN_CRITICAL;
+	int st = not_the_servers(rc) ? PLUGIN_UNKNOWN : PLUGIN_CRITICAL;
 	const char *why = p->s && *session_failure(p->s) ?
 	    session_failure(p->s) : stderr_last();
 	const struct login_report *r = p->s ? session_login_report(p->s) :
@@ -825,14 +878,11 @@ plugin_failed(struct pinger *p, int rc)
 	if (p->target)
 		buf_printf(&text, "%s: ", text_shown(&t, p->target));
 	if (st == PLUGIN_CRITICAL)
-		buf_adds(&text, p->logged_in ? "the stream failed: " :
-		    "login failed: ");
+		buf_adds(&text, "login failed: ");
 	buf_adds(&text, *why ? why : "no reason given");
-	if (st == PLUGIN_CRITICAL && !p->logged_in && r)
+	if (st == PLUGIN_CRITICAL && r)
 		buf_printf(&text, ", after %.1f ms", ms(login_total_us(r)));
-	if (r && p->logged_in)
-		buf_printf(&perf, "|login=%.6fs;;;0", login_total_us(r) / 1e6);
-	else if (r)
+	if (r)
 		buf_adds(&perf, "|login=U;;;0");
 	plugin_say(p, st, buf_str(&text), buf_str(&perf));
 	buf_free(&t);
@@ -892,14 +942,22 @@ abandon(struct pinger *p)
 			count_fate(p, p->pings[i], LOST, 0);
 }
 
-/* The summary, and the exit status, of the format asked for. */
+/*
+ * The summary, and the exit status, of the format asked for. Logged in,
+ * a failure is the stream's, before the pings were done: those it left
+ * unsent are lost too.
+ */
 static int
 finish(struct pinger *p, int rc)
 {
 	abandon(p);
+	if (p->logged_in && rc != EX_OK) {
+		p->failed = rc;
+		if (p->count > p->npings)
+			p->unsent = p->count - p->npings;
+	}
 	if (p->out == OUT_PLUGIN)
-		return p->logged_in && (rc == EX_OK || p->replies) ?
-		    summary_plugin(p) : plugin_failed(p, rc);
+		return p->logged_in ? summary_plugin(p) : plugin_failed(p, rc);
 	if (p->out == OUT_PROMETHEUS && p->s)
 		summary_prometheus(p);
 	else if (p->out == OUT_JSON && p->logged_in)
@@ -940,10 +998,13 @@ probe(struct pinger *p)
 	const struct login_report *r = session_login_report(p->s);
 	int rc;
 
-	/* stream management is answered after the login */
+	/* stream management is answered after the login, and is its last
+	 * phase: a login that fails there failed */
 	if ((rc = session_until(p->s, sm_answered, NULL, "stream management"))
-	    != EX_OK)
+	    != EX_OK) {
+		p->logged_in = 0;
 		return rc;
+	}
 	p->login_us = login_total_us(r);
 	if (p->out == OUT_TEXT)
 		header_text(p);

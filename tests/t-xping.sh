@@ -133,6 +133,47 @@ bad streamerror -c 1 --trace --format json
 is "$(jq -r 'select(.type == "login") | [.phases[] | .phase + (if .failed then "!" else "" end)] | join(" ")' <<<"$out")" \
     "dns tcp stream starttls tls stream_tls sasl stream_auth bind" "--format json: the same phases, none failed"
 
+# --- a stream lost in the middle of a check: badserver's shutdownafter
+# answers three pings, then shuts down (system-shutdown) in the same
+# write. Every format says the stream failed, after how many, and why;
+# the 17 pings never sent are lost.
+gone='127\.0\.0\.1 port [0-9]+: stream error: system-shutdown \(going down for a test\)'
+bad shutdownafter --count 20 -i 0.1 --plugin
+is "$rc" 2 "--plugin: the stream lost after 3 of 20 pings: CRITICAL, replies or not"
+like "$out" "^XMPP CRITICAL - $XT_DOMAIN: the stream failed after 3 of 20 pings sent, 3 answered: $gone; rtt [0-9.]+ ms, 85% loss, login [0-9.]+ ms[|]" \
+    "how many were sent and answered, and why it ended, on the status line ($out)"
+like "$out" "[|]rtt=[0-9.]+ms;;;0 loss=85%;" "loss counts the pings never sent"
+bad shutdownafter --count 20 -i 0.1
+is "$rc" 2 "text: exit 2"
+like "$out" "^3 sent, 3 received, 17 unsent, 85% loss, time [0-9]+ ms$" "text: the pings never sent, in the loss"
+like "$out" "^the stream failed after 3 of 20 pings sent, 3 answered: $gone$" "text: and why they were not"
+bad shutdownafter --count 20 -i 0.1 --format json
+is "$(jq -r 'select(.type == "summary") | "\(.sent) \(.received) \(.unsent) \(.loss_percent) \(.stream_failed | test("system-shutdown"))"' <<<"$out")" \
+    "3 3 17 85 true" "json: sent, received, unsent, loss, and why"
+bad shutdownafter --count 20 -i 0.1 --format prometheus
+is "$("$PY" -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families as p
+m = {s.name: s.value for f in p(sys.stdin.read()) for s in f.samples}
+print(m["xmpp_probe_success"], m["xmpp_ping_sent"], m["xmpp_ping_received"], m["xmpp_ping_unsent"])' <<<"$out" 2>&1)" \
+    "0.0 3.0 3.0 17.0" "prometheus: the probe failed; sent, received, unsent"
+
+# the same through the real server, its connection cut once the login
+# is over (by the relay of the stall above: new connections pass)
+timeout 30 "$XU_BUILD/xping" -f "$XT_CONFIG" -T 10 -a alice -v --port "$relayport" \
+    --plugin --count 20 -i 0.2 >"$T/cut.out" 2>"$T/cut.err" &
+pid=$!
+wait_line "$T/cut.err" "stream management enabled"
+echo cut >&$rin
+wait "$pid"
+is "$?" 2 "--plugin, the connection cut after the login: CRITICAL ($(cat "$T/cut.err"))"
+out=$(cat "$T/cut.out")
+like "$out" "^XMPP CRITICAL - $XT_DOMAIN: the stream failed (before the first ping|after [0-9]+ of 20 pings sent, [0-9]+ answered): 127\\.0\\.0\\.1 port $relayport: [^;|]*(lost|closed)" \
+    "saying so on the status line ($out)"
+answered=$(sed -n 's/.* of 20 pings sent, \([0-9]*\) answered.*/\1/p' <<<"$out")
+like "$out" "[|]rtt=[^ ]* loss=$(( (20 - ${answered:-0}) * 100 / 20 ))%;" \
+    "its loss counts every ping of the 20 that got no answer"
+
 # --- a server that accepts and never answers: the failed phase and the
 # whole login take the time they took (-T 1), in every format
 mkfifo "$T/hole.in" "$T/hole.port"
