@@ -56,6 +56,7 @@ struct pinger {
 	unsigned long replies, errors, lost;
 	unsigned long unsent;	/* of count, when the stream failed first */
 	int failed;		/* the stream failed during the pings: why */
+	int interrupted;	/* a signal ended them before they were done */
 	double min, max, sum, sumsq;	/* of the replies' times, ms */
 	char error[256];	/* the last error reply's condition */
 	int64_t began_us, login_us;
@@ -474,6 +475,11 @@ ping_run(struct pinger *p)
 	int r;
 
 	for (;;) {
+		/* a signal during the login too: no ping after it */
+		if (signals_interrupted() || p->closed) {
+			p->interrupted = signals_interrupted();
+			return EX_OK;
+		}
 		now = now_us();
 		if ((p->count == 0 || p->npings < p->count) &&
 		    now >= next_send) {
@@ -484,8 +490,6 @@ ping_run(struct pinger *p)
 		}
 		deadline = expire(p, now);
 		if (p->count && p->npings >= p->count && !pending(p))
-			return EX_OK;
-		if (signals_interrupted() || p->closed)
 			return EX_OK;
 		wake = deadline;
 		if ((p->count == 0 || p->npings < p->count) &&
@@ -511,20 +515,22 @@ loss_percent(const struct pinger *p)
 	return (unsigned)((all - p->replies) * 100 / all);
 }
 
-/* The stream failed before the pings were done: after how many, why. */
+/* The pings were cut short, by a failed stream or a signal: after how
+ * many, and why. */
 static void
-failed_after(const struct pinger *p, struct buf *b)
+cut_short(const struct pinger *p, struct buf *b)
 {
+	buf_adds(b, p->failed ? "the stream failed" : "interrupted");
 	if (p->npings == 0)
-		buf_adds(b, "the stream failed before the first ping");
+		buf_adds(b, " before the first ping");
 	else if (p->count)
-		buf_printf(b, "the stream failed after %zu of %lu pings sent, "
-		    "%lu answered", p->npings, p->count, p->replies);
+		buf_printf(b, " after %zu of %lu pings sent, %lu answered",
+		    p->npings, p->count, p->replies);
 	else
-		buf_printf(b, "the stream failed after %zu ping%s sent, %lu "
-		    "answered", p->npings, p->npings == 1 ? "" : "s",
-		    p->replies);
-	buf_printf(b, ": %s", session_failure(p->s));
+		buf_printf(b, " after %zu ping%s sent, %lu answered",
+		    p->npings, p->npings == 1 ? "" : "s", p->replies);
+	if (p->failed)
+		buf_printf(b, ": %s", session_failure(p->s));
 }
 
 static double
@@ -564,7 +570,7 @@ summary_text(struct pinger *p)
 		    "%.3f/%.3f/%.3f/%.3f ms\n", p->min, avg(p), p->max,
 		    mdev(p));
 	if (p->failed) {
-		failed_after(p, &p->line);
+		cut_short(p, &p->line);
 		buf_addc(&p->line, '\n');
 	}
 	flush_line(p);
@@ -750,24 +756,25 @@ not_the_servers(int rc)
 }
 
 /*
- * The worst of the reasons, each said. A stream that failed before the
- * pings were done is the first: no reply and loss then follow from it,
- * and are not said again unless a threshold asks.
+ * The worst of the reasons, each said. Pings cut short come first: a
+ * stream that failed (CRITICAL), or a signal (UNKNOWN: the check did not
+ * finish, whatever it found so far). No reply and loss then follow from
+ * it, and are not said again unless a threshold asks.
  */
 static int
 plugin_state(struct pinger *p, long days, struct buf *why)
 {
-	int st = PLUGIN_OK;
+	int st = PLUGIN_OK, cut = p->failed || p->interrupted;
 	double a = avg(p), loss = loss_percent(p);
-	struct buf f = { 0 };
+	struct buf c = { 0 };
 
-	if (p->failed) {
-		failed_after(p, &f);
-		worse(&st, not_the_servers(p->failed) ? PLUGIN_UNKNOWN :
-		    PLUGIN_CRITICAL, why, "%s", buf_str(&f));
-		buf_free(&f);
+	if (cut) {
+		cut_short(p, &c);
+		worse(&st, p->interrupted || not_the_servers(p->failed) ?
+		    PLUGIN_UNKNOWN : PLUGIN_CRITICAL, why, "%s", buf_str(&c));
+		buf_free(&c);
 	}
-	if (p->replies == 0 && !p->failed)
+	if (p->replies == 0 && !cut)
 		worse(&st, PLUGIN_CRITICAL, why, "no reply%s%s",
 		    p->error[0] ? ": " : "", p->error);
 	else if (p->crit.rtt >= 0 && a > p->crit.rtt)
@@ -782,7 +789,7 @@ plugin_state(struct pinger *p, long days, struct buf *why)
 	else if (p->replies && p->warn.loss >= 0 && loss > p->warn.loss)
 		worse(&st, PLUGIN_WARNING, why, "loss %g%% > %g%%", loss,
 		    p->warn.loss);
-	else if (p->replies && p->warn.loss < 0 && loss > 0 && !p->failed)
+	else if (p->replies && p->warn.loss < 0 && loss > 0 && !cut)
 		worse(&st, PLUGIN_WARNING, why, "loss %g%%", loss);
 	if (days != LONG_MIN && p->cert_crit >= 0 && days < p->cert_crit)
 		worse(&st, PLUGIN_CRITICAL, why, "certificate expires in %ld "

@@ -174,6 +174,18 @@ answered=$(sed -n 's/.* of 20 pings sent, \([0-9]*\) answered.*/\1/p' <<<"$out")
 like "$out" "[|]rtt=[^ ]* loss=$(( (20 - ${answered:-0}) * 100 / 20 ))%;" \
     "its loss counts every ping of the 20 that got no answer"
 
+# a signal before the pings are done: the check did not finish, and
+# the status line says so
+timeout 30 "$XU_BUILD/xping" -f "$XT_CONFIG" -T 10 -a alice -v --plugin --count 50 -i 0.1 \
+    >"$T/sig.out" 2>"$T/sig.err" &
+pid=$!
+wait_line "$T/sig.err" "stream management enabled"
+kill -TERM "$pid"
+wait "$pid"
+is "$?" 3 "--plugin, SIGTERM in the middle of the check: UNKNOWN"
+like "$(cat "$T/sig.out")" "^XMPP UNKNOWN - $XT_DOMAIN: interrupted (before the first ping|after [0-9]+ of 50 pings sent, [0-9]+ answered)[;,]" \
+    "saying so, and after how many pings"
+
 # --- a server that accepts and never answers: the failed phase and the
 # whole login take the time they took (-T 1), in every format
 mkfifo "$T/hole.in" "$T/hole.port"
