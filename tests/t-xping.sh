@@ -136,21 +136,22 @@ is "$(jq -r 'select(.type == "login") | [.phases[] | .phase + (if .failed then "
 # --- a stream lost in the middle of a check: badserver's shutdownafter
 # answers three pings, then shuts down (system-shutdown) in the same
 # write. Every format says the stream failed, after how many, and why;
-# the 17 pings never sent are lost.
+# the 17 pings never sent are lost. -i 0.3: the fourth would wait that
+# long after the third, whose answer comes in a millisecond.
 gone='127\.0\.0\.1 port [0-9]+: stream error: system-shutdown \(going down for a test\)'
-bad shutdownafter --count 20 -i 0.1 --plugin
+bad shutdownafter --count 20 -i 0.3 --plugin
 is "$rc" 2 "--plugin: the stream lost after 3 of 20 pings: CRITICAL, replies or not"
 like "$out" "^XMPP CRITICAL - $XT_DOMAIN: the stream failed after 3 of 20 pings sent, 3 answered: $gone; rtt [0-9.]+ ms, 85% loss, login [0-9.]+ ms[|]" \
     "how many were sent and answered, and why it ended, on the status line ($out)"
 like "$out" "[|]rtt=[0-9.]+ms;;;0 loss=85%;" "loss counts the pings never sent"
-bad shutdownafter --count 20 -i 0.1
+bad shutdownafter --count 20 -i 0.3
 is "$rc" 2 "text: exit 2"
 like "$out" "^3 sent, 3 received, 17 unsent, 85% loss, time [0-9]+ ms$" "text: the pings never sent, in the loss"
 like "$out" "^the stream failed after 3 of 20 pings sent, 3 answered: $gone$" "text: and why they were not"
-bad shutdownafter --count 20 -i 0.1 --format json
+bad shutdownafter --count 20 -i 0.3 --format json
 is "$(jq -r 'select(.type == "summary") | "\(.sent) \(.received) \(.unsent) \(.loss_percent) \(.stream_failed | test("system-shutdown"))"' <<<"$out")" \
     "3 3 17 85 true" "json: sent, received, unsent, loss, and why"
-bad shutdownafter --count 20 -i 0.1 --format prometheus
+bad shutdownafter --count 20 -i 0.3 --format prometheus
 is "$("$PY" -c '
 import sys
 from prometheus_client.parser import text_string_to_metric_families as p
