@@ -54,6 +54,9 @@ struct pinger {
 	struct ping **pings;	/* every ping sent, by seq - 1 */
 	size_t npings, cap;
 	unsigned long replies, errors, lost;
+	unsigned long unsent;	/* of count, when the stream failed first */
+	int failed;		/* the stream failed during the pings: why */
+	int interrupted;	/* a signal ended them before they were done */
 	double min, max, sum, sumsq;	/* of the replies' times, ms */
 	char error[256];	/* the last error reply's condition */
 	int64_t began_us, login_us;
@@ -70,11 +73,18 @@ static int plugin_said;	/* --plugin: the status line is out */
 static void __attribute__((noreturn))
 usage(int rc)
 {
-	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-q] [-c count] "
-	    "[-i interval] [-W timeout] [--trace]\n\t[--format "
-	    "text|json|prometheus] [--plugin [-w rtt[,loss%%]] "
-	    "[-c rtt[,loss%%]]\n\t[--cert-warn days] [--cert-crit days]] "
-	    COMMON_USAGE "\n\t[target]\n", getprogname());
+	struct buf b = { 0 };
+
+	buf_printf(&b, "usage: %s [-q] [-c count] [-i interval] [-W timeout] "
+	    "[--trace]\n\t[--format text|json|prometheus] [--plugin [-w "
+	    "rtt[,loss%%]] [-c rtt[,loss%%]]\n\t[--cert-warn days] "
+	    "[--cert-crit days]] " COMMON_USAGE "\n\t[target]\n",
+	    getprogname());
+	if (rc == EX_OK)
+		fputs(buf_str(&b), stdout);
+	else	/* past stderr_remember: no part of the message before it */
+		write_all(STDERR_FILENO, b.p, b.len);
+	buf_free(&b);
 	exit(rc == EX_OK ? stdout_done(rc) : usage_rc);
 }
 
@@ -177,6 +187,36 @@ features_of(const struct login_report *r, int phase)
 	return NULL;
 }
 
+/*
+ * Appends s, which must not end the line it is on: a line break becomes
+ * text_escape's escape (\n, \r, \xE2\x80\xA8), and with bar, '|' the
+ * broken bar: a plugin's status line must not start performance data
+ * there (a server could follow it with figures of its own). Nothing else
+ * changes, as s may be a message escaped already (session_failure is,
+ * for the network's words in it): escaped again, it would show \\xE2
+ * where stderr shows \xE2. What it quotes of the command line or the
+ * config may still hold a raw line break.
+ */
+static void
+line_clean(struct buf *b, const char *s, int bar)
+{
+	for (; *s; s++)
+		if (*s == '|' && bar)
+			buf_adds(b, "\xc2\xa6");
+		else if (*s == '\n')
+			buf_adds(b, "\\n");
+		else if (*s == '\r')
+			buf_adds(b, "\\r");
+		else if (strncmp(s, "\xe2\x80\xa8", 3) == 0 ||
+		    strncmp(s, "\xe2\x80\xa9", 3) == 0) {
+			/* U+2028, U+2029: line and paragraph separators */
+			buf_printf(b, "\\xE2\\x80\\x%02X",
+			    (unsigned char)s[2]);
+			s += 2;
+		} else
+			buf_addc(b, *s);
+}
+
 /* --trace's detail column for phase i. */
 static void
 phase_detail(struct pinger *p, const struct login_report *r, int i,
@@ -225,8 +265,7 @@ trace_text(struct pinger *p, const struct login_report *r)
 			phase_detail(p, r, i, &d);
 		else {	/* the phase it failed in: how long, and why */
 			buf_adds(&d, "failed: ");
-			text_escape(&d, session_failure(p->s),
-			    strlen(session_failure(p->s)));
+			line_clean(&d, session_failure(p->s), 0);
 		}
 		buf_printf(&p->line, "%-12s %9.3f  %s\n", login_phase_name(i),
 		    ms(phase_us(r, i)), buf_str(&d));
@@ -237,9 +276,12 @@ trace_text(struct pinger *p, const struct login_report *r)
 			    days_left(r->cert_expires),
 			    days_left(r->cert_expires) == 1 ? "" : "s");
 	}
-	if (!p->logged_in && r->failed_us == 0)	/* not in a phase */
+	if (!p->logged_in && r->failed_us == 0) {	/* not in a phase */
+		d.len = 0;
+		line_clean(&d, session_failure(p->s), 0);
 		buf_printf(&p->line, "%-12s %9s  %s\n", "failed", "",
-		    text_shown(&d, session_failure(p->s)));
+		    buf_str(&d));
+	}
 	buf_printf(&p->line, "%-12s %9.3f\n", "total", ms(login_total_us(r)));
 	flush_line(p);
 	buf_free(&d);
@@ -433,6 +475,11 @@ ping_run(struct pinger *p)
 	int r;
 
 	for (;;) {
+		/* a signal during the login too: no ping after it */
+		if (signals_interrupted() || p->closed) {
+			p->interrupted = signals_interrupted();
+			return EX_OK;
+		}
 		now = now_us();
 		if ((p->count == 0 || p->npings < p->count) &&
 		    now >= next_send) {
@@ -443,8 +490,6 @@ ping_run(struct pinger *p)
 		}
 		deadline = expire(p, now);
 		if (p->count && p->npings >= p->count && !pending(p))
-			return EX_OK;
-		if (signals_interrupted() || p->closed)
 			return EX_OK;
 		wake = deadline;
 		if ((p->count == 0 || p->npings < p->count) &&
@@ -459,12 +504,33 @@ ping_run(struct pinger *p)
 
 /* ---- the end: a summary in the format asked for */
 
+/* Of the pings sent and of those the stream failed before sending. */
 static unsigned
 loss_percent(const struct pinger *p)
 {
-	if (p->npings == 0)
+	size_t all = p->npings + p->unsent;
+
+	if (all == 0)
 		return 100;
-	return (unsigned)((p->npings - p->replies) * 100 / p->npings);
+	return (unsigned)((all - p->replies) * 100 / all);
+}
+
+/* The pings were cut short, by a failed stream or a signal: after how
+ * many, and why. */
+static void
+cut_short(const struct pinger *p, struct buf *b)
+{
+	buf_adds(b, p->failed ? "the stream failed" : "interrupted");
+	if (p->npings == 0)
+		buf_adds(b, " before the first ping");
+	else if (p->count)
+		buf_printf(b, " after %zu of %lu pings sent, %lu answered",
+		    p->npings, p->count, p->replies);
+	else
+		buf_printf(b, " after %zu ping%s sent, %lu answered",
+		    p->npings, p->npings == 1 ? "" : "s", p->replies);
+	if (p->failed)
+		buf_printf(b, ": %s", session_failure(p->s));
 }
 
 static double
@@ -495,12 +561,18 @@ summary_text(struct pinger *p)
 	    p->replies);
 	if (p->errors)
 		buf_printf(&p->line, ", +%lu errors", p->errors);
+	if (p->unsent)
+		buf_printf(&p->line, ", %lu unsent", p->unsent);
 	buf_printf(&p->line, ", %u%% loss, time %.0f ms\n", loss_percent(p),
 	    ms(now_us() - p->began_us));
 	if (p->replies)
 		buf_printf(&p->line, "rtt min/avg/max/mdev = "
 		    "%.3f/%.3f/%.3f/%.3f ms\n", p->min, avg(p), p->max,
 		    mdev(p));
+	if (p->failed) {
+		cut_short(p, &p->line);
+		buf_addc(&p->line, '\n');
+	}
 	flush_line(p);
 	buf_free(&t);
 }
@@ -516,14 +588,16 @@ summary_json(struct pinger *p)
 	if (p->logged_in)
 		buf_printf(b, ",\"login_ms\":%.3f", ms(p->login_us));
 	buf_printf(b, ",\"sent\":%zu,\"received\":%lu,\"errors\":%lu,"
-	    "\"loss_percent\":%u", p->npings, p->replies, p->errors,
-	    loss_percent(p));
+	    "\"unsent\":%lu,\"loss_percent\":%u", p->npings, p->replies,
+	    p->errors, p->unsent, loss_percent(p));
 	if (p->replies)
 		buf_printf(b, ",\"rtt_ms\":{\"min\":%.3f,\"avg\":%.3f,"
 		    "\"max\":%.3f,\"mdev\":%.3f}", p->min, avg(p), p->max,
 		    mdev(p));
 	if (p->error[0])
 		json_field(b, "error", p->error);
+	if (p->failed)
+		json_field(b, "stream_failed", session_failure(p->s));
 	buf_adds(b, "}\n");
 	flush_line(p);
 }
@@ -567,8 +641,10 @@ summary_prometheus(struct pinger *p)
 	int i;
 
 	prom_head(b, "xmpp_probe_success", "Whether the target answered a "
-	    "ping (1) or not (0).");
-	prom_target(b, p, "xmpp_probe_success", NULL, p->replies > 0);
+	    "ping and the stream lasted until the pings were done (1), or "
+	    "not (0).");
+	prom_target(b, p, "xmpp_probe_success", NULL,
+	    p->replies > 0 && !p->failed);
 	prom_head(b, "xmpp_login_success", "Whether the login succeeded.");
 	buf_printf(b, "xmpp_login_success %d\n", p->logged_in);
 	prom_head(b, "xmpp_ping_sent", "Pings sent.");
@@ -577,6 +653,9 @@ summary_prometheus(struct pinger *p)
 	prom_target(b, p, "xmpp_ping_received", NULL, p->replies);
 	prom_head(b, "xmpp_ping_errors", "Pings answered with an error.");
 	prom_target(b, p, "xmpp_ping_errors", NULL, p->errors);
+	prom_head(b, "xmpp_ping_unsent", "Pings never sent: the stream "
+	    "failed first.");
+	prom_target(b, p, "xmpp_ping_unsent", NULL, p->unsent);
 	if (p->replies) {
 		prom_head(b, "xmpp_ping_rtt_seconds", "Round-trip time of "
 		    "the pings answered: min, avg, max, mdev.");
@@ -657,7 +736,7 @@ static void
 worse(int *state, int st, struct buf *why, const char *fmt, ...)
 {
 	va_list ap;
-	char msg[256];
+	char msg[1024];
 
 	if (st > *state || (*state == PLUGIN_OK && st == PLUGIN_OK))
 		*state = st;
@@ -668,13 +747,34 @@ worse(int *state, int st, struct buf *why, const char *fmt, ...)
 		buf_printf(why, "%s%s", why->len ? ", " : "", msg);
 }
 
+/* An exit code that is no fault of the server's: UNKNOWN. */
+static int
+not_the_servers(int rc)
+{
+	return rc == EX_CONFIG || rc == EX_USAGE || rc == EX_SOFTWARE ||
+	    rc == EX_OSERR;
+}
+
+/*
+ * The worst of the reasons, each said. Pings cut short come first: a
+ * stream that failed (CRITICAL), or a signal (UNKNOWN: the check did not
+ * finish, whatever it found so far). No reply and loss then follow from
+ * it, and are not said again unless a threshold asks.
+ */
 static int
 plugin_state(struct pinger *p, long days, struct buf *why)
 {
-	int st = PLUGIN_OK;
+	int st = PLUGIN_OK, cut = p->failed || p->interrupted;
 	double a = avg(p), loss = loss_percent(p);
+	struct buf c = { 0 };
 
-	if (p->replies == 0)
+	if (cut) {
+		cut_short(p, &c);
+		worse(&st, p->interrupted || not_the_servers(p->failed) ?
+		    PLUGIN_UNKNOWN : PLUGIN_CRITICAL, why, "%s", buf_str(&c));
+		buf_free(&c);
+	}
+	if (p->replies == 0 && !cut)
 		worse(&st, PLUGIN_CRITICAL, why, "no reply%s%s",
 		    p->error[0] ? ": " : "", p->error);
 	else if (p->crit.rtt >= 0 && a > p->crit.rtt)
@@ -689,7 +789,7 @@ plugin_state(struct pinger *p, long days, struct buf *why)
 	else if (p->replies && p->warn.loss >= 0 && loss > p->warn.loss)
 		worse(&st, PLUGIN_WARNING, why, "loss %g%% > %g%%", loss,
 		    p->warn.loss);
-	else if (p->replies && p->warn.loss < 0 && loss > 0)
+	else if (p->replies && p->warn.loss < 0 && loss > 0 && !cut)
 		worse(&st, PLUGIN_WARNING, why, "loss %g%%", loss);
 	if (days != LONG_MIN && p->cert_crit >= 0 && days < p->cert_crit)
 		worse(&st, PLUGIN_CRITICAL, why, "certificate expires in %ld "
@@ -728,39 +828,12 @@ perfdata(struct pinger *p, struct buf *b, long days)
 	}
 }
 
-/*
- * Appends s to the status line: what came from the network (an error's
- * text, a JID, a certificate's name) or the command line must not end
- * it early (a line break) nor start the performance data ('|', which a
- * server could follow with figures of its own). Line breaks become
- * text_escape's escapes, '|' the broken bar.
- */
-static void
-plugin_clean(struct buf *b, const char *s)
-{
-	for (; *s; s++)
-		if (*s == '|')
-			buf_adds(b, "\xc2\xa6");
-		else if (*s == '\n')
-			buf_adds(b, "\\n");
-		else if (*s == '\r')
-			buf_adds(b, "\\r");
-		else if (strncmp(s, "\xe2\x80\xa8", 3) == 0 ||
-		    strncmp(s, "\xe2\x80\xa9", 3) == 0) {
-			/* U+2028, U+2029: line and paragraph separators */
-			buf_printf(b, "\\xE2\\x80\\x%02X",
-			    (unsigned char)s[2]);
-			s += 2;
-		} else
-			buf_addc(b, *s);
-}
-
 /* The one line a plugin prints: its state, text, performance data. */
 static void
 plugin_say(struct pinger *p, int st, const char *text, const char *perf)
 {
 	buf_printf(&p->line, "XMPP %s - ", plugin_states[st]);
-	plugin_clean(&p->line, text);
+	line_clean(&p->line, text, 1);
 	buf_printf(&p->line, "%s\n", perf);
 	flush_line(p);
 	plugin_said = 1;
@@ -794,16 +867,15 @@ summary_plugin(struct pinger *p)
 }
 
 /*
- * The login failed, or the stream did before any reply: the plugin's
- * CRITICAL, with the reason; UNKNOWN where the fault is not the
- * server's (the configuration, ours), with the reason too: Nagios shows
- * no stderr. A login that never finished has no login time: U.
+ * The login failed: the plugin's CRITICAL, with the reason; UNKNOWN
+ * where the fault is not the server's (the configuration, ours), with
+ * the reason too: Nagios shows no stderr. A login that never finished
+ * has no login time: U.
  */
 static int
 plugin_failed(struct pinger *p, int rc)
 {
-	int st = rc == EX_CONFIG || rc == EX_USAGE || rc == EX_SOFTWARE ||
-	    rc == EX_OSERR ? PLUGIN_UNKNOWN : PLUGIN_CRITICAL;
+	int st = not_the_servers(rc) ? PLUGIN_UNKNOWN : PLUGIN_CRITICAL;
 	const char *why = p->s && *session_failure(p->s) ?
 	    session_failure(p->s) : stderr_last();
 	const struct login_report *r = p->s ? session_login_report(p->s) :
@@ -813,14 +885,11 @@ plugin_failed(struct pinger *p, int rc)
 	if (p->target)
 		buf_printf(&text, "%s: ", text_shown(&t, p->target));
 	if (st == PLUGIN_CRITICAL)
-		buf_adds(&text, p->logged_in ? "the stream failed: " :
-		    "login failed: ");
+		buf_adds(&text, "login failed: ");
 	buf_adds(&text, *why ? why : "no reason given");
-	if (st == PLUGIN_CRITICAL && !p->logged_in && r)
+	if (st == PLUGIN_CRITICAL && r)
 		buf_printf(&text, ", after %.1f ms", ms(login_total_us(r)));
-	if (r && p->logged_in)
-		buf_printf(&perf, "|login=%.6fs;;;0", login_total_us(r) / 1e6);
-	else if (r)
+	if (r)
 		buf_adds(&perf, "|login=U;;;0");
 	plugin_say(p, st, buf_str(&text), buf_str(&perf));
 	buf_free(&t);
@@ -833,6 +902,9 @@ plugin_failed(struct pinger *p, int rc)
  * --plugin, at exit: a process that ends before saying its status (a
  * bad option, threshold or target; errx here or in the library) says
  * UNKNOWN, with what it last said on stderr, which Nagios never shows.
+ * A status line that cannot be written is 74, said, as on every other
+ * exit; the status exit(3) was given can only be changed by _exit, and
+ * nothing is left to flush but stdout, which failed.
  */
 static void
 plugin_last_word(int status, void *arg)
@@ -845,6 +917,8 @@ plugin_last_word(int status, void *arg)
 	plugin_say(&p, PLUGIN_UNKNOWN, *stderr_last() ? stderr_last() :
 	    "a bad command line", "");
 	buf_free(&p.line);
+	if (output_lost(status) != status)
+		_exit(stdout_done(EX_IOERR));
 }
 
 /* ---- main */
@@ -875,14 +949,22 @@ abandon(struct pinger *p)
 			count_fate(p, p->pings[i], LOST, 0);
 }
 
-/* The summary, and the exit status, of the format asked for. */
+/*
+ * The summary, and the exit status, of the format asked for. Logged in,
+ * a failure is the stream's, before the pings were done: those it left
+ * unsent are lost too.
+ */
 static int
 finish(struct pinger *p, int rc)
 {
 	abandon(p);
+	if (p->logged_in && rc != EX_OK) {
+		p->failed = rc;
+		if (p->count > p->npings)
+			p->unsent = p->count - p->npings;
+	}
 	if (p->out == OUT_PLUGIN)
-		return p->logged_in && (rc == EX_OK || p->replies) ?
-		    summary_plugin(p) : plugin_failed(p, rc);
+		return p->logged_in ? summary_plugin(p) : plugin_failed(p, rc);
 	if (p->out == OUT_PROMETHEUS && p->s)
 		summary_prometheus(p);
 	else if (p->out == OUT_JSON && p->logged_in)
@@ -923,10 +1005,13 @@ probe(struct pinger *p)
 	const struct login_report *r = session_login_report(p->s);
 	int rc;
 
-	/* stream management is answered after the login */
+	/* stream management is answered after the login, and is its last
+	 * phase: a login that fails there failed */
 	if ((rc = session_until(p->s, sm_answered, NULL, "stream management"))
-	    != EX_OK)
+	    != EX_OK) {
+		p->logged_in = 0;
 		return rc;
+	}
 	p->login_us = login_total_us(r);
 	if (p->out == OUT_TEXT)
 		header_text(p);

@@ -125,17 +125,31 @@ stdout_done(int rc)
 /* stderr_remember: the line being written, and the last message. */
 static char line[512], last[512];
 static size_t linelen;
+static int in_message;	/* a line now goes on the last message */
 
-/* A line is whole: kept if it is a message, "prog: what: why". */
+/*
+ * A line is whole. A message starts with "prog: " and goes on until the
+ * next line that does: a line break in what it quotes (a path, a value
+ * from the command line) is no end of it. Lines before the first
+ * message are none.
+ */
 static void
 line_done(void)
 {
-	size_t n = strlen(getprogname());
+	size_t n = strlen(getprogname()), have = strlen(last);
 
 	line[linelen] = '\0';
 	if (linelen > n + 2 && strncmp(line, getprogname(), n) == 0 &&
-	    strncmp(line + n, ": ", 2) == 0)
+	    strncmp(line + n, ": ", 2) == 0) {
 		memcpy(last, line + n + 2, linelen - n - 1);
+		in_message = 1;
+	} else if (in_message && have + 1 < sizeof(last)) {
+		last[have++] = '\n';
+		n = linelen < sizeof(last) - 1 - have ? linelen :
+		    sizeof(last) - 1 - have;	/* cut, as a long line is */
+		memcpy(last + have, line, n);
+		last[have + n] = '\0';
+	}
 	linelen = 0;
 }
 

@@ -78,7 +78,8 @@ timing_mark(struct session *s, enum login_phase p)
 /*
  * The phase a login that stops now was in: the one after the last that
  * ended, as this login goes (direct TLS has no first stream, a server
- * without STARTTLS no TLS, a resumed stream no bind).
+ * without STARTTLS no TLS, a resumed stream no bind, one without stream
+ * management no sm). PHASE_COUNT: none, the login was over.
  */
 static enum login_phase
 under_way(struct session *s)
@@ -100,6 +101,9 @@ under_way(struct session *s)
 		    PHASE_STARTTLS : PHASE_SASL;
 	case PHASE_STREAM_AUTH:
 		return s->resuming ? PHASE_SM : PHASE_BIND;
+	case PHASE_BIND:
+		/* bound: only stream management, if it was asked for, is left */
+		return s->report.sm == SM_ASKED ? PHASE_SM : PHASE_COUNT;
 	}
 	return last + 1;
 }
@@ -107,16 +111,21 @@ under_way(struct session *s)
 /*
  * The login failed, or stream management (answered after it) did: the
  * phase under way ends now, and with it the login's time. Once: the
- * first failure is the one that counts.
+ * first failure is the one that counts. A stream that fails once the
+ * login is over (bound, on a server without stream management) failed
+ * in no phase of it.
  */
 void
 timing_failed(struct session *s)
 {
 	struct login_report *r = &s->report;
+	enum login_phase p;
 
 	if (r->began_us == 0 || r->failed_us || r->ended_us[PHASE_SM])
 		return;
-	r->failed = under_way(s);
+	if ((p = under_way(s)) == PHASE_COUNT)
+		return;
+	r->failed = p;
 	r->failed_us = now_us();
 }
 

@@ -296,7 +296,9 @@ int stdout_done(int rc);
  * For a tool whose reader never sees stderr (a monitoring plugin's):
  * from stderr_remember on, stderr keeps the last message written in the
  * "prog: what: why" form, which stderr_last returns without "prog: "
- * ("" before any).
+ * ("" before any). A message goes on, line breaks and all, until a line
+ * starts with "prog: " again: what else the tool writes on stderr after
+ * one (a synopsis) must go past stderr, to its descriptor.
  */
 void stderr_remember(void);
 const char *stderr_last(void);
@@ -506,7 +508,8 @@ struct login_report {
 	int64_t began_us;		/* now_us() as the login began */
 	int64_t ended_us[PHASE_COUNT];	/* as each phase ended; 0: it did
 					 * not (yet) */
-	int64_t failed_us;		/* as the login failed; 0: it did not */
+	int64_t failed_us;		/* as the login failed; 0: it did not,
+					 * or the stream failed after it */
 	enum login_phase failed;	/* the phase under way then */
 	char where[300];		/* the host and port connected to */
 	char tls_version[32];		/* "TLSv1.3" */

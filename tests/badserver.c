@@ -17,6 +17,10 @@
  *   huge        after login, a 50 MB stanza, for as long as it is read
  *   drip        after login, a stanza one byte a second, forever
  *   dripafter   after login, answers the client's first <iq/>, then drips
+ *   shutdownafter
+ *               after login, answers the client's first three <iq/>s, the
+ *               third in one write with streamerror's <stream:error/>: a
+ *               server that shuts down in the middle of a check
  *
  * Any SASL PLAIN or SCRAM <auth/> is accepted: what is tested is the
  * client's side of a server gone bad, not its credentials. When the
@@ -130,6 +134,41 @@ stream(const char *features)
 	puts_("</stream:features>");
 }
 
+#define SHUTDOWN "<stream:error><system-shutdown xmlns='urn:ietf:params:" \
+	"xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:" \
+	"ns:xmpp-streams'>going down for a test</text>" \
+	"</stream:error></stream:stream>"
+
+/* Reads the client's next <iq/>: its id into id; 0 if it hung up first. */
+static int
+next_iq(char *id, size_t len)
+{
+	char *end;
+
+	if (!await("<iq") || !await("id='") ||
+	    (end = strchr(in, '\'')) == NULL || (size_t)(end - in) >= len)
+		return 0;
+	memcpy(id, in, (size_t)(end - in));
+	id[end - in] = '\0';
+	return 1;
+}
+
+/* Answers three <iq/>s, then shuts down in the same write as the last. */
+static void
+shutdown_after(void)
+{
+	char id[101], reply[512];
+	int i;
+
+	for (i = 1; i <= 3; i++) {
+		if (!next_iq(id, sizeof(id)))
+			return;
+		snprintf(reply, sizeof(reply), "<iq type='result' id='%s'/>%s",
+		    id, i == 3 ? SHUTDOWN : "");
+		puts_(reply);
+	}
+}
+
 static void
 misbehave(const char *mode)
 {
@@ -141,10 +180,9 @@ misbehave(const char *mode)
 	if (strcmp(mode, "malformed") == 0)
 		puts_("<message from='bob@xmpputils.test'><body>a</bod></message>");
 	else if (strcmp(mode, "streamerror") == 0)
-		puts_("<stream:error><system-shutdown xmlns='urn:ietf:params:"
-		    "xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:"
-		    "ns:xmpp-streams'>going down for a test</text>"
-		    "</stream:error></stream:stream>");
+		puts_(SHUTDOWN);
+	else if (strcmp(mode, "shutdownafter") == 0)
+		shutdown_after();
 	else if (strcmp(mode, "evilerror") == 0)
 		puts_("<stream:error><policy-violation xmlns='urn:ietf:params:"
 		    "xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:"
@@ -181,7 +219,7 @@ main(int argc, char *argv[])
 	    strcmp(mode, "malformed") && strcmp(mode, "streamerror") &&
 	    strcmp(mode, "evilerror") &&
 	    strcmp(mode, "huge") && strcmp(mode, "drip") &&
-	    strcmp(mode, "dripafter"))
+	    strcmp(mode, "dripafter") && strcmp(mode, "shutdownafter"))
 		errx(64, "unknown mode: %s", mode);
 	signal(SIGPIPE, SIG_IGN);	/* a client gone is a failed write */
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||

@@ -104,7 +104,7 @@ is "$rc" 2 "a 50 MB stanza: xping exits 2, as ping(8) on an error"
 like "$err" "more than 1024 kB without the end of a stanza" "and says why"
 hostile malformed xping -c 1 --plugin
 is "$rc" 2 "malformed XML: CRITICAL for the plugin"
-like "$(cat "$T/out")" "^XMPP CRITICAL - .*(login|the stream) failed: .*not well-formed" "with the reason on its status line"
+like "$(cat "$T/out")" "^XMPP CRITICAL - .*(login failed|the stream failed [^:]*): .*not well-formed" "with the reason on its status line"
 
 # --- a stanza drip-fed a byte a second: the wait for the confirmation
 # is bounded, bytes or not

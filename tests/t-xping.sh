@@ -95,6 +95,98 @@ is "$rc" 2 "--trace, no server: exit 2"
 like "$out" "^tcp +[0-9]+\\.[0-9]{3}  failed: connect to 127\\.0\\.0\\.1 port [0-9]+: Connection refused" \
     "the table says where it failed, and why"
 
+# --- a server that misbehaves after the login (tests/badserver.c)
+# bad MODE ARGS...: xping ARGS as alice against a badserver in MODE; sets
+# rc, out and err as run does
+bad() {
+	local mode=$1 fd
+	shift
+	rm -f "$T/bad.port"
+	mkfifo "$T/bad.port"
+	"$XU_BUILD/badserver" "$mode" "$XT_DIR/server.pem" "$XT_DIR/server.key" \
+	    >"$T/bad.port" &
+	_bg="$_bg $!"
+	exec {fd}<"$T/bad.port"
+	read -r port <&$fd
+	run xping -a alice --port "$port" "$@"
+	exec {fd}<&-
+}
+bad evilerror -c 1 --trace
+is "$rc" 2 "a stream error right after the login: exit 2"
+is "$(printf '%s\n' "$out" | grep -c 'policy-violation (csi \\xC2\\x9B2J del \\x7F rlo \\xE2\\x80\\xAEevil)$')" 1 \
+    "--trace: its text escaped once, as on stderr ($err)"
+like "$err" 'policy-violation \(csi \\xC2\\x9B2J del \\x7F rlo \\xE2\\x80\\xAEevil\)$' "(stderr)"
+said=${err#*stream error: }
+bad evilerror -c 1 --trace --format json
+is "$(jq -r 'select(.type == "login") | .error' <<<"$out" | sed 's/.*stream error: //')" \
+    "$said" "--format json --trace: the same text, once escaped"
+
+# a server without stream management has no sm phase: one that fails
+# right after bind failed in no phase of the login (the table's "failed")
+bad streamerror -c 1 --trace
+is "$(printf '%s\n' "$out" | awk '{ print $1 }' | tr '\n' ' ')" \
+    "phase dns tcp stream starttls tls certificate: stream_tls sasl stream_auth bind failed total " \
+    "a stream error after bind, no stream management: no sm phase ($out)"
+like "$out" "^failed +127\\.0\\.0\\.1 port [0-9]+: stream error: system-shutdown \\(going down for a test\\)$" \
+    "the reason on a line of its own"
+bad streamerror -c 1 --trace --format json
+is "$(jq -r 'select(.type == "login") | [.phases[] | .phase + (if .failed then "!" else "" end)] | join(" ")' <<<"$out")" \
+    "dns tcp stream starttls tls stream_tls sasl stream_auth bind" "--format json: the same phases, none failed"
+
+# --- a stream lost in the middle of a check: badserver's shutdownafter
+# answers three pings, then shuts down (system-shutdown) in the same
+# write. Every format says the stream failed, after how many, and why;
+# the 17 pings never sent are lost. -i 0.3: the fourth would wait that
+# long after the third, whose answer comes in a millisecond.
+gone='127\.0\.0\.1 port [0-9]+: stream error: system-shutdown \(going down for a test\)'
+bad shutdownafter --count 20 -i 0.3 --plugin
+is "$rc" 2 "--plugin: the stream lost after 3 of 20 pings: CRITICAL, replies or not"
+like "$out" "^XMPP CRITICAL - $XT_DOMAIN: the stream failed after 3 of 20 pings sent, 3 answered: $gone; rtt [0-9.]+ ms, 85% loss, login [0-9.]+ ms[|]" \
+    "how many were sent and answered, and why it ended, on the status line ($out)"
+like "$out" "[|]rtt=[0-9.]+ms;;;0 loss=85%;" "loss counts the pings never sent"
+bad shutdownafter --count 20 -i 0.3
+is "$rc" 2 "text: exit 2"
+like "$out" "^3 sent, 3 received, 17 unsent, 85% loss, time [0-9]+ ms$" "text: the pings never sent, in the loss"
+like "$out" "^the stream failed after 3 of 20 pings sent, 3 answered: $gone$" "text: and why they were not"
+bad shutdownafter --count 20 -i 0.3 --format json
+is "$(jq -r 'select(.type == "summary") | "\(.sent) \(.received) \(.unsent) \(.loss_percent) \(.stream_failed | test("system-shutdown"))"' <<<"$out")" \
+    "3 3 17 85 true" "json: sent, received, unsent, loss, and why"
+bad shutdownafter --count 20 -i 0.3 --format prometheus
+is "$("$PY" -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families as p
+m = {s.name: s.value for f in p(sys.stdin.read()) for s in f.samples}
+print(m["xmpp_probe_success"], m["xmpp_ping_sent"], m["xmpp_ping_received"], m["xmpp_ping_unsent"])' <<<"$out" 2>&1)" \
+    "0.0 3.0 3.0 17.0" "prometheus: the probe failed; sent, received, unsent"
+
+# the same through the real server, its connection cut once the login
+# is over (by the relay of the stall above: new connections pass)
+timeout 30 "$XU_BUILD/xping" -f "$XT_CONFIG" -T 10 -a alice -v --port "$relayport" \
+    --plugin --count 20 -i 0.2 >"$T/cut.out" 2>"$T/cut.err" &
+pid=$!
+wait_line "$T/cut.err" "stream management enabled"
+echo cut >&$rin
+wait "$pid"
+is "$?" 2 "--plugin, the connection cut after the login: CRITICAL ($(cat "$T/cut.err"))"
+out=$(cat "$T/cut.out")
+like "$out" "^XMPP CRITICAL - $XT_DOMAIN: the stream failed (before the first ping|after [0-9]+ of 20 pings sent, [0-9]+ answered): 127\\.0\\.0\\.1 port $relayport: [^;|]*(lost|closed)" \
+    "saying so on the status line ($out)"
+answered=$(sed -n 's/.* of 20 pings sent, \([0-9]*\) answered.*/\1/p' <<<"$out")
+like "$out" "[|]rtt=[^ ]* loss=$(( (20 - ${answered:-0}) * 100 / 20 ))%;" \
+    "its loss counts every ping of the 20 that got no answer"
+
+# a signal before the pings are done: the check did not finish, and
+# the status line says so
+timeout 30 "$XU_BUILD/xping" -f "$XT_CONFIG" -T 10 -a alice -v --plugin --count 50 -i 0.1 \
+    >"$T/sig.out" 2>"$T/sig.err" &
+pid=$!
+wait_line "$T/sig.err" "stream management enabled"
+kill -TERM "$pid"
+wait "$pid"
+is "$?" 3 "--plugin, SIGTERM in the middle of the check: UNKNOWN"
+like "$(cat "$T/sig.out")" "^XMPP UNKNOWN - $XT_DOMAIN: interrupted (before the first ping|after [0-9]+ of 50 pings sent, [0-9]+ answered)[;,]" \
+    "saying so, and after how many pings"
+
 # --- a server that accepts and never answers: the failed phase and the
 # whole login take the time they took (-T 1), in every format
 mkfifo "$T/hole.in" "$T/hole.port"
@@ -252,6 +344,12 @@ run "$XU_BUILD/xping" --plugin -f /nonexistent
 is "$rc" 3 "a missing config file: UNKNOWN, not CRITICAL"
 like "$out" "^XMPP UNKNOWN - .*/nonexistent: No such file or directory$" \
     "the real reason on the status line ($out)"
+run "$XU_BUILD/xping" --plugin -f "$T/no"$'\n'"such"
+is "$rc:$out" "3:XMPP UNKNOWN - $T/no\\nsuch: No such file or directory" \
+    "a line break in what a message quotes: the whole message, the break as \\n"
+run xping -a alice --plugin one.test two.test
+is "$rc:$out" "3:XMPP UNKNOWN - two.test: one target at most" \
+    "a bad command line's message, not the synopsis after it"
 printf 'jid = alice@%s\npasword = x\n' "$XT_DOMAIN" >"$T/typo.conf"
 chmod 600 "$T/typo.conf"
 run "$XU_BUILD/xping" -f "$T/typo.conf" --plugin
@@ -273,6 +371,13 @@ for mode in "-c 1" "-c 1 -q" "-c 1 --trace" "-c 1 --format json" \
 	xping -a alice $mode >/dev/full 2>"$T/full.err"
 	is "$?:$(cat "$T/full.err")" "74:xping: stdout: No space left on device" \
 	    "xping $mode >/dev/full: exit 74, saying why"
+done
+# the same for what ends --plugin before its check: a bad option,
+# threshold, count or target (their message first, then stdout's)
+for mode in "--bogus" "-w bad" "--count 0" "bad@@jid"; do
+	xping -a alice --plugin $mode >/dev/full 2>"$T/full.err"
+	is "$?:$(sed -n '$p' "$T/full.err")" "74:xping: stdout: No space left on device" \
+	    "xping --plugin $mode >/dev/full: exit 74, saying why"
 done
 
 # --- bad input
