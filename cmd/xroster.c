@@ -585,7 +585,8 @@ cmd_remove(struct xroster *x, char **jids, int n)
 
 /*
  * Reads the whole of stdin into want, every line checked before any
- * change: a bad one is "stdin:LINE: why", and the file is refused.
+ * change: a bad one is "stdin:LINE: why", and the file is refused. A
+ * signal ends the read, and nothing is changed.
  */
 static int
 read_import(struct roster *want)
@@ -599,12 +600,17 @@ read_import(struct roster *want)
 
 	lines_init(&in, STDIN_FILENO, XU_TEXT_MAX);
 	for (;;) {
-		while ((r = lines_next(&in, &line, &len)) == 0)
+		while ((r = lines_next(&in, &line, &len)) == 0) {
+			if (wait_readable(in.fd, 0) == -1) {
+				lines_free(&in);
+				return interrupted_nothing_sent();
+			}
 			if (lines_fill(&in) == -1) {
 				warn("reading stdin");
 				lines_free(&in);
 				return EX_IOERR;
 			}
+		}
 		if (r == -1)
 			break;
 		if (line == NULL) {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <err.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
@@ -93,14 +94,20 @@ size_ok(struct job *j, const char *what, const char *text, size_t len)
 	return 0;
 }
 
-/* All of stdin, less one trailing newline: the body of one message. */
+/*
+ * All of stdin, less one trailing newline: the body of one message. A
+ * signal ends the read at once, and nothing is sent: a message read in
+ * part may not be the one meant (a draft abandoned with ^C).
+ */
 static int
 read_body(struct buf *body)
 {
 	char chunk[65536];
 	ssize_t n;
 
-	while ((n = read(STDIN_FILENO, chunk, sizeof(chunk))) != 0) {
+	while ((n = read_by(STDIN_FILENO, chunk, sizeof(chunk), 0)) != 0) {
+		if (n < 0 && errno == EINTR)
+			return interrupted_nothing_sent();
 		if (n < 0) {
 			warn("reading stdin");
 			return EX_IOERR;
@@ -123,7 +130,6 @@ read_body(struct buf *body)
 	return text_ok("stdin", body->p, body->len) ? EX_OK : EX_DATAERR;
 }
 
-/* Whether the window has room for another message. */
 /* A domain checkpoint, if one can go now: it vouches for all unprobed. */
 static void
 checkpoint(struct job *j)
@@ -132,6 +138,7 @@ checkpoint(struct job *j)
 		j->unprobed = 0;
 }
 
+/* Whether the window has room for another message. */
 static int
 room_to_send(struct session *s, struct job *j)
 {

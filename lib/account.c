@@ -12,12 +12,11 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <readpassphrase.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "xmpputils.h"
@@ -293,31 +292,31 @@ owned_safely(const char *what, const char *path, const struct stat *st)
 }
 
 /*
- * Reads the rest of fd, at most max bytes, into a NUL-terminated string;
- * caller frees. On failure, *e is the errno.
+ * Reads the rest of fd, at most max bytes, by deadline, into a
+ * NUL-terminated string; caller frees. On failure, *e is the errno
+ * (EFBIG: over max; read_by's) and *lenp what was read before it.
  */
 static char *
-slurp(int fd, size_t max, int *e, size_t *lenp)
+slurp(int fd, size_t max, int64_t deadline, int *e, size_t *lenp)
 {
 	struct buf b = { 0 };
 	char chunk[4096];
 	ssize_t n;
 
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+	while ((n = read_by(fd, chunk, sizeof(chunk), deadline)) > 0) {
 		buf_add(&b, chunk, n);
-		if (b.len > max) {
-			buf_free(&b);
-			*e = EFBIG;
-			return NULL;
-		}
+		if (b.len > max)
+			break;
 	}
-	*e = n < 0 ? errno : 0;
-	if (n < 0) {
+	*e = b.len > max ? EFBIG : n < 0 ? errno : 0;
+	*lenp = b.len;
+	if (*e) {
+		if (b.p)	/* a config may hold a password */
+			explicit_bzero(b.p, b.len);
 		buf_free(&b);
 		return NULL;
 	}
 	buf_str(&b);
-	*lenp = b.len;
 	return b.p;
 }
 
@@ -356,36 +355,13 @@ forget_password(struct account *acct)
 }
 
 /*
- * One read(2) of at most cap bytes, once fd is readable, by deadline:
- * what read returns, or -1 with errno (ETIMEDOUT once it is past).
- */
-static ssize_t
-read_by(int fd, void *p, size_t cap, int64_t deadline)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	int64_t left;
-	ssize_t n;
-
-	for (;;) {
-		if ((left = deadline - now_ms()) <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (poll(&pfd, 1, (int)left) == 0)
-			continue;	/* the deadline, next time round */
-		if ((n = read(fd, p, cap)) >= 0 ||
-		    (errno != EINTR && errno != EAGAIN))
-			return n;
-	}
-}
-
-/*
  * Reads the first line of fd into out (NUL-terminated, without the
  * newline) a byte at a time, so that nothing after it is taken from a
  * descriptor others read too (--password-fd 0 with xsend -l: the rest
  * of stdin is the messages), and waits for it until deadline at most: a
  * FIFO with no writer, or a command that never answers, must not hang
- * a cron job. Returns 0, or -1 with errno (ETIMEDOUT, EMSGSIZE).
+ * a cron job; a signal ends the wait at once. Returns 0, or -1 with
+ * errno (ETIMEDOUT, EINTR, EMSGSIZE).
  */
 static int
 read_first_line(int fd, char *out, size_t cap, int64_t deadline)
@@ -433,10 +409,12 @@ take_password(struct account *acct, const char *text, const char *what,
 	return EX_OK;
 }
 
-/* Says why read_first_line failed. */
+/* Says why read_first_line failed: EX_CONFIG, or EX_TEMPFAIL on a signal. */
 static int
 read_failed(const char *what, const char *path, int timeout)
 {
+	if (errno == EINTR)
+		return interrupted_nothing_sent();
 	if (errno == ETIMEDOUT)
 		warnx("%s%s: nothing to read in %d s", what, path, timeout);
 	else if (errno == EMSGSIZE)
@@ -484,6 +462,13 @@ read_password_file(struct account *acct, int timeout)
 	return rc;
 }
 
+static int
+still_running(const char *what, int timeout)
+{
+	warnx("%s: still running after %d s", what, timeout);
+	return EX_CONFIG;
+}
+
 /*
  * password_command: run with /bin/sh, as `pass show xmpp/bot` would be;
  * its first line, within the timeout. Without a terminal, it gets a
@@ -496,7 +481,7 @@ run_password_command(struct account *acct, int timeout)
 	const char *what = "password_command";
 	char text[PASSWORD_MAX + 2], rest[256];
 	int64_t deadline = now_ms() + timeout * 1000LL;
-	int fds[2], status = 0, rc, own_group = !isatty(STDIN_FILENO), got;
+	int fds[2], status = 0, rc, own_group = !isatty(STDIN_FILENO);
 	pid_t pid;
 
 	fflush(NULL);
@@ -516,18 +501,18 @@ run_password_command(struct account *acct, int timeout)
 	if (own_group)
 		setpgid(pid, pid);	/* whichever of us comes first */
 	close(fds[1]);
-	got = read_first_line(fds[0], text, sizeof(text), deadline);
+	if (read_first_line(fds[0], text, sizeof(text), deadline) == -1)
+		rc = read_failed(what, "", timeout);
 	/* what follows the first line is not ours, but it must end */
-	if (got == 0 && drain(fds[0], rest, sizeof(rest), deadline) == -1) {
-		warnx("%s: still running after %d s", what, timeout);
-		got = -1;
-	} else if (got == -1)
-		read_failed(what, "", timeout);
-	if (got == -1) {
+	else if (drain(fds[0], rest, sizeof(rest), deadline) == -1)
+		rc = errno == EINTR ? interrupted_nothing_sent() :
+		    still_running(what, timeout);
+	else
+		rc = EX_OK;
+	if (rc != EX_OK) {
 		/* ours, and stuck: SIGTERM could be ignored, this cannot */
 		kill(own_group ? -pid : pid, SIGKILL);
 		waitpid(pid, &status, 0);
-		rc = EX_CONFIG;
 	} else if (waitpid(pid, &status, 0) == -1 || status != 0) {
 		warnx("%s failed (%s %d): %s", what, WIFEXITED(status) ?
 		    "exit status" : "signal", WIFEXITED(status) ?
@@ -566,19 +551,56 @@ read_password_fd(struct account *acct, const char *arg, int timeout)
 	return rc;
 }
 
+/*
+ * The prompt, on the terminal: echo off while the line is typed, which
+ * is read as every read here is, so that a signal ends it at once.
+ * Not readpassphrase(3): a signal that comes between its taking the
+ * signals and its read (just as the prompt shows) would leave it
+ * waiting for the line. ^Z is held off meanwhile, to take effect once
+ * the line is read (a shell that took the terminal back would turn echo
+ * on under us; a job in the background still stops until it is in the
+ * foreground, before echo goes off), and the terminal is restored
+ * however the read ends.
+ */
 static int
 prompt_password(struct account *acct)
 {
-	char pw[PASSWORD_MAX + 1], prompt[1200];
+	const char *what = "reading the password from the terminal";
+	char pw[PASSWORD_MAX + 2];
+	struct termios saved, quiet;
+	sigset_t tstp, mask;
+	int fd, r, e;
 
-	snprintf(prompt, sizeof(prompt), "Password for %s: ", acct->jid);
-	if (readpassphrase(prompt, pw, sizeof(pw), RPP_REQUIRE_TTY) == NULL) {
-		warn("reading the password from the terminal");
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1 ||
+	    tcgetattr(fd, &saved) == -1) {
+		warn("%s", what);
+		if (fd != -1)
+			close(fd);
 		return EX_CONFIG;
 	}
-	acct->password = xstrdup(pw);
+	sigemptyset(&tstp);
+	sigaddset(&tstp, SIGTSTP);
+	sigprocmask(SIG_BLOCK, &tstp, &mask);
+	quiet = saved;
+	quiet.c_lflag &= ~(ECHO | ECHONL);
+	tcsetattr(fd, TCSAFLUSH, &quiet);
+	dprintf(fd, "Password for %s: ", acct->jid);
+	r = read_first_line(fd, pw, sizeof(pw), 0);
+	e = errno;
+	tcsetattr(fd, TCSAFLUSH, &saved);
+	dprintf(fd, "\n");
+	close(fd);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	if (r == -1) {
+		errno = e;
+		r = read_failed(what, "", 0);
+	} else if (*pw == '\0') {
+		warnx("%s: none typed", what);
+		r = EX_CONFIG;
+	} else
+		r = take_password(acct, pw, what, "");
 	explicit_bzero(pw, sizeof(pw));
-	return EX_OK;
+	return r;
 }
 
 static int
@@ -641,16 +663,38 @@ safe_to_trust(const char *path, const struct stat *st, const char *text,
 	return 1;
 }
 
+/* Says why slurp failed: EX_CONFIG, or EX_TEMPFAIL on a signal. */
+static int
+slurp_failed(const char *path, int e, size_t len, int timeout)
+{
+	if (e == EINTR)
+		return interrupted_nothing_sent();
+	if (e == EFBIG)
+		warnx("%s: larger than 1 MB", path);
+	else if (e == ETIMEDOUT && len == 0)
+		warnx("%s: nothing to read in %d s", path, timeout);
+	else if (e == ETIMEDOUT)
+		warnx("%s: not read to its end in %d s", path, timeout);
+	else
+		warnx("%s: %s", path, strerror(e));
+	return EX_CONFIG;
+}
+
+/*
+ * A pipe or a FIFO (-f <(pass show ...)) is read as a password source
+ * is: within the timeout, and a signal ends the wait.
+ */
 static int
 load_file(struct account *acct, const char *path, const char *name,
-    int required)
+    int required, int timeout)
 {
 	struct stat st;
 	size_t len;
 	char *text;
 	int fd, e, rc;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* O_NONBLOCK: a FIFO opens at once, writer or not */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT && !required)
 			return EX_OK;
 		warn("%s", path);
@@ -662,22 +706,18 @@ load_file(struct account *acct, const char *path, const char *name,
 		return EX_CONFIG;
 	}
 	/*
-	 * A file, or a pipe (-f <(pass show ...)). /dev/null or a directory
-	 * is no config, whoever may write it: said as such, not as a mode
-	 * to chmod.
+	 * A file, or a pipe. /dev/null or a directory is no config, whoever
+	 * may write it: said as such, not as a mode to chmod.
 	 */
 	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
 		warnx("%s: not a regular file", path);
 		close(fd);
 		return EX_CONFIG;
 	}
-	text = slurp(fd, CONFIG_MAX, &e, &len);
+	text = slurp(fd, CONFIG_MAX, now_ms() + timeout * 1000LL, &e, &len);
 	close(fd);
-	if (text == NULL) {
-		warnx("%s: %s", path, e == EFBIG ? "larger than 1 MB" :
-		    strerror(e));
-		return EX_CONFIG;
-	}
+	if (text == NULL)
+		return slurp_failed(path, e, len, timeout);
 	rc = safe_to_trust(path, &st, text, len) ?
 	    config_parse(acct, text, len, path, name) : EX_CONFIG;
 	explicit_bzero(text, len);
@@ -794,7 +834,7 @@ account_load(struct account *acct, const struct account_opts *o)
 	secrets_protect();
 	path = config_path(o->file);
 	if (path && (rc = load_file(acct, path, o->name,
-	    o->file != NULL || o->name != NULL)) != EX_OK)
+	    o->file != NULL || o->name != NULL, timeout)) != EX_OK)
 		goto out;
 	/*
 	 * The JID: --jid, else XMPP_JID (unless -a named the account), else

@@ -5,6 +5,11 @@
  * every wait is bounded by the timeout, so a second one is no different
  * (timeout(1), for one, signals twice).
  *
+ * A read the tool makes outside a session (its config, a password, at
+ * the prompt too, a whole message on stdin) waits the same way, in
+ * ppoll with the two let in (wait_readable): a signal ends it at once,
+ * and the tool then sends nothing.
+ *
  * SIGALRM bounds what libstrophe does in one blocking call (the TLS
  * handshake): the alarm shuts the socket down, which makes that call
  * fail on its own, and the session then says it timed out. It never
@@ -14,9 +19,13 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <err.h>
+#include <errno.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xmpputils.h"
 #include "session.h"
@@ -24,12 +33,18 @@
 static volatile sig_atomic_t interrupted;
 static volatile sig_atomic_t fired;
 static const int *volatile armed_sock;
+static volatile sig_atomic_t in_read;	/* a signal jumps to out_of_read */
+static sigjmp_buf out_of_read;
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	interrupted = 1;
+	if (in_read) {
+		in_read = 0;
+		siglongjmp(out_of_read, 1);
+	}
 }
 
 void
@@ -78,6 +93,96 @@ signals_sleep(int64_t ms)
 	signals_wait_mask(&unblocked);
 	ppoll(NULL, 0, &ts, &unblocked);
 	return interrupted;
+}
+
+/* ---- reads that a signal ends */
+
+int
+wait_readable(int fd, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct timespec ts, *tsp = NULL;
+	sigset_t unblocked;
+	int64_t left;
+	int r;
+
+	signals_wait_mask(&unblocked);
+	for (;;) {
+		if (interrupted)
+			return -1;
+		if (deadline) {
+			if ((left = deadline - now_ms()) <= 0)
+				return 0;
+			ts.tv_sec = left / 1000;
+			ts.tv_nsec = (long)(left % 1000) * 1000000;
+			tsp = &ts;
+		}
+		/*
+		 * Readable, at its end, or not a descriptor: read says. So
+		 * too if ppoll itself fails (ENOMEM), rather than spin.
+		 */
+		if ((r = ppoll(&pfd, 1, tsp, &unblocked)) > 0 ||
+		    (r == -1 && errno != EINTR))
+			return 1;
+	}
+}
+
+/*
+ * read(2) after ppoll said fd was readable, which it may no longer be:
+ * ^C on a terminal throws away the line typed (and another process may
+ * read what a pipe held). So the read may block after all: the signals
+ * are let in for it, and one that comes anywhere between here and its
+ * return jumps out (sigsetjmp restores the mask), with what it read
+ * thrown away too: the tool ends on it.
+ */
+static ssize_t
+read_or_signal(int fd, void *p, size_t cap)
+{
+	sigset_t unblocked, both;
+	ssize_t n;
+	int e;
+
+	signals_wait_mask(&unblocked);
+	sigemptyset(&both);
+	sigaddset(&both, SIGINT);
+	sigaddset(&both, SIGTERM);
+	if (sigsetjmp(out_of_read, 1)) {
+		errno = EINTR;
+		return -1;
+	}
+	in_read = 1;
+	sigprocmask(SIG_SETMASK, &unblocked, NULL);
+	n = interrupted ? -1 : read(fd, p, cap);
+	e = interrupted ? EINTR : errno;
+	sigprocmask(SIG_BLOCK, &both, NULL);
+	in_read = 0;
+	errno = e;
+	return n;
+}
+
+ssize_t
+read_by(int fd, void *p, size_t cap, int64_t deadline)
+{
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		if ((r = wait_readable(fd, deadline)) <= 0) {
+			errno = r < 0 ? EINTR : ETIMEDOUT;
+			return -1;
+		}
+		/* EAGAIN: a descriptor left non-blocking, read by another */
+		if ((n = read_or_signal(fd, p, cap)) >= 0 ||
+		    (errno != EINTR && errno != EAGAIN))
+			return n;
+	}
+}
+
+int
+interrupted_nothing_sent(void)
+{
+	warnx("interrupted: nothing sent");
+	return EX_TEMPFAIL;
 }
 
 /* ---- the alarm */

@@ -11,6 +11,8 @@
 #ifndef XMPPUTILS_H
 #define XMPPUTILS_H
 
+#include <sys/types.h>
+
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -321,6 +323,23 @@ int signals_interrupted(void);
 int signals_sleep(int64_t ms);
 /* The mask to wait with (ppoll): the caller's, SIGINT and SIGTERM let in. */
 void signals_wait_mask(sigset_t *);
+/*
+ * For a read outside a session (a config, a password, stdin before
+ * logging in), which SIGINT and SIGTERM must end at once. wait_readable
+ * waits until fd is readable (or at its end), until deadline (a now_ms()
+ * time; 0: no limit), or a signal: 1, 0 once the deadline is past, -1
+ * on a signal (at once if one came before). read_by is one read(2) of
+ * at most cap bytes after such a wait: what read returns, or -1 with
+ * errno, ETIMEDOUT past the deadline, EINTR on a signal.
+ */
+int wait_readable(int fd, int64_t deadline);
+ssize_t read_by(int fd, void *p, size_t cap, int64_t deadline);
+/*
+ * What a tool does when a signal ended such a read: says "interrupted:
+ * nothing sent" and returns EX_TEMPFAIL, the exit status of every tool
+ * (but xping, by its own convention) for a signal before it did its work.
+ */
+int interrupted_nothing_sent(void);
 
 /* ---- session.c: one logged-in XMPP stream */
 

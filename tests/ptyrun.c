@@ -1,12 +1,16 @@
 /*
  * ptyrun: answer a terminal prompt, as a person would, for the tests.
  *
- *   ptyrun PROMPT ANSWER COMMAND [ARG...]
+ *   ptyrun [-i] PROMPT ANSWER COMMAND [ARG...]
  *
  * Runs COMMAND on a new pseudo-terminal, copies what it writes there to
  * stdout, types ANSWER and a newline once PROMPT has appeared (not before:
  * a password prompt flushes what was typed ahead), and exits with
- * COMMAND's status. Gives up after 20 seconds.
+ * COMMAND's status. An empty PROMPT waits instead until COMMAND catches
+ * SIGINT (the tools do from signals_init on): what is typed then is
+ * theirs to read, and a ^C theirs to handle. An empty ANSWER types
+ * nothing. With -i, the interrupt character (^C) is typed after it.
+ * Gives up after 20 seconds.
  */
 #include <sys/wait.h>
 
@@ -19,18 +23,51 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Whether pid has a handler for SIGINT, as /proc says. */
+static int
+catches_sigint(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long caught = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SigCgt: %llx", &caught) == 1)
+			break;
+	fclose(f);
+	return (caught >> (SIGINT - 1)) & 1;
+}
+
+static void
+type(int fd, const char *answer, int interrupt)
+{
+	if (*answer)
+		dprintf(fd, "%s\n", answer);
+	if (interrupt)
+		write(fd, "\003", 1);
+}
+
 int
 main(int argc, char *argv[])
 {
 	char seen[4096], chunk[512];
 	size_t nseen = 0;
-	int fd, status, answered = 0;
+	int fd, status, answered = 0, interrupt = 0;
 	struct pollfd pfd;
 	ssize_t n;
 	pid_t pid;
 
+	if (argc > 1 && strcmp(argv[1], "-i") == 0) {
+		interrupt = 1;
+		argv++;
+		argc--;
+	}
 	if (argc < 4) {
-		fprintf(stderr, "usage: ptyrun prompt answer command [arg ...]\n");
+		fprintf(stderr, "usage: ptyrun [-i] prompt answer command "
+		    "[arg ...]\n");
 		return 64;
 	}
 	if ((pid = forkpty(&fd, NULL, NULL, NULL)) == -1)
@@ -42,11 +79,18 @@ main(int argc, char *argv[])
 	alarm(20);
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	while (poll(&pfd, 1, -1) > 0) {
+	/* no prompt: looked for between reads, 10 ms apart at most */
+	while (poll(&pfd, 1, *argv[1] || answered ? -1 : 10) >= 0) {
+		if (!answered && !*argv[1] && catches_sigint(pid)) {
+			type(fd, argv[2], interrupt);
+			answered = 1;
+		}
+		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
 		if ((n = read(fd, chunk, sizeof(chunk))) <= 0)
 			break;	/* EIO: the child closed the terminal */
 		fwrite(chunk, 1, n, stdout);
-		if (answered)
+		if (answered || !*argv[1])
 			continue;
 		if (nseen + n >= sizeof(seen))
 			nseen = 0;
@@ -54,8 +98,8 @@ main(int argc, char *argv[])
 		nseen += n;
 		seen[nseen] = '\0';
 		if (strstr(seen, argv[1])) {
-			/* readpassphrase(3) turns echo off before it prompts */
-			dprintf(fd, "%s\n", argv[2]);
+			/* a password prompt turns echo off before it shows */
+			type(fd, argv[2], interrupt);
 			answered = 1;
 		}
 	}

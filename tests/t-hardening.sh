@@ -227,6 +227,116 @@ run "$XU_BUILD/xsend" -f "$T/slow" -T 2 -m x "$BOB"
 is "$rc" 78 "a password_command that never answers: exit 78"
 [ "$(since)" -lt 5000 ]
 ok $? "within -T 2 ($(since) ms)"
+# a config is read as a password is: within -T, a FIFO or a pipe too
+mkfifo -m 600 "$T/cfifo" "$T/cgate"
+start=$(date +%s%N)
+timeout -k 2 10 "$XU_BUILD/xsend" -f "$T/cfifo" -T 2 -m x "$BOB" 2>"$T/err"
+is "$?" 78 "a FIFO config nobody writes: exit 78"
+[ "$(since)" -lt 5000 ]
+ok $? "within -T 2 ($(since) ms)"
+is "$(cat "$T/err")" "xsend: $T/cfifo: nothing to read in 2 s" "saying so"
+# (the gate: held open here, the pipe's writer waits on it, silent)
+exec {gate}<>"$T/cgate"
+start=$(date +%s%N)
+timeout -k 2 10 "$XU_BUILD/xsend" -f <(exec cat "$T/cgate" {gate}>&-) -T 2 \
+    -m x "$BOB" 2>"$T/err"
+is "$?" 78 "-f <(a command that never ends): exit 78"
+[ "$(since)" -lt 5000 ]
+ok $? "within -T 2 ($(since) ms)"
+exec {gate}>&-
+
+# --- a signal ends any read a tool makes before its session at once, and
+# nothing is sent. Each runs under timeout -k, which passes the signal
+# on, and kills a tool that ignores it 2 s later (exit 137).
+listen aborted -a bob -n 1
+
+# signalled NAME COMMAND...: COMMAND in the background, as $sender (the
+# timeout), its stderr in $T/NAME.err
+signalled() {
+	local name=$1
+	shift
+	timeout -k 2 20 "$@" 2>"$T/$name.err" &
+	sender=$!
+}
+# interrupted NAME: SIGTERM to $sender; sets rc and took (ms)
+interrupted() {
+	start=$(date +%s%N)
+	kill -TERM "$sender"
+	wait "$sender"
+	rc=$?
+	took=$(since)
+}
+
+# the config: a FIFO, opened (the writer's open returns then) and silent
+signalled cfifo "$XU_BUILD/xsend" -f "$T/cfifo" -T 30 -m "config" "$BOB"
+exec {w}>"$T/cfifo"
+interrupted
+is "$rc.$(cat "$T/cfifo.err")" "75.xsend: interrupted: nothing sent" \
+    "SIGTERM while reading a FIFO config: 75, saying nothing was sent"
+[ "$took" -lt 1500 ]
+ok $? "at once, not after -T 30 ($took ms)"
+exec {w}>&-
+# a password_file FIFO
+signalled pwfifo "$XU_BUILD/xsend" -f "$T/fifo" -T 30 -m "password_file" "$BOB"
+exec {w}>"$T/pwfifo"
+interrupted
+is "$rc" 75 "SIGTERM while reading a password_file FIFO: 75"
+[ "$took" -lt 1500 ]
+ok $? "at once ($took ms)"
+exec {w}>&-
+# a password_command: ended with it
+cp "$T/nopw" "$T/pcmd"
+printf 'jid = %s\npassword_command = echo $$ >%s; exec sleep 30\n' "$ALICE" \
+    "$T/pcmd.pid" >>"$T/pcmd"
+: >"$T/pcmd.pid"
+signalled pcmd "$XU_BUILD/xsend" -f "$T/pcmd" -T 30 -m "password_command" "$BOB"
+wait_line "$T/pcmd.pid" .
+interrupted
+is "$rc" 75 "SIGTERM while a password_command runs: 75"
+[ "$took" -lt 1500 ]
+ok $? "at once ($took ms)"
+! kill -0 "$(cat "$T/pcmd.pid")" 2>/dev/null
+ok $? "and the command is ended with it"
+# the whole message, from a pipe that has not ended: more than a pipe
+# holds is written, so the write returns only once xsend reads
+mkfifo "$T/body"
+timeout -k 2 20 "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 -a alice \
+    --unsent "$T/body.unsent" "$BOB" <"$T/body" 2>"$T/body.err" &
+sender=$!
+exec {w}>"$T/body"
+printf '%65537s' '' | tr ' ' d >&$w
+interrupted
+is "$rc.$(cat "$T/body.err")" "75.xsend: interrupted: nothing sent" \
+    "SIGTERM while the message is read: 75, nothing sent"
+[ "$took" -lt 1500 ]
+ok $? "at once, not at the end of input ($took ms)"
+[ ! -e "$T/body.unsent" ]
+ok $? "and a message read in part is not kept for --unsent"
+exec {w}>&-
+
+# at a terminal, ^C: a draft, the password prompt, xroster import (a
+# tool that ignores it is killed with ptyrun, after 20 s)
+"$XU_BUILD/ptyrun" -i "" "a draft I do not want sent" \
+    "$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice "$BOB" >"$T/tty.out"
+is "$?" 75 "^C while xsend reads a draft at the terminal: exit 75"
+like "$(cat "$T/tty.out")" "xsend: interrupted: nothing sent" "saying so"
+cp "$T/nopw" "$T/prompt"
+printf 'jid = %s\n' "$ALICE" >>"$T/prompt"
+env -u XMPP_PASSWORD "$XU_BUILD/ptyrun" -i "Password for" "" \
+    "$XU_BUILD/xsend" -f "$T/prompt" -m "past the prompt" "$BOB" >"$T/tty.out"
+is "$?" 75 "^C at the password prompt: exit 75"
+like "$(cat "$T/tty.out")" "xsend: interrupted: nothing sent" "saying so"
+for dry in "" --dry-run; do
+	"$XU_BUILD/ptyrun" -i "" "" "$XU_BUILD/xroster" -f "$XT_CONFIG" \
+	    -a kate import $dry >"$T/tty.out"
+	is "$?" 75 "^C while xroster import $dry reads the terminal: exit 75"
+	like "$(cat "$T/tty.out")" "xroster: interrupted: nothing sent" "saying so"
+done
+xsend -a alice -m "after the signals" "$BOB"
+listener_wait aborted
+is "$(cut -f2 "$T/aborted.out")" "after the signals" \
+    "bob got nothing of what the signals ended"
+
 printf -- '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n' >"$T/garbage.pem"
 run xsend -a alice --cafile "$T/garbage.pem" -m x "$BOB"
 is "$rc" 78 "a cafile of garbage in PEM armour: a config error (78)"
