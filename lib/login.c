@@ -11,12 +11,14 @@
  * one place that lets the login go on.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include <dirent.h>
 #include <err.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,12 +76,27 @@ int
 login_files_check(const struct account *acct)
 {
 	char line[128];
-	FILE *f;
-	int pem = 0;
+	struct stat st;
+	FILE *f = NULL;
+	int fd, pem = 0;
 
 	if (acct->cafile) {
-		if ((f = fopen(acct->cafile, "r")) == NULL) {
+		/*
+		 * Read here, then by OpenSSL at each login: a pipe or a FIFO
+		 * would not be there the second time, and would hang the
+		 * first (O_NONBLOCK: a FIFO opens at once, to be refused).
+		 */
+		fd = open(acct->cafile, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd == -1 || fstat(fd, &st) == -1 || (S_ISREG(st.st_mode) &&
+		    (f = fdopen(fd, "r")) == NULL)) {
 			warn("cafile %s", acct->cafile);
+			if (fd != -1)
+				close(fd);
+			return EX_CONFIG;
+		}
+		if (f == NULL) {
+			warnx("cafile %s: not a regular file", acct->cafile);
+			close(fd);
 			return EX_CONFIG;
 		}
 		while (!pem && fgets(line, sizeof(line), f))

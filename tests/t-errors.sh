@@ -51,6 +51,12 @@ like "$err" "certificate of $XT_DOMAIN at 127.0.0.1 port $XT_PORT not trusted" \
 run xsend -a alice -T 5 --cafile /nonexistent/ca.pem -m hi "$BOB"
 is "$rc" 78 "an unreadable cafile is a config error before connecting"
 like "$err" "cafile /nonexistent/ca.pem: No such file" "naming the file"
+# a cafile that is not a file (read twice: once here, once by OpenSSL)
+mkfifo "$T/cafifo"
+timeout -k 2 10 "$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice --cafile "$T/cafifo" \
+    -m x "$BOB" 2>"$T/err"
+is "$?.$(cat "$T/err")" "78.xsend: cafile $T/cafifo: not a regular file" \
+    "a cafile FIFO: a config error at once, not a hang"
 
 # --- bounces: the server took the message but could not deliver it
 run xsend -a alice -m hi "nobody@$XT_DOMAIN"
