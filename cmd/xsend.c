@@ -251,13 +251,12 @@ readable_now(int fd)
 
 /*
  * What was read and never sent, and with --unsent what is waiting on
- * stdin now (once we exit, a writer's next line would be lost): named
- * on stderr by line number, and written to f.
+ * stdin now (once we exit, a writer's next line would be lost): added to
+ * unread by line number, and written to f.
  */
 static void
-report_unread(struct job *j, struct unsent *f)
+gather_unread(struct job *j, struct unsent *f, struct ranges *unread)
 {
-	struct ranges unread = { 0 };
 	const char *line;
 	size_t len, before;
 	int r;
@@ -268,7 +267,7 @@ report_unread(struct job *j, struct unsent *f)
 	for (;;) {
 		while ((r = lines_next(&j->in, &line, &len)) == 1)
 			if (line_text(&j->in, line, &len) > 0) {
-				ranges_add(&unread, j->in.lineno);
+				ranges_add(unread, j->in.lineno);
 				unsent_write(f, line, len);
 			}
 		if (!f || !readable_now(j->in.fd))
@@ -280,29 +279,40 @@ report_unread(struct job *j, struct unsent *f)
 	}
 	if (lines_partial(&j->in, &line, &len)) {
 		warnx("line %lu: read without its end", j->in.lineno);
-		ranges_add(&unread, j->in.lineno);
+		ranges_add(unread, j->in.lineno);
 		unsent_write(f, line, len);
 	}
-	if (unread.count)
-		warnx("%zu line%s read but not sent (line%s %s)%s",
-		    unread.count, unread.count == 1 ? "" : "s",
-		    unread.count == 1 ? "" : "s", ranges_str(&unread),
-		    f ? ": written to --unsent" : "");
-	ranges_free(&unread);
+}
+
+/*
+ * Closes --unsent: whether all that was written to it is there, which
+ * a full disk says only now. One that could not be opened or written
+ * was said; *rc, if still 0, becomes 74.
+ */
+static int
+unsent_written(struct job *j, struct unsent *f, int *rc)
+{
+	int written = f != NULL && unsent_close(f) == 0;
+
+	if (j->unsent && !written && *rc == EX_OK)
+		*rc = EX_IOERR;
+	return written;
 }
 
 /*
  * Giving up: says which messages the server never confirmed and, with
  * --unsent, writes them there, then the lines read but not yet sent, so
- * that nothing read from stdin is lost without a word.
+ * that nothing read from stdin is lost without a word. "Written" is
+ * said only once the file is closed without an error.
  */
 static void
-report_unsent(struct session *s, struct job *j)
+report_unsent(struct session *s, struct job *j, int *rc)
 {
 	const struct outbox_msg *m;
-	struct ranges lines = { 0 };
+	struct ranges lines = { 0 }, unread = { 0 };
 	struct unsent *f = NULL;
 	size_t i, count;
+	int written;
 
 	outbox_confirmed(&j->sent, session_confirmed_below(s));
 	if (j->unsent)
@@ -314,6 +324,8 @@ report_unsent(struct session *s, struct job *j)
 			ranges_add(&lines, m->number);
 		unsent_write(f, m->text, m->len);
 	}
+	gather_unread(j, f, &unread);
+	written = unsent_written(j, f, rc);
 	if (count)
 		warnx("%zu message%s not confirmed by %s%s%s%s%s",
 		    count, count == 1 ? "" : "s",
@@ -322,10 +334,15 @@ report_unsent(struct session *s, struct job *j)
 		    "the recipients' domains" : "the recipients' clients",
 		    lines.count ? " (lines " : "",
 		    lines.count ? ranges_str(&lines) : "",
-		    lines.count ? ")" : "", f ? "; written to --unsent" : "");
-	report_unread(j, f);
-	unsent_close(f);
+		    lines.count ? ")" : "", written ? "; written to --unsent" :
+		    "");
+	if (unread.count)
+		warnx("%zu line%s read but not sent (line%s %s)%s",
+		    unread.count, unread.count == 1 ? "" : "s",
+		    unread.count == 1 ? "" : "s", ranges_str(&unread),
+		    written ? ": written to --unsent" : "");
 	ranges_free(&lines);
+	ranges_free(&unread);
 }
 
 /*
@@ -535,7 +552,7 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 		confirm_report(j->confirm, j->nsent, j->verbose);
 	if (s && (session_unconfirmed(s) > 0 || confirm_pending(j->confirm) ||
 	    (j->in.fd >= 0 && rc != EX_OK)))
-		report_unsent(s, j);
+		report_unsent(s, j, &rc);
 	for (i = 0; i < j->nrooms; i++)
 		rc = worst(rc, muc_leave(j->rooms[i]));
 	if (s)

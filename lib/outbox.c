@@ -227,17 +227,24 @@ struct unsent {
 	char *path;
 };
 
+/*
+ * A file made 0600 whatever it was before: it holds message text. Not
+ * a FIFO, nor a device (/dev/stdout): their mode is not ours to change.
+ * O_NONBLOCK: a FIFO no one reads is an error (ENXIO), not a hang.
+ */
 struct unsent *
 unsent_open(const char *path)
 {
 	struct unsent *u;
-	FILE *f;
+	struct stat st;
+	FILE *f = NULL;
 	int fd;
 
-	/* 0600 whatever it was before: it holds message text */
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd == -1 || fchmod(fd, 0600) == -1 ||
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK, 0600);
+	if (fd == -1 || fstat(fd, &st) == -1 ||
+	    (S_ISREG(st.st_mode) && fchmod(fd, 0600) == -1) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1 ||
 	    (f = fdopen(fd, "w")) == NULL) {
 		warn("--unsent %s", path);
 		if (fd != -1)

@@ -772,11 +772,13 @@ const char *ranges_str(struct ranges *);
 void ranges_free(struct ranges *);
 
 /*
- * --unsent FILE: what was never confirmed, a message a line, for the
- * user to send again. It holds message text: created (or truncated)
- * mode 0600, never through a symbolic link. unsent_open says why it
- * cannot and returns NULL; unsent_close returns 0, or -1 after saying
- * why.
+ * --unsent FILE: what was never confirmed, for the user to send again:
+ * each text written followed by a newline, as stdin would give it (a
+ * line of xsend -l, or one message of any number of lines). It holds
+ * message text: a file is created (or truncated) mode 0600, a FIFO or a
+ * device left as it is, never through a symbolic link. unsent_open says
+ * why it cannot and returns NULL; unsent_close returns 0 once all of it
+ * is written, or -1 after saying why.
  */
 struct unsent;
 struct unsent *unsent_open(const char *path);

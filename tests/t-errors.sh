@@ -18,6 +18,28 @@ run xsend -a alice -T 5 --port "$deadport" -m hi "$BOB"
 is "$rc" 69 "no server listening exits 69"
 like "$err" "connect to 127.0.0.1 port $deadport: Connection refused" \
     "and names where it tried and why it failed"
+# --unsent that cannot be written: never said to be
+run xsend -a alice -T 5 --port "$deadport" -l --unsent /dev/full "$BOB" \
+    <<<"to a full disk"
+is "$rc" 69 "--unsent /dev/full: the failure's exit (69)"
+like "$err" "xsend: --unsent /dev/full: No space left on device" "the write error is said"
+like "$err" "1 line read but not sent \\(line 1\\)$" "and the line is named"
+! grep -q "written to --unsent" "$T/err"
+ok $? "never as written to --unsent"
+# a FIFO: written to as it is, its mode left alone; one nobody reads
+# is an error, not a hang
+mkfifo -m 644 "$T/ufifo"
+timeout 10 cat "$T/ufifo" >"$T/ufifo.got" &
+reader=$!
+run xsend -a alice -T 5 --port "$deadport" -l --unsent "$T/ufifo" "$BOB" \
+    <<<"to a fifo"
+wait "$reader"
+is "$(cat "$T/ufifo.got")" "to a fifo" "--unsent a FIFO: the line goes through it"
+is "$(stat -c %a "$T/ufifo")" 644 "and its mode is not changed"
+timeout -k 2 10 "$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice -T 5 --port "$deadport" \
+    -l --unsent "$T/ufifo" "$BOB" <<<"nobody reads" 2>"$T/err"
+is "$?" 69 "--unsent a FIFO nobody reads: the failure's exit, no hang"
+like "$(cat "$T/err")" "--unsent $T/ufifo: No such device or address" "saying why"
 
 # A server that accepts the connection and then says nothing
 # (its stdin is held open below; closing it ends the blackhole)

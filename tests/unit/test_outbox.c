@@ -134,6 +134,13 @@ test_unsent(void)
 	ok(unsent_open(link_) == NULL, "a symbolic link is not followed");
 	unlink(link_);
 	unlink(path);
+	/* a FIFO (the link's name, free again) is not ours to chmod */
+	mkfifo(link_, 0644);
+	ok(unsent_open(link_) == NULL, "a FIFO no one reads: an error, "
+	    "not a wait");
+	ok(stat(link_, &st) == 0 && (st.st_mode & 0777) == 0644,
+	    "and its mode is left as it was");
+	unlink(link_);
 	rmdir(dir);
 }
 
