@@ -39,6 +39,7 @@ struct job {
 	int retry;		/* --retry: logins allowed an outage */
 	int verbose;
 	const char *unsent;	/* --unsent: where what failed goes */
+	const char *what;	/* the one message's source: -m, stdin */
 	struct lines in;	/* -l: stdin */
 	struct outbox sent;	/* messages sent, not yet confirmed */
 	struct buf recipients;	/* each JID and room, NUL-ended */
@@ -346,6 +347,22 @@ report_unsent(struct session *s, struct job *j, int *rc)
 }
 
 /*
+ * The one message (not -l), never handed to the server: no login, or a
+ * signal first. Said, and with --unsent written there as it was read,
+ * so that "xsend jid <file" sends it again. (Called without --unsent
+ * only once a login was tried: before, a config error says enough.)
+ */
+static void
+report_not_sent(struct job *j, const char *text, int *rc)
+{
+	struct unsent *f = j->unsent ? unsent_open(j->unsent) : NULL;
+
+	unsent_write(f, text, strlen(text));
+	warnx("%s: not sent%s", j->what, unsent_written(j, f, rc) ?
+	    ": written to --unsent" : "");
+}
+
+/*
  * -l: each line goes out as soon as it is read, while at most WINDOW
  * stanzas wait for the server's confirmation (each wait for it bounded
  * by -T, in the session). A signal stops the reading: the whole lines
@@ -427,6 +444,7 @@ message_text(struct job *j, const char *m, struct buf *body,
 	if (m == NULL && (rc = read_body(body)) != EX_OK)
 		return rc;
 	*text = m ? m : body->p;
+	j->what = m ? "-m" : "stdin";
 	if (m && !text_ok("-m", m, strlen(m)))
 		return EX_DATAERR;
 	if (m && *m == '\0') {
@@ -517,8 +535,11 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 	struct session *s;
 	int i, rc, sent = 0;
 
-	if ((rc = account_load(&acct, &o->acct)) != EX_OK)
+	if ((rc = account_load(&acct, &o->acct)) != EX_OK) {
+		if (text && j->unsent)
+			report_not_sent(j, text, &rc);
 		return rc;
+	}
 	o->resumable = j->retry != 0;
 	rc = session_open(&s, &acct, o);
 	if (j->retry == 0)
@@ -553,6 +574,8 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 	if (s && (session_unconfirmed(s) > 0 || confirm_pending(j->confirm) ||
 	    (j->in.fd >= 0 && rc != EX_OK)))
 		report_unsent(s, j, &rc);
+	else if (text && !sent && rc != EX_OK && (s || j->unsent))
+		report_not_sent(j, text, &rc);
 	for (i = 0; i < j->nrooms; i++)
 		rc = worst(rc, muc_leave(j->rooms[i]));
 	if (s)

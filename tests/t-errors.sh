@@ -18,6 +18,27 @@ run xsend -a alice -T 5 --port "$deadport" -m hi "$BOB"
 is "$rc" 69 "no server listening exits 69"
 like "$err" "connect to 127.0.0.1 port $deadport: Connection refused" \
     "and names where it tried and why it failed"
+
+# the one message, never sent for want of a login: said, and kept by
+# --unsent as it was read, so that xsend <FILE sends it again
+run xsend -a alice -T 5 --port "$deadport" --unsent "$T/u1" "$BOB" \
+    <<<"stdin alert"
+is "$rc" 69 "stdin, no server: still 69"
+like "$err" "stdin: not sent: written to --unsent" "saying the message was not sent"
+is "$(cat "$T/u1")" "stdin alert" "and --unsent holds it"
+run xsend -a alice -T 5 --port "$deadport" --retry 1 -m "$(printf 'first\nsecond')" \
+    --unsent "$T/u2" "$BOB"
+is "$rc" 69 "-m, no server, --retry 1: 69"
+like "$(tail -1 <<<"$err")" "^xsend: -m: not sent: written to --unsent$" \
+    "after giving up, -m's text is said not sent"
+printf 'first\nsecond\n' | cmp -s - "$T/u2"
+ok $? "a message of two lines is kept as read, not as two messages"
+listen again -a bob -n 1
+run xsend -a alice "$BOB" <"$T/u2"
+listener_wait again
+is "$rc.$(cut -f2 "$T/again.out")" '0.first\nsecond' "xsend <FILE sends it again, whole"
+run xsend -a alice -T 5 --port "$deadport" -m "no unsent" "$BOB"
+like "$(tail -1 <<<"$err")" "^xsend: -m: not sent$" "without --unsent, said all the same"
 # --unsent that cannot be written: never said to be
 run xsend -a alice -T 5 --port "$deadport" -l --unsent /dev/full "$BOB" \
     <<<"to a full disk"
@@ -229,6 +250,10 @@ run "$XU_BUILD/xsend" -f "$T/typo" -m hi "$BOB"
 is "$rc" 78 "an unknown key exits 78"
 is "$err" "xsend: $T/typo:2: unknown key 'pasword'" \
     "naming the file, the line and the key"
+run "$XU_BUILD/xsend" -f "$T/typo" --unsent "$T/u3" "$BOB" <<<"read before the config"
+is "$rc.$(cat "$T/u3")" "78.read before the config" \
+    "with --unsent, the message read before the config failed is kept"
+like "$err" "stdin: not sent: written to --unsent" "and said so"
 run xsend -a nosuch -m hi "$BOB"
 is "$rc" 78 "an unknown account exits 78"
 like "$err" "no account \\[nosuch\\]" "naming the account"
