@@ -503,6 +503,15 @@ recover(struct session *s, struct job *j, int rc)
 
 	while (retry_worth(s, rc) && (rc = session_recover(s, &r)) == EX_OK)
 		rc = join_rooms(s, j);
+	/*
+	 * A signal ended the attempts, not the server's failure: the end
+	 * of any other signalled run (what was not sent said, and 75).
+	 */
+	if (j->retry != 0 && retry_worth(s, rc) && signals_interrupted()) {
+		warnx("interrupted while reconnecting: %s",
+		    session_failure(s));
+		rc = EX_TEMPFAIL;
+	}
 	return rc;
 }
 

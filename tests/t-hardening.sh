@@ -108,6 +108,34 @@ for sig in TERM INT; do
 done
 exec {rin}>&-
 
+# --- a signal while reconnecting (the server refuses, in a backoff):
+# what was read is reported as for any signal, and the exit is 75
+mkfifo "$T/gone.in" "$T/gone.out" "$T/gfeed"
+"$XT_NETTOOL" relay "$XT_PORT" <"$T/gone.in" >"$T/gone.out" &
+gone=$!
+exec {gin}>"$T/gone.in"
+exec {gout}<"$T/gone.out"
+read -r goneport <&$gout
+"$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 -v -a alice --port "$goneport" -l \
+    --retry inf --unsent "$T/gone.unsent" "$BOB" <"$T/gfeed" 2>"$T/gone.err" &
+sender=$!
+exec {feed}>"$T/gfeed"
+wait_line "$T/gone.err" "stream management enabled"
+kill "$gone"	# its port now refuses connections
+wait "$gone" 2>/dev/null
+exec {gin}>&- {gout}<&-
+printf 'gone 1\ngone 2\ngone 3\n' >&$feed
+wait_line "$T/gone.err" "reconnecting in .* (attempt 2)"
+kill -TERM "$sender"
+wait "$sender"
+is "$?" 75 "SIGTERM while reconnecting to a server that refuses: exit 75, not 69"
+like "$(cat "$T/gone.err")" "interrupted while reconnecting: connect to 127.0.0.1 port $goneport: Connection refused" \
+    "saying it was interrupted, and the last failure"
+like "$(cat "$T/gone.err")" "3 lines read but not sent \\(lines 1-3\\): written to --unsent" \
+    "the lines read are reported"
+is "$(cat "$T/gone.unsent")" "$(printf 'gone 1\ngone 2\ngone 3')" "and kept"
+exec {feed}>&-
+
 # --- a line without its newline: sent at the end of input; on a signal,
 # named and kept
 listen eof -a bob -n 2
