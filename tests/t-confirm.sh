@@ -22,6 +22,11 @@ is "$(jq -r .receipt_requested "$T/rb.out" | sort -u)" "true" "JSON says each as
 run xsend -a alice --confirm client -T 2 -m "offline" "$CAROL"
 is "$rc" 1 "to an account with no client online: exit 1, not confirmed"
 like "$err" "$CAROL: 0 of 1 confirmed by its client: not confirmed in time" "naming the recipient"
+run xsend -a alice --confirm client -T 2 -m "$(printf 'two\nlines')" \
+    --unsent "$T/u2l" "$CAROL"
+is "$rc" 1 "a message of two lines, not confirmed: exit 1"
+printf 'two\nlines\n' | cmp -s - "$T/u2l"
+ok $? "--unsent holds it as read, for xsend <FILE to send again"
 listen nr -a bob --no-receipts -n 1
 run xsend -a alice --confirm client -T 2 -m "no receipts" "$BOB"
 is "$rc" 1 "to an xlisten --no-receipts: exit 1"
@@ -63,11 +68,12 @@ is "$(grep -c "<received " "$T/rr.xml")" 1 \
 
 # --- a listener with messages waiting (carol's, above, asked for
 # receipts) answers them while it logs in, and still joins its room
-# (all five of them: the tests after this one find carol's store empty)
-listen cw -a carol -r "wait@$XT_MUC" -n 5
+# (all six of them: the tests after this one find carol's store empty)
+listen cw -a carol -r "wait@$XT_MUC" -n 6
 listener_wait cw
 is "$?" 0 "xlisten with receipts to answer at login: joins, prints, exit 0"
-is "$(cut -f2 "$T/cw.out" | tr '\n' ,)" "offline,l1,l2,l3,l4," "every stored message, in order"
+is "$(cut -f2 "$T/cw.out" | tr '\n' ,)" 'offline,two\nlines,l1,l2,l3,l4,' \
+    "every stored message, in order"
 
 # --- rooms count by reflection at every level; the own domain at domain level
 listen room -a bob -r "confirm@$XT_MUC" -n 1
