@@ -385,7 +385,7 @@ console_run(struct session *s, struct console *c)
 		if (r > 1)
 			return r;
 		if (r == 1) {
-			n = read(STDIN_FILENO, chunk, sizeof(chunk));
+			n = signals_read(STDIN_FILENO, chunk, sizeof(chunk));
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0) {

@@ -32,7 +32,8 @@ lines_fill(struct lines *l)
 		l->start = 0;
 	}
 	buf_reserve(&l->in, READ_CHUNK);
-	n = read(l->fd, l->in.p + l->in.len, READ_CHUNK);
+	/* a signal ends it even if it blocks: see signals_read */
+	n = signals_read(l->fd, l->in.p + l->in.len, READ_CHUNK);
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN ? 0 : -1;
 	if (n == 0)

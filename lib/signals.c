@@ -128,15 +128,16 @@ wait_readable(int fd, int64_t deadline)
 }
 
 /*
- * read(2) after ppoll said fd was readable, which it may no longer be:
- * ^C on a terminal throws away the line typed (and another process may
- * read what a pipe held). So the read may block after all: the signals
- * are let in for it, and one that comes anywhere between here and its
- * return jumps out (sigsetjmp restores the mask), with what it read
- * thrown away too: the tool ends on it.
+ * poll said readable, but ^C on a terminal throws away the line typed
+ * (and another process may read what a pipe held): the read may block
+ * after all. The signals are let in for it, and one that comes anywhere
+ * between here and its return jumps out (sigsetjmp restores the mask),
+ * with what it read thrown away too: the tool ends on it. One that came
+ * before is no reason not to read (xsend takes what waits on stdin for
+ * --unsent once signalled): wait_readable is where that counts.
  */
-static ssize_t
-read_or_signal(int fd, void *p, size_t cap)
+ssize_t
+signals_read(int fd, void *p, size_t cap)
 {
 	sigset_t unblocked, both;
 	ssize_t n;
@@ -152,8 +153,8 @@ read_or_signal(int fd, void *p, size_t cap)
 	}
 	in_read = 1;
 	sigprocmask(SIG_SETMASK, &unblocked, NULL);
-	n = interrupted ? -1 : read(fd, p, cap);
-	e = interrupted ? EINTR : errno;
+	n = read(fd, p, cap);
+	e = errno;
 	sigprocmask(SIG_BLOCK, &both, NULL);
 	in_read = 0;
 	errno = e;
@@ -172,7 +173,7 @@ read_by(int fd, void *p, size_t cap, int64_t deadline)
 			return -1;
 		}
 		/* EAGAIN: a descriptor left non-blocking, read by another */
-		if ((n = read_or_signal(fd, p, cap)) >= 0 ||
+		if ((n = signals_read(fd, p, cap)) >= 0 ||
 		    (errno != EINTR && errno != EAGAIN))
 			return n;
 	}

@@ -335,6 +335,13 @@ void signals_wait_mask(sigset_t *);
 int wait_readable(int fd, int64_t deadline);
 ssize_t read_by(int fd, void *p, size_t cap, int64_t deadline);
 /*
+ * read(2) once poll said fd is readable, which a signal that comes
+ * during it still ends (-1, EINTR) if it blocks after all: ^C on a
+ * terminal throws away the line poll saw. What it read then is lost:
+ * for a tool about to end.
+ */
+ssize_t signals_read(int fd, void *p, size_t cap);
+/*
  * What a tool does when a signal ended such a read: says "interrupted:
  * nothing sent" and returns EX_TEMPFAIL, the exit status of every tool
  * (but xping, by its own convention) for a signal before it did its work.

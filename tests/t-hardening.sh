@@ -356,11 +356,13 @@ env -u XMPP_PASSWORD "$XU_BUILD/ptyrun" -i "Password for" "" \
 is "$?" 75 "^C at the password prompt: exit 75"
 like "$(cat "$T/tty.out")" "xsend: interrupted: nothing sent" "saying so"
 for dry in "" --dry-run; do
-	"$XU_BUILD/ptyrun" -i "" "" "$XU_BUILD/xroster" -f "$XT_CONFIG" \
-	    -a kate import $dry >"$T/tty.out"
+	"$XU_BUILD/ptyrun" -i "" "{\"jid\":\"ctrl-c@$XT_DOMAIN\"}" \
+	    "$XU_BUILD/xroster" -f "$XT_CONFIG" -a kate import $dry >"$T/tty.out"
 	is "$?" 75 "^C while xroster import $dry reads the terminal: exit 75"
 	like "$(cat "$T/tty.out")" "xroster: interrupted: nothing sent" "saying so"
 done
+run xroster -a kate list
+is "$rc.$(grep -c ctrl-c <<<"$out")" 0.0 "and kate's roster did not change"
 xsend -a alice -m "after the signals" "$BOB"
 listener_wait aborted
 is "$(cut -f2 "$T/aborted.out")" "after the signals" \
