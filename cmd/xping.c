@@ -875,7 +875,9 @@ summary_plugin(struct pinger *p)
 static int
 plugin_failed(struct pinger *p, int rc)
 {
-	int st = not_the_servers(rc) ? PLUGIN_UNKNOWN : PLUGIN_CRITICAL;
+	/* a signal before the login was done: the check did not finish */
+	int st = not_the_servers(rc) || signals_interrupted() ?
+	    PLUGIN_UNKNOWN : PLUGIN_CRITICAL;
 	const char *why = p->s && *session_failure(p->s) ?
 	    session_failure(p->s) : stderr_last();
 	const struct login_report *r = p->s ? session_login_report(p->s) :

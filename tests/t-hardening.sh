@@ -313,6 +313,22 @@ is "$rc" 75 "SIGTERM while reading a password_file FIFO: 75"
 [ "$took" -lt 1500 ]
 ok $? "at once ($took ms)"
 exec {w}>&-
+# xping: 2, as ping(8) has it for any other error; with --plugin,
+# UNKNOWN, as for any signal before the pings were done
+for plugin in "" --plugin; do
+	timeout -k 2 20 "$XU_BUILD/xping" -f "$T/fifo" -T 30 $plugin \
+	    >"$T/xping.out" 2>"$T/xping.err" &
+	sender=$!
+	exec {w}>"$T/pwfifo"
+	interrupted
+	exec {w}>&-
+	is "$rc" "$([ -n "$plugin" ] && echo 3 || echo 2)" \
+	    "xping $plugin: SIGTERM while reading a password_file FIFO"
+	[ "$took" -lt 1500 ]
+	ok $? "at once ($took ms)"
+done
+like "$(cat "$T/xping.out")" "^XMPP UNKNOWN - .*interrupted: nothing sent" \
+    "--plugin's status line says why"
 # a password_command: ended with it
 cp "$T/nopw" "$T/pcmd"
 printf 'jid = %s\npassword_command = echo $$ >%s; exec sleep 30\n' "$ALICE" \
