@@ -193,6 +193,16 @@ online(struct session *s, void *arg)
 	return s->state == ONLINE || s->cert_shown;
 }
 
+/*
+ * A signal during a login ends it: the user wants out, and what the
+ * tool would send once logged in (the message of an xsend) must not go.
+ */
+static int
+online_or_interrupted(struct session *s, void *arg)
+{
+	return online(s, arg) || signals_interrupted();
+}
+
 static void
 warnings(const struct common_opts *o)
 {
@@ -251,7 +261,14 @@ login(struct session *s)
 		return s->failed;
 	}
 	timing_mark(s, PHASE_DNS);
-	rc = session_until(s, online, NULL, "the login");
+	rc = session_until(s, online_or_interrupted, NULL, "the login");
+	if (rc == EX_OK && !online(s, NULL)) {
+		/* nothing is sent on a login the user ended */
+		session_fail(s, EX_TEMPFAIL, "%s: interrupted while logging "
+		    "in", s->host);
+		session_cut(s);
+		rc = s->failed;
+	}
 	if (rc != EX_OK)
 		timing_failed(s);
 	session_watchdog(s, NULL, 0);

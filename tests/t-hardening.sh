@@ -359,6 +359,23 @@ ok $? "at once, not at the end of input ($took ms)"
 ok $? "and a message read in part is not kept for --unsent"
 exec {w}>&-
 
+# a login that hangs (a server that accepts and never answers): a signal
+# ends it at once, and the message read before it is not sent
+mkfifo "$T/hang.in" "$T/hang.port"
+"$XT_NETTOOL" blackhole <"$T/hang.in" >"$T/hang.port" &
+_bg="$_bg $!"
+exec {hole}>"$T/hang.in"
+read -r hangport <"$T/hang.port"
+signalled hang "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 30 -vv -a alice \
+    --port "$hangport" -m "never sent" "$BOB"
+wait_line "$T/hang.err" "SENT: <?xml"	# connected: waiting for the server
+interrupted
+is "$rc" 75 "SIGTERM while logging in: 75"
+[ "$took" -lt 1500 ]
+ok $? "at once, not after -T 30 ($took ms)"
+like "$(cat "$T/hang.err")" "interrupted while logging in" "saying so"
+exec {hole}>&-
+
 # at a terminal, ^C: a draft, the password prompt, xroster import (a
 # tool that ignores it is killed with ptyrun, after 20 s)
 "$XU_BUILD/ptyrun" -i "" "a draft I do not want sent" \
