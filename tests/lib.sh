@@ -149,7 +149,8 @@ wait_line() {
 	mkfifo "$fifo"
 	timeout 60 tail -n +1 -f "$1" >"$fifo" &
 	pid=$!
-	grep -m "${3:-1}" -q -- "$2" <"$fifo"
+	# (not -q: it would end at the first match, whatever COUNT says)
+	[ "$(grep -m "${3:-1}" -c -- "$2" <"$fifo")" -ge "${3:-1}" ]
 	rc=$?
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
