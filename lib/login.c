@@ -298,7 +298,11 @@ tls_start(struct session *s)
 	snprintf(what, sizeof(what), "%s: TLS handshake", s->host);
 	session_watchdog(s, what, 0);
 	trust_begin(s->acct->cafile, s->acct->capath);
+	blocking_begin();
 	ok = xmpp_conn_tls_start(s->conn) == XMPP_EOK;
+	if (blocking_end())
+		session_explain(s, EX_TEMPFAIL, "%s: interrupted while logging "
+		    "in", s->host);
 	trust_end();
 	if (watchdog_disarm())
 		session_explain(s, EX_TEMPFAIL, "%s", s->watching);

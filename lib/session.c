@@ -220,7 +220,7 @@ static int
 login(struct session *s)
 {
 	unsigned long guards;
-	int rc, e;
+	int rc, e, interrupted;
 
 	if (s->conn) {
 		s->state = CLOSING;	/* so its end is no news */
@@ -250,9 +250,19 @@ login(struct session *s)
 	xmpp_handler_add(s->conn, inbound_stanza, NULL, NULL, NULL, s);
 	session_watchdog(s, "logging in", 2);
 	timing_begin(s);
+	blocking_begin();	/* a DNS lookup may take its time */
 	rc = login_connect(s);
 	e = errno;
+	interrupted = blocking_end();
 	snprintf(s->report.where, sizeof(s->report.where), "%s", s->host);
+	if (interrupted) {
+		session_watchdog(s, NULL, 0);
+		timing_failed(s);
+		session_fail(s, EX_TEMPFAIL, "%s: interrupted while logging "
+		    "in", s->host);
+		session_cut(s);
+		return s->failed;
+	}
 	if (rc != XMPP_EOK) {
 		session_watchdog(s, NULL, 0);
 		timing_failed(s);

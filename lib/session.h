@@ -239,5 +239,12 @@ void watchdog_arm(const int *sock, int seconds);
 /* Returns 1 if the alarm went off (and shut *sock down) since armed. */
 int watchdog_disarm(void);
 int watchdog_fired(void);
+/*
+ * Around a blocking call of the library's: SIGINT and SIGTERM are let
+ * in, and one shuts the armed socket down as the alarm does, so that
+ * the call fails at once. blocking_end returns 1 if one came.
+ */
+void blocking_begin(void);
+int blocking_end(void);
 
 #endif

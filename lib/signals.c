@@ -14,7 +14,9 @@
  * handshake): the alarm shuts the socket down, which makes that call
  * fail on its own, and the session then says it timed out. It never
  * exits the process: that is the tool's to decide, and a daemon's
- * other clients are not to be dropped because one login hung.
+ * other clients are not to be dropped because one login hung. SIGINT
+ * and SIGTERM are let in during such a call (blocking_begin) and do the
+ * same, so that the user need not wait for the alarm.
  */
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -35,12 +37,17 @@ static volatile sig_atomic_t fired;
 static const int *volatile armed_sock;
 static volatile sig_atomic_t in_read;	/* a signal jumps to out_of_read */
 static sigjmp_buf out_of_read;
+static volatile sig_atomic_t in_blocking;	/* a signal shuts armed_sock */
 
 static void
 on_signal(int sig)
 {
+	const int *sock = armed_sock;
+
 	(void)sig;
 	interrupted = 1;
+	if (in_blocking && sock && *sock >= 0)
+		shutdown(*sock, SHUT_RDWR);
 	if (in_read) {
 		in_read = 0;
 		siglongjmp(out_of_read, 1);
@@ -184,6 +191,28 @@ interrupted_nothing_sent(void)
 {
 	warnx("interrupted: nothing sent");
 	return EX_TEMPFAIL;
+}
+
+/* ---- the library's blocking calls */
+
+static sigset_t blocked_before;
+
+void
+blocking_begin(void)
+{
+	sigset_t unblocked;
+
+	signals_wait_mask(&unblocked);
+	in_blocking = 1;
+	sigprocmask(SIG_SETMASK, &unblocked, &blocked_before);
+}
+
+int
+blocking_end(void)
+{
+	sigprocmask(SIG_SETMASK, &blocked_before, NULL);
+	in_blocking = 0;
+	return interrupted;
 }
 
 /* ---- the alarm */

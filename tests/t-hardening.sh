@@ -375,6 +375,23 @@ is "$rc" 75 "SIGTERM while logging in: 75"
 ok $? "at once, not after -T 30 ($took ms)"
 like "$(cat "$T/hang.err")" "interrupted while logging in" "saying so"
 exec {hole}>&-
+# the same in the TLS handshake, one blocking call of the library's
+# (a server that never answers the ClientHello)
+mkfifo "$T/tls.port"
+"$XU_BUILD/badserver" tlshang "$XT_DIR/server.pem" "$XT_DIR/server.key" \
+    >"$T/tls.port" &
+_bg="$_bg $!"
+exec {tp}<"$T/tls.port"
+read -r tlsport <&$tp
+signalled tls "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 30 -vv -a alice \
+    --port "$tlsport" -m "never sent" "$BOB"
+wait_line "$T/tls.err" "RECV: <proceed"	# the handshake is under way
+interrupted
+is "$rc" 75 "SIGTERM in a TLS handshake that hangs: 75"
+[ "$took" -lt 1500 ]
+ok $? "at once, not after -T 30 ($took ms)"
+like "$(cat "$T/tls.err")" "interrupted while logging in" "saying so"
+exec {tp}<&-
 
 # at a terminal, ^C: a draft, the password prompt, xroster import (a
 # tool that ignores it is killed with ptyrun, after 20 s)
