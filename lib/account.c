@@ -552,6 +552,44 @@ read_password_fd(struct account *acct, const char *arg, int timeout)
 }
 
 /*
+ * SIGINT and SIGTERM end the prompt's read (signals.c), and the
+ * terminal is restored after it. A signal that kills the process where
+ * it stands (^\ is SIGQUIT; a hangup) would leave it without echo:
+ * while echo is off, one of them restores the terminal first, then
+ * kills as it would have.
+ */
+static int tty_fd = -1;
+static struct termios tty_saved;
+static const int fatal_signals[] = { SIGQUIT, SIGHUP, SIGABRT };
+static struct sigaction fatal_before[sizeof(fatal_signals) /
+    sizeof(fatal_signals[0])];
+
+static void
+echo_back(int sig)
+{
+	struct sigaction dfl = { 0 };
+
+	tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
+	dfl.sa_handler = SIG_DFL;
+	sigaction(sig, &dfl, NULL);
+	raise(sig);	/* as it would have, once this returns */
+}
+
+static void
+echo_guard(int on)
+{
+	struct sigaction sa = { 0 };
+	size_t i;
+
+	sa.sa_handler = echo_back;
+	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		if (on)
+			sigaction(fatal_signals[i], &sa, &fatal_before[i]);
+		else
+			sigaction(fatal_signals[i], &fatal_before[i], NULL);
+}
+
+/*
  * The prompt, on the terminal: echo off while the line is typed, which
  * is read as every read here is, so that a signal ends it at once.
  * Not readpassphrase(3): a signal that comes between its taking the
@@ -567,12 +605,12 @@ prompt_password(struct account *acct)
 {
 	const char *what = "reading the password from the terminal";
 	char pw[PASSWORD_MAX + 2];
-	struct termios saved, quiet;
+	struct termios quiet;
 	sigset_t tstp, mask;
 	int fd, r, e;
 
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1 ||
-	    tcgetattr(fd, &saved) == -1) {
+	    tcgetattr(fd, &tty_saved) == -1) {
 		warn("%s", what);
 		if (fd != -1)
 			close(fd);
@@ -581,13 +619,16 @@ prompt_password(struct account *acct)
 	sigemptyset(&tstp);
 	sigaddset(&tstp, SIGTSTP);
 	sigprocmask(SIG_BLOCK, &tstp, &mask);
-	quiet = saved;
+	quiet = tty_saved;
 	quiet.c_lflag &= ~(ECHO | ECHONL);
+	tty_fd = fd;
+	echo_guard(1);
 	tcsetattr(fd, TCSAFLUSH, &quiet);
 	dprintf(fd, "Password for %s: ", acct->jid);
 	r = read_first_line(fd, pw, sizeof(pw), 0);
 	e = errno;
-	tcsetattr(fd, TCSAFLUSH, &saved);
+	tcsetattr(fd, TCSAFLUSH, &tty_saved);
+	echo_guard(0);
 	dprintf(fd, "\n");
 	close(fd);
 	sigprocmask(SIG_SETMASK, &mask, NULL);

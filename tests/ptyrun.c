@@ -1,7 +1,7 @@
 /*
  * ptyrun: answer a terminal prompt, as a person would, for the tests.
  *
- *   ptyrun [-i] PROMPT ANSWER COMMAND [ARG...]
+ *   ptyrun [-e] [-i | -q] PROMPT ANSWER COMMAND [ARG...]
  *
  * Runs COMMAND on a new pseudo-terminal, copies what it writes there to
  * stdout, types ANSWER and a newline once PROMPT has appeared (not before:
@@ -9,7 +9,10 @@
  * COMMAND's status. An empty PROMPT waits instead until COMMAND catches
  * SIGINT (the tools do from signals_init on): what is typed then is
  * theirs to read, and a ^C theirs to handle. An empty ANSWER types
- * nothing. With -i, the interrupt character (^C) is typed after it.
+ * nothing. With -i, the interrupt character (^C) is typed after it;
+ * with -q, the quit character (^\\). With -e, a last line says whether
+ * the terminal echoes once COMMAND is gone ("echo on", "echo off"): a
+ * tool killed at its password prompt must not leave it silent.
  * Gives up after 20 seconds.
  */
 #include <sys/wait.h>
@@ -21,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 /* Whether pid has a handler for SIGINT, as /proc says. */
@@ -42,12 +46,12 @@ catches_sigint(pid_t pid)
 }
 
 static void
-type(int fd, const char *answer, int interrupt)
+type(int fd, const char *answer, char interrupt)
 {
 	if (*answer)
 		dprintf(fd, "%s\n", answer);
 	if (interrupt)
-		write(fd, "\003", 1);
+		write(fd, &interrupt, 1);
 }
 
 int
@@ -55,19 +59,25 @@ main(int argc, char *argv[])
 {
 	char seen[4096], chunk[512];
 	size_t nseen = 0;
-	int fd, status, answered = 0, interrupt = 0;
+	int fd, status, answered = 0, echo = 0;
+	char interrupt = 0;
+	struct termios t;
 	struct pollfd pfd;
 	ssize_t n;
 	pid_t pid;
 
-	if (argc > 1 && strcmp(argv[1], "-i") == 0) {
-		interrupt = 1;
-		argv++;
-		argc--;
-	}
+	for (; argc > 1 && argv[1][0] == '-' && argv[1][1]; argv++, argc--)
+		if (strcmp(argv[1], "-i") == 0)
+			interrupt = '\003';
+		else if (strcmp(argv[1], "-q") == 0)
+			interrupt = '\034';
+		else if (strcmp(argv[1], "-e") == 0)
+			echo = 1;
+		else
+			break;
 	if (argc < 4) {
-		fprintf(stderr, "usage: ptyrun [-i] prompt answer command "
-		    "[arg ...]\n");
+		fprintf(stderr, "usage: ptyrun [-e] [-i | -q] prompt answer "
+		    "command [arg ...]\n");
 		return 64;
 	}
 	if ((pid = forkpty(&fd, NULL, NULL, NULL)) == -1)
@@ -105,5 +115,7 @@ main(int argc, char *argv[])
 	}
 	if (waitpid(pid, &status, 0) == -1)
 		err(71, "waitpid");
+	if (echo && tcgetattr(fd, &t) == 0)
+		printf("echo %s\n", t.c_lflag & ECHO ? "on" : "off");
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -405,6 +405,10 @@ env -u XMPP_PASSWORD "$XU_BUILD/ptyrun" -i "Password for" "" \
     "$XU_BUILD/xsend" -f "$T/prompt" -m "past the prompt" "$BOB" >"$T/tty.out"
 is "$?" 75 "^C at the password prompt: exit 75"
 like "$(cat "$T/tty.out")" "xsend: interrupted: nothing sent" "saying so"
+env -u XMPP_PASSWORD "$XU_BUILD/ptyrun" -e -q "Password for" "" \
+    "$XU_BUILD/xsend" -f "$T/prompt" -m "quit at the prompt" "$BOB" >"$T/tty.out"
+is "$?" 131 "^\\ at the password prompt: SIGQUIT kills xsend as usual"
+like "$(tail -1 "$T/tty.out")" "echo on$" "and the terminal echoes again"
 for dry in "" --dry-run; do
 	"$XU_BUILD/ptyrun" -i "" "{\"jid\":\"ctrl-c@$XT_DOMAIN\"}" \
 	    "$XU_BUILD/xroster" -f "$XT_CONFIG" -a kate import $dry >"$T/tty.out"
