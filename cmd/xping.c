@@ -1159,7 +1159,8 @@ main(int argc, char *argv[])
 		if (count == NULL)
 			count = c_arg;
 	}
-	p.count = count ? number_arg(count, 1, 1LL << 40, "-c") :
+	p.count = count ? number_arg(count, 1, 1LL << 40, count == c_arg ?
+	    "-c" : "--count") :
 	    p.out == OUT_PLUGIN || p.out == OUT_PROMETHEUS ? 1 : 0;
 	p.interval_us = interval * 1e6;
 	if (o.keepalive < 0)

@@ -339,7 +339,7 @@ run xping -a alice --plugin --no-such-option
 is "$rc" 3 "a bad option under --plugin: UNKNOWN"
 like "$out" "^XMPP UNKNOWN - --no-such-option: unknown" "with a status line that says so"
 run xping -a alice --plugin --count 0
-is "$rc:$out" "3:XMPP UNKNOWN - -c 0: too small" "a bad count, from the library's parser: the same"
+is "$rc:$out" "3:XMPP UNKNOWN - --count 0: too small" "a bad count, from the library's parser: the same, named as given"
 run "$XU_BUILD/xping" --plugin -f /nonexistent
 is "$rc" 3 "a missing config file: UNKNOWN, not CRITICAL"
 like "$out" "^XMPP UNKNOWN - .*/nonexistent: No such file or directory$" \
