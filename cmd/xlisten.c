@@ -295,6 +295,7 @@ main(int argc, char *argv[])
 	struct account acct;
 	struct session *s;
 	struct listener l = { .format = FORMAT_TEXT, .receipts = 1 };
+	struct buf shown = { 0 };	/* a bad argument, escaped */
 	const char *why;
 	size_t off;
 	long long wait_s = 0;
@@ -329,7 +330,7 @@ main(int argc, char *argv[])
 		case OPT_FROM:
 			if ((why = jid_check(optarg)) != NULL)
 				errx(EX_USAGE, "--from %s: %s", text_shown(
-				    &l.line, optarg), why);
+				    &shown, optarg), why);
 			l.from = optarg;
 			break;
 		case OPT_PRIORITY:
@@ -362,7 +363,7 @@ main(int argc, char *argv[])
 			/* bad input, like a malformed recipient: before login */
 			if ((why = muc_spec_check(optarg)) != NULL)
 				errx(EX_DATAERR, "room %s: %s", text_shown(
-				    &l.line, optarg), why);
+				    &shown, optarg), why);
 			if (l.nspecs == MAX_ROOMS)
 				errx(EX_USAGE, "-r: at most %d rooms",
 				    MAX_ROOMS);

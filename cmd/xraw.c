@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "xmpputils.h"
@@ -138,15 +137,6 @@ sent_add(struct console *c, const struct xmlin_item *it)
 	e->col = it->col;
 }
 
-static int
-own_server(struct session *s, const char *from)
-{
-	const char *domain = strchr(session_jid(s), '@') + 1;
-	size_t len = strcspn(domain, "/");
-
-	return strlen(from) == len && strncasecmp(from, domain, len) == 0;
-}
-
 /*
  * Whether the error st answers the stanza e: the same id (or neither
  * has one), from whom it went to (RFC 6120 8.3.1: an error comes from
@@ -163,7 +153,7 @@ answers(struct session *s, const struct sent *e, xmpp_stanza_t *st)
 		return 0;
 	if (e->to == NULL || jid_bare_equal(e->to, session_jid(s)))
 		return from == NULL || jid_bare_equal(from, session_jid(s)) ||
-		    own_server(s, from);
+		    jid_equal(from, session_domain(s));
 	return from && jid_bare_equal(from, e->to);
 }
 

@@ -219,16 +219,6 @@ roster_set(struct xroster *x, const struct roster_item *it, int remove)
 	return rc;
 }
 
-/* The account's server: where the barrier ping goes. */
-static char *
-own_domain(struct session *s)
-{
-	const char *jid = session_jid(s), *at = strchr(jid, '@');
-	const char *d = at ? at + 1 : jid;
-
-	return xstrndup(d, strcspn(d, "/"));
-}
-
 /*
  * A ping to our own server, answered once it has handled everything
  * sent before it (and, for a local contact, sent what that caused:
@@ -237,22 +227,18 @@ own_domain(struct session *s)
 static void
 barrier_send(struct session *s, iq_callback *cb, void *arg)
 {
-	char *domain = own_domain(s);
-
-	iq_send(s, "get", domain, "<ping xmlns='urn:xmpp:ping'/>", cb, arg);
-	free(domain);
+	iq_send(s, "get", session_domain(s), "<ping xmlns='urn:xmpp:ping'/>",
+	    cb, arg);
 }
 
 static int
 barrier(struct session *s)
 {
 	xmpp_stanza_t *reply;
-	char *domain = own_domain(s);
 	int rc;
 
-	rc = iq_call(s, "get", domain, "<ping xmlns='urn:xmpp:ping'/>",
+	rc = iq_call(s, "get", session_domain(s), "<ping xmlns='urn:xmpp:ping'/>",
 	    &reply);
-	free(domain);
 	if (rc == EX_OK)
 		xmpp_stanza_release(reply);	/* an error is an answer too */
 	return rc;
@@ -811,6 +797,7 @@ main(int argc, char *argv[])
 	};
 	struct common_opts o;
 	struct xroster x = { .wait_s = -1 };
+	struct buf shown = { 0 };	/* a bad argument, escaped */
 	const struct command *c = &commands[0];
 	int ch, rc, format = 0;
 
@@ -875,7 +862,8 @@ main(int argc, char *argv[])
 		usage(EX_USAGE);
 	}
 	if (!c->jids && optind != argc) {
-		warnx("%s: takes no JID: %s", c->name, argv[optind]);
+		warnx("%s: takes no JID: %s", c->name, text_shown(&shown,
+		    argv[optind]));
 		usage(EX_USAGE);
 	}
 	check_options(&x, c, format);

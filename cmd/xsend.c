@@ -603,11 +603,11 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 static void
 add_room(struct job *j, const char *spec)
 {
+	struct buf shown = { 0 };
 	const char *why;
 
 	if ((why = muc_spec_check(spec)) != NULL)
-		errx(EX_DATAERR, "room %s: %s", text_shown(&j->recipients,
-		    spec), why);
+		errx(EX_DATAERR, "room %s: %s", text_shown(&shown, spec), why);
 	if (j->nspecs == MAX_ROOMS)
 		errx(EX_USAGE, "-r: at most %d rooms", MAX_ROOMS);
 	j->specs[j->nspecs++] = spec;
@@ -620,6 +620,7 @@ add_room(struct job *j, const char *spec)
 static int
 job_check(struct job *j, char **to, int nto, const char *m, int lines)
 {
+	struct buf shown = { 0 };
 	const char *why;
 	int i;
 
@@ -637,7 +638,7 @@ job_check(struct job *j, char **to, int nto, const char *m, int lines)
 	for (i = 0; i < j->nto; i++)
 		if ((why = jid_check(j->to[i])) != NULL)
 			errx(EX_DATAERR, "recipient %s: %s",
-			    text_shown(&j->recipients, j->to[i]), why);
+			    text_shown(&shown, j->to[i]), why);
 	if (j->subject && !text_ok("-s", j->subject, strlen(j->subject)))
 		return EX_DATAERR;
 	outbox_init(&j->sent, WINDOW);

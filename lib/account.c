@@ -704,20 +704,18 @@ safe_to_trust(const char *path, const struct stat *st, const char *text,
 	return 1;
 }
 
-/* Says why slurp failed: EX_CONFIG, or EX_TEMPFAIL on a signal. */
+/* Says why slurp failed: as read_failed does, and what only slurp meets. */
 static int
 slurp_failed(const char *path, int e, size_t len, int timeout)
 {
-	if (e == EINTR)
-		return interrupted_nothing_sent();
 	if (e == EFBIG)
 		warnx("%s: larger than 1 MB", path);
-	else if (e == ETIMEDOUT && len == 0)
-		warnx("%s: nothing to read in %d s", path, timeout);
-	else if (e == ETIMEDOUT)
+	else if (e == ETIMEDOUT && len > 0)
 		warnx("%s: not read to its end in %d s", path, timeout);
-	else
-		warnx("%s: %s", path, strerror(e));
+	else {
+		errno = e;
+		return read_failed("", path, timeout);
+	}
 	return EX_CONFIG;
 }
 

@@ -72,9 +72,7 @@ from_own(struct session *s, const char *from, int server)
 static int
 from_server(struct session *s, const char *from)
 {
-	/* (it usually writes its name as we do: no need to prepare it) */
-	return from == NULL || strcmp(from, s->domain) == 0 ||
-	    jid_equal(from, s->domain);
+	return from == NULL || jid_equal(from, s->domain);
 }
 
 /*

@@ -203,6 +203,16 @@ online_or_interrupted(struct session *s, void *arg)
 	return online(s, arg) || signals_interrupted();
 }
 
+/* Nothing is sent on a login the user ended. */
+static int
+login_interrupted(struct session *s)
+{
+	session_fail(s, EX_TEMPFAIL, "%s: interrupted while logging in",
+	    s->host);
+	session_cut(s);
+	return s->failed;
+}
+
 static void
 warnings(const struct common_opts *o)
 {
@@ -258,10 +268,7 @@ login(struct session *s)
 	if (interrupted) {
 		session_watchdog(s, NULL, 0);
 		timing_failed(s);
-		session_fail(s, EX_TEMPFAIL, "%s: interrupted while logging "
-		    "in", s->host);
-		session_cut(s);
-		return s->failed;
+		return login_interrupted(s);
 	}
 	if (rc != XMPP_EOK) {
 		session_watchdog(s, NULL, 0);
@@ -272,13 +279,8 @@ login(struct session *s)
 	}
 	timing_mark(s, PHASE_DNS);
 	rc = session_until(s, online_or_interrupted, NULL, "the login");
-	if (rc == EX_OK && !online(s, NULL)) {
-		/* nothing is sent on a login the user ended */
-		session_fail(s, EX_TEMPFAIL, "%s: interrupted while logging "
-		    "in", s->host);
-		session_cut(s);
-		rc = s->failed;
-	}
+	if (rc == EX_OK && !online(s, NULL))
+		rc = login_interrupted(s);
 	if (rc != EX_OK)
 		timing_failed(s);
 	session_watchdog(s, NULL, 0);
@@ -410,6 +412,12 @@ const char *
 session_jid(struct session *s)
 {
 	return s->bound ? s->bound : s->acct->jid;
+}
+
+const char *
+session_domain(struct session *s)
+{
+	return s->domain;
 }
 
 int

@@ -137,9 +137,11 @@ wait_readable(int fd, int64_t deadline)
 /*
  * poll said readable, but ^C on a terminal throws away the line typed
  * (and another process may read what a pipe held): the read may block
- * after all. The signals are let in for it, and one that comes anywhere
- * between here and its return jumps out (sigsetjmp restores the mask),
- * with what it read thrown away too: the tool ends on it. One that came
+ * after all. The signals are let in for it, and one that comes before
+ * it returns jumps out (sigsetjmp restores the mask): the tool ends on
+ * it. Only a signal in the few instructions between the read's return
+ * and in_read's clearing throws away what it read; one after that is
+ * seen by the flag alone. One that came
  * before is no reason not to read (xsend takes what waits on stdin for
  * --unsent once signalled): wait_readable is where that counts.
  */
@@ -161,9 +163,10 @@ signals_read(int fd, void *p, size_t cap)
 	in_read = 1;
 	sigprocmask(SIG_SETMASK, &unblocked, NULL);
 	n = read(fd, p, cap);
+	/* at once: a signal from here on must not throw away what came */
+	in_read = 0;
 	e = errno;
 	sigprocmask(SIG_BLOCK, &both, NULL);
-	in_read = 0;
 	errno = e;
 	return n;
 }

@@ -386,9 +386,11 @@ int session_open(struct session **sp, const struct account *,
  */
 int session_show_cert(const struct common_opts *o);
 
-/* The context stanzas are built in, and the JID the server bound. */
+/* The context stanzas are built in, the JID the server bound, and the
+ * account's server (its domain). */
 xmpp_ctx_t *session_ctx(struct session *);
 const char *session_jid(struct session *);
+const char *session_domain(struct session *);
 /* Whether the stream's features (after login) list <name xmlns=ns/>. */
 int session_has_feature(struct session *, const char *name, const char *ns);
 
