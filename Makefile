@@ -35,8 +35,8 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) \
 	$(PKG_CFLAGS) -Ilib
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
-TOOLS = xsend xlisten xraw xroster xping
-LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o \
+TOOLS = xsend xlisten xraw xroster xping xagent
+LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o agent.o \
 	signals.o logread.o loop.o timing.o inbound.o iq.o recover.o trust.o \
 	outbox.o confirm.o xmlin.o stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o \
 	proc.o jid.o roster.o

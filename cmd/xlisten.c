@@ -305,6 +305,7 @@ main(int argc, char *argv[])
 	stdfd_sanitise();
 	signals_init();
 	common_init(&o);
+	o.agent = AGENT_NEVER;	/* only with --agent: see xlisten(1) */
 	while ((ch = common_getopt(argc, argv, "hn:r:t:w:" COMMON_SHORTOPTS,
 	    longopts)) != -1) {
 		switch (ch) {
@@ -402,7 +403,7 @@ main(int argc, char *argv[])
 
 	if ((rc = account_load(&acct, &o.acct)) != EX_OK)
 		return rc;
-	rc = session_open(&s, &acct, &o);
+	rc = session_start(&s, &acct, &o);
 	if (l.retry == 0)
 		account_forget_password(&acct);	/* no login will need it */
 	if (s)

@@ -1075,6 +1075,7 @@ main(int argc, char *argv[])
 	stdfd_sanitise();
 	signals_init();
 	common_init(&o);
+	o.agent = AGENT_NEVER;	/* it times logins: only with --agent */
 	if (is_plugin(argc, argv)) {
 		usage_rc = PLUGIN_UNKNOWN;
 		stderr_remember();
@@ -1181,7 +1182,7 @@ main(int argc, char *argv[])
 		p.target = domain = xstrndup(strchr(acct.jid, '@') + 1,
 		    strcspn(strchr(acct.jid, '@') + 1, "/"));
 	p.began_us = now_us();
-	rc = session_open(&p.s, &acct, &o);
+	rc = session_start(&p.s, &acct, &o);
 	account_forget_password(&acct);
 	if (rc == EX_OK) {
 		p.logged_in = 1;

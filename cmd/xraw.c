@@ -524,7 +524,7 @@ main(int argc, char *argv[])
 	if ((rc = account_load(&acct, &o.acct)) != EX_OK)
 		return rc;
 	c.in = xmlin_new(XU_STANZA_MAX);
-	rc = session_open(&s, &acct, &o);
+	rc = session_start(&s, &acct, &o);
 	account_forget_password(&acct);		/* no login will need it */
 	if (rc == EX_OK) {
 		session_on_stanza(s, on_stanza, &c);

@@ -765,7 +765,7 @@ run(struct xroster *x, const struct command *c, char **jids, int n,
 
 	if ((rc = account_load(&acct, &o->acct)) != EX_OK)
 		return rc;
-	rc = session_open(&x->s, &acct, o);
+	rc = session_start(&x->s, &acct, o);
 	account_forget_password(&acct);		/* no login will need it */
 	if (rc == EX_OK) {
 		iq_on_request(x->s, "query", NS_ROSTER, on_push, x);

@@ -57,6 +57,7 @@ usage(int rc)
 	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-l] [-m text] "
 	    "[-r room[/nick]] [-s subject] [-t type]\n\t[--confirm "
 	    "server|domain|client] [--retry n|inf] [--unsent file]\n\t"
+	    "[--agent-persist seconds] "
 	    COMMON_USAGE "\n\tjid ...\n", getprogname());
 	exit(rc == EX_OK ? stdout_done(rc) : rc);
 }
@@ -550,7 +551,7 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 		return rc;
 	}
 	o->resumable = j->retry != 0;
-	rc = session_open(&s, &acct, o);
+	rc = session_start(&s, &acct, o);
 	if (j->retry == 0)
 		account_forget_password(&acct);	/* no login will need it */
 	if (rc == EX_OK)
@@ -663,6 +664,8 @@ main(int argc, char *argv[])
 		{ "retry", required_argument, NULL, OPT_RETRY },
 		{ "unsent", required_argument, NULL, OPT_UNSENT },
 		{ "confirm", required_argument, NULL, OPT_CONFIRM },
+		{ "agent-persist", required_argument, NULL,
+		    OPT_AGENT_PERSIST },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};

@@ -59,6 +59,23 @@ pin_check(const char *v)
 	}
 }
 
+static const char *
+agent_check(const char *v)
+{
+	if (strcmp(v, "auto") && strcmp(v, "yes") && strcmp(v, "no"))
+		return "expected auto, yes or no";
+	return NULL;
+}
+
+static const char *
+persist_check(const char *v)
+{
+	const char *errstr;
+
+	strtonum(v, 1, 7 * 86400, &errstr);
+	return errstr ? "expected seconds, from 1 to 604800" : NULL;
+}
+
 struct key {
 	const char *name;
 	size_t off;		/* of the char * in struct account */
@@ -81,6 +98,9 @@ static const struct key keys[] = {
 	{ "cafile", offsetof(struct account, cafile), 0, NULL },
 	{ "capath", offsetof(struct account, capath), 0, NULL },
 	{ "pin", offsetof(struct account, pin), 0, pin_check },
+	{ "agent", offsetof(struct account, agent), 0, agent_check },
+	{ "agent_persist", offsetof(struct account, agent_persist), 0,
+	    persist_check },
 };
 
 static const struct key *
@@ -908,7 +928,10 @@ account_load(struct account *acct, const struct account_opts *o)
 		goto out;
 	if (o->no_password)
 		forget_password(acct);
-	else if (o->password_fd) {
+	else if (o->password_later) {
+		acct->config = path;	/* for account_password */
+		path = NULL;
+	} else if (o->password_fd) {
 		forget_password(acct);
 		rc = read_password_fd(acct, o->password_fd, timeout);
 	} else
@@ -918,6 +941,20 @@ out:
 	if (rc != EX_OK)
 		account_free(acct);
 	return rc;
+}
+
+int
+account_password(struct account *acct, const struct account_opts *o)
+{
+	int timeout = o->timeout > 0 ? o->timeout : XU_TIMEOUT;
+
+	if (o->no_password)
+		return EX_OK;
+	if (o->password_fd) {
+		forget_password(acct);
+		return read_password_fd(acct, o->password_fd, timeout);
+	}
+	return find_password(acct, acct->config, timeout);
 }
 
 void
@@ -942,5 +979,8 @@ account_free(struct account *acct)
 	free(acct->pin);
 	free(acct->client_cert);
 	free(acct->client_key);
+	free(acct->agent);
+	free(acct->agent_persist);
+	free(acct->config);
 	memset(acct, 0, sizeof(*acct));
 }

@@ -62,6 +62,10 @@ pop(struct session *s)
 static void
 out_add(struct session *s, const char *xml, size_t len)
 {
+	if (s->agent) {
+		agent_out(s, xml, len);
+		return;
+	}
 	buf_add(&s->out, xml, len);
 	if (s->opts->trace)
 		delivery_flush(s);
@@ -70,6 +74,10 @@ out_add(struct session *s, const char *xml, size_t len)
 void
 delivery_nonza(struct session *s, const char *xml)
 {
+	if (s->agent) {
+		agent_nonza(s, xml);
+		return;
+	}
 	out_add(s, xml, strlen(xml));
 }
 
@@ -91,6 +99,10 @@ session_sm(struct session *s)
 void
 delivery_flush(struct session *s)
 {
+	if (s->agent) {
+		agent_flush(s);
+		return;
+	}
 	if (s->out.len == 0 || s->state == CLOSED)
 		return;
 	/* the library copies it with strndup: it must end in a NUL */

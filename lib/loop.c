@@ -186,7 +186,10 @@ session_poll_prepare(struct session *s, struct pollfd *pfd, int *timeout_ms)
 	if (s->failed || deadlines(s, timeout_ms))
 		return s->failed;
 	delivery_flush(s);
-	if (s->sock >= 0 && s->state != CLOSED) {
+	if (s->agent && s->sock >= 0 && s->state != CLOSED) {
+		pfd->fd = s->sock;
+		pfd->events = POLLIN | (agent_wants_write(s) ? POLLOUT : 0);
+	} else if (s->sock >= 0 && s->state != CLOSED) {
 		pfd->fd = s->sock;
 		pfd->events = POLLIN;
 		/* writable: a TCP connect finished, or room for the queue */
@@ -203,7 +206,12 @@ session_poll_prepare(struct session *s, struct pollfd *pfd, int *timeout_ms)
 int
 session_poll_done(struct session *s, const struct pollfd *pfd)
 {
-	if (s->state != CLOSED)
+	if (s->agent && s->state != CLOSED && pfd->fd >= 0 &&
+	    (pfd->revents & (POLLIN | POLLHUP | POLLERR)))
+		agent_read(s);
+	else if (s->agent && pfd->fd >= 0 && (pfd->revents & POLLOUT))
+		agent_flush(s);
+	else if (!s->agent && s->state != CLOSED)
 		run_library(s, pfd->fd >= 0 && pfd->revents);
 	return s->failed;
 }

@@ -9,6 +9,7 @@
 #include <err.h>
 
 #include "xmpputils.h"
+#include "session.h"
 #include "stanza.h"
 
 #define NS_MUC "http://jabber.org/protocol/muc"
@@ -157,11 +158,21 @@ static int
 enter(struct room *r)
 {
 	struct buf b = { 0 };
+	char *nick;
 	int rc;
 
 	r->joined = 0;
 	free(r->error);
 	r->error = NULL;
+	if (session_agent(r->s)) {
+		/* the agent joins once, and stays: ours is its nick */
+		if ((rc = agent_join(r->s, r->jid, r->nick, &nick)) == EX_OK) {
+			free(r->nick);
+			r->nick = nick;
+			r->joined = 1;
+		}
+		return rc;
+	}
 	buf_adds(&b, "<presence to='");
 	xml_escape(&b, r->jid, strlen(r->jid));
 	buf_addc(&b, '/');
@@ -236,6 +247,12 @@ muc_jid(struct room *r)
 	return r->jid;
 }
 
+const char *
+muc_nick(struct room *r)
+{
+	return r->nick;
+}
+
 uint64_t
 muc_send(struct room *r, uint64_t n, const char *subject, const char *body,
     size_t len)
@@ -290,7 +307,7 @@ muc_leave(struct room *r)
 
 	if (r == NULL)
 		return EX_OK;
-	if (!session_failed(r->s)) {
+	if (!session_failed(r->s) && !session_agent(r->s)) {
 		buf_adds(&b, "<presence type='unavailable' to='");
 		xml_escape(&b, r->jid, strlen(r->jid));
 		buf_addc(&b, '/');

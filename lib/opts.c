@@ -21,7 +21,7 @@ void
 common_init(struct common_opts *c)
 {
 	*c = (struct common_opts){ .timeout = XU_TIMEOUT, .keepalive = -1,
-	    .acct.timeout = XU_TIMEOUT };
+	    .acct.timeout = XU_TIMEOUT, .acct.password_later = 1 };
 }
 
 long long
@@ -105,6 +105,16 @@ common_option(struct common_opts *c, int ch, const char *arg)
 		break;
 	case OPT_KEEPALIVE:
 		c->keepalive = number_arg(arg, 0, 86400, "--keepalive");
+		break;
+	case OPT_AGENT:
+		c->agent = AGENT_REQUIRED;
+		break;
+	case OPT_NO_AGENT:
+		c->agent = AGENT_NEVER;
+		break;
+	case OPT_AGENT_PERSIST:
+		c->agent_persist = number_arg(arg, 1, 7 * 86400,
+		    "--agent-persist");
 		break;
 	case OPT_SHOW_CERT:
 		c->show_cert = 1;

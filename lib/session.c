@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/ssl.h>
 
@@ -232,6 +233,8 @@ login(struct session *s)
 	unsigned long guards;
 	int rc, e, interrupted;
 
+	if (s->agent)
+		return agent_login(s);
 	if (s->conn) {
 		s->state = CLOSING;	/* so its end is no news */
 		xmpp_conn_release(s->conn);
@@ -317,17 +320,13 @@ library_init(void)
 	xmpp_initialize();
 }
 
-int
-session_open(struct session **sp, const struct account *acct,
-    const struct common_opts *o)
+/* A session, not yet logged in (ctx: libstrophe's context needs no
+ * TLS of its own: an agent's session never starts it). */
+static struct session *
+session_new(const struct account *acct, const struct common_opts *o)
 {
 	struct session *s;
-	int rc;
 
-	*sp = NULL;
-	library_init();
-	if ((rc = login_files_check(acct)) != EX_OK)
-		return rc;
 	s = xcalloc(1, sizeof(*s));
 	s->acct = acct;
 	s->opts = o;
@@ -346,12 +345,108 @@ session_open(struct session **sp, const struct account *acct,
 	snprintf(s->host, sizeof(s->host), "%s", acct->server ?
 	    acct->server : s->domain);
 	logread_init(s);
-	warnings(o);
 	s->ctx = xmpp_ctx_new(NULL, &s->log);
 	s->next = sessions;
 	sessions = s;
-	*sp = s;
-	return login(s);
+	return s;
+}
+
+int
+session_open(struct session **sp, const struct account *acct,
+    const struct common_opts *o)
+{
+	int rc;
+
+	*sp = NULL;
+	library_init();
+	if ((rc = login_files_check(acct)) != EX_OK)
+		return rc;
+	warnings(o);
+	*sp = session_new(acct, o);
+	return login(*sp);
+}
+
+/* The seconds an agent this tool starts may idle: 0 for none to start. */
+static int
+persist(const struct account *acct, const struct common_opts *o)
+{
+	const char *errstr;
+	int n;
+
+	if (o->agent_persist > 0)
+		return o->agent_persist;
+	if (acct->agent == NULL || strcmp(acct->agent, "auto") != 0)
+		return 0;
+	if (acct->agent_persist == NULL)
+		return 600;
+	n = strtonum(acct->agent_persist, 1, 7 * 86400, &errstr);
+	return errstr ? 600 : n;
+}
+
+/*
+ * Whether an agent should be used, and which: 1 with its socket in
+ * *path, 0 for none (a login of our own), or an exit code (> 1).
+ */
+static int
+agent_wanted(struct account *acct, const struct common_opts *o,
+    struct buf *path)
+{
+	struct buf shown = { 0 };
+	int fd, rc, idle;
+
+	if (o->show_cert || o->agent == AGENT_NEVER ||
+	    (o->agent == AGENT_IF_UP && acct->agent &&
+	    strcmp(acct->agent, "no") == 0 && o->agent_persist == 0))
+		return 0;
+	if ((rc = agent_path(path, acct->jid)) != EX_OK)
+		return rc;
+	if ((fd = agent_connect(path->p, 1)) >= 0) {
+		close(fd);
+		return 1;
+	}
+	if (fd == -2)
+		return EX_NOPERM;
+	if ((idle = persist(acct, o)) > 0) {
+		if ((rc = agent_spawn(o, idle)) != EX_OK)
+			return rc;
+		return 1;
+	}
+	if (o->agent != AGENT_REQUIRED) {
+		if (o->verbose)
+			warnx("no agent for %s: logging in", text_shown(&shown,
+			    acct->jid));
+		buf_free(&shown);
+		return 0;
+	}
+	warnx("--agent: no agent runs for %s (start one with xagent)",
+	    text_shown(&shown, acct->jid));
+	buf_free(&shown);
+	return EX_UNAVAILABLE;
+}
+
+int
+session_start(struct session **sp, struct account *acct,
+    const struct common_opts *o)
+{
+	struct buf path = { 0 };
+	int rc;
+
+	*sp = NULL;
+	rc = agent_wanted(acct, o, &path);
+	if (rc == 0) {
+		buf_free(&path);
+		if ((rc = account_password(acct, &o->acct)) != EX_OK)
+			return rc;
+		return session_open(sp, acct, o);
+	}
+	if (rc > 1) {
+		buf_free(&path);
+		return rc;
+	}
+	*sp = session_new(acct, o);
+	agent_attach(*sp, path.p);
+	buf_free(&path);
+	return login(*sp);
 }
 
 /*
@@ -427,6 +522,13 @@ session_has_feature(struct session *s, const char *name, const char *ns)
 	    xmpp_stanza_get_child_by_name_and_ns(s->features, name, ns) != NULL;
 }
 
+void
+session_features_xml(struct session *s, struct buf *b)
+{
+	if (s->features)
+		stanza_xml(b, s->features);
+}
+
 /* ---- confirming and closing */
 
 /* What a handler sent while we wait (a receipt) is asked about too. */
@@ -464,6 +566,11 @@ session_close(struct session *s)
 
 	if (s->state != ONLINE)
 		return s->failed;
+	if (s->agent) {
+		/* the agent's stream stays: all of ours was confirmed */
+		agent_close(s);
+		return s->failed;
+	}
 	logread_closely(s, 1);
 	/*
 	 * Tell the server how much we took before we go: what it thinks we
@@ -507,6 +614,7 @@ session_free(struct session *s)
 	}
 	if (s->ctx)
 		xmpp_ctx_free(s->ctx);
+	agent_free(s);
 	delivery_free(s);
 	inbound_free(s);
 	recover_free(s);

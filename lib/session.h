@@ -56,6 +56,7 @@ struct fresh_hook {
 
 struct iq_pending;
 struct iq_answerer;
+struct agent_conn;
 
 struct session {
 	struct session *next;	/* the process's sessions (session.c) */
@@ -148,6 +149,9 @@ struct session {
 	/* timing.c */
 	struct login_report report;
 	char *report_pem;	/* the certificate, described when asked */
+
+	/* agent.c: the session is an agent's (s->conn is NULL) */
+	struct agent_conn *agent;
 };
 
 /* session.c */
@@ -225,6 +229,34 @@ void delivery_pinged(struct session *, uint64_t seq);
 void delivery_new_stream(struct session *, int resumed, uint32_t h);
 void delivery_resend(struct session *, int discard);
 void delivery_free(struct session *);
+
+/* agent.c: the client's half, where the server's stream would be */
+void agent_attach(struct session *, const char *path);
+int agent_login(struct session *);
+int agent_spawn(const struct common_opts *, int idle);
+void agent_out(struct session *, const char *xml, size_t len);
+void agent_nonza(struct session *, const char *xml);
+void agent_flush(struct session *);
+int agent_wants_write(struct session *);
+void agent_read(struct session *);
+void agent_close(struct session *);
+void agent_free(struct session *);
+int agent_join(struct session *, const char *room, const char *nick,
+    char **joined_as);
+
+/* agent.c: the client's half, where the server's stream would be */
+void agent_attach(struct session *, const char *path);
+int agent_login(struct session *);
+int agent_spawn(const struct common_opts *, int idle);
+void agent_out(struct session *, const char *xml, size_t len);
+void agent_nonza(struct session *, const char *xml);
+void agent_flush(struct session *);
+int agent_wants_write(struct session *);
+void agent_read(struct session *);
+void agent_close(struct session *);
+void agent_free(struct session *);
+int agent_join(struct session *, const char *room, const char *nick,
+    char **joined_as);
 
 /* logread.c */
 void logread_init(struct session *);

@@ -156,6 +156,9 @@ struct account {
 	char *cafile, *capath;	/* trust these CAs, not the system's */
 	char *pin;		/* "sha256//BASE64[;...]": trust these keys */
 	char *client_cert, *client_key;	/* for SASL EXTERNAL */
+	char *agent;		/* "auto", "yes" (NULL too) or "no" */
+	char *agent_persist;	/* seconds an auto agent idles */
+	char *config;		/* the file read (password_later) */
 	unsigned port;		/* 0: the default, or SRV's */
 };
 
@@ -166,6 +169,8 @@ struct account_opts {
 	const char *jid, *server, *port, *resource, *cafile, *tls, *pin;
 	const char *password_fd;	/* read the password from this fd */
 	int no_password;		/* --show-cert: none is needed */
+	int password_later;		/* account_password finds it, if a
+					 * login needs one (not an agent's) */
 	int timeout;			/* seconds a password may take to read:
 					 * a FIFO, a password_command (0:
 					 * XU_TIMEOUT) */
@@ -179,6 +184,11 @@ struct account_opts {
  */
 int account_load(struct account *acct, const struct account_opts *);
 void account_free(struct account *acct);
+/*
+ * After account_load with password_later: finds the password as
+ * account_load would have (EX_OK at once if one is there already).
+ */
+int account_password(struct account *acct, const struct account_opts *);
 /* Wipes the password, once no login will need it again. */
 void account_forget_password(struct account *acct);
 
@@ -204,6 +214,9 @@ struct common_opts {
 				 * -1: the tool's default */
 	int resumable;		/* ask the server to keep the session */
 	int trace;		/* xraw --trace: the XML both ways on stdout */
+	enum { AGENT_IF_UP, AGENT_NEVER, AGENT_REQUIRED } agent;
+	int agent_persist;	/* --agent-persist: start one (seconds it
+				 * may idle); 0: as the config says */
 };
 
 /* getopt_long tables: the tools append these to their own. */
@@ -212,6 +225,7 @@ enum {
 	OPT_JID = 256, OPT_SERVER, OPT_PORT, OPT_RESOURCE, OPT_CAFILE,
 	OPT_TLS, OPT_PIN, OPT_PASSWORD, OPT_PASSWORD_FD, OPT_INSECURE,
 	OPT_INSECURE_PLAINTEXT, OPT_SHOW_CERT, OPT_KEEPALIVE, OPT_VERSION,
+	OPT_AGENT, OPT_NO_AGENT, OPT_AGENT_PERSIST,
 	OPT_TOOL		/* a tool's own long options from here */
 };
 #define COMMON_LONGOPTS \
@@ -232,6 +246,8 @@ enum {
 	{ "insecure-plaintext", no_argument, NULL, OPT_INSECURE_PLAINTEXT }, \
 	{ "show-cert", no_argument, NULL, OPT_SHOW_CERT }, \
 	{ "keepalive", required_argument, NULL, OPT_KEEPALIVE }, \
+	{ "agent", no_argument, NULL, OPT_AGENT }, \
+	{ "no-agent", no_argument, NULL, OPT_NO_AGENT }, \
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "version", no_argument, NULL, OPT_VERSION }
 
@@ -239,7 +255,8 @@ enum {
 	"[-v] [-a account] [-f config] [-T seconds] [--jid jid]\n" \
 	"\t[--server host] [--port port] [--resource resource] [--cafile file]\n" \
 	"\t[--tls starttls|direct] [--pin sha256//...] [--password-fd fd]\n" \
-	"\t[--keepalive seconds] [--show-cert] [--insecure] [--insecure-plaintext]"
+	"\t[--keepalive seconds] [--show-cert] [--insecure] [--insecure-plaintext]\n" \
+	"\t[--agent | --no-agent]"
 
 void common_init(struct common_opts *);
 void common_usage_code(int rc);
@@ -378,6 +395,19 @@ typedef int session_handler(struct session *, xmpp_stanza_t *, void *);
  */
 int session_open(struct session **sp, const struct account *,
     const struct common_opts *);
+/*
+ * session_open, or the session an agent holds for the account's JID
+ * (xagent(1)), as o->agent says: without it, none is needed, and
+ * neither a password (account_load's password_later) nor TLS. With
+ * o->agent_persist, or "agent = auto" in the config, an agent is
+ * started if none runs. -v says which path was taken.
+ */
+int session_start(struct session **sp, struct account *,
+    const struct common_opts *);
+/* Whether the session is an agent's. */
+int session_agent(struct session *);
+/* Appends the stream's features (after login) as XML ("" if none). */
+void session_features_xml(struct session *, struct buf *);
 
 /*
  * --show-cert: connects as session_open would for the account o names,
@@ -808,6 +838,7 @@ const char *muc_spec_check(const char *spec);
  */
 int muc_join(struct room **rp, struct session *, const char *spec);
 const char *muc_jid(struct room *);
+const char *muc_nick(struct room *);
 /*
  * Sends a groupchat message numbered n (see session_id) to the room and
  * returns its sequence number; the text must have passed text_check.
@@ -1049,5 +1080,64 @@ struct roster_change {
 size_t roster_diff(const struct roster *have, const struct roster *want,
     int prune, int can_preapprove, struct roster_change **changes);
 const char *roster_op_name(enum roster_op);
+
+/* ---- agent.c: xagent's socket and its protocol (see xagent(1)) */
+
+#define AGENT_MAGIC "xmpputils-agent"
+#define AGENT_VERSION 1
+#define AGENT_FRAME_MAX (256 * 1024)
+
+/*
+ * The socket of the agent for jid, in *b: XMPP_AGENT_SOCK, or a name
+ * made from the bare JID under $XDG_RUNTIME_DIR/xmpputils (else
+ * /tmp/xmpputils-UID). agent_dir checks (make: creates) the directory
+ * it is in: ours alone. Both return exit codes.
+ */
+int agent_path(struct buf *b, const char *jid);
+int agent_dir(const char *path, int make);
+/* The uid (and pid) of the process at the other end of fd: 0 or -1. */
+int agent_peer(int fd, uid_t *uid, pid_t *pid);
+/*
+ * Connects to the agent at path, and checks it runs as we do: the fd,
+ * or -1 (none there: said unless quiet) or -2 (someone else's: said).
+ */
+int agent_connect(const char *path, int quiet);
+
+/* Appends a frame of that type and payload (text, no NUL) to out. */
+void agent_frame(struct buf *out, int type, const char *p, size_t len);
+
+/* Frames read from a byte stream; the caller owns it (zeroed first). */
+struct agent_reader {
+	struct buf in;
+	size_t start;
+};
+struct agent_msg {
+	int type;
+	char *p;		/* the payload, NUL-ended in place */
+	size_t len;
+	char end;		/* the byte the NUL hides */
+	const char *why;	/* a malformed frame: why */
+};
+void agent_reader_add(struct agent_reader *, const void *, size_t);
+/* Bytes still needed for the frame begun (0: one is whole). */
+size_t agent_reader_want(const struct agent_reader *);
+/*
+ * The next whole frame: 1, with *m valid until agent_frame_done; 0,
+ * none yet; -1, a malformed one (m->why), after which the stream is
+ * lost.
+ */
+int agent_frame_next(struct agent_reader *, struct agent_msg *m);
+void agent_frame_done(struct agent_reader *, struct agent_msg *m);
+void agent_reader_free(struct agent_reader *);
+/* "<rc> <text>": the code (70 when it is none), *text the words. */
+int agent_code(const char *p, const char **text);
+/* HELLO's payload, changed in place: NULL, or why it is malformed. */
+const char *agent_hello_parse(char *p, unsigned *version,
+    const char **jid);
+/*
+ * For xagent -s and -x, on an agent's session: asks (type 'Q' or 'X')
+ * and waits for the answer (-s's text; NULL on a failure, said).
+ */
+const char *agent_ask(struct session *, int type);
 
 #endif

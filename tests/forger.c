@@ -372,13 +372,14 @@ main(int argc, char *argv[])
 		usage();
 	signals_init();
 	common_init(&o);
+	o.agent = AGENT_NEVER;	/* a test double logs in itself */
 	o.acct.file = argv[0];
 	o.acct.name = argv[1];
 	o.acct.resource = argc == 3 ? argv[2] : "forger";
 	o.keepalive = 0;
 	if ((rc = account_load(&acct, &o.acct)) != EX_OK)
 		return rc;
-	if ((rc = session_open(&s, &acct, &o)) == EX_OK)
+	if ((rc = session_start(&s, &acct, &o)) == EX_OK)
 		rc = run(s, &f);
 	if (s && rc == EX_OK)
 		rc = session_close(s);

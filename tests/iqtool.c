@@ -168,7 +168,7 @@ pair(struct session *a, const struct common_opts *oa, const char *name,
 	o->acct.resource = "pair";
 	if ((rc = account_load(&acct, &o->acct)) != EX_OK)
 		return rc;
-	if ((rc = session_open(&b, &acct, o)) == EX_OK) {
+	if ((rc = session_start(&b, &acct, o)) == EX_OK) {
 		iq_on_request(b, sv.name, sv.ns, answer, &sv);
 		buf_adds(&to, session_jid(b));
 		while (rc == EX_OK && f.results + f.errors + f.lost < count) {
@@ -223,6 +223,7 @@ main(int argc, char *argv[])
 		    "call|serve|refuse|flood|pair ...");
 	signals_init();
 	common_init(&o);
+	o.agent = AGENT_NEVER;	/* a test double logs in itself */
 	o.acct.file = argv[1];
 	o.acct.name = argv[2];
 	o.acct.resource = argv[3];
@@ -230,7 +231,7 @@ main(int argc, char *argv[])
 	o.verbose = getenv("IQTOOL_VERBOSE") ? 2 : 0;
 	if ((rc = account_load(&acct, &o.acct)) != EX_OK)
 		return rc;
-	if ((rc = session_open(&s, &acct, &o)) != EX_OK)
+	if ((rc = session_start(&s, &acct, &o)) != EX_OK)
 		;
 	else if (strcmp(argv[4], "call") == 0 && argc == 8)
 		rc = call(s, argv[5], argv[6], argv[7]);

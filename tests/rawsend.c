@@ -31,13 +31,14 @@ main(int argc, char *argv[])
 	if (argc < 3 || argc > 4)
 		errx(EX_USAGE, "usage: rawsend config account [resource]");
 	common_init(&o);
+	o.agent = AGENT_NEVER;	/* a test double logs in itself */
 	o.acct.file = argv[1];
 	o.acct.name = argv[2];
 	o.acct.resource = argc == 4 ? argv[3] : "rawsend";
 	o.keepalive = 0;
 	if ((rc = account_load(&acct, &o.acct)) != EX_OK)
 		return rc;
-	if ((rc = session_open(&s, &acct, &o)) == EX_OK) {
+	if ((rc = session_start(&s, &acct, &o)) == EX_OK) {
 		while ((n = getline(&line, &cap, stdin)) > 0) {
 			b.len = 0;
 			buf_add(&b, line, line[n - 1] == '\n' ? n - 1 : n);

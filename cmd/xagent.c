@@ -1,0 +1,1120 @@
+/*
+ * xagent: hold one logged-in session for an account and serve it to the
+ * other tools on a Unix socket, so that a send costs a round trip on the
+ * socket instead of a login. See xagent(1) for the protocol.
+ *
+ * OpenSSH's daemon discipline (ssh-agent.c, mux.c): every client is a
+ * struct of its own, read and written without blocking, each bounded
+ * (a frame, what waits to be written to it, its stanzas in flight); one
+ * that breaks the protocol, or stops reading, is cut off alone.
+ */
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xmpputils.h"
+
+#define MAX_CLIENTS 256
+#define MAX_ROOMS 64
+/* A client's stanzas the server has not confirmed: past this, the agent
+ * reads no more of it until some are. */
+#define CLIENT_IN_FLIGHT 4096
+/* What waits to be written to one client: past this, it is cut off (a
+ * listener that reads no more must not hold the agent's memory). */
+#define CLIENT_OUT_MAX (16 * 1024 * 1024)
+/* Request ids a client's answers are found by, the last so many. */
+#define CLIENT_IQ_IDS 256
+/* The greeting is due this soon after connecting. */
+#define HELLO_MS 10000
+
+enum { OPT_IDLE = OPT_TOOL };
+
+struct client {
+	int fd;
+	unsigned long number;	/* the n-th connection, for the log */
+	pid_t pid;
+	int greeted;
+	int64_t since;
+	struct agent_reader in;
+	struct buf out;		/* frames not yet written */
+	size_t out_off;
+	char prefix[16];	/* its ids begin with it: answers are its */
+	uint64_t *seqs;		/* the session's numbers of its stanzas the
+				 * server has not confirmed; 0: none needed */
+	size_t seq_head, seq_len, seq_cap;
+	uint64_t confirmed;	/* its stanzas confirmed, told in 'A' */
+	int ack_asked;		/* an 'R' waits for its answer */
+	char *iq_ids[CLIENT_IQ_IDS];
+	size_t iq_next;
+	int listener;		/* it said its presence: it listens */
+	int dead;		/* cut off: closed at the end of the turn */
+};
+
+struct agent {
+	struct session *s;
+	struct account acct;
+	struct common_opts *o;
+	struct buf path;	/* the socket */
+	int lfd;		/* listening, or -1 once stopping */
+	int lockfd;
+	struct client *clients[MAX_CLIENTS];
+	size_t nclients;
+	unsigned long connections;
+	struct room *rooms[MAX_ROOMS];
+	size_t nrooms;
+	time_t started;
+	int64_t idle_since;	/* no client since then (0: one is here) */
+	int idle_s;		/* --idle: exit after so long without one */
+	unsigned long relayed, delivered, reconnects;
+	uint64_t below;		/* session_confirmed_below, last looked */
+	char *presence;		/* a listener's last, said again if fresh */
+	int stop;		/* -x asked */
+	int detached;
+};
+
+static void __attribute__((noreturn))
+usage(int rc)
+{
+	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-F] [--idle "
+	    "seconds] " COMMON_USAGE "\n       %s -s | -x [-a account] "
+	    "[-f config] [--jid jid]\n", getprogname(), getprogname());
+	exit(rc == EX_OK ? stdout_done(rc) : rc);
+}
+
+/* ---- clients */
+
+static void
+client_send(struct client *c, int type, const char *p, size_t len)
+{
+	if (c->dead)
+		return;
+	if (c->out.len - c->out_off + len > CLIENT_OUT_MAX) {
+		warnx("client %lu (pid %ld): reads nothing of %d MB waiting: "
+		    "cut off", c->number, (long)c->pid,
+		    CLIENT_OUT_MAX / (1024 * 1024));
+		c->dead = 1;
+		return;
+	}
+	agent_frame(&c->out, type, p, len);
+}
+
+static void
+client_sends(struct client *c, int type, const char *p)
+{
+	client_send(c, type, p, strlen(p));
+}
+
+/* A protocol error: said to it (if it still reads) and cut off. */
+static void
+client_refuse(struct client *c, int rc, const char *why)
+{
+	struct buf b = { 0 };
+
+	buf_printf(&b, "%d %s", rc, why);
+	client_send(c, 'E', b.p, b.len);
+	if (!c->dead)
+		warnx("client %lu (pid %ld): %s", c->number, (long)c->pid, why);
+	c->dead = 1;
+	buf_free(&b);
+}
+
+static int
+client_write(struct client *c)
+{
+	ssize_t n;
+
+	while (c->out_off < c->out.len) {
+		n = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n == -1) {
+			c->dead = 1;
+			return -1;
+		}
+		c->out_off += n;
+	}
+	c->out.len = c->out_off = 0;
+	return 0;
+}
+
+static void
+seq_push(struct client *c, uint64_t seq)
+{
+	uint64_t *q;
+	size_t i, cap;
+
+	if (c->seq_len == c->seq_cap) {
+		cap = c->seq_cap ? 2 * c->seq_cap : 64;
+		q = xreallocarray(NULL, cap, sizeof(*q));
+		for (i = 0; i < c->seq_len; i++)
+			q[i] = c->seqs[(c->seq_head + i) % c->seq_cap];
+		free(c->seqs);
+		c->seqs = q;
+		c->seq_cap = cap;
+		c->seq_head = 0;
+	}
+	c->seqs[(c->seq_head + c->seq_len++) % c->seq_cap] = seq;
+}
+
+/* Tells c how many of its stanzas the server has, if that changed or
+ * it asked. */
+static void
+client_confirm(struct client *c, uint64_t below)
+{
+	uint64_t before = c->confirmed;
+	char n[32];
+
+	while (c->seq_len > 0 && c->seqs[c->seq_head] < below) {
+		c->seq_head = (c->seq_head + 1) % c->seq_cap;
+		c->seq_len--;
+		c->confirmed++;
+	}
+	if (c->confirmed != before || (c->ack_asked && c->seq_len == 0)) {
+		snprintf(n, sizeof(n), "%" PRIu64, c->confirmed);
+		client_sends(c, 'A', n);
+		c->ack_asked = 0;
+	}
+}
+
+static size_t
+listeners(struct agent *a)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < a->nclients; i++)
+		n += a->clients[i]->listener && !a->clients[i]->dead;
+	return n;
+}
+
+static void
+send_xml(struct agent *a, const char *xml)
+{
+	struct buf b = { 0 };
+
+	buf_adds(&b, xml);
+	session_send_buf(a->s, &b);
+	buf_free(&b);
+}
+
+/*
+ * The last listener gone: the account's other clients get what is
+ * sent to the bare JID again (see xagent(1), LISTENERS).
+ */
+static void
+unlisten(struct agent *a, struct client *c)
+{
+	if (!c->listener)
+		return;
+	c->listener = 0;
+	if (listeners(a) == 0) {
+		send_xml(a, "<presence type='unavailable'/>");
+		free(a->presence);
+		a->presence = NULL;
+	}
+}
+
+static void
+client_free(struct agent *a, struct client *c)
+{
+	size_t i;
+
+	unlisten(a, c);
+	close(c->fd);
+	agent_reader_free(&c->in);
+	buf_free(&c->out);
+	free(c->seqs);
+	for (i = 0; i < CLIENT_IQ_IDS; i++)
+		free(c->iq_ids[i]);
+	free(c);
+}
+
+static void
+reap(struct agent *a)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < a->nclients; i++) {
+		if (a->clients[i]->dead) {
+			client_free(a, a->clients[i]);
+			continue;
+		}
+		a->clients[n++] = a->clients[i];
+	}
+	a->nclients = n;
+	if (n == 0 && a->idle_since == 0)
+		a->idle_since = now_ms();
+}
+
+/* ---- what a client asks */
+
+static int
+prefix_taken(struct agent *a, const struct client *c)
+{
+	size_t i;
+
+	for (i = 0; i < a->nclients; i++)
+		if (a->clients[i] != c &&
+		    strcmp(a->clients[i]->prefix, c->prefix) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+hello(struct agent *a, struct client *c, struct agent_msg *m)
+{
+	struct buf b = { 0 }, f = { 0 };
+	const char *jid, *why;
+	unsigned version;
+
+	if (m->type != 'H') {
+		client_refuse(c, EX_PROTOCOL, "no greeting");
+		return;
+	}
+	if ((why = agent_hello_parse(m->p, &version, &jid)) != NULL) {
+		client_refuse(c, EX_PROTOCOL, why);
+		return;
+	}
+	if (version != AGENT_VERSION) {
+		buf_printf(&b, "protocol version %u: this agent speaks %d",
+		    version, AGENT_VERSION);
+		client_refuse(c, EX_PROTOCOL, b.p);
+		buf_free(&b);
+		return;
+	}
+	if (!jid_bare_equal(jid, a->acct.jid)) {
+		client_refuse(c, EX_CONFIG, "this agent holds another account");
+		return;
+	}
+	do
+		snprintf(c->prefix, sizeof(c->prefix), "xa%08x",
+		    (unsigned)arc4random());
+	while (prefix_taken(a, c));
+	c->greeted = 1;
+	buf_printf(&b, AGENT_MAGIC " %d\n%s\n%s\n", AGENT_VERSION,
+	    session_jid(a->s), c->prefix);
+	session_features_xml(a->s, &f);
+	buf_add(&b, f.p, f.len);
+	client_send(c, 'W', b.p, b.len);
+	buf_free(&b);
+	buf_free(&f);
+}
+
+static void
+remember_iq(struct client *c, const char *id)
+{
+	free(c->iq_ids[c->iq_next]);
+	c->iq_ids[c->iq_next] = xstrdup(id);
+	c->iq_next = (c->iq_next + 1) % CLIENT_IQ_IDS;
+}
+
+/*
+ * Presence for all (no to) says a client listens: the first makes the
+ * account available, and messages to it come here. Its unavailable
+ * ends that, when it is the last. Returns 0 for a stanza kept back.
+ */
+static int
+presence(struct agent *a, struct client *c, const struct xmlin_item *it)
+{
+	if (it->to != NULL)
+		return 1;
+	if (it->type == NULL) {
+		c->listener = 1;
+		free(a->presence);
+		a->presence = xstrndup(it->xml, it->len);
+		return 1;
+	}
+	if (strcmp(it->type, "unavailable") == 0) {
+		if (!c->listener)
+			return 0;
+		c->listener = 0;
+		if (listeners(a) > 0)
+			return 0;	/* others still listen */
+		free(a->presence);
+		a->presence = NULL;
+	}
+	return 1;
+}
+
+/* 'S': one stanza, checked as xraw checks its input, then sent. */
+static void
+stanza(struct agent *a, struct client *c, struct agent_msg *m)
+{
+	struct xmlin *x = xmlin_new(AGENT_FRAME_MAX);
+	struct xmlin_item it;
+	struct buf b = { 0 };
+	uint64_t seq = 0;
+
+	xmlin_feed(x, m->p, m->len);
+	xmlin_end(x);
+	if (xmlin_pending(x) != 1 || !xmlin_next(x, &it) ||
+	    it.kind != XMLIN_ELEMENT ||
+	    (it.ns && strcmp(it.ns, "jabber:client") != 0) ||
+	    (strcmp(it.name, "message") && strcmp(it.name, "presence") &&
+	    strcmp(it.name, "iq"))) {
+		client_refuse(c, EX_DATAERR, "a request to send what is not "
+		    "one stanza");
+		xmlin_free(x);
+		return;
+	}
+	if (strcmp(it.name, "iq") == 0 && it.id && it.type &&
+	    (strcmp(it.type, "get") == 0 || strcmp(it.type, "set") == 0))
+		remember_iq(c, it.id);
+	if (strcmp(it.name, "presence") != 0 || presence(a, c, &it)) {
+		buf_add(&b, it.xml, it.len);
+		seq = session_send_buf(a->s, &b);
+		a->relayed++;
+	}
+	seq_push(c, seq);	/* 0: held back, confirmed as it is */
+	buf_free(&b);
+	xmlin_free(x);
+}
+
+static struct room *
+room_find(struct agent *a, const char *jid)
+{
+	size_t i;
+
+	for (i = 0; i < a->nrooms; i++)
+		if (jid_bare_equal(muc_jid(a->rooms[i]), jid))
+			return a->rooms[i];
+	return NULL;
+}
+
+/* 'J': a room, joined once and kept (the wait is the room's). */
+static void
+join(struct agent *a, struct client *c, struct agent_msg *m)
+{
+	struct buf b = { 0 };
+	struct room *r;
+	char *slash = strchr(m->p, '/');
+	int rc = EX_OK;
+
+	if (muc_spec_check(m->p) != NULL || slash == NULL) {
+		client_refuse(c, EX_DATAERR, "a malformed room");
+		return;
+	}
+	*slash = '\0';
+	r = room_find(a, m->p);
+	*slash = '/';
+	if (r == NULL && a->nrooms == MAX_ROOMS)
+		rc = EX_UNAVAILABLE;
+	else if (r == NULL && (rc = muc_join(&r, a->s, m->p)) == EX_OK)
+		a->rooms[a->nrooms++] = r;
+	if (rc == EX_OK)
+		buf_printf(&b, "0 %s/%s", muc_jid(r), muc_nick(r));
+	else
+		buf_printf(&b, "%d the agent cannot join it (%s)", rc,
+		    a->nrooms == MAX_ROOMS ? "in too many rooms" :
+		    "its log says why");
+	client_send(c, 'J', b.p, b.len);
+	buf_free(&b);
+}
+
+static void
+status(struct agent *a, struct client *c)
+{
+	struct buf b = { 0 };
+	char when[64];
+	size_t i;
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+	    gmtime(&a->started));
+	buf_printf(&b, "jid %s\npid %ld\nsocket %s\nsince %s\nrelayed %lu\n"
+	    "reconnects %lu\nclients %zu\nlisteners %zu\nrooms",
+	    session_jid(a->s), (long)getpid(), a->path.p, when, a->relayed,
+	    a->reconnects, a->nclients - 1, listeners(a));
+	for (i = 0; i < a->nrooms; i++)
+		buf_printf(&b, " %s", muc_jid(a->rooms[i]));
+	buf_addc(&b, '\n');
+	client_send(c, 'Q', b.p, b.len);
+	buf_free(&b);
+}
+
+static void
+request(struct agent *a, struct client *c, struct agent_msg *m)
+{
+	if (!c->greeted) {
+		hello(a, c, m);
+		return;
+	}
+	switch (m->type) {
+	case 'S':
+		stanza(a, c, m);
+		break;
+	case 'R':
+		c->ack_asked = 1;
+		session_request_ack(a->s);
+		break;
+	case 'J':
+		join(a, c, m);
+		break;
+	case 'Q':
+		status(a, c);
+		break;
+	case 'X':
+		warnx("asked to stop (by pid %ld)", (long)c->pid);
+		client_sends(c, 'X', "");
+		a->stop = 1;
+		break;
+	default:
+		client_refuse(c, EX_PROTOCOL, "an unknown request");
+	}
+}
+
+static void
+client_read(struct agent *a, struct client *c)
+{
+	struct agent_msg m;
+	char chunk[65536];
+	ssize_t n;
+	int r;
+
+	n = recv(c->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return;
+	if (n <= 0) {
+		c->dead = 1;	/* gone; what it sent still goes */
+		return;
+	}
+	agent_reader_add(&c->in, chunk, n);
+	while (!c->dead && c->seq_len < CLIENT_IN_FLIGHT &&
+	    (r = agent_frame_next(&c->in, &m)) == 1) {
+		request(a, c, &m);
+		agent_frame_done(&c->in, &m);
+	}
+	if (!c->dead && r == -1)
+		client_refuse(c, EX_PROTOCOL, m.why);
+}
+
+/* Frames read already, held back while it had too much in flight. */
+static void
+client_resume(struct agent *a, struct client *c)
+{
+	struct agent_msg m;
+	int r = 0;
+
+	while (!c->dead && c->seq_len < CLIENT_IN_FLIGHT &&
+	    (r = agent_frame_next(&c->in, &m)) == 1) {
+		request(a, c, &m);
+		agent_frame_done(&c->in, &m);
+	}
+	if (!c->dead && r == -1)
+		client_refuse(c, EX_PROTOCOL, m.why);
+}
+
+static void
+accept_client(struct agent *a)
+{
+	struct client *c;
+	uid_t uid;
+	pid_t pid = 0;
+	int fd;
+
+	if ((fd = accept4(a->lfd, NULL, NULL, SOCK_NONBLOCK |
+	    SOCK_CLOEXEC)) == -1)
+		return;
+	if (agent_peer(fd, &uid, &pid) == -1 || uid != geteuid()) {
+		warnx("refused a client of uid %ld (pid %ld): only uid %ld's "
+		    "may use this agent", (long)uid, (long)pid,
+		    (long)geteuid());
+		close(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	c->pid = pid;
+	c->number = ++a->connections;
+	c->since = now_ms();
+	if (a->nclients == MAX_CLIENTS) {
+		client_refuse(c, EX_TEMPFAIL, "too many clients");
+		client_write(c);
+		client_free(a, c);
+		return;
+	}
+	a->clients[a->nclients++] = c;
+	a->idle_since = 0;
+}
+
+/* ---- what arrives from the server */
+
+static struct client *
+by_prefix(struct agent *a, const char *id)
+{
+	size_t i, n;
+
+	for (i = 0; id && i < a->nclients; i++) {
+		n = strlen(a->clients[i]->prefix);
+		if (n && strncmp(id, a->clients[i]->prefix, n) == 0 &&
+		    id[n] == '-')
+			return a->clients[i];
+	}
+	return NULL;
+}
+
+static struct client *
+by_request(struct agent *a, const char *id)
+{
+	size_t i, k;
+
+	for (i = 0; id && i < a->nclients; i++)
+		for (k = 0; k < CLIENT_IQ_IDS; k++)
+			if (a->clients[i]->iq_ids[k] &&
+			    strcmp(a->clients[i]->iq_ids[k], id) == 0)
+				return a->clients[i];
+	return NULL;
+}
+
+/*
+ * Whose is it: the client whose id it carries (a bounce, a room's
+ * reflection, an answer to its request), or whose message a receipt
+ * confirms. NULL: the account's (listeners').
+ */
+static struct client *
+owner(struct agent *a, xmpp_stanza_t *st)
+{
+	const char *name = xmpp_stanza_get_name(st);
+	const char *type = xmpp_stanza_get_type(st);
+	const char *id = xmpp_stanza_get_id(st);
+	xmpp_stanza_t *r;
+	struct client *c;
+
+	if ((c = by_prefix(a, id)) != NULL)
+		return c;
+	if (strcmp(name, "iq") == 0 && type && (strcmp(type, "result") == 0 ||
+	    strcmp(type, "error") == 0))
+		return by_request(a, id);
+	if (strcmp(name, "message") == 0 &&
+	    (r = xmpp_stanza_get_child_by_name_and_ns(st, "received",
+	    NS_RECEIPTS)) != NULL)
+		return by_prefix(a, xmpp_stanza_get_attribute(r, "id"));
+	return NULL;
+}
+
+/*
+ * A message for the account while nobody listens: the sender is told it
+ * was not taken (service-unavailable), rather than have it vanish here.
+ */
+static void
+refuse_message(struct agent *a, xmpp_stanza_t *st)
+{
+	const char *type = xmpp_stanza_get_type(st);
+	const char *from = xmpp_stanza_get_from(st);
+	const char *id = xmpp_stanza_get_id(st);
+	struct buf b = { 0 };
+
+	if (from == NULL || (type && strcmp(type, "chat") &&
+	    strcmp(type, "normal")) ||
+	    xmpp_stanza_get_child_by_name(st, "body") == NULL)
+		return;
+	buf_adds(&b, "<message type='error' to='");
+	xml_escape(&b, from, strlen(from));
+	if (id) {
+		buf_adds(&b, "' id='");
+		xml_escape(&b, id, strlen(id));
+	}
+	buf_adds(&b, "'><error type='cancel'><service-unavailable "
+	    "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
+	session_send_buf(a->s, &b);
+	buf_free(&b);
+	if (a->o->verbose)
+		warnx("a message came while nobody listens: refused it");
+}
+
+static int
+route(struct session *s, xmpp_stanza_t *st, void *arg)
+{
+	struct agent *a = arg;
+	struct client *c;
+	struct buf b = { 0 };
+	size_t i, n = 0;
+
+	(void)s;
+	if ((c = owner(a, st)) != NULL) {
+		stanza_xml(&b, st);
+		client_send(c, 'S', b.p, b.len);
+		a->delivered++;
+		buf_free(&b);
+		return 1;
+	}
+	if (strcmp(xmpp_stanza_get_name(st), "iq") == 0)
+		return 1;	/* a request is answered by the session */
+	for (i = 0; i < a->nclients; i++) {
+		c = a->clients[i];
+		if (!c->listener || c->dead)
+			continue;
+		if (b.len == 0)
+			stanza_xml(&b, st);
+		client_send(c, 'S', b.p, b.len);
+		n++;
+	}
+	a->delivered += n > 0;
+	if (n == 0 && strcmp(xmpp_stanza_get_name(st), "message") == 0)
+		refuse_message(a, st);
+	buf_free(&b);
+	return 1;
+}
+
+/* A fresh stream: a listener's presence is said again (rooms rejoin
+ * themselves). */
+static int
+fresh(struct session *s, void *arg)
+{
+	struct agent *a = arg;
+
+	(void)s;
+	if (a->presence)
+		send_xml(a, a->presence);
+	return EX_OK;
+}
+
+/* ---- the loop */
+
+static void
+confirmations(struct agent *a)
+{
+	uint64_t below = session_confirmed_below(a->s);
+	size_t i;
+
+	for (i = 0; i < a->nclients; i++)
+		if (below != a->below || a->clients[i]->ack_asked ||
+		    (a->clients[i]->seq_len > 0 &&
+		    a->clients[i]->seqs[a->clients[i]->seq_head] == 0))
+			client_confirm(a->clients[i], below);
+	a->below = below;
+}
+
+static int
+in_flight(struct agent *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nclients; i++)
+		if (a->clients[i]->seq_len > 0)
+			return 1;
+	return 0;
+}
+
+/* The stream failed: log in again, as long as it takes (or a signal). */
+static int
+recover(struct agent *a, int rc)
+{
+	const struct retry r = { .attempts = RETRY_FOREVER, .first_ms = 500,
+	    .max_ms = 30000, .resend = 1 };
+
+	if (!retry_worth(a->s, rc))
+		return rc;
+	a->reconnects++;
+	return session_recover(a->s, &r);
+}
+
+/*
+ * One turn: the session, the listening socket, each client. Returns
+ * EX_OK, or the session's failure that no login could mend.
+ */
+static int
+turn(struct agent *a, int timeout_ms)
+{
+	struct pollfd pfd[MAX_CLIENTS + 2];
+	struct timespec ts;
+	sigset_t mask;
+	size_t i, n;
+	int rc;
+
+	if ((rc = session_poll_prepare(a->s, &pfd[0], &timeout_ms)) != EX_OK)
+		return recover(a, rc);
+	pfd[1].fd = a->lfd;
+	pfd[1].events = POLLIN;
+	for (i = 0; i < a->nclients; i++) {
+		pfd[i + 2].fd = a->clients[i]->fd;
+		pfd[i + 2].events = (a->clients[i]->seq_len < CLIENT_IN_FLIGHT ?
+		    POLLIN : 0) | (a->clients[i]->out.len >
+		    a->clients[i]->out_off ? POLLOUT : 0);
+		pfd[i + 2].revents = 0;
+		if (!a->clients[i]->greeted)
+			timeout_ms = timeout_ms < 0 || timeout_ms > 1000 ?
+			    1000 : timeout_ms;
+	}
+	n = a->nclients;
+	ts.tv_sec = timeout_ms / 1000;
+	ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
+	signals_wait_mask(&mask);
+	if (ppoll(pfd, n + 2, timeout_ms < 0 ? NULL : &ts, &mask) == -1) {
+		if (errno != EINTR)
+			err(EX_OSERR, "poll");
+		for (i = 0; i < n + 2; i++)
+			pfd[i].revents = 0;
+	}
+	if ((rc = session_poll_done(a->s, &pfd[0])) != EX_OK)
+		return recover(a, rc);
+	for (i = 0; i < n; i++) {
+		struct client *c = a->clients[i];
+
+		if (pfd[i + 2].revents & (POLLIN | POLLHUP | POLLERR))
+			client_read(a, c);
+		else if (c->seq_len < CLIENT_IN_FLIGHT)
+			client_resume(a, c);
+		if (!c->greeted && !c->dead && now_ms() - c->since > HELLO_MS)
+			client_refuse(c, EX_PROTOCOL, "no greeting in time");
+	}
+	if (a->lfd >= 0 && (pfd[1].revents & POLLIN))
+		accept_client(a);
+	confirmations(a);
+	for (i = 0; i < a->nclients; i++)
+		client_write(a->clients[i]);
+	reap(a);
+	return EX_OK;
+}
+
+static int
+idle_over(struct agent *a)
+{
+	return a->idle_s > 0 && a->nclients == 0 && a->idle_since &&
+	    now_ms() - a->idle_since >= a->idle_s * 1000LL;
+}
+
+static int
+serve(struct agent *a)
+{
+	int rc = EX_OK, wait;
+
+	while (rc == EX_OK && !a->stop && !signals_interrupted()) {
+		if (idle_over(a)) {
+			warnx("idle for %d s: stopping", a->idle_s);
+			break;
+		}
+		wait = a->idle_s > 0 && a->idle_since ? 1000 : -1;
+		rc = turn(a, wait);
+	}
+	return rc;
+}
+
+/*
+ * Stopping: no new client; what the clients sent is confirmed (within
+ * -T) before they are let go, so that each can say what was not.
+ */
+static int
+drain(struct agent *a)
+{
+	int64_t deadline = now_ms() + a->o->timeout * 1000LL;
+	size_t i;
+	int rc = EX_OK;
+
+	close(a->lfd);
+	a->lfd = -1;
+	unlink(a->path.p);
+	if (in_flight(a))
+		session_request_ack(a->s);
+	while (rc == EX_OK && !session_failed(a->s) && in_flight(a) &&
+	    now_ms() < deadline)
+		rc = turn(a, 100);
+	for (i = 0; i < a->nclients; i++)
+		client_write(a->clients[i]);
+	for (i = 0; i < a->nclients; i++)
+		a->clients[i]->dead = 1;
+	reap(a);
+	return rc;
+}
+
+/* ---- setting up */
+
+/* Two agents for one account cannot both run: the lock says which. */
+static int
+lock_account(struct agent *a)
+{
+	struct buf lock = { 0 };
+
+	buf_printf(&lock, "%s.lock", a->path.p);
+	a->lockfd = open(lock.p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (a->lockfd == -1) {
+		warn("%s", lock.p);
+		buf_free(&lock);
+		return EX_CANTCREAT;
+	}
+	buf_free(&lock);
+	if (flock(a->lockfd, LOCK_EX | LOCK_NB) == -1)
+		return errno == EWOULDBLOCK ? -1 : EX_OSERR;
+	return EX_OK;
+}
+
+/*
+ * Another agent holds the lock: it is up once its socket answers (it
+ * may be logging in still). Returns 0 once it does, else an exit code.
+ */
+static int
+already_running(struct agent *a)
+{
+	int64_t deadline = now_ms() + a->o->timeout * 1000LL;
+	int fd;
+
+	while ((fd = agent_connect(a->path.p, 1)) == -1 &&
+	    now_ms() < deadline)
+		if (signals_sleep(50))
+			return EX_TEMPFAIL;
+	if (fd < 0) {
+		warnx("%s: another agent holds the account's lock, but does "
+		    "not answer", a->path.p);
+		return EX_TEMPFAIL;
+	}
+	close(fd);
+	warnx("an agent for %s runs already", a->acct.jid);
+	return EX_OK;
+}
+
+static int
+listen_socket(struct agent *a)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mode_t old;
+
+	memcpy(sun.sun_path, a->path.p, a->path.len);
+	/* ours holds the lock: a socket there is a dead agent's */
+	if (unlink(a->path.p) == 0 && a->o->verbose)
+		warnx("%s: replaced a stale socket", a->path.p);
+	if ((a->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1) {
+		warn("socket");
+		return EX_OSERR;
+	}
+	old = umask(077);
+	if (bind(a->lfd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		umask(old);
+		warn("%s", a->path.p);
+		return EX_CANTCREAT;
+	}
+	umask(old);
+	if (chmod(a->path.p, 0600) == -1 || listen(a->lfd, 128) == -1) {
+		warn("%s", a->path.p);
+		return EX_CANTCREAT;
+	}
+	return EX_OK;
+}
+
+/* Detached, what it has to say goes to syslog a line at a time. */
+static ssize_t
+log_write(void *cookie, const char *p, size_t len)
+{
+	static char line[2048];
+	static size_t have;
+	size_t i;
+
+	(void)cookie;
+	for (i = 0; i < len; i++) {
+		if (p[i] == '\n' || have == sizeof(line) - 1) {
+			line[have] = '\0';
+			syslog(LOG_NOTICE, "%s", line);
+			have = 0;
+			if (p[i] == '\n')
+				continue;
+		}
+		line[have++] = p[i];
+	}
+	return len;
+}
+
+/*
+ * Up and listening: the parent says where and exits 0, so that
+ * "xagent && xsend ..." never races the socket; the child goes on.
+ */
+static void
+detach(struct agent *a)
+{
+	cookie_io_functions_t io = { .write = log_write };
+	FILE *log;
+	int fd;
+
+	fflush(stdout);
+	switch (fork()) {
+	case -1:
+		err(EX_OSERR, "fork");
+	case 0:
+		break;
+	default:
+		printf("%s\n", a->path.p);
+		_exit(stdout_done(EX_OK));
+	}
+	setsid();
+	if (chdir("/") == -1)
+		warn("/");
+	openlog("xagent", LOG_PID, LOG_USER);
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	if ((log = fopencookie(NULL, "w", io)) != NULL) {
+		setvbuf(log, NULL, _IOLBF, 0);
+		stderr = log;
+	}
+	a->detached = 1;
+}
+
+static int
+start(struct agent *a, int foreground)
+{
+	int rc;
+
+	if ((rc = account_load(&a->acct, &a->o->acct)) != EX_OK)
+		return rc;
+	if ((rc = agent_path(&a->path, a->acct.jid)) != EX_OK ||
+	    (rc = agent_dir(a->path.p, 1)) != EX_OK)
+		return rc;
+	if ((rc = lock_account(a)) == -1)
+		return already_running(a) == EX_OK ? -1 : EX_TEMPFAIL;
+	if (rc != EX_OK)
+		return rc;
+	if ((rc = account_password(&a->acct, &a->o->acct)) != EX_OK)
+		return rc;
+	a->o->resumable = 1;
+	rc = session_open(&a->s, &a->acct, a->o);
+	if (a->s) {
+		session_on_stanza(a->s, route, a);
+		session_on_fresh(a->s, fresh, a);
+	}
+	if (rc != EX_OK)
+		return rc;
+	if ((rc = listen_socket(a)) != EX_OK)
+		return rc;
+	a->started = time(NULL);
+	a->idle_since = now_ms();
+	if (a->o->verbose || foreground)
+		warnx("holding %s for its tools at %s", session_jid(a->s),
+		    a->path.p);
+	if (!foreground)
+		detach(a);
+	return EX_OK;
+}
+
+static void
+finish(struct agent *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nrooms; i++)
+		muc_leave(a->rooms[i]);
+	if (a->s && !session_failed(a->s))
+		session_close(a->s);
+	session_free(a->s);
+	if (a->lfd >= 0) {
+		close(a->lfd);
+		unlink(a->path.p);
+	}
+	account_free(&a->acct);
+	free(a->presence);
+	buf_free(&a->path);
+}
+
+/* -s and -x: the agent's own protocol, as any tool's session speaks it. */
+static int
+control(struct common_opts *o, int type)
+{
+	struct account acct;
+	struct session *s;
+	const char *answer;
+	int rc;
+
+	o->agent = AGENT_REQUIRED;
+	o->acct.no_password = 1;
+	if ((rc = account_load(&acct, &o->acct)) != EX_OK)
+		return rc;
+	rc = session_start(&s, &acct, o);
+	if (rc == EX_UNAVAILABLE && type == 'Q')
+		rc = 1;		/* -s: "none runs" is an answer */
+	if (rc == EX_OK && (answer = agent_ask(s, type)) == NULL)
+		rc = session_failed(s);
+	else if (rc == EX_OK && type == 'Q')
+		stdout_write(answer, strlen(answer));
+	session_free(s);
+	account_free(&acct);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "foreground", no_argument, NULL, 'F' },
+		{ "status", no_argument, NULL, 's' },
+		{ "stop", no_argument, NULL, 'x' },
+		{ "idle", required_argument, NULL, OPT_IDLE },
+		COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct common_opts o;
+	struct agent a = { .lfd = -1, .lockfd = -1 };
+	int ch, foreground = 0, ask = 0, rc;
+
+	stdfd_sanitise();
+	signals_init();
+	common_init(&o);
+	while ((ch = common_getopt(argc, argv, "Fhsx" COMMON_SHORTOPTS,
+	    longopts)) != -1) {
+		switch (ch) {
+		case 'F':
+			foreground = 1;
+			break;
+		case 'h':
+			usage(EX_OK);
+		case 's':
+			ask = 'Q';
+			break;
+		case 'x':
+			ask = 'X';
+			break;
+		case OPT_IDLE:
+			a.idle_s = number_arg(optarg, 1, 7 * 86400, "--idle");
+			break;
+		default:
+			if (!common_option(&o, ch, optarg) || ch == OPT_AGENT ||
+			    ch == OPT_NO_AGENT)
+				usage(EX_USAGE);
+		}
+	}
+	if (optind != argc)
+		usage(EX_USAGE);
+	if (ask)
+		return stdout_done(control(&o, ask));
+	if (o.show_cert)
+		return stdout_done(session_show_cert(&o));
+	if (o.keepalive < 0)
+		o.keepalive = 60;	/* a dead link shows within two */
+	a.o = &o;
+	o.agent = AGENT_NEVER;
+	if ((rc = start(&a, foreground)) == -1) {
+		/* one runs already: where, as if we had started it */
+		printf("%s\n", a.path.p);
+		account_free(&a.acct);
+		buf_free(&a.path);
+		return stdout_done(EX_OK);
+	}
+	if (rc == EX_OK)
+		rc = serve(&a);
+	if (a.s && rc == EX_OK)
+		rc = drain(&a);
+	else if (a.s)
+		drain(&a);
+	if (rc == EX_OK && signals_interrupted() && a.o->verbose)
+		warnx("stopped by a signal");
+	finish(&a);
+	return a.detached ? rc : stdout_done(rc);
+}
