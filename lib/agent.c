@@ -571,12 +571,17 @@ agent_login(struct session *s)
 	s->state = CONNECTING;
 	agent_reader_free(&a->in);
 	a->out.len = a->out_off = 0;
+	timing_begin(s);
+	snprintf(s->report.where, sizeof(s->report.where), "the agent %s",
+	    a->path);
 	if ((s->sock = agent_connect(a->path, 0)) < 0) {
 		s->sock = -1;
+		timing_failed(s);
 		session_fail(s, EX_UNAVAILABLE, "agent %s: cannot reach it",
 		    a->path);
 		return s->failed;
 	}
+	timing_mark(s, PHASE_TCP);
 	buf_printf(&hello, AGENT_MAGIC " %d\n", AGENT_VERSION);
 	jid_normalize(&hello, s->acct->jid, 1);
 	buf_addc(&hello, '\n');
@@ -601,6 +606,8 @@ agent_login(struct session *s)
 		return s->failed;
 	}
 	agent_frame_done(&a->in, &m);
+	timing_mark(s, PHASE_BIND);
+	s->report.sm = SM_ENABLED;
 	s->state = ONLINE;
 	s->last_rx = now_ms();
 	delivery_new_stream(s, 0, 0);
