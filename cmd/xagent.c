@@ -36,7 +36,8 @@
 /* What waits to be written to one client: past this, it is cut off (a
  * listener that reads no more must not hold the agent's memory). */
 #define CLIENT_OUT_MAX (16 * 1024 * 1024)
-/* Request ids a client's answers are found by, the last so many. */
+/* Ids of a client's own making (xraw's user's), the last so many: an
+ * answer or an error with one is its. */
 #define CLIENT_IQ_IDS 256
 /* The greeting is due this soon after connecting. */
 #define HELLO_MS 10000
@@ -317,7 +318,7 @@ hello(struct agent *a, struct client *c, struct agent_msg *m)
 }
 
 static void
-remember_iq(struct client *c, const char *id)
+remember_id(struct client *c, const char *id)
 {
 	free(c->iq_ids[c->iq_next]);
 	c->iq_ids[c->iq_next] = xstrdup(id);
@@ -373,9 +374,11 @@ stanza(struct agent *a, struct client *c, struct agent_msg *m)
 		xmlin_free(x);
 		return;
 	}
-	if (strcmp(it.name, "iq") == 0 && it.id && it.type &&
-	    (strcmp(it.type, "get") == 0 || strcmp(it.type, "set") == 0))
-		remember_iq(c, it.id);
+	/* ids not of its prefix (xraw's user's): their answers are its */
+	if (it.id && strncmp(it.id, c->prefix, strlen(c->prefix)) != 0 &&
+	    (strcmp(it.name, "iq") != 0 || (it.type &&
+	    (strcmp(it.type, "get") == 0 || strcmp(it.type, "set") == 0))))
+		remember_id(c, it.id);
 	if (strcmp(it.name, "presence") != 0 || presence(a, c, &it)) {
 		buf_add(&b, it.xml, it.len);
 		seq = session_send_buf(a->s, &b);
@@ -598,9 +601,9 @@ owner(struct agent *a, xmpp_stanza_t *st)
 
 	if ((c = by_prefix(a, id)) != NULL)
 		return c;
-	if (strcmp(name, "iq") == 0 && type && (strcmp(type, "result") == 0 ||
-	    strcmp(type, "error") == 0))
-		return by_request(a, id);
+	if (type && (strcmp(type, "error") == 0 || (strcmp(type, "result") ==
+	    0 && strcmp(name, "iq") == 0)) && (c = by_request(a, id)) != NULL)
+		return c;
 	if (strcmp(name, "message") == 0 &&
 	    (r = xmpp_stanza_get_child_by_name_and_ns(st, "received",
 	    NS_RECEIPTS)) != NULL)

@@ -418,7 +418,7 @@ agent_wanted(struct account *acct, const struct common_opts *o,
 		buf_free(&shown);
 		return 0;
 	}
-	warnx("--agent: no agent runs for %s (start one with xagent)",
+	warnx("no agent runs for %s: start one with xagent",
 	    text_shown(&shown, acct->jid));
 	buf_free(&shown);
 	return EX_UNAVAILABLE;
