@@ -133,6 +133,16 @@ client_refuse(struct client *c, int rc, const char *why)
 	buf_free(&b);
 }
 
+static void
+client_failed(struct client *c, int rc, const char *why)
+{
+	struct buf b = { 0 };
+
+	buf_printf(&b, "%d %s", rc, why);
+	client_send(c, 'F', b.p, b.len);
+	buf_free(&b);
+}
+
 static int
 client_write(struct client *c)
 {
@@ -828,10 +838,14 @@ drain(struct agent *a)
 	while (rc == EX_OK && !session_failed(a->s) && in_flight(a) &&
 	    now_ms() < deadline)
 		rc = turn(a, 100);
-	for (i = 0; i < a->nclients; i++)
+	for (i = 0; i < a->nclients; i++) {
+		if (session_failed(a->s))
+			/* the clients say it, not just "the agent went away" */
+			client_failed(a->clients[i], session_failed(a->s),
+			    session_failure(a->s));
 		client_write(a->clients[i]);
-	for (i = 0; i < a->nclients; i++)
 		a->clients[i]->dead = 1;
+	}
 	reap(a);
 	return rc;
 }
