@@ -81,6 +81,8 @@ struct agent {
 	int64_t idle_since;	/* no client since then (0: one is here) */
 	int idle_s;		/* --idle: exit after so long without one */
 	unsigned long relayed, delivered, reconnects;
+	int attempt;		/* logins tried in this outage (0: none) */
+	int64_t down_since, next_try;	/* the outage, the next login */
 	uint64_t below;		/* session_confirmed_below, last looked */
 	char *presence;		/* a listener's last, said again if fresh */
 	int stop;		/* -x asked */
@@ -449,9 +451,10 @@ status(struct agent *a, struct client *c)
 
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
 	    gmtime(&a->started));
-	buf_printf(&b, "jid %s\npid %ld\nsocket %s\nsince %s\nrelayed %lu\n"
-	    "reconnects %lu\nclients %zu\nlisteners %zu\nrooms",
-	    session_jid(a->s), (long)getpid(), a->path.p, when, a->relayed,
+	buf_printf(&b, "jid %s\npid %ld\nsocket %s\nsince %s\nstate %s\n"
+	    "relayed %lu\nreconnects %lu\nclients %zu\nlisteners %zu\nrooms",
+	    session_jid(a->s), (long)getpid(), a->path.p, when,
+	    a->attempt ? "reconnecting" : "online", a->relayed,
 	    a->reconnects, a->nclients - 1, listeners(a));
 	for (i = 0; i < a->nrooms; i++)
 		buf_printf(&b, " %s", muc_jid(a->rooms[i]));
@@ -725,17 +728,81 @@ in_flight(struct agent *a)
 	return 0;
 }
 
-/* The stream failed: log in again, as long as it takes (or a signal). */
+/* How the agent logs in again: as long as it takes (or a signal). */
+static const struct retry retry = { .attempts = RETRY_FOREVER,
+    .first_ms = 500, .max_ms = 30000, .resend = 1 };
+
+/*
+ * The stream failed: the next login is due after the backoff, and
+ * until then the clients are still served (what they send waits for
+ * the new stream). Returns EX_OK, or the failure when no login can
+ * mend it (a refused password, say).
+ */
 static int
-recover(struct agent *a, int rc)
+outage(struct agent *a, int rc)
 {
-	const struct retry r = { .attempts = RETRY_FOREVER, .first_ms = 500,
-	    .max_ms = 30000, .resend = 1 };
+	int64_t ms;
 
 	if (!retry_worth(a->s, rc))
 		return rc;
-	a->reconnects++;
-	return session_recover(a->s, &r);
+	if (a->attempt++ == 0) {
+		a->reconnects++;
+		a->down_since = now_ms();
+	}
+	ms = retry_delay(&retry, a->attempt);
+	warnx("reconnecting in %.1f s (attempt %d)", ms / 1000.0, a->attempt);
+	a->next_try = now_ms() + ms;
+	return EX_OK;
+}
+
+/* A login, now that its time has come (it blocks for its own -T). */
+static int
+attempt(struct agent *a)
+{
+	int rc;
+
+	a->next_try = 0;
+	if ((rc = session_recover_once(a->s, &retry)) != EX_OK)
+		return outage(a, rc);
+	warnx("back after %d attempt%s over %.1f s", a->attempt,
+	    a->attempt == 1 ? "" : "s", (now_ms() - a->down_since) / 1000.0);
+	a->attempt = 0;
+	return EX_OK;
+}
+
+/* The session's part of a turn: its poll entry, or the wait for the
+ * next login while it is down. */
+static int
+session_prepare(struct agent *a, struct pollfd *pfd, int *timeout_ms)
+{
+	int64_t left;
+	int rc;
+
+	if (a->next_try == 0 && (rc = session_poll_prepare(a->s, pfd,
+	    timeout_ms)) != EX_OK && (rc = outage(a, rc)) != EX_OK)
+		return rc;
+	if (a->next_try) {
+		pfd->fd = -1;
+		pfd->revents = 0;
+		left = a->next_try - now_ms();
+		left = left < 0 ? 0 : left;
+		if (*timeout_ms < 0 || left < *timeout_ms)
+			*timeout_ms = (int)left;
+	}
+	return EX_OK;
+}
+
+static int
+session_done(struct agent *a, struct pollfd *pfd)
+{
+	int rc;
+
+	if (a->next_try == 0 && (rc = session_poll_done(a->s, pfd)) != EX_OK)
+		return outage(a, rc);
+	if (a->next_try && now_ms() >= a->next_try &&
+	    !signals_interrupted())
+		return attempt(a);
+	return EX_OK;
 }
 
 /*
@@ -751,8 +818,8 @@ turn(struct agent *a, int timeout_ms)
 	size_t i, n;
 	int rc;
 
-	if ((rc = session_poll_prepare(a->s, &pfd[0], &timeout_ms)) != EX_OK)
-		return recover(a, rc);
+	if ((rc = session_prepare(a, &pfd[0], &timeout_ms)) != EX_OK)
+		return rc;
 	pfd[1].fd = a->lfd;
 	pfd[1].events = POLLIN;
 	for (i = 0; i < a->nclients; i++) {
@@ -775,8 +842,8 @@ turn(struct agent *a, int timeout_ms)
 		for (i = 0; i < n + 2; i++)
 			pfd[i].revents = 0;
 	}
-	if ((rc = session_poll_done(a->s, &pfd[0])) != EX_OK)
-		return recover(a, rc);
+	if ((rc = session_done(a, &pfd[0])) != EX_OK)
+		return rc;
 	for (i = 0; i < n; i++) {
 		struct client *c = a->clients[i];
 

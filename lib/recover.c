@@ -109,6 +109,26 @@ give_up(struct session *s, int n, int64_t began)
 }
 
 int
+session_recover_once(struct session *s, const struct retry *r)
+{
+	int rc;
+
+	if ((rc = session_reconnect(s)) != EX_OK)
+		return rc;
+	if (!session_resumed(s)) {
+		/* dropped first, so that a hook's own sync waits for none of
+		 * it; resent last, once the rooms are joined again */
+		if (!r->resend)
+			session_resend(s, 1);
+		if ((rc = run_fresh_hooks(s)) != EX_OK)
+			return rc;
+		if (r->resend)
+			session_resend(s, 0);
+	}
+	return answers(s);
+}
+
+int
 session_recover(struct session *s, const struct retry *r)
 {
 	int rc = s ? s->failed : EX_SOFTWARE, n = 0;
@@ -129,20 +149,7 @@ session_recover(struct session *s, const struct retry *r)
 			    ms / 1000.0, n);
 		if (signals_sleep(ms))
 			break;
-		if ((rc = session_reconnect(s)) != EX_OK)
-			continue;
-		if (!session_resumed(s)) {
-			/* dropped first, so that a hook's own sync waits for
-			 * none of it; resent last, once the rooms are joined
-			 * again */
-			if (!r->resend)
-				session_resend(s, 1);
-			if ((rc = run_fresh_hooks(s)) != EX_OK)
-				continue;
-			if (r->resend)
-				session_resend(s, 0);
-		}
-		if ((rc = answers(s)) == EX_OK) {
+		if ((rc = session_recover_once(s, r)) == EX_OK) {
 			outage_over(s, n, began);
 			break;
 		}

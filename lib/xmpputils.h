@@ -635,6 +635,12 @@ int retry_worth(struct session *, int rc);
  * or a signal (signals_interrupted says so).
  */
 int session_recover(struct session *, const struct retry *);
+/*
+ * One attempt of session_recover's, without its wait: for a caller that
+ * waits between attempts itself (a daemon serving its clients
+ * meanwhile). Returns EX_OK once the server answered on the new stream.
+ */
+int session_recover_once(struct session *, const struct retry *);
 
 /* ---- iq.c: requests and their answers, and answering the server's */
 
