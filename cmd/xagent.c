@@ -374,6 +374,12 @@ stanza(struct agent *a, struct client *c, struct agent_msg *m)
 	struct buf b = { 0 };
 	uint64_t seq = 0;
 
+	if (m->len > XU_STANZA_MAX) {
+		/* the server would close the stream on it, for everyone */
+		client_refuse(c, EX_DATAERR, "a stanza over the size limit");
+		xmlin_free(x);
+		return;
+	}
 	xmlin_feed(x, m->p, m->len);
 	xmlin_end(x);
 	if (xmlin_pending(x) != 1 || !xmlin_next(x, &it) ||
