@@ -65,6 +65,15 @@ struct client {
 	int dead;		/* cut off: closed at the end of the turn */
 };
 
+/* A room the agent is in, or joining for the clients that wait. */
+struct agent_room {
+	struct room *r;
+	int joined;
+	int64_t began;		/* the join, which -T bounds */
+	unsigned long waiting[MAX_CLIENTS];	/* clients, by number */
+	size_t nwaiting;
+};
+
 struct agent {
 	struct session *s;
 	struct account acct;
@@ -75,7 +84,7 @@ struct agent {
 	struct client *clients[MAX_CLIENTS];
 	size_t nclients;
 	unsigned long connections;
-	struct room *rooms[MAX_ROOMS];
+	struct agent_room rooms[MAX_ROOMS];
 	size_t nrooms;
 	time_t started;
 	int64_t idle_since;	/* no client since then (0: one is here) */
@@ -407,45 +416,122 @@ stanza(struct agent *a, struct client *c, struct agent_msg *m)
 	xmlin_free(x);
 }
 
-static struct room *
+static struct agent_room *
 room_find(struct agent *a, const char *jid)
 {
 	size_t i;
 
 	for (i = 0; i < a->nrooms; i++)
-		if (jid_bare_equal(muc_jid(a->rooms[i]), jid))
-			return a->rooms[i];
+		if (jid_bare_equal(muc_jid(a->rooms[i].r), jid))
+			return &a->rooms[i];
 	return NULL;
 }
 
-/* 'J': a room, joined once and kept (the wait is the room's). */
+static void
+join_answer(struct client *c, struct agent_room *ar, int rc)
+{
+	struct buf b = { 0 };
+	const char *why = ar ? muc_error(ar->r) : NULL;
+
+	if (rc == EX_OK)
+		buf_printf(&b, "0 %s/%s", muc_jid(ar->r), muc_nick(ar->r));
+	else if (ar == NULL)
+		buf_printf(&b, "%d the agent is in %d rooms already", rc,
+		    MAX_ROOMS);
+	else {
+		if (why == NULL)
+			why = rc == EX_TEMPFAIL ? "no answer in time" :
+			    "the session failed";
+		buf_printf(&b, "%d cannot join as %s: ", rc, muc_nick(ar->r));
+		text_escape(&b, why, strlen(why));	/* the room's words */
+	}
+	client_send(c, 'J', b.p, b.len);
+	buf_free(&b);
+}
+
+static struct client *
+client_numbered(struct agent *a, unsigned long number)
+{
+	size_t i;
+
+	for (i = 0; i < a->nclients; i++)
+		if (a->clients[i]->number == number && !a->clients[i]->dead)
+			return a->clients[i];
+	return NULL;
+}
+
+/*
+ * The rooms being joined: the clients that wait are answered once the
+ * room is (or will not be), within -T. The wait never stops the loop.
+ */
+static void
+joins(struct agent *a)
+{
+	struct agent_room *ar;
+	struct client *c;
+	size_t i, k, n = 0;
+	int rc;
+
+	for (i = 0; i < a->nrooms; i++) {
+		ar = &a->rooms[i];
+		if (!ar->joined) {
+			rc = muc_join_poll(ar->r);
+			if (rc == -1 && now_ms() - ar->began >
+			    a->o->timeout * 1000LL)
+				rc = EX_TEMPFAIL;
+			if (rc == -1) {
+				a->rooms[n++] = *ar;
+				continue;
+			}
+			for (k = 0; k < ar->nwaiting; k++)
+				if ((c = client_numbered(a, ar->waiting[k])))
+					join_answer(c, ar, rc);
+			ar->nwaiting = 0;
+			if (rc != EX_OK) {
+				muc_forget(ar->r);
+				continue;
+			}
+			ar->joined = 1;
+		}
+		a->rooms[n++] = *ar;
+	}
+	a->nrooms = n;
+}
+
+/* 'J': a room, joined once and kept. */
 static void
 join(struct agent *a, struct client *c, struct agent_msg *m)
 {
-	struct buf b = { 0 };
-	struct room *r;
+	struct agent_room *ar;
 	char *slash = strchr(m->p, '/');
-	int rc = EX_OK;
 
 	if (muc_spec_check(m->p) != NULL || slash == NULL) {
 		client_refuse(c, EX_DATAERR, "a malformed room");
 		return;
 	}
 	*slash = '\0';
-	r = room_find(a, m->p);
+	ar = room_find(a, m->p);
 	*slash = '/';
-	if (r == NULL && a->nrooms == MAX_ROOMS)
-		rc = EX_UNAVAILABLE;
-	else if (r == NULL && (rc = muc_join(&r, a->s, m->p)) == EX_OK)
-		a->rooms[a->nrooms++] = r;
-	if (rc == EX_OK)
-		buf_printf(&b, "0 %s/%s", muc_jid(r), muc_nick(r));
-	else
-		buf_printf(&b, "%d the agent cannot join it (%s)", rc,
-		    a->nrooms == MAX_ROOMS ? "in too many rooms" :
-		    "its log says why");
-	client_send(c, 'J', b.p, b.len);
-	buf_free(&b);
+	if (ar && ar->joined) {
+		join_answer(c, ar, EX_OK);
+		return;
+	}
+	if (ar == NULL && a->nrooms == MAX_ROOMS) {
+		join_answer(c, NULL, EX_UNAVAILABLE);
+		return;
+	}
+	if (ar == NULL) {
+		ar = &a->rooms[a->nrooms];
+		memset(ar, 0, sizeof(*ar));
+		if (muc_join_begin(&ar->r, a->s, m->p) != EX_OK) {
+			client_refuse(c, EX_DATAERR, "a malformed room");
+			return;
+		}
+		ar->began = now_ms();
+		a->nrooms++;
+	}
+	if (ar->nwaiting < MAX_CLIENTS)
+		ar->waiting[ar->nwaiting++] = c->number;
 }
 
 static void
@@ -463,7 +549,8 @@ status(struct agent *a, struct client *c)
 	    a->attempt ? "reconnecting" : "online", a->relayed,
 	    a->reconnects, a->nclients - 1, listeners(a));
 	for (i = 0; i < a->nrooms; i++)
-		buf_printf(&b, " %s", muc_jid(a->rooms[i]));
+		if (a->rooms[i].joined)
+			buf_printf(&b, " %s", muc_jid(a->rooms[i].r));
 	buf_addc(&b, '\n');
 	client_send(c, 'Q', b.p, b.len);
 	buf_free(&b);
@@ -838,6 +925,10 @@ turn(struct agent *a, int timeout_ms)
 			timeout_ms = timeout_ms < 0 || timeout_ms > 1000 ?
 			    1000 : timeout_ms;
 	}
+	for (i = 0; i < a->nrooms; i++)
+		if (!a->rooms[i].joined)	/* -T bounds its join */
+			timeout_ms = timeout_ms < 0 || timeout_ms > 1000 ?
+			    1000 : timeout_ms;
 	n = a->nclients;
 	ts.tv_sec = timeout_ms / 1000;
 	ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
@@ -862,6 +953,7 @@ turn(struct agent *a, int timeout_ms)
 	}
 	if (a->lfd >= 0 && (pfd[1].revents & POLLIN))
 		accept_client(a);
+	joins(a);
 	confirmations(a);
 	for (i = 0; i < a->nclients; i++)
 		client_write(a->clients[i]);
@@ -917,9 +1009,7 @@ drain(struct agent *a)
 			client_failed(a->clients[i], session_failed(a->s),
 			    session_failure(a->s));
 		client_write(a->clients[i]);
-		a->clients[i]->dead = 1;
 	}
-	reap(a);
 	return rc;
 }
 
@@ -1101,7 +1191,10 @@ finish(struct agent *a)
 	size_t i;
 
 	for (i = 0; i < a->nrooms; i++)
-		muc_leave(a->rooms[i]);
+		if (a->rooms[i].joined)
+			muc_leave(a->rooms[i].r);
+		else
+			muc_forget(a->rooms[i].r);
 	if (a->s && !session_failed(a->s))
 		session_close(a->s);
 	session_free(a->s);
@@ -1153,6 +1246,7 @@ main(int argc, char *argv[])
 	struct common_opts o;
 	struct agent a = { .lfd = -1, .lockfd = -1 };
 	int ch, foreground = 0, ask = 0, rc;
+	size_t i;
 
 	stdfd_sanitise();
 	signals_init();
@@ -1206,5 +1300,15 @@ main(int argc, char *argv[])
 	if (rc == EX_OK && signals_interrupted() && a.o->verbose)
 		warnx("stopped by a signal");
 	finish(&a);
+	/*
+	 * The lock goes before the clients do: an "xagent -x" that sees us
+	 * hang up can start the next agent at once.
+	 */
+	if (a.lockfd >= 0)
+		close(a.lockfd);
+	for (i = 0; i < a.nclients; i++) {
+		a.clients[i]->listener = 0;	/* the session is gone */
+		client_free(&a, a.clients[i]);
+	}
 	return a.detached ? rc : stdout_done(rc);
 }

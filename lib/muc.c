@@ -21,6 +21,7 @@ struct room {
 	char *jid;		/* the room's bare JID */
 	char *nick;
 	int joined, left;
+	int kept;		/* joined again on a fresh stream */
 	char *error;		/* why the room turned us away */
 	uint64_t sent;		/* groupchat messages sent to it */
 	uint64_t answered;	/* of those, reflected or bounced */
@@ -153,26 +154,15 @@ join_done(struct session *s, void *arg)
 	return r->joined || r->error;
 }
 
-/* Sends our presence to the room and waits for it to let us in. */
-static int
-enter(struct room *r)
+/* Our presence to the room, which lets us in (or says why not). */
+static void
+send_join(struct room *r)
 {
 	struct buf b = { 0 };
-	char *nick;
-	int rc;
 
 	r->joined = 0;
 	free(r->error);
 	r->error = NULL;
-	if (session_agent(r->s)) {
-		/* the agent joins once, and stays: ours is its nick */
-		if ((rc = agent_join(r->s, r->jid, r->nick, &nick)) == EX_OK) {
-			free(r->nick);
-			r->nick = nick;
-			r->joined = 1;
-		}
-		return rc;
-	}
 	buf_adds(&b, "<presence to='");
 	xml_escape(&b, r->jid, strlen(r->jid));
 	buf_addc(&b, '/');
@@ -181,13 +171,38 @@ enter(struct room *r)
 	    "</x></presence>");
 	session_send_buf(r->s, &b);
 	buf_free(&b);
-	rc = session_until(r->s, join_done, r, "the room to let us in");
-	if (rc == EX_OK && r->error) {
-		warnx("room %s: cannot join as %s: %s", r->jid, r->nick,
-		    r->error);
-		rc = EX_UNAVAILABLE;
+}
+
+/* A refusal, said; or EX_OK. */
+static int
+refused(struct room *r)
+{
+	if (r->error == NULL)
+		return EX_OK;
+	warnx("room %s: cannot join as %s: %s", r->jid, r->nick, r->error);
+	return EX_UNAVAILABLE;
+}
+
+/* Sends our presence to the room and waits for it to let us in. */
+static int
+enter(struct room *r)
+{
+	char *nick;
+	int rc;
+
+	if (session_agent(r->s)) {
+		/* the agent joins once, and stays: ours is its nick */
+		r->joined = 0;
+		if ((rc = agent_join(r->s, r->jid, r->nick, &nick)) == EX_OK) {
+			free(r->nick);
+			r->nick = nick;
+			r->joined = 1;
+		}
+		return rc;
 	}
-	return rc;
+	send_join(r);
+	rc = session_until(r->s, join_done, r, "the room to let us in");
+	return rc == EX_OK ? refused(r) : rc;
 }
 
 const char *
@@ -210,35 +225,102 @@ rejoin(struct session *s, void *arg)
 	return enter(arg);
 }
 
-int
-muc_join(struct room **rp, struct session *s, const char *spec)
+static struct room *
+room_new(struct session *s, const char *spec)
 {
 	struct room *r;
-	const char *slash = strchr(spec, '/'), *why, *me = session_jid(s);
-	int rc;
+	const char *slash = strchr(spec, '/'), *me = session_jid(s);
 
-	*rp = NULL;
-	if ((why = muc_spec_check(spec)) != NULL) {
-		warnx("room %s: %s", spec, why);
-		return EX_DATAERR;
-	}
 	r = xcalloc(1, sizeof(*r));
 	r->s = s;
 	r->jid = slash ? xstrndup(spec, slash - spec) : xstrdup(spec);
 	r->nick = slash ? xstrdup(slash + 1) :
 	    xstrndup(me, strcspn(me, "@"));
 	session_on_stanza(s, on_stanza, r);
+	return r;
+}
+
+/* Frees r, which is no longer in the room (or never was). */
+static void
+room_free(struct room *r)
+{
+	session_off_stanza(r->s, on_stanza, r);
+	session_off_fresh(r->s, rejoin, r);
+	buf_free(&r->ids);
+	free(r->error);
+	free(r->jid);
+	free(r->nick);
+	free(r);
+}
+
+static int
+spec_ok(const char *spec)
+{
+	const char *why;
+
+	if ((why = muc_spec_check(spec)) == NULL)
+		return 1;
+	warnx("room %s: %s", spec, why);
+	return 0;
+}
+
+int
+muc_join(struct room **rp, struct session *s, const char *spec)
+{
+	struct room *r;
+	int rc;
+
+	*rp = NULL;
+	if (!spec_ok(spec))
+		return EX_DATAERR;
+	r = room_new(s, spec);
 	if ((rc = enter(r)) != EX_OK) {
-		session_off_stanza(s, on_stanza, r);
-		free(r->error);
-		free(r->jid);
-		free(r->nick);
-		free(r);
+		room_free(r);
 		return rc;
 	}
 	session_on_fresh(s, rejoin, r);
 	*rp = r;
 	return EX_OK;
+}
+
+int
+muc_join_begin(struct room **rp, struct session *s, const char *spec)
+{
+	*rp = NULL;
+	if (!spec_ok(spec))
+		return EX_DATAERR;
+	*rp = room_new(s, spec);
+	send_join(*rp);
+	return EX_OK;
+}
+
+int
+muc_join_poll(struct room *r)
+{
+	int rc;
+
+	if (r->error)
+		return refused(r);
+	if (!r->joined)
+		return (rc = session_failed(r->s)) != EX_OK ? rc : -1;
+	if (!r->kept) {
+		session_on_fresh(r->s, rejoin, r);
+		r->kept = 1;
+	}
+	return EX_OK;
+}
+
+const char *
+muc_error(struct room *r)
+{
+	return r->error;
+}
+
+void
+muc_forget(struct room *r)
+{
+	if (r)
+		room_free(r);
 }
 
 const char *
@@ -317,12 +399,6 @@ muc_leave(struct room *r)
 		buf_free(&b);
 		rc = session_until(r->s, has_left, r, "the room to let us go");
 	}
-	session_off_stanza(r->s, on_stanza, r);
-	session_off_fresh(r->s, rejoin, r);
-	buf_free(&r->ids);
-	free(r->error);
-	free(r->jid);
-	free(r->nick);
-	free(r);
+	room_free(r);
 	return rc;
 }

@@ -843,6 +843,18 @@ const char *muc_spec_check(const char *spec);
  * session joins it again (session_on_fresh). *rp is freed by muc_leave.
  */
 int muc_join(struct room **rp, struct session *, const char *spec);
+/*
+ * The same without the wait, for a daemon: muc_join_begin sends the
+ * join; muc_join_poll then returns -1 while the room has not answered,
+ * EX_OK once we are in (and the session joins again after a fresh
+ * login, as muc_join's), or the exit code of a refusal (said;
+ * muc_error says the room's words) or of the session's failure. A room
+ * not joined is freed with muc_forget.
+ */
+int muc_join_begin(struct room **rp, struct session *, const char *spec);
+int muc_join_poll(struct room *);
+const char *muc_error(struct room *);
+void muc_forget(struct room *);
 const char *muc_jid(struct room *);
 const char *muc_nick(struct room *);
 /*
