@@ -62,6 +62,7 @@ struct client {
 	char *iq_ids[CLIENT_IQ_IDS];
 	size_t iq_next;
 	int listener;		/* it said its presence: it listens */
+	int active;		/* it sent or joined: the agent is in use */
 	int dead;		/* cut off: closed at the end of the turn */
 };
 
@@ -267,6 +268,19 @@ client_free(struct agent *a, struct client *c)
 	free(c);
 }
 
+/* Whether a client uses the agent: a status query or a probe does not
+ * keep an idle agent up. */
+static int
+in_use(struct agent *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nclients; i++)
+		if (a->clients[i]->active && !a->clients[i]->dead)
+			return 1;
+	return 0;
+}
+
 static void
 reap(struct agent *a)
 {
@@ -280,7 +294,7 @@ reap(struct agent *a)
 		a->clients[n++] = a->clients[i];
 	}
 	a->nclients = n;
-	if (n == 0 && a->idle_since == 0)
+	if (a->idle_since == 0 && !in_use(a))
 		a->idle_since = now_ms();
 }
 
@@ -563,6 +577,10 @@ request(struct agent *a, struct client *c, struct agent_msg *m)
 		hello(a, c, m);
 		return;
 	}
+	if (strchr("SRJ", m->type) != NULL) {
+		c->active = 1;
+		a->idle_since = 0;
+	}
 	switch (m->type) {
 	case 'S':
 		stanza(a, c, m);
@@ -659,7 +677,6 @@ accept_client(struct agent *a)
 		return;
 	}
 	a->clients[a->nclients++] = c;
-	a->idle_since = 0;
 }
 
 /* ---- what arrives from the server */
@@ -964,7 +981,7 @@ turn(struct agent *a, int timeout_ms)
 static int
 idle_over(struct agent *a)
 {
-	return a->idle_s > 0 && a->nclients == 0 && a->idle_since &&
+	return a->idle_s > 0 && a->idle_since &&
 	    now_ms() - a->idle_since >= a->idle_s * 1000LL;
 }
 

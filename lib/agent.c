@@ -789,7 +789,9 @@ agent_spawn(const struct common_opts *o, int idle)
 	ARG("--cafile", a->cafile);
 	ARG("--tls", a->tls);
 	ARG("--pin", a->pin);
-	ARG("--password-fd", a->password_fd);
+	/* the daemon must hold none of the caller's descriptors (a pipe
+	 * it held would keep its reader waiting): the password's, as 3 */
+	ARG("--password-fd", a->password_fd ? "3" : NULL);
 	if (o->insecure)
 		argv[argc++] = "--insecure";
 	if (o->insecure_plaintext)
@@ -803,8 +805,15 @@ agent_spawn(const struct common_opts *o, int idle)
 		return EX_OSERR;
 	case 0:
 		/* its stdout says where it listens: not ours to print */
-		if ((devnull = open("/dev/null", O_WRONLY)) != -1)
+		if ((devnull = open("/dev/null", O_WRONLY)) != -1) {
 			dup2(devnull, STDOUT_FILENO);
+			if (devnull != STDOUT_FILENO)
+				close(devnull);
+		}
+		if (a->password_fd && dup2(strtonum(a->password_fd, 0, 1024,
+		    NULL), 3) == -1)
+			_exit(EX_OSERR);
+		closefrom(a->password_fd ? 4 : 3);
 		exec_agent(argv);
 	}
 	while (waitpid(pid, &status, 0) == -1)
