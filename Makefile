@@ -5,7 +5,7 @@
 #   make demo           install what is missing, build, send a message end to end
 #   make bench          measure against peers and floors (RECORD=1: bench/RESULTS.md)
 #   make fuzz           run every libFuzzer target FUZZ_SECONDS (60) each
-#   make install        honours DESTDIR, PREFIX, BINDIR, MANDIR
+#   make install        honours DESTDIR, PREFIX, BINDIR, MANDIR, SYSTEMDUSERDIR
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -13,6 +13,7 @@ MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+SYSTEMDUSERDIR ?= $(PREFIX)/lib/systemd/user
 
 PKGS = libstrophe expat openssl libidn libbsd-overlay jansson
 CC ?= cc
@@ -143,11 +144,12 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@XU_BUILD=$(B) tests/demo.sh
 
+# The systemd user units run xagent where it is installed (BINDIR).
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
-		$(DESTDIR)$(FISHCOMPDIR)
+		$(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(SYSTEMDUSERDIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5
@@ -157,6 +159,11 @@ install: $(BINS)
 		install -m 0644 completions/bash/$$t $(DESTDIR)$(BASHCOMPDIR)/$$t; \
 		install -m 0644 completions/fish/$$t.fish $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; \
 	done
+	for u in xagent.service xagent@.service; do \
+		sed 's|/usr/local/bin/xagent|$(BINDIR)/xagent|' systemd/$$u \
+		    >$(DESTDIR)$(SYSTEMDUSERDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUSERDIR)/$$u || exit 1; \
+	done
 
 uninstall:
 	for t in $(TOOLS); do \
@@ -165,7 +172,9 @@ uninstall:
 	done
 	rm -f $(DESTDIR)$(MANDIR)/man5/xmpputils.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man7/xmpputils.7 \
-	    $(DESTDIR)$(ZSHCOMPDIR)/_xmpputils
+	    $(DESTDIR)$(ZSHCOMPDIR)/_xmpputils \
+	    $(DESTDIR)$(SYSTEMDUSERDIR)/xagent.service \
+	    $(DESTDIR)$(SYSTEMDUSERDIR)/xagent@.service
 
 clean:
 	rm -rf build

@@ -103,8 +103,9 @@ static void __attribute__((noreturn))
 usage(int rc)
 {
 	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-F] [--idle "
-	    "seconds] " COMMON_USAGE "\n       %s -s | -x [-a account] "
-	    "[-f config] [--jid jid]\n", getprogname(), getprogname());
+	    "seconds] " LOGIN_USAGE "\n       %s -s | -x [-v] [-a account] "
+	    "[-f config] [-T seconds] [--jid jid]\n", getprogname(),
+	    getprogname());
 	exit(rc == EX_OK ? stdout_done(rc) : rc);
 }
 

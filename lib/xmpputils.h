@@ -251,12 +251,13 @@ enum {
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "version", no_argument, NULL, OPT_VERSION }
 
-#define COMMON_USAGE \
+/* xagent takes the login's options, not the choice of an agent. */
+#define LOGIN_USAGE \
 	"[-v] [-a account] [-f config] [-T seconds] [--jid jid]\n" \
 	"\t[--server host] [--port port] [--resource resource] [--cafile file]\n" \
 	"\t[--tls starttls|direct] [--pin sha256//...] [--password-fd fd]\n" \
-	"\t[--keepalive seconds] [--show-cert] [--insecure] [--insecure-plaintext]\n" \
-	"\t[--agent | --no-agent]"
+	"\t[--keepalive seconds] [--show-cert] [--insecure] [--insecure-plaintext]"
+#define COMMON_USAGE LOGIN_USAGE "\n\t[--agent | --no-agent]"
 
 void common_init(struct common_opts *);
 void common_usage_code(int rc);

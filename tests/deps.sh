@@ -4,10 +4,11 @@
 # prints the exact apt-get line and fails.
 PKGS="gcc make pkg-config libc6-dev libstrophe-dev libexpat1-dev libssl-dev
 libidn-dev libbsd-dev libjansson-dev prosody lua-unbound openssl jq mandoc valgrind
-python3 python3-prometheus-client
+python3 python3-prometheus-client zsh fish
 clang libclang-rt-14-dev"
 # (clang and its libFuzzer runtime, for tests/fuzz: Debian 12's clang is 14;
-# Prometheus' own parser reads xping's output in tests/t-xping.sh)
+# Prometheus' own parser reads xping's output in tests/t-xping.sh; zsh and
+# fish check the completions in tests/t-docs.sh, which skips them without)
 
 missing=
 for p in $PKGS; do

@@ -64,9 +64,12 @@ for t in $(sed -n 's/^TOOLS = //p' Makefile); do
 	grep -qF "\`$t\`" <<<"$inst" && grep -qF "\`$t(1)\`" <<<"$inst"
 	ok $? "README's Install names $t and $t(1)"
 done
-for t in xsend xlisten xraw xroster xping; do
+TOOLS=$(sed -n 's/^TOOLS = //p' Makefile)
+# the options a tool's usage shows, one a line
+usage_opts() { "$XU_BUILD/$1" -h | grep -o -- '--\?[a-zA-Z][a-z-]*' | sort -u; }
+for t in $TOOLS; do
 	# every option the usage shows: "-x" is "Fl x", "--xy" is "Fl Fl xy"
-	for opt in $("$XU_BUILD/$t" -h | grep -o -- '--\?[a-zA-Z][a-z-]*' | sort -u); do
+	for opt in $(usage_opts $t); do
 		case $opt in
 		--*) pat="Fl Fl ${opt#--}";;
 		*) pat="Fl ${opt#-}";;
@@ -78,6 +81,8 @@ for t in xsend xlisten xraw xroster xping; do
 	[ $t = xsend ] || codes="0 1 64 65 69 70 74 75 77 78"
 	[ $t = xsend ] && codes="0 1 64 65 69 70 74 75 77 78"	# 1: --confirm
 	[ $t = xping ] && codes="0 1 2 3"	# ping(8)'s, and a plugin's
+	# 1: -s finds none; 71, 73: fork, the socket; 76: an agent's protocol
+	[ $t = xagent ] && codes="0 1 64 69 70 71 73 74 75 76 77 78"
 	for code in $codes; do
 		grep -q "^\\.It $code\$" "man/$t.1"
 		ok $? "man/$t.1 documents exit code $code"
@@ -100,28 +105,55 @@ is "$(complete_bash xsend --sh)" "--show-cert " "bash: the common options"
 is "$(complete_bash xraw --t)" "--timeout --tls --trace " "bash: xraw's own and the common ones"
 is "$(complete_bash xsend -f "$XT_CONFIG" -a '')" "alice bob carol dave $(printf '%s ' $XT_ROSTER_USERS)" \
     "bash: -a lists the accounts of the -f config"
-bash -c '. completions/bash/xlisten; complete -p xlisten' >/dev/null 2>&1
-ok $? "bash: the xlisten file registers a completion too"
-bash -c '. completions/bash/xraw; complete -p xraw' >/dev/null 2>&1
-ok $? "bash: so does the xraw file"
-bash -c '. completions/bash/xroster; complete -p xroster' >/dev/null 2>&1
-ok $? "bash: and the xroster file"
 is "$(complete_bash xroster '')" "add approve deny export import list remove subscribe unsubscribe " \
     "bash: xroster's subcommands"
 is "$(complete_bash xroster -a erin im)" "import " "bash: a subcommand after an option"
 is "$(complete_bash xroster import --d)" "--dry-run " "bash: xroster's options"
 is "$(complete_bash xlisten --show '')" "away chat dnd xa " "bash: xlisten --show"
-bash -c '. completions/bash/xping; complete -p xping' >/dev/null 2>&1
-ok $? "bash: and the xping file"
 is "$(complete_bash xping --format '')" "json prometheus text " "bash: xping --format"
 is "$(complete_bash xping --ce)" "--cert-crit --cert-warn " "bash: xping's own options"
+is "$(complete_bash xagent --st)" "--status --stop " "bash: xagent's own options"
+is "$(complete_bash xsend --ag)" "--agent --agent-persist " "bash: xsend --agent and --agent-persist"
+
+# every option of every tool's usage completes, in each shell; and
+# xagent, which refuses them, offers neither --agent nor --no-agent
+missing() {	# missing CANDIDATES OPTION...: the options not among them
+	local o m=
+	for o in "${@:2}"; do grep -qxF -- "$o" <<<"$1" || m="$m $o"; done
+	printf '%s' "$m"
+}
 f=completions/zsh/_xmpputils
+zsh_opts() {	# zsh_opts TOOL: the options its case (and the arrays it uses) name
+	local block
+	block=$(sed -n "/^$1)\$/,/^  ;;\$/p" "$f")
+	{
+		printf '%s\n' "$block"
+		grep -q '\$common' <<<"$block" && sed -n '/^common=(/,/^)/p' "$f"
+		grep -q '\$agent' <<<"$block" && sed -n '/^agent=(/,/^)/p' "$f"
+	} | grep -o -- "--\?[a-zA-Z][a-z-]*[]=[+,}']" | sed 's/.$//' | sort -u
+}
+for t in $TOOLS; do
+	bash -c ". completions/bash/$t; complete -p $t" >/dev/null 2>&1
+	ok $? "bash: the $t file registers a completion"
+	opts=$(usage_opts $t)
+	got=$(complete_bash $t - | tr ' ' '\n')
+	is "$(missing "$got" $opts)" "" "bash: every option of $t's usage completes"
+	is "$(missing "$(zsh_opts $t)" $opts)" "" "zsh: every option of $t's usage completes"
+	if command -v fish >/dev/null; then
+		got=$(fish -c "source completions/fish/$t.fish; complete -C '$t -'" | cut -f1)
+		is "$(missing "$got" $opts)" "" "fish: every option of $t's usage completes"
+	fi
+done
+is "$(complete_bash xagent - | tr ' ' '\n' | grep -c -- -agent)" 0 "bash: xagent offers no --agent"
+is "$(zsh_opts xagent | grep -c -- -agent)" 0 "zsh: xagent offers no --agent"
 if command -v zsh >/dev/null; then zsh -n "$f"; ok $? "zsh -n $f"; fi
-is "$(head -1 "$f")" "#compdef xsend xlisten xraw xroster xping" "$f serves every tool"
+is "$(head -1 "$f")" "#compdef $TOOLS" "$f serves every tool"
 if command -v fish >/dev/null; then
 	for f in completions/fish/*.fish; do fish -n "$f"; ok $? "fish -n $f"; done
 	is "$(fish -c 'source completions/fish/xlisten.fish; complete -C "xlisten --format "' | cut -f1 | tr '\n' ' ')" \
 	    "json text xml " "fish: xlisten --format, with the common part from xsend.fish"
+	is "$(fish -c 'source completions/fish/xagent.fish; complete -C "xagent -"' | cut -f1 | grep -c -- -agent)" \
+	    0 "fish: xagent offers no --agent"
 fi
 
 # make install and uninstall, with DESTDIR and PREFIX
@@ -142,10 +174,34 @@ for f in bin/xsend bin/xlisten share/man/man1/xsend.1 share/man/man1/xlisten.1 \
     share/bash-completion/completions/xroster \
     share/fish/vendor_completions.d/xroster.fish \
     bin/xping share/man/man1/xping.1 share/bash-completion/completions/xping \
-    share/fish/vendor_completions.d/xping.fish; do
+    share/fish/vendor_completions.d/xping.fish \
+    bin/xagent share/man/man1/xagent.1 share/bash-completion/completions/xagent \
+    share/fish/vendor_completions.d/xagent.fish \
+    lib/systemd/user/xagent.service lib/systemd/user/xagent@.service; do
 	[ -f "$T/root/opt/xu/$f" ]
 	ok $? "installed /opt/xu/$f"
 done
+# the units run the xagent installed, for the account their instance names
+u=$T/root/opt/xu/lib/systemd/user
+is "$(sed -n 's/^ExecStart=//p' "$u/xagent.service")" "/opt/xu/bin/xagent -F" \
+    "xagent.service runs the installed xagent, for the default account"
+is "$(sed -n 's/^ExecStart=//p' "$u/xagent@.service")" "/opt/xu/bin/xagent -F -a %i" \
+    "xagent@.service runs it for the account of its instance"
+if command -v systemd-analyze >/dev/null; then
+	# as systemd would load them (an instance of the template, as a
+	# file: through a link, a bad key goes unsaid), with the xagent
+	# under DESTDIR in ExecStart, which it checks, and the page named
+	mkdir -m 0700 "$T/run" "$T/units"
+	sed "s|=/opt/xu/|=$T/root/opt/xu/|" "$u/xagent.service" \
+	    >"$T/units/xagent.service"
+	sed "s|=/opt/xu/|=$T/root/opt/xu/|" "$u/xagent@.service" \
+	    >"$T/units/xagent@work.service"
+	out=$(cd "$T/units" && MANPATH=$T/root/opt/xu/share/man \
+	    XDG_RUNTIME_DIR=$T/run systemd-analyze verify --user \
+	    ./xagent.service ./xagent@work.service 2>&1)
+	ok $? "systemd-analyze verify the installed units" "$out"
+	is "$out" "" "systemd-analyze has nothing to say of them"
+fi
 "$T/root/opt/xu/bin/xsend" --version >/dev/null
 ok $? "the installed xsend runs"
 make -s uninstall $san DESTDIR="$T/root" PREFIX=/opt/xu >>"$T/install.log" 2>&1

@@ -2,6 +2,7 @@
 functions -q __xmpputils_common; or source (status dirname)/xsend.fish
 
 __xmpputils_common xlisten
+__xmpputils_agent xlisten
 complete -c xlisten -f
 complete -c xlisten -l all -d 'Print every stanza, presence and iq too'
 complete -c xlisten -s n -l count -x -d 'Exit after this many messages'

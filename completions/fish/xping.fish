@@ -2,6 +2,7 @@
 functions -q __xmpputils_common; or source (status dirname)/xsend.fish
 
 __xmpputils_common xping
+__xmpputils_agent xping
 complete -c xping -f
 complete -c xping -s c -l count -x -d 'Stop after this many pings (--plugin: -c is the critical threshold)'
 complete -c xping -s i -l interval -x -d 'Seconds between pings'

@@ -2,6 +2,7 @@
 functions -q __xmpputils_common; or source (status dirname)/xsend.fish
 
 __xmpputils_common xraw
+__xmpputils_agent xraw
 complete -c xraw -f
 complete -c xraw -l pretty -d 'Indent what arrives, a blank line between stanzas'
 complete -c xraw -l strict -d 'Stop at the first bad input'

@@ -3,6 +3,7 @@ functions -q __xmpputils_common; or source (status dirname)/xsend.fish
 
 set -l __xroster_cmds list add remove subscribe unsubscribe approve deny export import
 __xmpputils_common xroster
+__xmpputils_agent xroster
 complete -c xroster -f
 complete -c xroster -n "not __fish_seen_subcommand_from $__xroster_cmds" -a 'list' -d 'Print the roster'
 complete -c xroster -n "not __fish_seen_subcommand_from $__xroster_cmds" -a 'add' -d 'Add or change contacts'

@@ -32,7 +32,14 @@ function __xmpputils_common -a cmd
     complete -c $cmd -l version -d 'Version'
 end
 
+# which agent to use: every tool's choice but xagent's own
+function __xmpputils_agent -a cmd
+    complete -c $cmd -l agent -d "Go through the account's agent (xagent), or fail"
+    complete -c $cmd -l no-agent -d 'Never go through an agent: log in'
+end
+
 __xmpputils_common xsend
+__xmpputils_agent xsend
 complete -c xsend -s l -l lines -d 'Send each stdin line as it arrives'
 complete -c xsend -s m -l message -x -d 'Message text'
 complete -c xsend -s r -l room -x -d 'Join a MUC room and send there'
@@ -41,3 +48,4 @@ complete -c xsend -s t -l type -x -a 'chat normal headline groupchat' -d 'Messag
 complete -c xsend -l retry -x -a inf -d 'Logins to try each outage (inf: no limit)'
 complete -c xsend -l unsent -r -F -d 'Write what was not confirmed here'
 complete -c xsend -l confirm -x -a 'server domain client' -d 'How far delivery must be confirmed'
+complete -c xsend -l agent-persist -x -d 'Start an agent if none runs, to idle this many seconds'
