@@ -766,6 +766,28 @@ refuse_message(struct agent *a, xmpp_stanza_t *st)
 }
 
 static int
+is_set(xmpp_stanza_t *st)
+{
+	const char *type = xmpp_stanza_get_type(st);
+
+	return type && strcmp(type, "set") == 0;
+}
+
+/* To every client that greeted: the account's own news. */
+static void
+to_all(struct agent *a, xmpp_stanza_t *st)
+{
+	struct buf b = { 0 };
+	size_t i;
+
+	stanza_xml(&b, st);
+	for (i = 0; i < a->nclients; i++)
+		if (a->clients[i]->greeted)
+			client_send(a->clients[i], 'S', b.p, b.len);
+	buf_free(&b);
+}
+
+static int
 route(struct session *s, xmpp_stanza_t *st, void *arg)
 {
 	struct agent *a = arg;
@@ -781,8 +803,14 @@ route(struct session *s, xmpp_stanza_t *st, void *arg)
 		buf_free(&b);
 		return 1;
 	}
-	if (strcmp(xmpp_stanza_get_name(st), "iq") == 0)
-		return 1;	/* a request is answered by the session */
+	if (strcmp(xmpp_stanza_get_name(st), "iq") == 0) {
+		/* a request is answered by the session; a roster push is
+		 * news to every client (xroster waits for it) */
+		if (xmpp_stanza_get_child_by_name_and_ns(st, "query",
+		    NS_ROSTER) && is_set(st))
+			to_all(a, st);
+		return 1;
+	}
 	for (i = 0; i < a->nclients; i++) {
 		c = a->clients[i];
 		if (!c->listener || c->dead)
@@ -1238,6 +1266,8 @@ control(struct common_opts *o, int type)
 	o->acct.no_password = 1;
 	if ((rc = account_load(&acct, &o->acct)) != EX_OK)
 		return rc;
+	free(acct.agent);	/* "auto" starts one: not to ask or stop it */
+	acct.agent = NULL;
 	rc = session_start(&s, &acct, o);
 	if (rc == EX_UNAVAILABLE && type == 'Q')
 		rc = 1;		/* -s: "none runs" is an answer */

@@ -339,6 +339,7 @@ queue(struct session *s, int type, const char *p, size_t len)
 void
 agent_out(struct session *s, const char *xml, size_t len)
 {
+	logread_agent(s, "SENT", xml, len);
 	queue(s, 'S', xml, len);
 }
 
@@ -403,7 +404,10 @@ gone(struct session *s, int rc, const char *why)
 static void
 agent_stanza(struct session *s, const char *xml)
 {
-	xmpp_stanza_t *st = xmpp_stanza_new_from_string(s->ctx, xml);
+	xmpp_stanza_t *st;
+
+	logread_agent(s, "RECV", xml, strlen(xml));
+	st = xmpp_stanza_new_from_string(s->ctx, xml);
 
 	if (st == NULL) {
 		gone(s, EX_SOFTWARE, "passed on XML that is not a stanza");

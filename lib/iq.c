@@ -352,6 +352,8 @@ iq_result(struct session *s, xmpp_stanza_t *iq, const char *child)
 {
 	struct buf b = { 0 };
 
+	if (s->agent)
+		return;		/* what the agent passes on, it answered */
 	answer_head(&b, iq, "result");
 	if (child && *child) {
 		buf_addc(&b, '>');
@@ -369,6 +371,8 @@ iq_error(struct session *s, xmpp_stanza_t *iq, const char *type,
 {
 	struct buf b = { 0 };
 
+	if (s->agent)
+		return;		/* what the agent passes on, it answered */
 	answer_head(&b, iq, "error");
 	buf_printf(&b, "><error type='%s'><%s xmlns='" NS_STANZAS "'/>"
 	    "</error></iq>", type, condition);

@@ -146,3 +146,22 @@ logread_closely(struct session *s, int on)
 {
 	s->closely = on;
 }
+
+/*
+ * An agent's session has no library to log what crosses: what goes to
+ * the agent and what comes from it is logged as a stream's would be
+ * (dir "SENT" or "RECV"), for -vv and --trace.
+ */
+void
+logread_agent(struct session *s, const char *dir, const char *xml,
+    size_t len)
+{
+	struct buf msg = { 0 };
+
+	if (!s->verbose && !s->opts->trace)
+		return;
+	buf_printf(&msg, "%s: ", dir);
+	buf_add(&msg, xml, len);
+	on_log(s, XMPP_LEVEL_DEBUG, "xmpp", buf_str(&msg));
+	buf_free(&msg);
+}

@@ -260,6 +260,8 @@ int agent_join(struct session *, const char *room, const char *nick,
 
 /* logread.c */
 void logread_init(struct session *);
+void logread_agent(struct session *, const char *dir, const char *xml,
+    size_t len);
 /* While logging in and out, every line is read for what it says. */
 void logread_closely(struct session *, int on);
 
