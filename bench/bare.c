@@ -14,11 +14,18 @@
  *                          messages whose body starts with TAG until N, or
  *                          IDLE ms without one, then print
  *                          "COUNT FIRST_NS LAST_NS" (CLOCK_REALTIME)
+ *   bare rtt TO N TAG      a bot's user: log in (no presence, so nothing
+ *                          offline comes), send "TAG 1" to TO, wait for
+ *                          a message whose body ends with it (the answer),
+ *                          then "TAG 2"... N times, each given 10 s; print
+ *                          "ANSWERED MEDIAN_MS MIN_MS MAX_MS TWICE" (TWICE:
+ *                          answers that came more than once)
  *
  * The account, server and CA come from XMPP_JID, XMPP_PASSWORD,
  * BARE_HOST, BARE_PORT and BARE_CAFILE. TLS is required and verified.
  */
 #include <err.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +39,10 @@ static const char *mode, *to, *body, *tag;
 static long n, idle_ms, count;
 static long long first_ns, last_ns;
 static int failed = 1;
+static double *rtts;	/* rtt: each answer's time, ms */
+static long asked;	/* rtt: the question out, 1..N */
+static long twice;	/* rtt: answers that came again */
+static long long asked_ns;
 
 static long long
 now_ns(void)
@@ -144,6 +155,84 @@ on_idle(xmpp_conn_t *conn, void *arg)
 	return 1;
 }
 
+/* rtt: the next question, or the end */
+static void
+ask(xmpp_conn_t *conn)
+{
+	xmpp_ctx_t *ctx = xmpp_conn_get_context(conn);
+	xmpp_stanza_t *msg;
+	char text[256];
+
+	if (asked == n) {
+		failed = count != n;
+		xmpp_disconnect(conn);
+		return;
+	}
+	snprintf(text, sizeof(text), "%s %ld", tag, ++asked);
+	msg = xmpp_message_new(ctx, "chat", to, NULL);
+	xmpp_message_set_body(msg, text);
+	asked_ns = now_ns();
+	xmpp_send(conn, msg);
+	xmpp_stanza_release(msg);
+}
+
+static int
+on_answer(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
+{
+	xmpp_stanza_t *b = xmpp_stanza_get_child_by_name(st, "body");
+	char *text, *at, *end;
+	size_t tl = strlen(tag);
+	long k = 0;
+
+	(void)arg;
+	if (b == NULL || (text = xmpp_stanza_get_text(b)) == NULL)
+		return 1;
+	/* "... TAG K": the answer to question K */
+	for (at = text; (at = strstr(at, tag)) != NULL; at++)
+		if (at[tl] == ' ') {
+			k = strtol(at + tl + 1, &end, 10);
+			if (*end != '\0')
+				k = 0;
+		}
+	xmpp_free(xmpp_conn_get_context(conn), text);
+	if (k >= 1 && k <= count)
+		twice++;	/* answered already */
+	if (k != asked || count == asked)
+		return 1;	/* late, or another's */
+	rtts[count++] = (now_ns() - asked_ns) / 1e6;
+	ask(conn);
+	return 1;
+}
+
+static int
+on_rtt_tick(xmpp_conn_t *conn, void *arg)
+{
+	(void)arg;
+	if (asked > 0 && now_ns() - asked_ns > 10000000000LL)
+		ask(conn);	/* no answer: that one is lost */
+	return 1;
+}
+
+static int
+cmp_ms(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+rtt_report(void)
+{
+	qsort(rtts, count, sizeof(*rtts), cmp_ms);
+	if (count == 0)
+		printf("0 0 0 0 %ld\n", twice);
+	else
+		printf("%ld %.1f %.1f %.1f %ld\n", count, count % 2 ?
+		    rtts[count / 2] : (rtts[count / 2 - 1] +
+		    rtts[count / 2]) / 2, rtts[0], rtts[count - 1], twice);
+}
+
 static void
 on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
     xmpp_stream_error_t *se, void *arg)
@@ -151,9 +240,11 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 	xmpp_ctx_t *ctx = arg;
 	xmpp_stanza_t *msg;
 
-	(void)error;
-	(void)se;
 	if (ev != XMPP_CONN_CONNECT) {
+		if (strcmp(mode, "rtt") == 0 && asked < n)
+			warnx("rtt: the connection ended after %ld questions "
+			    "(error %d%s%s)", asked, error, se && se->text ?
+			    ": " : "", se && se->text ? se->text : "");
 		xmpp_stop(ctx);
 		return;
 	}
@@ -168,6 +259,10 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 		flood(conn);
 	} else if (strcmp(mode, "pings") == 0) {
 		pings(conn);
+	} else if (strcmp(mode, "rtt") == 0) {
+		xmpp_handler_add(conn, on_answer, NULL, "message", NULL, NULL);
+		xmpp_timed_handler_add(conn, on_rtt_tick, 100, NULL);
+		ask(conn);
 	} else {
 		xmpp_handler_add(conn, on_message, NULL, "message", NULL, NULL);
 		xmpp_timed_handler_add(conn, on_idle, 50, NULL);
@@ -212,7 +307,7 @@ main(int argc, char *argv[])
 	}
 	if (argc < 4 || !jid || !pw || !host || !port)
 		errx(64, "usage: bare send TO BODY | flood TO N TAG | "
-		    "pings DOMAIN N | "
+		    "pings DOMAIN N | rtt TO N TAG | "
 		    "sink N TAG IDLE_MS (with XMPP_JID, XMPP_PASSWORD, "
 		    "BARE_HOST, BARE_PORT)");
 	mode = argv[1];
@@ -226,6 +321,14 @@ main(int argc, char *argv[])
 	} else if (strcmp(mode, "pings") == 0 && argc == 4) {
 		to = argv[2];
 		n = atol(argv[3]);
+	} else if (strcmp(mode, "rtt") == 0 && argc == 5) {
+		to = argv[2];
+		n = atol(argv[3]);
+		tag = argv[4];
+		if (n < 1 || (rtts = calloc(n, sizeof(*rtts))) == NULL)
+			errx(64, "rtt: N must be a count");
+		/* a connection cut under us is reported, not silent */
+		signal(SIGPIPE, SIG_IGN);
 	} else if (strcmp(mode, "sink") == 0 && argc == 5) {
 		n = atol(argv[2]);
 		tag = argv[3];
@@ -246,6 +349,8 @@ main(int argc, char *argv[])
 	xmpp_run(ctx);
 	if (strcmp(mode, "sink") == 0 || strcmp(mode, "pings") == 0)
 		printf("%ld %lld %lld\n", count, first_ns, last_ns);
+	else if (strcmp(mode, "rtt") == 0)
+		rtt_report();
 	xmpp_conn_release(conn);
 	xmpp_ctx_free(ctx);
 	xmpp_shutdown();

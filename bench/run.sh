@@ -15,17 +15,47 @@
 #      that federate over loopback): one message and FED_LINES lines,
 #      xsend --confirm server against --confirm domain (one ping to the
 #      remote domain after the last message: one s2s round trip)
-#   4. peak RSS, and callgrind's instruction count for one xsend
+#   4. through the agent: xagent started here, holding alice's login
+#      (its own XDG_RUNTIME_DIR): one message by xsend --agent against
+#      xsend's login and bare; AGENT_CONC (100) xsend at once, acked
+#      and delivered, with the agent's CPU; peak RSS of an xsend through
+#      it against the OpenSSL floor, and the agent's RSS over
+#      AGENT_RELAY (100000) relayed messages; a bot's round trip
+#      (xlisten --agent in, xsend --agent out) against separate logins
+#   5. peak RSS, and callgrind's instruction count for one xsend
 #
 # RUNS (default 11) runs for one message, BURST_RUNS (3) for a burst;
-# BURST (10000) lines. Peers are installed from Debian when run as root.
+# BURST (10000) lines; AGENT_RUNS (51) for one message through the
+# agent, BOT_RUNS (50) round trips. ROWS picks sections (default all):
+# one burst recv xraw fed agent mem, e.g. ROWS=agent (which also times
+# xsend's and bare's one message and the OpenSSL floor, its ratios'
+# denominators, in the same run). Peers are installed from Debian when
+# run as root.
 set -u
 cd "$(dirname "$0")/.."
 RECORD=0
 [ "${1:-}" = "--record" ] && RECORD=1
+ROWS=${ROWS:-all}
+for r in $ROWS; do
+	case $r in
+	all|one|burst|recv|xraw|fed|agent|mem) ;;
+	*) echo "bench: ROWS: no section $r (one burst recv xraw fed agent mem)" >&2
+	   exit 64;;
+	esac
+done
+if [ "$RECORD" -eq 1 ] && [ "$ROWS" != all ]; then
+	echo "bench: --record records every section: not with ROWS=$ROWS" >&2
+	exit 64
+fi
+want() { case " $ROWS " in *" all "*|*" $1 "*) return 0;; esac; return 1; }
 RUNS=${RUNS:-11}
 BURST=${BURST:-10000}
 BURST_RUNS=${BURST_RUNS:-3}
+AGENT_RUNS=${AGENT_RUNS:-51}
+AGENT_CONC=${AGENT_CONC:-100}
+CONC_RUNS=${CONC_RUNS:-3}
+AGENT_RELAY=${AGENT_RELAY:-100000}
+BOT_RUNS=${BOT_RUNS:-50}
 XU_BUILD=$(cd "${XU_BUILD:-build}" && pwd) || exit 1
 XT_NETTOOL=$XU_BUILD/nettool
 XT_BIN=$(pwd)
@@ -35,8 +65,9 @@ export XU_BUILD XT_NETTOOL XT_BIN
 . tests/server.sh
 
 # ---- peers
-peers=
-for p in go-sendxmpp sendxmpp; do
+peers= peer_names=
+if want one || want burst; then peer_names="go-sendxmpp sendxmpp"; fi
+for p in $peer_names; do
 	if ! command -v "$p" >/dev/null && [ "$(id -u)" -eq 0 ]; then
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		    --no-install-recommends "$p" >/dev/null 2>&1
@@ -47,7 +78,20 @@ for p in go-sendxmpp sendxmpp; do
 done
 
 W=$(mktemp -d)
-trap 'server_stop; fed_stop 2>/dev/null; kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
+# what was started here and is not stopped on the way (the agent, a bot)
+started=
+stop_started() {
+	local p
+	for p in $started; do kill -TERM "$p" 2>/dev/null; done
+	for p in $started; do wait "$p" 2>/dev/null; done
+	started=
+}
+trap 'stop_started; server_stop; fed_stop 2>/dev/null; kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
+# no agent of the user's: the login rows log in; the agent rows start
+# their own here
+mkdir -m 700 "$W/run"
+export XDG_RUNTIME_DIR=$W/run
+unset XMPP_AGENT_SOCK
 server_start || exit 1
 BOB=bob@$XT_DOMAIN
 ALICE=alice@$XT_DOMAIN
@@ -94,7 +138,11 @@ results=$W/results
 : >"$results"
 row() { printf '%s\n' "$*" >>"$results"; }
 
-# ---- 1. one message
+# ---- 1. one message (xsend and bare also for the agent's ratios, and
+# xsend's for section 5)
+one_tools="xsend bare"
+want one && one_tools="xsend bare $peers"
+if want one || want agent || want mem; then
 echo "# 1. one message, $RUNS runs each"
 mkfifo "$W/r.err"
 "$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -v >"$W/one.recv" 2>"$W/r.err" &
@@ -103,7 +151,7 @@ exec {rfd}<"$W/r.err"
 while read -r -t 20 line <&$rfd; do case $line in *"listening as"*) break;; esac; done
 cat <&$rfd >/dev/null &
 declare -A one_ms one_rss
-for tool in xsend bare $peers; do
+for tool in $one_tools; do
 	printf 'one-%s\n' "$tool" >"$W/body.$tool"
 	read -r med min max rss fails < <("$B/timeit" -n "$RUNS" -i "$W/body.$tool" $(send_cmd "$tool" one))
 	one_ms[$tool]=$med
@@ -113,12 +161,14 @@ done
 kill -TERM "$recvpid"
 wait "$recvpid"
 declare -A one_got
-for tool in xsend bare $peers; do
+for tool in $one_tools; do
 	# (sendxmpp keeps stdin's newline: "one-sendxmpp\n" in text format)
 	one_got[$tool]=$(cut -f2 "$W/one.recv" | grep -c "^one-$tool\(\\\\n\)\{0,1\}\$")
 done
+fi
 
 # ---- 2. the burst, and 3. xlisten receiving it
+if want burst; then
 echo "# 2. a burst of $BURST lines, $BURST_RUNS runs each"
 declare -A burst_rate burst_got burst_rss
 for tool in xsend bare $peers; do
@@ -142,7 +192,9 @@ for tool in xsend bare $peers; do
 	burst_rss[$tool]=$rss
 	echo "#   $tool: median ${burst_rate[$tool]} msg/s, fewest delivered ${burst_got[$tool]} of $BURST, peak RSS $rss kB"
 done
+fi
 
+if want recv; then
 echo "# 3. receiving the flood: xlisten --format json vs bare sink, $BURST_RUNS runs"
 sink_rates=() xl_rates=()
 for i in $(seq "$BURST_RUNS"); do
@@ -172,8 +224,10 @@ done
 sink_rate=$(printf '%s\n' "${sink_rates[@]}" | median)
 xl_rate=$(printf '%s\n' "${xl_rates[@]}" | median)
 echo "#   bare sink: $sink_rate msg/s; xlisten: $xl_rate msg/s"
+fi
 
 # ---- 3b. raw pings: xraw against the same pings pre-serialized
+if want xraw; then
 echo "# 3b. $BURST pings: xraw vs bare pings (pre-serialized, one write), $BURST_RUNS runs"
 for i in $(seq "$BURST"); do
 	echo "<iq type='get' to='$XT_DOMAIN'><ping xmlns='urn:xmpp:ping'/></iq>"
@@ -197,11 +251,13 @@ read -r _ _ _ xraw_rss_small _ < <("$B/timeit" -n 1 -i "$W/pings.small" "$XU_BUI
 ping_rate=$(printf '%s\n' "${prates[@]}" | median)
 xraw_rate=$(printf '%s\n' "${xrates[@]}" | median)
 echo "#   bare pings: $ping_rate/s; xraw: $xraw_rate/s"
+fi
 
 # ---- 3c. across federation: what --confirm domain costs
 FED_LINES=${FED_LINES:-1000}
 declare -A fed_ms
 fed_ok=0
+if want fed; then
 echo "# 3c. across federation: --confirm server vs domain, $RUNS runs (lines: $BURST_RUNS)"
 if fed_start >/dev/null; then
 	fed_ok=1
@@ -229,51 +285,192 @@ if fed_start >/dev/null; then
 else
 	echo "#   fed_start failed: skipped"
 fi
+fi
 
-# ---- 4. memory and instructions
-echo "# 4. memory and instructions"
+# the floor of peak RSS: OpenSSL loaded, one TLS context, nothing else
+# (no CA file)
+if want mem || want agent; then
+	read -r _ _ _ rss_tls _ < <(env SSL_CERT_FILE=/dev/null "$B/timeit" -n 3 "$B/bare" tls)
+fi
+
+# ---- 4. through the agent: one login held by xagent, its clients on a
+# socket in our own XDG_RUNTIME_DIR
+cpu_ms() {	# cpu_ms PID: its user and system time so far (/proc), ms
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.0f", ($12 + $13) * 1000 / hz }' "/proc/$1/stat"
+}
+# (utime+stime count in ticks of 10 ms: schedstat's time on the CPU, in
+# ns, says the same finer)
+cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat"; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# bot_run OPT TAG: alice's bot (xlisten OPT in, xsend OPT per answer)
+# answers "re: BODY"; bob asks BOT_RUNS times, one question at a time;
+# $W/rtt.TAG gets bare rtt's "ANSWERED MEDIAN_MS MIN_MS MAX_MS TWICE"
+bot_run() {
+	local opt=$1 tag=$2 line xl loop bfd
+	mkfifo "$W/bot.out" "$W/bot.err"
+	"$XU_BUILD/xlisten" "$opt" -v -f "$XT_CONFIG" -a alice -t chat \
+	    --from "$BOB" >"$W/bot.out" 2>"$W/bot.err" &
+	xl=$!
+	(
+		while IFS=$(printf '\t') read -r from body; do
+			printf 're: %s\n' "$body" |
+			    "$XU_BUILD/xsend" "$opt" -f "$XT_CONFIG" -a alice "$from"
+		done <"$W/bot.out"
+	) &
+	loop=$!
+	started="$started $xl $loop"
+	exec {bfd}<"$W/bot.err"
+	while read -r -t 20 line <&$bfd; do case $line in *"listening as"*) break;; esac; done
+	cat <&$bfd >/dev/null &
+	env XMPP_JID=$BOB "$B/bare" rtt "$ALICE" "$BOT_RUNS" "$tag" >"$W/rtt.$tag"
+	kill -TERM "$xl"
+	wait "$xl" "$loop"
+	started=${started% $xl $loop}
+	exec {bfd}<&-
+	rm -f "$W/bot.out" "$W/bot.err"
+}
+agent_ok=0
+if want agent; then
+echo "# 4. through the agent: $AGENT_RUNS single messages, $CONC_RUNS × $AGENT_CONC at once, $AGENT_RELAY relayed, $BOT_RUNS bot round trips"
+XA="$XU_BUILD/xsend -f $XT_CONFIG -a alice --agent"
+mkfifo "$W/a.err"
+"$XU_BUILD/xagent" -F -f "$XT_CONFIG" -a alice 2>"$W/a.err" &
+agentpid=$!
+started="$started $agentpid"
+exec {afd}<"$W/a.err"
+while read -r -t 20 line <&$afd; do
+	printf '%s\n' "$line" >>"$W/agent.log"
+	case $line in *"holding "*) agent_ok=1; break;; esac
+done
+cat <&$afd >>"$W/agent.log" &
+rm -f "$W/a.err"
+fi
+if [ "$agent_ok" -eq 1 ]; then
+	agent_rss0=$(rss_kb "$agentpid")
+
+	# one message, the server's ack included
+	printf 'one-agent\n' >"$W/body.agent"
+	start_sink "$AGENT_RUNS" one-agent 3000
+	read -r a_ms a_min a_max a_rss a_fails < <("$B/timeit" -n "$AGENT_RUNS" -i "$W/body.agent" $XA "$BOB")
+	read -r a_got _ _ < <(finish_sink)
+	echo "#   one message: median $a_ms ms (min $a_min, max $a_max), peak RSS $a_rss kB, $a_fails failed, $a_got delivered"
+
+	# so many clients at once, each its own process
+	walls=() cpus=() fine=() conc_fails=0 conc_got=$AGENT_CONC
+	for i in $(seq "$CONC_RUNS"); do
+		printf 'conc-%d: through the agent\n' "$i" >"$W/body.conc"
+		start_sink "$AGENT_CONC" "conc-$i:" 3000
+		c0=$(cpu_ms "$agentpid") n0=$(cpu_ns "$agentpid")
+		read -r wall _ _ _ fails < <("$B/timeit" -n 1 -p "$AGENT_CONC" -i "$W/body.conc" $XA "$BOB")
+		c1=$(cpu_ms "$agentpid") n1=$(cpu_ns "$agentpid")
+		read -r got _ _ < <(finish_sink)
+		walls+=("$wall")
+		cpus+=($((c1 - c0)))
+		fine+=("$(awk -v a="$n0" -v b="$n1" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')")
+		conc_fails=$((conc_fails + fails))
+		[ "$got" -lt "$conc_got" ] && conc_got=$got
+	done
+	conc_ms=$(printf '%s\n' "${walls[@]}" | median)
+	conc_cpu=$(printf '%s\n' "${cpus[@]}" | median)
+	conc_fine=$(printf '%s\n' "${fine[@]}" | median)
+	echo "#   $AGENT_CONC at once: median $conc_ms ms, agent CPU $conc_cpu ms ($conc_fine on CPU), $conc_fails of $((CONC_RUNS * AGENT_CONC)) failed, fewest delivered $conc_got"
+
+	# the agent's memory over many relayed messages, in batches (each
+	# batch a client of its own)
+	batch=$((AGENT_RELAY < 10000 ? AGENT_RELAY : 10000))
+	nbatch=$((AGENT_RELAY / batch))
+	seq "$batch" | sed 's/^/relay /' >"$W/relay"
+	start_sink $((nbatch * batch)) "relay " 5000
+	c0=$(cpu_ms "$agentpid") n0=$(cpu_ns "$agentpid")
+	relay_fails=0
+	for i in $(seq "$nbatch"); do
+		$XA -l "$BOB" <"$W/relay" || relay_fails=$((relay_fails + 1))
+		[ "$i" -eq 1 ] && agent_rss1=$(rss_kb "$agentpid")
+	done
+	relay_cpu=$(($(cpu_ms "$agentpid") - c0))
+	relay_fine=$(awk -v a="$n0" -v b="$(cpu_ns "$agentpid")" 'BEGIN { printf "%.0f", (b - a) / 1e6 }')
+	agent_rss2=$(rss_kb "$agentpid")
+	read -r relay_got _ _ < <(finish_sink)
+	relayed=$("$XU_BUILD/xagent" -s -f "$XT_CONFIG" -a alice | awk '$1 == "relayed" { print $2 }')
+	echo "#   agent RSS: $agent_rss0 kB at start, $agent_rss1 kB after $batch, $agent_rss2 kB after $((nbatch * batch)) ($relay_got delivered, $relay_fails batches failed, agent CPU $relay_cpu ms, $relay_fine on CPU; $relayed relayed in all)"
+
+	# a bot: in through the agent and out through it, against a login
+	# of its own in (held) and one per answer out
+	declare -A bot_got bot_ms bot_min bot_max bot_twice
+	bot_run --agent bot-agent
+	bot_run --no-agent bot-login
+	for v in agent login; do
+		read -r bot_got[$v] bot_ms[$v] bot_min[$v] bot_max[$v] bot_twice[$v] <"$W/rtt.bot-$v"
+		# (an answer that came again: a message printed twice)
+		[ "${bot_twice[$v]:-0}" -gt 0 ] && bot_got[$v]="${bot_got[$v]} (${bot_twice[$v]} twice)"
+	done
+	echo "#   bot round trip: median ${bot_ms[agent]} ms through the agent (${bot_got[agent]} answered), ${bot_ms[login]} ms with logins (${bot_got[login]} answered)"
+
+	echo "#   the agent's CPU in all: $(cpu_ms "$agentpid") ms; its RSS at the end: $(rss_kb "$agentpid") kB"
+	kill -TERM "$agentpid"
+	wait "$agentpid"
+	started=${started% $agentpid}
+	exec {afd}<&-
+	# (anything past its "holding" line is news: a client cut off...)
+	sed -n '2,$p' "$W/agent.log" | head -5 | sed 's/^/#   the agent said: /'
+elif want agent; then
+	echo "#   xagent did not start: skipped"
+	sed 's/^/#   /' "$W/agent.log" 2>/dev/null
+fi
+
+# ---- 5. memory and instructions
+if want mem; then
+echo "# 5. memory and instructions"
 seq $((BURST / 10)) | sed 's/^/small burst /' >"$W/small"
 # (nobody listens: these go to bob's offline store, tagged apart)
 read -r _ _ _ rss_small _ < <("$B/timeit" -n 1 -i "$W/small" $(send_cmd xsend burst))
-# the floor: OpenSSL loaded, one TLS context, nothing else (no CA file)
-read -r _ _ _ rss_tls _ < <(env SSL_CERT_FILE=/dev/null "$B/timeit" -n 3 "$B/bare" tls)
 insns=
 if command -v valgrind >/dev/null; then
 	insns=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 	    $(send_cmd xsend one) <"$W/body.xsend" 2>&1 >/dev/null |
 	    sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
 fi
+fi
 
 # ---- the table
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+ratio3() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
 {
-	echo "| one message (login, send, server ack, clean close) | median ms | × bare | delivered | peak RSS kB |"
-	echo "|---|---:|---:|---:|---:|"
-	for tool in xsend bare $peers; do
-		echo "| $tool | ${one_ms[$tool]} | $(ratio "${one_ms[$tool]}" "${one_ms[bare]}") | ${one_got[$tool]}/$RUNS | ${one_rss[$tool]} |"
-	done
-	echo
-	echo "| $BURST-line burst | msg/s (median) | × flood | fewest delivered | peak RSS kB |"
-	echo "|---|---:|---:|---:|---:|"
-	for tool in xsend bare $peers; do
-		[ -n "${burst_rate[$tool]:-}" ] || continue
-		name=$tool
-		[ "$tool" = bare ] && name="flood (pre-serialized, server's floor)"
-		[ "$tool" = xsend ] && name="xsend -l"
-		[ "$tool" = go-sendxmpp ] && name="go-sendxmpp -i"
-		echo "| $name | ${burst_rate[$tool]} | $(ratio "${burst_rate[$tool]}" "${burst_rate[bare]}") | ${burst_got[$tool]}/$BURST | ${burst_rss[$tool]} |"
-	done
-	echo
-	echo "| receiving $BURST messages | msg/s (median) | × floor |"
-	echo "|---|---:|---:|"
-	echo "| bare sink (floor) | $sink_rate | 1.00 |"
-	echo "| xlisten --format json >/dev/null | $xl_rate | $(ratio "$xl_rate" "$sink_rate") |"
-	echo
-	echo "| $BURST XEP-0199 pings, one login | answers/s (median) | × flood | fewest answered | peak RSS kB |"
-	echo "|---|---:|---:|---:|---:|"
-	echo "| flood (pre-serialized, one write) | $ping_rate | 1.00 | $ping_got/$BURST | |"
-	echo "| xraw <pings | $xraw_rate | $(ratio "$xraw_rate" "$ping_rate") | $xraw_got/$BURST | $xraw_rss ($((BURST / 10)): $xraw_rss_small) |"
-	echo
+	if want one || want agent || want mem; then
+		echo "| one message (login, send, server ack, clean close) | median ms | × bare | delivered | peak RSS kB |"
+		echo "|---|---:|---:|---:|---:|"
+		for tool in $one_tools; do
+			echo "| $tool | ${one_ms[$tool]} | $(ratio "${one_ms[$tool]}" "${one_ms[bare]}") | ${one_got[$tool]}/$RUNS | ${one_rss[$tool]} |"
+		done
+		echo
+	fi
+	if want burst; then
+		echo "| $BURST-line burst | msg/s (median) | × flood | fewest delivered | peak RSS kB |"
+		echo "|---|---:|---:|---:|---:|"
+		for tool in xsend bare $peers; do
+			[ -n "${burst_rate[$tool]:-}" ] || continue
+			name=$tool
+			[ "$tool" = bare ] && name="flood (pre-serialized, server's floor)"
+			[ "$tool" = xsend ] && name="xsend -l"
+			[ "$tool" = go-sendxmpp ] && name="go-sendxmpp -i"
+			echo "| $name | ${burst_rate[$tool]} | $(ratio "${burst_rate[$tool]}" "${burst_rate[bare]}") | ${burst_got[$tool]}/$BURST | ${burst_rss[$tool]} |"
+		done
+		echo
+	fi
+	if want recv; then
+		echo "| receiving $BURST messages | msg/s (median) | × floor |"
+		echo "|---|---:|---:|"
+		echo "| bare sink (floor) | $sink_rate | 1.00 |"
+		echo "| xlisten --format json >/dev/null | $xl_rate | $(ratio "$xl_rate" "$sink_rate") |"
+		echo
+	fi
+	if want xraw; then
+		echo "| $BURST XEP-0199 pings, one login | answers/s (median) | × flood | fewest answered | peak RSS kB |"
+		echo "|---|---:|---:|---:|---:|"
+		echo "| flood (pre-serialized, one write) | $ping_rate | 1.00 | $ping_got/$BURST | |"
+		echo "| xraw <pings | $xraw_rate | $(ratio "$xraw_rate" "$ping_rate") | $xraw_got/$BURST | $xraw_rss ($((BURST / 10)): $xraw_rss_small) |"
+		echo
+	fi
 	if [ "$fed_ok" -eq 1 ]; then
 		echo "| across federation ($FED_A to $FED_B) | median ms | × --confirm server |"
 		echo "|---|---:|---:|"
@@ -286,19 +483,44 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 		done
 		echo
 	fi
-	echo "| xsend memory and work | |"
-	echo "|---|---:|"
-	echo "| peak RSS, one message | ${one_rss[xsend]} kB |"
-	echo "| peak RSS floor: a process that only loads OpenSSL and makes one TLS context | $rss_tls kB |"
-	echo "| peak RSS, $((BURST / 10))-line burst | $rss_small kB |"
-	echo "| peak RSS, $BURST-line burst | ${burst_rss[xsend]} kB |"
-	echo "| instructions, one message (callgrind) | ${insns:-n/a} |"
+	if [ "$agent_ok" -eq 1 ]; then
+		echo "| through the agent (xagent holds the login) | median ms | × xsend's login (target ≤ 0.2) | × bare (target ≤ 0.03) | delivered | peak RSS kB |"
+		echo "|---|---:|---:|---:|---:|---:|"
+		echo "| xsend --agent, one message, the server's ack included | $a_ms | $(ratio "$a_ms" "${one_ms[xsend]}") | $(ratio3 "$a_ms" "${one_ms[bare]}") | $a_got/$AGENT_RUNS | $a_rss |"
+		echo
+		echo "| $AGENT_CONC xsend --agent at once, one agent | wall ms (median of $CONC_RUNS) | acked | fewest delivered | agent CPU ms, utime+stime (on CPU) |"
+		echo "|---|---:|---:|---:|---:|"
+		echo "| $AGENT_CONC processes, one message each | $conc_ms | $((CONC_RUNS * AGENT_CONC - conc_fails))/$((CONC_RUNS * AGENT_CONC)) | $conc_got/$AGENT_CONC | $conc_cpu ($conc_fine) |"
+		echo
+		echo "| memory through the agent | kB | × OpenSSL floor (target ≤ 0.45 for xsend) |"
+		echo "|---|---:|---:|"
+		echo "| peak RSS, one xsend --agent | $a_rss | $(ratio "$a_rss" "$rss_tls") |"
+		echo "| the floor: a process that only loads OpenSSL and makes one TLS context | $rss_tls | 1.00 |"
+		echo "| xagent RSS at start (logged in, no client yet) | $agent_rss0 | |"
+		echo "| xagent RSS after $batch relayed (xsend --agent -l) | $agent_rss1 | |"
+		echo "| xagent RSS after $((nbatch * batch)) relayed ($nbatch × $batch lines; $relay_got delivered, $relay_fails batches failed; agent CPU $relay_cpu ms, $relay_fine on CPU) | $agent_rss2 | |"
+		echo
+		echo "| a bot's round trip, $BOT_RUNS questions (bob asks, alice's bot answers) | median ms | min | max | answered | × separate logins |"
+		echo "|---|---:|---:|---:|---:|---:|"
+		echo "| xlisten --agent in, xsend --agent out | ${bot_ms[agent]} | ${bot_min[agent]} | ${bot_max[agent]} | ${bot_got[agent]}/$BOT_RUNS | $(ratio "${bot_ms[agent]}" "${bot_ms[login]}") |"
+		echo "| xlisten in (its own login), xsend --no-agent out (a login per answer) | ${bot_ms[login]} | ${bot_min[login]} | ${bot_max[login]} | ${bot_got[login]}/$BOT_RUNS | 1.00 |"
+		echo
+	fi
+	if want mem; then
+		echo "| xsend memory and work | |"
+		echo "|---|---:|"
+		echo "| peak RSS, one message | ${one_rss[xsend]} kB |"
+		echo "| peak RSS floor: a process that only loads OpenSSL and makes one TLS context | $rss_tls kB |"
+		echo "| peak RSS, $((BURST / 10))-line burst | $rss_small kB |"
+		echo "| peak RSS, $BURST-line burst | ${burst_rss[xsend]:-n/a} kB |"
+		echo "| instructions, one message (callgrind) | ${insns:-n/a} |"
+	fi
 } >"$W/table"
 
 {
 	echo "Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), Linux $(uname -r)"
 	echo "Versions: xmpputils $("$XU_BUILD/xsend" --version | awk '{print $NF}'), libstrophe $(pkg-config --modversion libstrophe), Prosody $(dpkg-query -W -f='${Version}' prosody), $(openssl version | cut -d' ' -f1-2)$(for p in $peers; do printf ', %s %s' "$p" "$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null)"; done)"
-	echo "Runs: $RUNS for one message, $BURST_RUNS for each burst; medians."
+	echo "Runs: $RUNS for one message, $BURST_RUNS for each burst$(want agent && echo ", $AGENT_RUNS for one message through the agent, $CONC_RUNS of $AGENT_CONC at once, $BOT_RUNS bot round trips"); medians."
 } >"$W/notes"
 
 echo

@@ -3,10 +3,14 @@
  *
  *   MEDIAN_MS MIN_MS MAX_MS PEAK_RSS_KB FAILED_RUNS
  *
- *   timeit [-n runs] [-i stdin-file] [-o stdout-file] command [arg ...]
+ *   timeit [-n runs] [-p copies] [-i stdin-file] [-o stdout-file]
+ *       command [arg ...]
  *
  * Peak RSS is the largest ru_maxrss over the runs. Without -o the
- * command's stdout goes to /dev/null; stderr is left alone.
+ * command's stdout goes to /dev/null; stderr is left alone. With -p,
+ * each run starts that many copies at once (each with its own stdin,
+ * opened afresh) and lasts from the first fork to the last exit;
+ * FAILED_RUNS then counts the copies that failed, over all runs.
  */
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -41,14 +45,17 @@ main(int argc, char *argv[])
 	const char *in = "/dev/null", *out = "/dev/null";
 	double *ms, t0;
 	long peak = 0;
-	int runs = 5, failed = 0, i, ch, status, fd;
+	int runs = 5, copies = 1, failed = 0, i, k, ch, status, fd;
 	struct rusage ru;
 	pid_t pid;
 
-	while ((ch = getopt(argc, argv, "+n:i:o:")) != -1) {
+	while ((ch = getopt(argc, argv, "+n:p:i:o:")) != -1) {
 		switch (ch) {
 		case 'n':
 			runs = atoi(optarg);
+			break;
+		case 'p':
+			copies = atoi(optarg);
 			break;
 		case 'i':
 			in = optarg;
@@ -57,19 +64,21 @@ main(int argc, char *argv[])
 			out = optarg;
 			break;
 		default:
-			errx(64, "usage: timeit [-n runs] [-i file] [-o file] "
-			    "command [arg ...]");
+			errx(64, "usage: timeit [-n runs] [-p copies] "
+			    "[-i file] [-o file] command [arg ...]");
 		}
 	}
-	if (optind == argc || runs < 1)
+	if (optind == argc || runs < 1 || copies < 1)
 		errx(64, "nothing to run");
 	if ((ms = calloc(runs, sizeof(*ms))) == NULL)
 		err(1, "calloc");
 	for (i = 0; i < runs; i++) {
 		t0 = now_ms();
-		if ((pid = fork()) == -1)
-			err(1, "fork");
-		if (pid == 0) {
+		for (k = 0; k < copies; k++) {
+			if ((pid = fork()) == -1)
+				err(1, "fork");
+			if (pid > 0)
+				continue;
 			if ((fd = open(in, O_RDONLY)) == -1 ||
 			    dup2(fd, 0) == -1)
 				err(127, "%s", in);
@@ -79,13 +88,15 @@ main(int argc, char *argv[])
 			execvp(argv[optind], argv + optind);
 			err(127, "%s", argv[optind]);
 		}
-		if (wait4(pid, &status, 0, &ru) == -1)
-			err(1, "wait4");
+		for (k = 0; k < copies; k++) {
+			if (wait4(-1, &status, 0, &ru) == -1)
+				err(1, "wait4");
+			if (ru.ru_maxrss > peak)
+				peak = ru.ru_maxrss;
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				failed++;
+		}
 		ms[i] = now_ms() - t0;
-		if (ru.ru_maxrss > peak)
-			peak = ru.ru_maxrss;
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			failed++;
 	}
 	qsort(ms, runs, sizeof(*ms), cmp);
 	printf("%.1f %.1f %.1f %ld %d\n", runs % 2 ? ms[runs / 2] :
