@@ -274,6 +274,8 @@ agent_hello_parse(char *p, unsigned *version, const char **jid)
 
 struct agent_conn {
 	char *path;
+	int ready;		/* session_start's connection, for the first
+				 * login; -1 once used */
 	struct agent_reader in;
 	struct buf out;		/* frames not yet written */
 	size_t out_off;
@@ -569,16 +571,17 @@ agent_login(struct session *s)
 
 	if (s->sock >= 0)
 		close(s->sock);
-	s->sock = -1;
+	s->sock = a->ready;
+	a->ready = -1;
 	s->failed = s->why_rc = 0;
 	s->failure[0] = '\0';
 	s->state = CONNECTING;
 	agent_reader_free(&a->in);
 	a->out.len = a->out_off = 0;
-	timing_begin(s);
+	timing_begin(s);	/* (session_start's connection: made at once) */
 	snprintf(s->report.where, sizeof(s->report.where), "the agent %s",
 	    a->path);
-	if ((s->sock = agent_connect(a->path, 0)) < 0) {
+	if (s->sock < 0 && (s->sock = agent_connect(a->path, 0)) < 0) {
 		s->sock = -1;
 		timing_failed(s);
 		session_fail(s, EX_UNAVAILABLE, "agent %s: cannot reach it",
@@ -626,11 +629,17 @@ agent_login(struct session *s)
 	return EX_OK;
 }
 
+/*
+ * fd: the connection that found the agent up (session_start's), or -1.
+ * It is the first login's: a second connection would cost the agent an
+ * accept and a client that hangs up unheard, for each tool it serves.
+ */
 void
-agent_attach(struct session *s, const char *path)
+agent_attach(struct session *s, const char *path, int fd)
 {
 	s->agent = xcalloc(1, sizeof(*s->agent));
 	s->agent->path = xstrdup(path);
+	s->agent->ready = fd;
 	s->agent->join_rc = -1;
 }
 
@@ -655,6 +664,8 @@ agent_free(struct session *s)
 	if (s->sock >= 0)
 		close(s->sock);
 	s->sock = -1;
+	if (a->ready >= 0)
+		close(a->ready);
 	agent_reader_free(&a->in);
 	buf_free(&a->out);
 	free(a->joined);

@@ -385,15 +385,17 @@ persist(const struct account *acct, const struct common_opts *o)
 
 /*
  * Whether an agent should be used, and which: 1 with its socket in
- * *path, 0 for none (a login of our own), or an exit code (> 1).
+ * *path (and *ready connected to it, or -1 for one just started), 0
+ * for none (a login of our own), or an exit code (> 1).
  */
 static int
 agent_wanted(struct account *acct, const struct common_opts *o,
-    struct buf *path)
+    struct buf *path, int *ready)
 {
 	struct buf shown = { 0 };
 	int fd, rc, idle;
 
+	*ready = -1;
 	if (o->show_cert || o->agent == AGENT_NEVER ||
 	    (o->agent == AGENT_IF_UP && acct->agent &&
 	    strcmp(acct->agent, "no") == 0 && o->agent_persist == 0))
@@ -401,7 +403,7 @@ agent_wanted(struct account *acct, const struct common_opts *o,
 	if ((rc = agent_path(path, acct->jid)) != EX_OK)
 		return rc;
 	if ((fd = agent_connect(path->p, 1)) >= 0) {
-		close(fd);
+		*ready = fd;	/* the login's: one connection, not two */
 		return 1;
 	}
 	if (fd == -2)
@@ -429,10 +431,10 @@ session_start(struct session **sp, struct account *acct,
     const struct common_opts *o)
 {
 	struct buf path = { 0 };
-	int rc;
+	int rc, fd;
 
 	*sp = NULL;
-	rc = agent_wanted(acct, o, &path);
+	rc = agent_wanted(acct, o, &path, &fd);
 	if (rc == 0) {
 		buf_free(&path);
 		if ((rc = account_password(acct, &o->acct)) != EX_OK)
@@ -444,7 +446,7 @@ session_start(struct session **sp, struct account *acct,
 		return rc;
 	}
 	*sp = session_new(acct, o);
-	agent_attach(*sp, path.p);
+	agent_attach(*sp, path.p, fd);
 	buf_free(&path);
 	return login(*sp);
 }

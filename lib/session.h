@@ -231,7 +231,7 @@ void delivery_resend(struct session *, int discard);
 void delivery_free(struct session *);
 
 /* agent.c: the client's half, where the server's stream would be */
-void agent_attach(struct session *, const char *path);
+void agent_attach(struct session *, const char *path, int fd);
 int agent_login(struct session *);
 int agent_spawn(const struct common_opts *, int idle);
 void agent_out(struct session *, const char *xml, size_t len);
@@ -245,7 +245,7 @@ int agent_join(struct session *, const char *room, const char *nick,
     char **joined_as);
 
 /* agent.c: the client's half, where the server's stream would be */
-void agent_attach(struct session *, const char *path);
+void agent_attach(struct session *, const char *path, int fd);
 int agent_login(struct session *);
 int agent_spawn(const struct common_opts *, int idle);
 void agent_out(struct session *, const char *xml, size_t len);
