@@ -3,7 +3,8 @@
 #   make                build the tools into build/ (build/san/ with SANITIZE=1)
 #   make check          install what is missing, build, run every test
 #   make demo           install what is missing, build, send a message end to end
-#   make bench          measure against peers and floors (RECORD=1: bench/RESULTS.md)
+#   make bench          measure against peers and floors (RECORD=1: bench/RESULTS.md;
+#                       ROWS=agent...: only those sections, see bench/run.sh)
 #   make fuzz           run every libFuzzer target FUZZ_SECONDS (60) each
 #   make install        honours DESTDIR, PREFIX, BINDIR, MANDIR, SYSTEMDUSERDIR
 
