@@ -244,20 +244,6 @@ void agent_free(struct session *);
 int agent_join(struct session *, const char *room, const char *nick,
     char **joined_as);
 
-/* agent.c: the client's half, where the server's stream would be */
-void agent_attach(struct session *, const char *path, int fd);
-int agent_login(struct session *);
-int agent_spawn(const struct common_opts *, int idle);
-void agent_out(struct session *, const char *xml, size_t len);
-void agent_nonza(struct session *, const char *xml);
-void agent_flush(struct session *);
-int agent_wants_write(struct session *);
-void agent_read(struct session *);
-void agent_close(struct session *);
-void agent_free(struct session *);
-int agent_join(struct session *, const char *room, const char *nick,
-    char **joined_as);
-
 /* logread.c */
 void logread_init(struct session *);
 void logread_agent(struct session *, const char *dir, const char *xml,
