@@ -1037,6 +1037,9 @@ control(struct common_opts *o, int type)
 	o->acct.no_password = 1;
 	if ((rc = account_load(&acct, &o->acct)) != EX_OK)
 		return rc;
+	/* asking starts none: "agent = auto" is the other tools' */
+	free(acct.agent);
+	acct.agent = NULL;
 	rc = session_start(&s, &acct, o);
 	if (rc == EX_UNAVAILABLE && type == 'Q')
 		rc = 1;		/* -s: "none runs" is an answer */
