@@ -61,6 +61,7 @@ struct client {
 	char *iq_ids[CLIENT_IQ_IDS];
 	size_t iq_next;
 	int listener;		/* it said its presence: it listens */
+	int watcher;		/* it asked how the agent is (-s): no use */
 	int dead;		/* cut off: closed at the end of the turn */
 };
 
@@ -77,7 +78,7 @@ struct agent {
 	struct room *rooms[MAX_ROOMS];
 	size_t nrooms;
 	time_t started;
-	int64_t idle_since;	/* no client since then (0: one is here) */
+	int64_t idle_since;	/* no client but -s's since then */
 	int idle_s;		/* --idle: exit after so long without one */
 	unsigned long relayed, delivered, reconnects;
 	uint64_t below;		/* session_confirmed_below, last looked */
@@ -252,14 +253,15 @@ reap(struct agent *a)
 
 	for (i = 0; i < a->nclients; i++) {
 		if (a->clients[i]->dead) {
+			/* a tool's probe (no greeting) or -s is no use */
+			if (a->clients[i]->greeted && !a->clients[i]->watcher)
+				a->idle_since = now_ms();
 			client_free(a, a->clients[i]);
 			continue;
 		}
 		a->clients[n++] = a->clients[i];
 	}
 	a->nclients = n;
-	if (n == 0 && a->idle_since == 0)
-		a->idle_since = now_ms();
 }
 
 /* ---- what a client asks */
@@ -466,6 +468,9 @@ request(struct agent *a, struct client *c, struct agent_msg *m)
 		join(a, c, m);
 		break;
 	case 'Q':
+		/* asking how it is keeps no idle agent up (--idle), or a
+		 * loop of xagent -s would keep it forever */
+		c->watcher = 1;
 		status(a, c);
 		break;
 	case 'X':
@@ -550,7 +555,6 @@ accept_client(struct agent *a)
 		return;
 	}
 	a->clients[a->nclients++] = c;
-	a->idle_since = 0;
 }
 
 /* ---- what arrives from the server */
@@ -800,7 +804,7 @@ serve(struct agent *a)
 			warnx("idle for %d s: stopping", a->idle_s);
 			break;
 		}
-		wait = a->idle_s > 0 && a->idle_since ? 1000 : -1;
+		wait = a->idle_s > 0 && a->nclients == 0 ? 1000 : -1;
 		rc = turn(a, wait);
 	}
 	return rc;
