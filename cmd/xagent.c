@@ -249,19 +249,24 @@ client_free(struct agent *a, struct client *c)
 static void
 reap(struct agent *a)
 {
-	size_t i, n = 0;
+	struct client *dead[MAX_CLIENTS];
+	size_t i, n = 0, ndead = 0;
 
+	/* out of the list first: freeing one looks at the others (unlisten
+	 * counts the listeners left), which must not be freed ones */
 	for (i = 0; i < a->nclients; i++) {
-		if (a->clients[i]->dead) {
-			/* a tool's probe (no greeting) or -s is no use */
-			if (a->clients[i]->greeted && !a->clients[i]->watcher)
-				a->idle_since = now_ms();
-			client_free(a, a->clients[i]);
-			continue;
-		}
-		a->clients[n++] = a->clients[i];
+		if (a->clients[i]->dead)
+			dead[ndead++] = a->clients[i];
+		else
+			a->clients[n++] = a->clients[i];
 	}
 	a->nclients = n;
+	for (i = 0; i < ndead; i++) {
+		/* a tool's probe (no greeting) or -s is no use */
+		if (dead[i]->greeted && !dead[i]->watcher)
+			a->idle_since = now_ms();
+		client_free(a, dead[i]);
+	}
 }
 
 /* ---- what a client asks */
