@@ -88,7 +88,7 @@ struct agent {
 	struct agent_room rooms[MAX_ROOMS];
 	size_t nrooms;
 	time_t started;
-	int64_t idle_since;	/* no client since then (0: one is here) */
+	int64_t idle_since;	/* no client in use since then (0: one is) */
 	int idle_s;		/* --idle: exit after so long without one */
 	unsigned long relayed, delivered, reconnects;
 	int attempt;		/* logins tried in this outage (0: none) */
@@ -285,16 +285,20 @@ in_use(struct agent *a)
 static void
 reap(struct agent *a)
 {
-	size_t i, n = 0;
+	struct client *dead[MAX_CLIENTS];
+	size_t i, n = 0, ndead = 0;
 
+	/* out of the list first: freeing one looks at the others (unlisten
+	 * counts the listeners left), which must not be freed ones */
 	for (i = 0; i < a->nclients; i++) {
-		if (a->clients[i]->dead) {
-			client_free(a, a->clients[i]);
-			continue;
-		}
-		a->clients[n++] = a->clients[i];
+		if (a->clients[i]->dead)
+			dead[ndead++] = a->clients[i];
+		else
+			a->clients[n++] = a->clients[i];
 	}
 	a->nclients = n;
+	for (i = 0; i < ndead; i++)
+		client_free(a, dead[i]);
 	if (a->idle_since == 0 && !in_use(a))
 		a->idle_since = now_ms();
 }
@@ -594,6 +598,7 @@ request(struct agent *a, struct client *c, struct agent_msg *m)
 		join(a, c, m);
 		break;
 	case 'Q':
+		/* not use: a loop of xagent -s keeps no idle agent up */
 		status(a, c);
 		break;
 	case 'X':
