@@ -66,6 +66,8 @@ rc_is 69 "--agent with no agent up: exit 69"
 like "$err" "no agent runs for $ALICE" "saying none runs for the account"
 run_agent -a alice -s
 rc_is 1 "xagent -s with none: exit 1"
+case $err in *--agent*) ok 1 "-s names no option it was not given" "$err" ;;
+*) ok 0 "-s names no option it was not given" ;; esac
 
 # --- 1. xagent detaches once up, and says where
 run_agent -a alice
@@ -217,6 +219,22 @@ like "$out" "<iq [^>]*id='p1'[^>]*type='result'|<iq [^>]*type='result'[^>]*id='p
 run xping -a alice --agent -c 3 -i 0.2
 rc_is 0 "xping --agent -c 3: exit 0"
 like "$out" "3 sent, 3 received, 0% loss" "three answered"
+like "$out" "^PING .* via the agent $SOCK: login [0-9.]+ ms" \
+    "xping's header says where it logged in: the agent"
+run xraw -a alice --trace <<EOF
+<iq type='get' id='p2' to='$XT_DOMAIN'><ping xmlns='urn:xmpp:ping'/></iq>
+EOF
+like "$out" "^>> <iq [^>]*id='p2'" "xraw --trace through the agent: what went"
+like "$out" "^<< <iq [^>]*id='p2'[^>]*type='result'|^<< <iq [^>]*type='result'[^>]*id='p2'" \
+    "and what came"
+
+# --- xroster: its changes wait for the roster push, which the agent passes on
+run xroster -a alice add "zed@$XT_DOMAIN"
+rc_is 0 "xroster add through the agent: exit 0 (the push came)"
+run xroster -a alice list
+like "$out" "^zed@$XT_DOMAIN" "the contact is there"
+run xroster -a alice remove "zed@$XT_DOMAIN"
+rc_is 0 "xroster remove through the agent: exit 0"
 
 # --- 1. (end) -x stops it: its socket and its process go
 run_agent -a alice -x
