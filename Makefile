@@ -49,7 +49,7 @@ BINS = $(TOOLS:%=$(B)/%)
 LIBA = $(B)/libxmpputils.a
 
 all: $(BINS) $(B)/nettool $(B)/badserver $(B)/ptyrun $(B)/rawsend \
-	$(B)/forger $(B)/iqtool $(UNIT_TESTS:%=$(B)/%) \
+	$(B)/forger $(B)/iqtool $(B)/agentpoke $(UNIT_TESTS:%=$(B)/%) \
 	$(B)/bench/bare $(B)/bench/timeit
 
 $(B)/lib $(B)/cmd $(B)/tests:
@@ -85,6 +85,9 @@ $(B)/forger: tests/forger.c $(LIBA) | $(B)/tests
 
 $(B)/iqtool: tests/iqtool.c $(LIBA) | $(B)/tests
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS)
+
+$(B)/agentpoke: tests/agentpoke.c | $(B)/tests
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 $(B)/ptyrun: tests/ptyrun.c | $(B)/tests
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lutil
