@@ -1094,18 +1094,20 @@ static int
 already_running(struct agent *a)
 {
 	int64_t deadline = now_ms() + a->o->timeout * 1000LL;
-	int fd;
+	int fd, busy = 0;
 
-	while ((fd = agent_connect(a->path.p, 1)) == -1 &&
-	    now_ms() < deadline)
+	/* (too busy to take us, it listens: that is an answer too) */
+	while ((fd = agent_connect(a->path.p, 1, 0)) == -1 &&
+	    !(busy = errno == EAGAIN) && now_ms() < deadline)
 		if (signals_sleep(50))
 			return EX_TEMPFAIL;
-	if (fd < 0) {
+	if (fd < 0 && !busy) {
 		warnx("%s: another agent holds the account's lock, but does "
 		    "not answer", a->path.p);
 		return EX_TEMPFAIL;
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	warnx("an agent for %s runs already", a->acct.jid);
 	return EX_OK;
 }

@@ -304,30 +304,47 @@ agent_is_ours(int fd, const char *path)
 	return 1;
 }
 
+/*
+ * An agent that takes no one for a while (stopped with ^Z, say) fills
+ * its socket's backlog, and connect() then waits for it: without a
+ * bound, past the caller's -T, with our signals blocked. wait_ms bounds
+ * it; 0 waits not at all.
+ */
 int
-agent_connect(const char *path, int quiet)
+agent_connect(const char *path, int quiet, int wait_ms)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
+	struct timeval tv = { wait_ms / 1000, wait_ms % 1000 * 1000 };
+	int fd, e;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return -1;
 	memcpy(sun.sun_path, path, strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+	    (wait_ms > 0 ? 0 : SOCK_NONBLOCK), 0)) == -1) {
 		warn("socket");
 		return -1;
 	}
+	if (wait_ms > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
+	    sizeof(tv)) == -1)
+		warn("agent %s: SO_SNDTIMEO", path);
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		/* none, or a stale socket its dead agent left */
-		if (!quiet || (errno != ENOENT && errno != ECONNREFUSED))
+		/* none, a stale socket its dead agent left, or one too
+		 * busy to take us (EAGAIN: the caller says so) */
+		e = errno;
+		if (e != EAGAIN && (!quiet || (e != ENOENT &&
+		    e != ECONNREFUSED)))
 			warn("agent %s", path);
 		close(fd);
+		errno = e;
 		return -1;
 	}
 	if (!agent_is_ours(fd, path)) {
 		close(fd);
 		return -2;
 	}
+	if (wait_ms <= 0)	/* blocking again, as its users expect */
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return fd;
 }
 
@@ -494,12 +511,11 @@ agent_read(struct session *s)
 		gone(s, EX_SOFTWARE, m.why);
 }
 
-/* Waits for the agent's welcome, within the timeout (or a signal). */
+/* Waits for the agent's welcome, until deadline (or a signal). */
 static int
-welcome(struct session *s, struct agent_msg *m)
+welcome(struct session *s, struct agent_msg *m, int64_t deadline)
 {
 	struct agent_conn *a = s->agent;
-	int64_t deadline = now_ms() + s->timeout_ms;
 	char chunk[4096];
 	ssize_t n;
 	int r;
@@ -567,7 +583,8 @@ agent_login(struct session *s)
 	struct agent_msg m;
 	struct buf hello = { 0 };
 	const char *text;
-	int rc;
+	int64_t deadline = now_ms() + s->timeout_ms;
+	int rc, busy;
 
 	if (s->sock >= 0)
 		close(s->sock);
@@ -581,11 +598,17 @@ agent_login(struct session *s)
 	timing_begin(s);	/* (session_start's connection: made at once) */
 	snprintf(s->report.where, sizeof(s->report.where), "the agent %s",
 	    a->path);
-	if (s->sock < 0 && (s->sock = agent_connect(a->path, 0)) < 0) {
+	if (s->sock < 0 && (s->sock = agent_connect(a->path, 0,
+	    s->timeout_ms)) < 0) {
+		busy = s->sock == -1 && errno == EAGAIN;
 		s->sock = -1;
 		timing_failed(s);
-		session_fail(s, EX_UNAVAILABLE, "agent %s: cannot reach it",
-		    a->path);
+		if (busy)
+			session_fail(s, EX_TEMPFAIL, "agent %s: no answer in "
+			    "time", a->path);
+		else
+			session_fail(s, EX_UNAVAILABLE, "agent %s: cannot "
+			    "reach it", a->path);
 		return s->failed;
 	}
 	timing_mark(s, PHASE_TCP);
@@ -594,7 +617,7 @@ agent_login(struct session *s)
 	buf_addc(&hello, '\n');
 	queue(s, 'H', hello.p, hello.len);
 	buf_free(&hello);
-	if (agent_write(s) == -1 || welcome(s, &m) == -1) {
+	if (agent_write(s) == -1 || welcome(s, &m, deadline) == -1) {
 		gone(s, s->failed ? s->failed : EX_TEMPFAIL, "no welcome");
 		return s->failed;
 	}

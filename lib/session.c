@@ -402,10 +402,12 @@ agent_wanted(struct account *acct, const struct common_opts *o,
 		return 0;
 	if ((rc = agent_path(path, acct->jid)) != EX_OK)
 		return rc;
-	if ((fd = agent_connect(path->p, 1)) >= 0) {
+	if ((fd = agent_connect(path->p, 1, 0)) >= 0) {
 		*ready = fd;	/* the login's: one connection, not two */
 		return 1;
 	}
+	if (fd == -1 && errno == EAGAIN)
+		return 1;	/* up, and busy: the login waits for it */
 	if (fd == -2)
 		return EX_NOPERM;
 	if ((idle = persist(acct, o)) > 0) {

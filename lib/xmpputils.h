@@ -1117,10 +1117,12 @@ int agent_dir(const char *path, int make);
 /* The uid (and pid) of the process at the other end of fd: 0 or -1. */
 int agent_peer(int fd, uid_t *uid, pid_t *pid);
 /*
- * Connects to the agent at path, and checks it runs as we do: the fd,
- * or -1 (none there: said unless quiet) or -2 (someone else's: said).
+ * Connects to the agent at path, waiting wait_ms at most (0: not at
+ * all) for it to take us, and checks it runs as we do: the fd, or -1
+ * (none there: said unless quiet; errno EAGAIN: one there, too busy to
+ * take us, not said) or -2 (someone else's: said).
  */
-int agent_connect(const char *path, int quiet);
+int agent_connect(const char *path, int quiet, int wait_ms);
 
 /* Appends a frame of that type and payload (text, no NUL) to out. */
 void agent_frame(struct buf *out, int type, const char *p, size_t len);

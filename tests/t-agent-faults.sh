@@ -232,6 +232,34 @@ is "$other" "" "each exits 0 or 75" \
 is "$false0" "" "no false 0: bob got every exit 0's message"
 is "$lost" "" "every exit 75's message is in its --unsent"
 
+# --- 7. a wedged agent (stopped: as one busy logging in again is, to
+# its clients): 150 of them, more than its socket's backlog holds, each
+# gives up within its own -T, its message in --unsent; none hangs
+kill -STOP "$ag"
+pids=
+for i in $(seq 150); do
+	( t0=${EPOCHREALTIME/./}
+	  timeout -s KILL 15 "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 2 -a alice \
+	    --unsent "$T/u8.$i" -m "wedged $i" "$BOB" 2>"$T/e8.$i"
+	  echo "$? $(( (${EPOCHREALTIME/./} - t0) / 1000 ))" >"$T/rc8.$i" ) &
+	pids="$pids $!"
+done
+for p in $pids; do wait "$p"; done
+kill -CONT "$ag"
+rcs=$(cut -d' ' -f1 "$T"/rc8.* | sort | uniq -c | tr -s ' \n' '  ')
+is "$rcs" " 150 75 " "150 clients of a wedged agent: each exits 75" \
+    "$(for f in "$T"/e8.*; do cat "$f"; done | sort | uniq -c | head -5)"
+slowest=$(cut -d' ' -f2 "$T"/rc8.* | sort -n | tail -1)
+[ "$slowest" -lt 6000 ]
+ok $? "within its -T of 2 s (the slowest: $slowest ms)"
+lost=
+for i in $(seq 150); do
+	[ "$(cat "$T/u8.$i" 2>/dev/null)" = "wedged $i" ] || lost="$lost $i"
+done
+is "$lost" "" "each message in its --unsent"
+run xsend -a alice --agent -m "after the wedge" "$BOB"
+is "$rc" 0 "the agent, going again, serves" "$err"
+
 # --- 5. the agent killed (kill -9) mid-request
 listen r5 -a bob
 seq 400 | sed 's/^/killed /' >"$T/l5"
