@@ -103,7 +103,8 @@ $(B)/bench/%: bench/%.c | $(B)/bench
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
 
 # libFuzzer targets (clang), with their own ASan+UBSan build of lib/.
-FUZZ_TARGETS = fuzz_config fuzz_jid fuzz_text fuzz_lines fuzz_xmlin fuzz_roster
+FUZZ_TARGETS = fuzz_config fuzz_jid fuzz_text fuzz_lines fuzz_xmlin fuzz_roster \
+	fuzz_agent
 FUZZ_SECONDS ?= 60
 FZ = build/fuzz
 FUZZ_CC = clang

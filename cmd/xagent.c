@@ -400,23 +400,11 @@ stanza(struct agent *a, struct client *c, struct agent_msg *m)
 	struct xmlin *x = xmlin_new(AGENT_FRAME_MAX);
 	struct xmlin_item it;
 	struct buf b = { 0 };
+	const char *why;
 	uint64_t seq = 0;
 
-	if (m->len > XU_STANZA_MAX) {
-		/* the server would close the stream on it, for everyone */
-		client_refuse(c, EX_DATAERR, "a stanza over the size limit");
-		xmlin_free(x);
-		return;
-	}
-	xmlin_feed(x, m->p, m->len);
-	xmlin_end(x);
-	if (xmlin_pending(x) != 1 || !xmlin_next(x, &it) ||
-	    it.kind != XMLIN_ELEMENT ||
-	    (it.ns && strcmp(it.ns, "jabber:client") != 0) ||
-	    (strcmp(it.name, "message") && strcmp(it.name, "presence") &&
-	    strcmp(it.name, "iq"))) {
-		client_refuse(c, EX_DATAERR, "a request to send what is not "
-		    "one stanza");
+	if ((why = agent_stanza_parse(x, m->p, m->len, &it)) != NULL) {
+		client_refuse(c, EX_DATAERR, why);
 		xmlin_free(x);
 		return;
 	}

@@ -270,6 +270,30 @@ agent_hello_parse(char *p, unsigned *version, const char **jid)
 	return NULL;
 }
 
+/*
+ * S's payload: one stanza (a message, presence or iq in jabber:client)
+ * and nothing else, no larger than a server takes, read as xraw reads
+ * its input: *it is it, written again by xmlin (valid until x is fed
+ * again or freed). NULL, or why it is refused.
+ */
+const char *
+agent_stanza_parse(struct xmlin *x, const char *p, size_t len,
+    struct xmlin_item *it)
+{
+	/* the server would close the stream on it, for everyone */
+	if (len > XU_STANZA_MAX)
+		return "a stanza over the size limit";
+	xmlin_feed(x, p, len);
+	xmlin_end(x);
+	if (xmlin_pending(x) != 1 || !xmlin_next(x, it) ||
+	    it->kind != XMLIN_ELEMENT ||
+	    (it->ns && strcmp(it->ns, "jabber:client") != 0) ||
+	    (strcmp(it->name, "message") && strcmp(it->name, "presence") &&
+	    strcmp(it->name, "iq")))
+		return "a request to send what is not one stanza";
+	return NULL;
+}
+
 /* ---- the client's half of a session */
 
 struct agent_conn {

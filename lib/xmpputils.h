@@ -1156,6 +1156,13 @@ int agent_code(const char *p, const char **text);
 const char *agent_hello_parse(char *p, unsigned *version,
     const char **jid);
 /*
+ * S's payload, fed to x (xmlin_new(AGENT_FRAME_MAX)): NULL with *it the
+ * one stanza it holds (valid until x is fed again or freed), or why it
+ * is refused.
+ */
+const char *agent_stanza_parse(struct xmlin *x, const char *p, size_t len,
+    struct xmlin_item *it);
+/*
  * For xagent -s and -x, on an agent's session: asks (type 'Q' or 'X')
  * and waits for the answer (-s's text; NULL on a failure, said).
  */
