@@ -16,12 +16,12 @@ vg() {	# vg EXPECTED-RC NAME TOOL ARGS...
 	vg_verdict $? "$want" "$name"
 }
 
-vg_verdict() {	# vg_verdict RC EXPECTED-RC NAME: and $T/vg.log empty
-	local rc=$1 want=$2 name=$3
-	if [ "$rc" -eq "$want" ] && [ ! -s "$T/vg.log" ]; then
+vg_verdict() {	# vg_verdict RC EXPECTED-RC NAME [LOG]: and $T/LOG.log (vg) empty
+	local rc=$1 want=$2 name=$3 log=$T/${4:-vg}
+	if [ "$rc" -eq "$want" ] && [ ! -s "$log.log" ]; then
 		ok 0 "valgrind: $name"
 	else
-		ok 1 "valgrind: $name" "exit $rc, wanted $want" "$(cat "$T/vg.log" "$T/vg.err")"
+		ok 1 "valgrind: $name" "exit $rc, wanted $want" "$(cat "$log.log" "$log.err")"
 	fi
 }
 
@@ -110,5 +110,49 @@ wait "$vs"
 vg_verdict $? 0 "xsend -l --retry across a cut link"
 listener_wait v2
 exec {rin}>&-
+
+# xagent under load: 200 lines through it from one client, 20 clients
+# at once, a room joined and kept, a listener, clients that break the
+# protocol (tests/agentpoke.c); then xagent -x. Its clients' side too.
+XDG_RUNTIME_DIR=$T/run
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+export XDG_RUNTIME_DIR
+sock=$XDG_RUNTIME_DIR/xmpputils/alice@$XT_DOMAIN
+: >"$T/va.err"
+$VG --log-file="$T/va.log" "$XU_BUILD/xagent" -F -f "$XT_CONFIG" -T 20 \
+    -a alice 2>"$T/va.err" &
+va=$!
+_bg="$_bg $va"
+wait_line "$T/va.err" "holding .* for its tools"
+listen vab -a bob -n 222
+vg 0 "xsend -l through the agent, 200 lines" xsend -a alice --agent -l \
+    "bob@$XT_DOMAIN" < <(seq -f 'through the agent %g' 200)
+pids=
+for i in $(seq 20); do
+	xsend -a alice --agent -m "at once $i" "bob@$XT_DOMAIN" 2>>"$T/va.clients" &
+	pids="$pids $!"
+done
+fails=0
+for p in $pids; do wait "$p" || fails=$((fails + 1)); done
+is "$fails" 0 "20 clients at once through the agent under valgrind" \
+    "$(cat "$T/va.clients")"
+vg 0 "xsend -r through the agent (it joins and stays)" xsend -a alice \
+    --agent -r "ops@$XT_MUC" -m "to the room" "bob@$XT_DOMAIN"
+listen val -a alice --agent -n 1
+xsend -a bob -m "to the agent's listener" "alice@$XT_DOMAIN"
+listener_wait val
+ok $? "a listener through the agent gets its message"
+for poke in "garbage 1 65536" "length 10485760" "vanish alice@$XT_DOMAIN" \
+    "huge alice@$XT_DOMAIN 10485760" "bad alice@$XT_DOMAIN 100000" "bad alice@$XT_DOMAIN 250000" \
+    "noise alice@$XT_DOMAIN 1 100" "hello alice@$XT_DOMAIN"; do
+	"$XU_BUILD/agentpoke" "$sock" $poke >/dev/null
+done
+vg 0 "xagent -s" xagent -a alice -s
+xsend -a alice --agent -m "last" "bob@$XT_DOMAIN"
+listener_wait vab
+ok $? "bob got all 222"
+vg 0 "xagent -x" xagent -a alice -x
+wait "$va"
+vg_verdict $? 0 "xagent under that load, then stopped" va
 
 done_testing
