@@ -30,9 +30,10 @@
 
 #define MAX_CLIENTS 256
 #define MAX_ROOMS 64
-/* A client's stanzas the server has not confirmed: past this, the agent
- * reads no more of it until some are. */
+/* A client's stanzas the server has not confirmed, and their bytes: past
+ * either, the agent reads no more of it until some are. */
 #define CLIENT_IN_FLIGHT 4096
+#define CLIENT_IN_FLIGHT_BYTES (4 * 1024 * 1024)
 /* What waits to be written to one client: past this, it is cut off (a
  * listener that reads no more must not hold the agent's memory). */
 #define CLIENT_OUT_MAX (16 * 1024 * 1024)
@@ -56,7 +57,10 @@ struct client {
 	char prefix[16];	/* its ids begin with it: answers are its */
 	uint64_t *seqs;		/* the session's numbers of its stanzas the
 				 * server has not confirmed; 0: none needed */
+	size_t *sizes;		/* and their lengths */
 	size_t seq_head, seq_len, seq_cap;
+	size_t bytes;		/* of those */
+	int64_t frame_since;	/* a frame begun and not ended since then */
 	uint64_t confirmed;	/* its stanzas confirmed, told in 'A' */
 	int ack_asked;		/* an 'R' waits for its answer */
 	char *iq_ids[CLIENT_IQ_IDS];
@@ -93,6 +97,7 @@ struct agent {
 	unsigned long relayed, delivered, reconnects;
 	int attempt;		/* logins tried in this outage (0: none) */
 	int64_t down_since, next_try;	/* the outage, the next login */
+	int64_t accept_after;	/* no accepting before (out of fds) */
 	uint64_t below;		/* session_confirmed_below, last looked */
 	char *presence;		/* a listener's last, said again if fresh */
 	int stop;		/* -x asked */
@@ -179,22 +184,39 @@ client_write(struct client *c)
 }
 
 static void
-seq_push(struct client *c, uint64_t seq)
+seq_push(struct client *c, uint64_t seq, size_t size)
 {
 	uint64_t *q;
-	size_t i, cap;
+	size_t *z, i, k, cap;
 
 	if (c->seq_len == c->seq_cap) {
 		cap = c->seq_cap ? 2 * c->seq_cap : 64;
 		q = xreallocarray(NULL, cap, sizeof(*q));
-		for (i = 0; i < c->seq_len; i++)
-			q[i] = c->seqs[(c->seq_head + i) % c->seq_cap];
+		z = xreallocarray(NULL, cap, sizeof(*z));
+		for (i = 0; i < c->seq_len; i++) {
+			k = (c->seq_head + i) % c->seq_cap;
+			q[i] = c->seqs[k];
+			z[i] = c->sizes[k];
+		}
 		free(c->seqs);
+		free(c->sizes);
 		c->seqs = q;
+		c->sizes = z;
 		c->seq_cap = cap;
 		c->seq_head = 0;
 	}
-	c->seqs[(c->seq_head + c->seq_len++) % c->seq_cap] = seq;
+	k = (c->seq_head + c->seq_len++) % c->seq_cap;
+	c->seqs[k] = seq;
+	c->sizes[k] = size;
+	c->bytes += size;
+}
+
+/* Whether it has so much in flight that it is read no more for now. */
+static int
+client_full(const struct client *c)
+{
+	return c->seq_len >= CLIENT_IN_FLIGHT ||
+	    c->bytes >= CLIENT_IN_FLIGHT_BYTES;
 }
 
 /* Tells c how many of its stanzas the server has, if that changed or
@@ -206,6 +228,7 @@ client_confirm(struct client *c, uint64_t below)
 	char n[32];
 
 	while (c->seq_len > 0 && c->seqs[c->seq_head] < below) {
+		c->bytes -= c->sizes[c->seq_head];
 		c->seq_head = (c->seq_head + 1) % c->seq_cap;
 		c->seq_len--;
 		c->confirmed++;
@@ -264,6 +287,7 @@ client_free(struct agent *a, struct client *c)
 	agent_reader_free(&c->in);
 	buf_free(&c->out);
 	free(c->seqs);
+	free(c->sizes);
 	for (i = 0; i < CLIENT_IQ_IDS; i++)
 		free(c->iq_ids[i]);
 	free(c);
@@ -418,7 +442,7 @@ stanza(struct agent *a, struct client *c, struct agent_msg *m)
 		seq = session_send_buf(a->s, &b);
 		a->relayed++;
 	}
-	seq_push(c, seq);	/* 0: held back, confirmed as it is */
+	seq_push(c, seq, m->len);	/* 0: held back, confirmed as it is */
 	buf_free(&b);
 	xmlin_free(x);
 }
@@ -605,7 +629,7 @@ client_read(struct agent *a, struct client *c)
 	struct agent_msg m;
 	char chunk[65536];
 	ssize_t n;
-	int r;
+	int r = 0;
 
 	n = recv(c->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
@@ -616,13 +640,32 @@ client_read(struct agent *a, struct client *c)
 		return;
 	}
 	agent_reader_add(&c->in, chunk, n);
-	while (!c->dead && c->seq_len < CLIENT_IN_FLIGHT &&
+	while (!c->dead && !client_full(c) &&
 	    (r = agent_frame_next(&c->in, &m)) == 1) {
 		request(a, c, &m);
 		agent_frame_done(&c->in, &m);
 	}
 	if (!c->dead && r == -1)
 		client_refuse(c, EX_PROTOCOL, m.why);
+}
+
+/*
+ * A frame begun must end within 10 s, as the greeting must come: a
+ * client that stops mid-frame holds no slot for ever (one the agent is
+ * not reading, for what it has in flight, is not to blame).
+ */
+static void
+stalled(struct client *c)
+{
+	if (c->dead || client_full(c) || c->in.in.len == c->in.start) {
+		c->frame_since = 0;
+		return;
+	}
+	if (c->frame_since == 0)
+		c->frame_since = now_ms();
+	else if (now_ms() - c->frame_since > HELLO_MS)
+		client_refuse(c, EX_PROTOCOL, "a frame begun and not ended in "
+		    "time");
 }
 
 /* Frames read already, held back while it had too much in flight. */
@@ -632,7 +675,7 @@ client_resume(struct agent *a, struct client *c)
 	struct agent_msg m;
 	int r = 0;
 
-	while (!c->dead && c->seq_len < CLIENT_IN_FLIGHT &&
+	while (!c->dead && !client_full(c) &&
 	    (r = agent_frame_next(&c->in, &m)) == 1) {
 		request(a, c, &m);
 		agent_frame_done(&c->in, &m);
@@ -645,13 +688,20 @@ static void
 accept_client(struct agent *a)
 {
 	struct client *c;
-	uid_t uid;
+	uid_t uid = (uid_t)-1;
 	pid_t pid = 0;
 	int fd;
 
 	if ((fd = accept4(a->lfd, NULL, NULL, SOCK_NONBLOCK |
-	    SOCK_CLOEXEC)) == -1)
+	    SOCK_CLOEXEC)) == -1) {
+		/* out of descriptors: the socket stays readable, and the
+		 * loop would spin on it; look again in a second */
+		if (errno == EMFILE || errno == ENFILE) {
+			warn("accept");
+			a->accept_after = now_ms() + 1000;
+		}
 		return;
+	}
 	if (agent_peer(fd, &uid, &pid) == -1 || uid != geteuid()) {
 		warnx("refused a client of uid %ld (pid %ld): only uid %ld's "
 		    "may use this agent", (long)uid, (long)pid,
@@ -952,11 +1002,15 @@ turn(struct agent *a, int timeout_ms)
 
 	if ((rc = session_prepare(a, &pfd[0], &timeout_ms)) != EX_OK)
 		return rc;
-	pfd[1].fd = a->lfd;
+	pfd[1].fd = a->accept_after > now_ms() ? -1 : a->lfd;
 	pfd[1].events = POLLIN;
+	pfd[1].revents = 0;
+	if (a->accept_after > now_ms())
+		timeout_ms = timeout_ms < 0 || timeout_ms > 1000 ? 1000 :
+		    timeout_ms;
 	for (i = 0; i < a->nclients; i++) {
 		pfd[i + 2].fd = a->clients[i]->fd;
-		pfd[i + 2].events = (a->clients[i]->seq_len < CLIENT_IN_FLIGHT ?
+		pfd[i + 2].events = (!client_full(a->clients[i]) ?
 		    POLLIN : 0) | (a->clients[i]->out.len >
 		    a->clients[i]->out_off ? POLLOUT : 0);
 		pfd[i + 2].revents = 0;
@@ -985,8 +1039,9 @@ turn(struct agent *a, int timeout_ms)
 
 		if (pfd[i + 2].revents & (POLLIN | POLLHUP | POLLERR))
 			client_read(a, c);
-		else if (c->seq_len < CLIENT_IN_FLIGHT)
+		else if (!client_full(c))
 			client_resume(a, c);
+		stalled(c);
 		if (!c->greeted && !c->dead && now_ms() - c->since > HELLO_MS)
 			client_refuse(c, EX_PROTOCOL, "no greeting in time");
 	}

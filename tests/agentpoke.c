@@ -14,6 +14,7 @@
  *                                     (any type but X, which would stop
  *                                     the agent)
  *   agentpoke SOCKET vanish JID       greets, then half a frame, and exits
+ *   agentpoke SOCKET stall JID        greets, then half a frame, and waits
  *   agentpoke SOCKET silent           says nothing
  *   agentpoke SOCKET hello JID        greets, and says how it is answered
  *
@@ -302,6 +303,12 @@ main(int argc, char *argv[])
 			puts("vanished");
 			return 0;
 		}
+	} else if (strcmp(mode, "stall") == 0 && argc == 4) {
+		greet(argv[3], deadline, &how);
+		header(h, 1000);
+		h[4] = 'S';
+		if (how == NULL)
+			put(h, 5, deadline, &how);
 	} else if (strcmp(mode, "hello") == 0 && argc == 4) {
 		greet(argv[3], deadline, &how);
 	} else if (strcmp(mode, "silent") != 0 || argc != 3)

@@ -95,6 +95,9 @@ ag=$agent
 listen r3 -a bob
 "$POKE" "$SOCK" silent >"$T/p.silent" &
 silent=$!
+# greeted, then a frame begun and never ended: cut off after 10 s
+"$POKE" "$SOCK" stall "alice@$XT_DOMAIN" >"$T/p.stall" &
+stall=$!
 # vanished, twice: a frame begun, then gone; greeted, then gone
 "$POKE" "$SOCK" vanish "alice@$XT_DOMAIN" >"$T/p.vanish" &
 pokes=$!
@@ -161,6 +164,9 @@ is "$(( $(status relayed) - before ))" 100 "all through the agent"
 wait "$silent"
 is "$?,$(cat "$T/p.silent")" "0,cut off: E 76 no greeting in time" \
     "a client that never speaks is cut off after 10 s"
+wait "$stall"
+is "$?,$(cat "$T/p.stall")" "0,cut off: E 76 a frame begun and not ended in time" \
+    "a client that stops mid-frame is cut off too"
 # a line for each it cut off and told why: 3 noise, length, huge, bad,
 # big, silent (garbage may not frame an error it can say)
 n=$(grep -c "client [0-9]* (pid [0-9]*): " "$T/ag.err")
