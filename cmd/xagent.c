@@ -40,6 +40,8 @@
 /* Ids of a client's own making (xraw's user's), the last so many: an
  * answer or an error with one is its. */
 #define CLIENT_IQ_IDS 256
+/* Clients gone whose late answers are dropped, the last so many. */
+#define GONE_PREFIXES 256
 /* The greeting is due this soon after connecting. */
 #define HELLO_MS 10000
 
@@ -66,7 +68,12 @@ struct client {
 	char *iq_ids[CLIENT_IQ_IDS];
 	size_t iq_next;
 	int listener;		/* it said its presence: it listens */
-	int active;		/* it sent or joined: the agent is in use */
+	char *presence;		/* that presence, */
+	int priority;		/* its priority */
+	uint64_t presence_at;	/* and when, of all the clients' */
+	int active;		/* connected and greeted: the agent is in use
+				 * (but by -s or -x alone) */
+	int used;		/* it sent, asked for a count or joined */
 	int dead;		/* cut off: closed at the end of the turn */
 };
 
@@ -99,7 +106,10 @@ struct agent {
 	int64_t down_since, next_try;	/* the outage, the next login */
 	int64_t accept_after;	/* no accepting before (out of fds) */
 	uint64_t below;		/* session_confirmed_below, last looked */
-	char *presence;		/* a listener's last, said again if fresh */
+	char gone[GONE_PREFIXES][16];	/* prefixes of clients gone */
+	size_t gone_next;
+	char *presence;		/* the account's, from a listener: said
+				 * again on a fresh stream (NULL: none) */
 	int stop;		/* -x asked */
 	int detached;
 };
@@ -121,6 +131,12 @@ client_send(struct client *c, int type, const char *p, size_t len)
 {
 	if (c->dead)
 		return;
+	if (len + 1 > AGENT_FRAME_MAX_DOWN) {
+		/* more than a session reads: never from a server of ours */
+		warnx("client %lu (pid %ld): a stanza of %zu bytes not passed "
+		    "on: over the limit", c->number, (long)c->pid, len);
+		return;
+	}
 	if (c->out.len - c->out_off + len > CLIENT_OUT_MAX) {
 		warnx("client %lu (pid %ld): reads nothing of %d MB waiting: "
 		    "cut off", c->number, (long)c->pid,
@@ -261,20 +277,46 @@ send_xml(struct agent *a, const char *xml)
 }
 
 /*
- * The last listener gone: the account's other clients get what is
- * sent to the bare JID again (see xagent(1), LISTENERS).
+ * The account's presence is its listeners': the one with the highest
+ * priority (the latest of equals), or, with none, unavailable, so that
+ * the account's other clients get what is sent to the bare JID (see
+ * xagent(1), LISTENERS). Sent when it changes; returns the stanza's
+ * number (0: nothing sent).
  */
+static uint64_t
+present(struct agent *a)
+{
+	struct client *best = NULL, *c;
+	struct buf b = { 0 };
+	uint64_t seq = 0;
+	size_t i;
+
+	for (i = 0; i < a->nclients; i++) {
+		c = a->clients[i];
+		if (c->listener && !c->dead && (best == NULL ||
+		    c->priority > best->priority || (c->priority ==
+		    best->priority && c->presence_at > best->presence_at)))
+			best = c;
+	}
+	if (best == NULL && a->presence == NULL)
+		return 0;
+	if (best && a->presence && strcmp(best->presence, a->presence) == 0)
+		return 0;
+	buf_adds(&b, best ? best->presence : "<presence type='unavailable'/>");
+	seq = session_send_buf(a->s, &b);
+	buf_free(&b);
+	free(a->presence);
+	a->presence = best ? xstrdup(best->presence) : NULL;
+	return seq;
+}
+
 static void
 unlisten(struct agent *a, struct client *c)
 {
 	if (!c->listener)
 		return;
 	c->listener = 0;
-	if (listeners(a) == 0) {
-		send_xml(a, "<presence type='unavailable'/>");
-		free(a->presence);
-		a->presence = NULL;
-	}
+	present(a);
 }
 
 static void
@@ -283,26 +325,38 @@ client_free(struct agent *a, struct client *c)
 	size_t i;
 
 	unlisten(a, c);
+	if (c->greeted) {
+		memcpy(a->gone[a->gone_next], c->prefix, sizeof(c->prefix));
+		a->gone_next = (a->gone_next + 1) % GONE_PREFIXES;
+	}
 	close(c->fd);
 	agent_reader_free(&c->in);
 	buf_free(&c->out);
 	free(c->seqs);
 	free(c->sizes);
+	free(c->presence);
 	for (i = 0; i < CLIENT_IQ_IDS; i++)
 		free(c->iq_ids[i]);
 	free(c);
 }
 
-/* Whether a client uses the agent: a status query or a probe does not
- * keep an idle agent up. */
+/*
+ * Whether a client uses the agent, for --idle: one that sent, or has
+ * been connected a while (an xsend -l yet to read its first line);
+ * not an "xagent -s", which asks and goes at once, in a loop perhaps.
+ */
 static int
 in_use(struct agent *a)
 {
+	struct client *c;
 	size_t i;
 
-	for (i = 0; i < a->nclients; i++)
-		if (a->clients[i]->active && !a->clients[i]->dead)
+	for (i = 0; i < a->nclients; i++) {
+		c = a->clients[i];
+		if (!c->dead && (c->used || (c->active &&
+		    now_ms() - c->since > 500)))
 			return 1;
+	}
 	return 0;
 }
 
@@ -323,7 +377,9 @@ reap(struct agent *a)
 	a->nclients = n;
 	for (i = 0; i < ndead; i++)
 		client_free(a, dead[i]);
-	if (a->idle_since == 0 && !in_use(a))
+	if (in_use(a))
+		a->idle_since = 0;
+	else if (a->idle_since == 0)
 		a->idle_since = now_ms();
 }
 
@@ -372,6 +428,7 @@ hello(struct agent *a, struct client *c, struct agent_msg *m)
 		    (unsigned)arc4random());
 	while (prefix_taken(a, c));
 	c->greeted = 1;
+	c->active = 1;		/* an xsend -l yet to read its first line */
 	buf_printf(&b, AGENT_MAGIC " %d\n%s\n%s\n", AGENT_VERSION,
 	    session_jid(a->s), c->prefix);
 	session_features_xml(a->s, &f);
@@ -389,32 +446,47 @@ remember_id(struct client *c, const char *id)
 	c->iq_next = (c->iq_next + 1) % CLIENT_IQ_IDS;
 }
 
+/* The <priority/> of a presence (0 without one), as servers read it. */
+static int
+priority_of(const char *xml)
+{
+	const char *p = strstr(xml, "<priority>");
+	long n;
+
+	if (p == NULL)
+		return 0;
+	n = strtol(p + 10, NULL, 10);
+	return n < -128 ? -128 : n > 127 ? 127 : (int)n;
+}
+
 /*
- * Presence for all (no to) says a client listens: the first makes the
- * account available, and messages to it come here. Its unavailable
- * ends that, when it is the last. Returns 0 for a stanza kept back.
+ * Presence for all (no to, or to the account itself, which a server
+ * takes the same way) says a client listens, and with what priority;
+ * its unavailable that it no longer does. The account's presence then
+ * follows its listeners' (present). Returns 1 for any other presence,
+ * to be sent as it is; 0 with *seq what present sent (0: nothing).
  */
 static int
-presence(struct agent *a, struct client *c, const struct xmlin_item *it)
+presence(struct agent *a, struct client *c, const struct xmlin_item *it,
+    uint64_t *seq)
 {
-	if (it->to != NULL)
+	static uint64_t said;
+
+	if (it->to != NULL && !(jid_is_bare(it->to) &&
+	    jid_bare_equal(it->to, a->acct.jid)))
 		return 1;
 	if (it->type == NULL) {
 		c->listener = 1;
-		free(a->presence);
-		a->presence = xstrndup(it->xml, it->len);
-		return 1;
-	}
-	if (strcmp(it->type, "unavailable") == 0) {
-		if (!c->listener)
-			return 0;
+		c->priority = priority_of(it->xml);
+		c->presence_at = ++said;
+		free(c->presence);
+		c->presence = xstrndup(it->xml, it->len);
+	} else if (strcmp(it->type, "unavailable") == 0)
 		c->listener = 0;
-		if (listeners(a) > 0)
-			return 0;	/* others still listen */
-		free(a->presence);
-		a->presence = NULL;
-	}
-	return 1;
+	else
+		return 1;
+	*seq = present(a);
+	return 0;
 }
 
 /* 'S': one stanza, checked as xraw checks its input, then sent. */
@@ -437,12 +509,14 @@ stanza(struct agent *a, struct client *c, struct agent_msg *m)
 	    (strcmp(it.name, "iq") != 0 || (it.type &&
 	    (strcmp(it.type, "get") == 0 || strcmp(it.type, "set") == 0))))
 		remember_id(c, it.id);
-	if (strcmp(it.name, "presence") != 0 || presence(a, c, &it)) {
+	if (strcmp(it.name, "presence") != 0 || presence(a, c, &it, &seq)) {
 		buf_add(&b, it.xml, it.len);
 		seq = session_send_buf(a->s, &b);
 		a->relayed++;
 	}
-	seq_push(c, seq, m->len);	/* 0: held back, confirmed as it is */
+	/* 0: nothing sent (a presence that changed nothing): confirmed as
+	 * it is */
+	seq_push(c, seq, m->len);
 	buf_free(&b);
 	xmlin_free(x);
 }
@@ -543,6 +617,12 @@ join(struct agent *a, struct client *c, struct agent_msg *m)
 	*slash = '\0';
 	ar = room_find(a, m->p);
 	*slash = '/';
+	if (ar && ar->joined && muc_left(ar->r)) {
+		/* put out (kicked, say): joined again, as if anew */
+		muc_forget(ar->r);
+		*ar = a->rooms[--a->nrooms];
+		ar = NULL;
+	}
 	if (ar && ar->joined) {
 		join_answer(c, ar, EX_OK);
 		return;
@@ -594,10 +674,10 @@ request(struct agent *a, struct client *c, struct agent_msg *m)
 		hello(a, c, m);
 		return;
 	}
-	if (strchr("SRJ", m->type) != NULL) {
-		c->active = 1;
-		a->idle_since = 0;
-	}
+	if (strchr("SRJ", m->type) != NULL)
+		c->used = 1;
+	else if (!c->used)
+		c->active = 0;	/* -s or -x: no use, for --idle */
 	switch (m->type) {
 	case 'S':
 		stanza(a, c, m);
@@ -636,7 +716,12 @@ client_read(struct agent *a, struct client *c)
 	    errno == EINTR))
 		return;
 	if (n <= 0) {
-		c->dead = 1;	/* gone; what it sent still goes */
+		/* gone: what it sent still goes, held back or not */
+		while (!c->dead && (r = agent_frame_next(&c->in, &m)) == 1) {
+			request(a, c, &m);
+			agent_frame_done(&c->in, &m);
+		}
+		c->dead = 1;
 		return;
 	}
 	agent_reader_add(&c->in, chunk, n);
@@ -763,10 +848,17 @@ owner(struct agent *a, xmpp_stanza_t *st)
 	const char *name = xmpp_stanza_get_name(st);
 	const char *type = xmpp_stanza_get_type(st);
 	const char *id = xmpp_stanza_get_id(st);
+	const char *from = xmpp_stanza_get_from(st);
 	xmpp_stanza_t *r;
 	struct client *c;
 
-	if ((c = by_prefix(a, id)) != NULL)
+	/*
+	 * A message a client sent the account itself comes back with its
+	 * id: it is the account's (its listeners'), not an answer.
+	 */
+	if ((strcmp(name, "message") != 0 || (type && strcmp(type, "error") ==
+	    0) || from == NULL || !jid_bare_equal(from, a->acct.jid)) &&
+	    (c = by_prefix(a, id)) != NULL)
 		return c;
 	if (type && (strcmp(type, "error") == 0 || (strcmp(type, "result") ==
 	    0 && strcmp(name, "iq") == 0)) && (c = by_request(a, id)) != NULL)
@@ -830,6 +922,32 @@ to_all(struct agent *a, xmpp_stanza_t *st)
 	buf_free(&b);
 }
 
+/*
+ * Whether st is for a client that has gone (a late bounce or receipt,
+ * by its id's prefix): nobody's to see now, not the listeners'.
+ */
+static int
+was_a_clients(struct agent *a, xmpp_stanza_t *st)
+{
+	const char *id = xmpp_stanza_get_id(st), *from;
+	xmpp_stanza_t *r;
+	size_t i, n;
+
+	if (strcmp(xmpp_stanza_get_name(st), "message") == 0 &&
+	    (r = xmpp_stanza_get_child_by_name_and_ns(st, "received",
+	    NS_RECEIPTS)) != NULL)
+		id = xmpp_stanza_get_attribute(r, "id");
+	from = xmpp_stanza_get_from(st);
+	if (id == NULL || (from && jid_bare_equal(from, a->acct.jid)))
+		return 0;
+	for (i = 0; i < GONE_PREFIXES; i++) {
+		n = strlen(a->gone[i]);
+		if (n && strncmp(id, a->gone[i], n) == 0 && id[n] == '-')
+			return 1;
+	}
+	return 0;
+}
+
 static int
 route(struct session *s, xmpp_stanza_t *st, void *arg)
 {
@@ -844,6 +962,11 @@ route(struct session *s, xmpp_stanza_t *st, void *arg)
 		client_send(c, 'S', b.p, b.len);
 		a->delivered++;
 		buf_free(&b);
+		return 1;
+	}
+	if (was_a_clients(a, st)) {
+		if (a->o->verbose)
+			warnx("dropped a late answer for a client gone");
 		return 1;
 	}
 	if (strcmp(xmpp_stanza_get_name(st), "iq") == 0) {
@@ -1089,9 +1212,11 @@ drain(struct agent *a)
 	size_t i;
 	int rc = EX_OK;
 
-	close(a->lfd);
+	if (a->lfd >= 0) {	/* the socket is ours only once we listen */
+		close(a->lfd);
+		unlink(a->path.p);
+	}
 	a->lfd = -1;
-	unlink(a->path.p);
 	if (in_flight(a))
 		session_request_ack(a->s);
 	while (rc == EX_OK && !session_failed(a->s) && in_flight(a) &&
@@ -1151,7 +1276,22 @@ already_running(struct agent *a)
 	}
 	if (fd >= 0)
 		close(fd);
-	warnx("an agent for %s runs already", a->acct.jid);
+	/* said with -v only: tools that start one at once race for it */
+	if (a->o->verbose)
+		warnx("an agent for %s runs already", a->acct.jid);
+	return EX_OK;
+}
+
+/* A file there (XMPP_AGENT_SOCK's mistake) is not ours to remove. */
+static int
+socket_path_ok(struct agent *a)
+{
+	struct stat st;
+
+	if (lstat(a->path.p, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		warnx("%s: not a socket: refusing to replace it", a->path.p);
+		return EX_CANTCREAT;
+	}
 	return EX_OK;
 }
 
@@ -1162,6 +1302,8 @@ listen_socket(struct agent *a)
 	mode_t old;
 
 	memcpy(sun.sun_path, a->path.p, a->path.len);
+	if (socket_path_ok(a) != EX_OK)
+		return EX_CANTCREAT;
 	/* ours holds the lock: a socket there is a dead agent's */
 	if (unlink(a->path.p) == 0 && a->o->verbose)
 		warnx("%s: replaced a stale socket", a->path.p);
@@ -1258,6 +1400,8 @@ start(struct agent *a, int foreground)
 	if ((rc = lock_account(a)) == -1)
 		return already_running(a) == EX_OK ? -1 : EX_TEMPFAIL;
 	if (rc != EX_OK)
+		return rc;
+	if ((rc = socket_path_ok(a)) != EX_OK)
 		return rc;
 	if ((rc = account_password(&a->acct, &a->o->acct)) != EX_OK)
 		return rc;

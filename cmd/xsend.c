@@ -719,6 +719,9 @@ main(int argc, char *argv[])
 				usage(EX_USAGE);
 		}
 	}
+	if (o.agent_persist && o.agent == AGENT_NEVER)
+		errx(EX_USAGE, "--agent-persist starts an agent: it cannot go "
+		    "with --no-agent");
 	if (o.show_cert)
 		return stdout_done(session_show_cert(&o));
 	if ((rc = job_check(&j, argv + optind, argc - optind, m, lines)) !=

@@ -116,7 +116,7 @@ agent_dir(const char *path, int make)
 		warn("%s", dir);
 		return EX_UNAVAILABLE;
 	}
-	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 077) != 0) {
 		warnx("%s: not a directory of ours alone (0700): refusing to "
 		    "use it", dir);
@@ -194,7 +194,7 @@ agent_frame_next(struct agent_reader *r, struct agent_msg *m)
 		return 0;
 	h = (const unsigned char *)r->in.p + r->start;
 	n = (size_t)h[0] << 24 | h[1] << 16 | h[2] << 8 | h[3];
-	if (n == 0 || n > AGENT_FRAME_MAX) {
+	if (n == 0 || n > (r->max ? r->max : AGENT_FRAME_MAX)) {
 		m->why = n == 0 ? "an empty frame" : "a frame over the limit";
 		return -1;
 	}
@@ -264,8 +264,8 @@ agent_hello_parse(char *p, unsigned *version, const char **jid)
 	if ((nl = strchr(p, '\n')) == NULL || nl[1] != '\0')
 		return "a malformed greeting";
 	*nl = '\0';
-	if (jid_check(p) != NULL || strchr(p, '@') == NULL)
-		return "not an account's JID";
+	if (jid_check(p) != NULL || strchr(p, '@') == NULL || !jid_is_bare(p))
+		return "not an account's bare JID";
 	*jid = p;
 	return NULL;
 }
@@ -688,6 +688,7 @@ agent_attach(struct session *s, const char *path, int fd)
 	s->agent->path = xstrdup(path);
 	s->agent->ready = fd;
 	s->agent->join_rc = -1;
+	s->agent->in.max = AGENT_FRAME_MAX_DOWN;
 }
 
 void

@@ -310,6 +310,12 @@ muc_join_poll(struct room *r)
 	return EX_OK;
 }
 
+int
+muc_left(struct room *r)
+{
+	return r->left;
+}
+
 const char *
 muc_error(struct room *r)
 {

@@ -402,6 +402,16 @@ agent_wanted(struct account *acct, const struct common_opts *o,
 		return 0;
 	if ((rc = agent_path(path, acct->jid)) != EX_OK)
 		return rc;
+	/*
+	 * Another uid's directory (one made in /tmp before us) is no place
+	 * to look: whatever listens there is not ours, and may not answer.
+	 */
+	if (agent_dir(path->p, 0) == EX_NOPERM) {
+		if (o->agent == AGENT_REQUIRED)
+			return EX_NOPERM;
+		warnx("not looking for an agent there: logging in");
+		return 0;
+	}
 	if ((fd = agent_connect(path->p, 1, 0)) >= 0) {
 		*ready = fd;	/* the login's: one connection, not two */
 		return 1;

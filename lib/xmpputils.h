@@ -855,6 +855,8 @@ int muc_join(struct room **rp, struct session *, const char *spec);
 int muc_join_begin(struct room **rp, struct session *, const char *spec);
 int muc_join_poll(struct room *);
 const char *muc_error(struct room *);
+/* Whether the room put us out (a kick, a ban, its end) since we joined. */
+int muc_left(struct room *);
 void muc_forget(struct room *);
 const char *muc_jid(struct room *);
 const char *muc_nick(struct room *);
@@ -1105,6 +1107,12 @@ const char *roster_op_name(enum roster_op);
 #define AGENT_MAGIC "xmpputils-agent"
 #define AGENT_VERSION 1
 #define AGENT_FRAME_MAX (256 * 1024)
+/*
+ * What the agent may write to a client is larger: a stanza from the
+ * server, up to the 1 MB a session reads, and escaped again (a client
+ * only reads from an agent it checked is of its own uid).
+ */
+#define AGENT_FRAME_MAX_DOWN (4 * 1024 * 1024)
 
 /*
  * The socket of the agent for jid, in *b: XMPP_AGENT_SOCK, or a name
@@ -1131,6 +1139,8 @@ void agent_frame(struct buf *out, int type, const char *p, size_t len);
 struct agent_reader {
 	struct buf in;
 	size_t start;
+	size_t max;		/* a longer frame is an error (0: the
+				 * client's AGENT_FRAME_MAX) */
 };
 struct agent_msg {
 	int type;

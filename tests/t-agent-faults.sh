@@ -89,6 +89,58 @@ XMPP_AGENT_SOCK=$W/carol "$XU_BUILD/xagent" -x -f "$XT_CONFIG" -a carol
 wait "$a1"
 is "$?" 0 "xagent -x stops it: exit 0"
 
+# --- 1b. another uid's directory where ours would be (/tmp made before
+# us): no client looks there; not even a socket that never answers stalls one
+mkdir -p "$W/run2/xmpputils"
+chown nobody "$W/run2/xmpputils"
+chmod 777 "$W/run2/xmpputils"
+$NOBODY perl -MIO::Socket::UNIX -e '
+	my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $ARGV[0],
+	    Listen => 0) or die "listen: $!";
+	open(my $up, ">", $ARGV[1]); close($up);
+	sleep 30;' "$W/run2/xmpputils/alice@$XT_DOMAIN" "$W/run2/up" &
+trap_pid=$!
+for i in $(seq 100); do [ -e "$W/run2/up" ] && break; sleep 0.05; done
+listen r1b -a bob -n 1
+run env XDG_RUNTIME_DIR="$W/run2" timeout 20 "$XU_BUILD/xsend" \
+    -f "$XT_CONFIG" -T 5 -a alice -m "past a foreign directory" "$BOB"
+is "$rc" 0 "xsend past another uid's agent directory: exit 0" "$err"
+like "$err" "not a directory of ours alone" "saying why it did not look there"
+listener_wait r1b
+is "$(cut -f2 "$T/r1b.out")" "past a foreign directory" "the message arrived"
+run env XDG_RUNTIME_DIR="$W/run2" timeout 20 "$XU_BUILD/xsend" \
+    -f "$XT_CONFIG" -T 5 -a alice --agent -m "never" "$BOB"
+is "$rc" 77 "--agent there: exit 77, no agent of ours can be there"
+kill "$trap_pid" 2>/dev/null
+wait "$trap_pid" 2>/dev/null
+
+# --- 1c. XMPP_AGENT_SOCK naming a file that is no socket: left as it is
+printf 'precious\n' >"$T/notasocket"
+run env XMPP_AGENT_SOCK="$T/notasocket" "$XU_BUILD/xagent" -f "$XT_CONFIG" \
+    -T 10 -a alice
+[ "$rc" -ne 0 ]
+ok $? "xagent on a path that holds a file: refused (exit $rc)"
+is "$(cat "$T/notasocket")" "precious" "and the file is untouched"
+like "$err" "not a socket: refusing to replace it" "saying why"
+
+# --- 1d. auto mode: an xsend -l whose first line is slow to come keeps
+# the agent it started (its --agent-persist is for idle agents)
+mkfifo "$T/slow"
+"$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 -a carol --agent-persist 1 -l \
+    "$BOB" <"$T/slow" 2>"$T/slow.err" &
+slow=$!
+exec 7>"$T/slow"
+listen r1d -a bob -n 1
+# the line comes after the agent's idle time has passed twice over
+sleep 2.5
+echo "a slow first line" >&7
+exec 7>&-
+wait "$slow"
+is "$?" 0 "xsend -l through the agent it started, its line late: exit 0" \
+    "$(cat "$T/slow.err")"
+listener_wait r1d
+is "$(cut -f2 "$T/r1d.out")" "a slow first line" "the line arrived"
+
 # --- 3. garbage, oversized requests, vanishing and silent clients
 agent_start ag alice
 ag=$agent

@@ -86,8 +86,9 @@ ok $? "and the PID of a running process ($pid1)"
 
 # --- 9. a second xagent for the account: the first one's path, still one
 run_agent -a alice
-is "$rc:$out" "0:$SOCK" "a second xagent: exit 0, the same path"
-like "$err" "an agent for $ALICE runs already" "saying one runs"
+is "$rc:$out:$err" "0:$SOCK:" "a second xagent: exit 0, the same path, quietly"
+run_agent -v -a alice
+like "$err" "an agent for $ALICE runs already" "with -v saying one runs"
 is "$(agent_pid)" "$pid1" "still the one agent (-s: the same PID)"
 
 # --- 2. xsend through it, or past it
@@ -197,6 +198,49 @@ rc_is 0 "with no listener, a message to the bare JID: exit 0"
 listener_wait plain
 is "$(cut -f2 "$T/plain.out")" "for the other resource" \
     "the account's other client got it: the agent took nothing"
+# a presence to the account's own bare JID is a listener's too: once its
+# client is gone, the account is no longer available through the agent
+run xraw -a alice <<EOF
+<presence to='$ALICE'/>
+EOF
+rc_is 0 "xraw sends presence to the account itself through the agent"
+listen plain2 -a alice --resource plain -n 1
+run xsend -a bob -m "after a presence to self" "$ALICE"
+rc_is 0 "a message to the bare JID then: exit 0, no refusal from the agent" 
+listener_wait plain2
+is "$(cut -f2 "$T/plain2.out")" "after a presence to self" \
+    "and the account's other client got it"
+
+# a lower-priority listener that comes and goes (xroster --presence)
+# leaves the account's presence to the one still listening
+listen lp -a alice --agent -n 2
+wait_line "$T/lp.err" "listening" 2>/dev/null || true
+run xsend -a bob -m "before xroster" "$ALICE"
+run xroster -a alice list --presence
+rc_is 0 "xroster list --presence through the agent: exit 0"
+run xsend -a bob -m "after xroster" "$ALICE"
+listener_wait lp
+is "$?:$(cut -f2 "$T/lp.out" | tr '\n' ,)" "0:before xroster,after xroster," \
+    "the listener still gets what comes after xroster's presence went"
+
+# a message the account sends itself through the agent reaches its
+# listeners: its id is the sender's, but it is no answer to it
+listen ls -a alice --agent -n 1
+run xsend -a alice -m "note to self" "$ALICE"
+rc_is 0 "xsend to the account itself through the agent: exit 0"
+listener_wait ls
+is "$?:$(cut -f2 "$T/ls.out")" "0:note to self" "a listener gets it"
+
+# a stanza larger than a client may send, as the server passes it on
+# (50,000 quotes, each &quot; once escaped): still a listener's
+listen lb -a alice --agent -n 1
+{ printf "<message to='%s' type='chat'><body>" "$ALICE"
+  head -c 50000 /dev/zero | tr '\0' '"'
+  printf '</body></message>\n'; } | "$XU_BUILD/rawsend" "$XT_CONFIG" bob
+listener_wait lb
+is "$?:$(cut -f2 "$T/lb.out" | wc -c)" "0:50001" \
+    "a 300 kB stanza reaches the listener whole; it is not cut off (70)"
+
 # what comes to the agent's own JID while nobody listens is refused, and
 # said (the ping after it: its answer comes after the refusal)
 full=$(xagent -a alice -s | sed -n 's/^jid //p')
