@@ -177,6 +177,23 @@ is "$(jq -r "select(.stanza == \"presence\" and .from == \"$ROOM/alice\") | .typ
 run_agent -a alice -s
 is "$(printf '%s\n' "$out" | grep '^rooms')" "rooms $ROOM" "-s: the room, once"
 
+# a room that puts the agent out (a kick) is joined again at the next send
+KICK=kick@$XT_MUC
+listen kr -a carol -r "$KICK/carol" -n 2
+run xsend -a alice -r "$KICK/alicebot" -m "before the kick"
+rc_is 0 "xsend -r to a second room through the agent: exit 0"
+run xraw -a carol --no-agent <<EOF
+<presence to='$KICK/carolk'><x xmlns='http://jabber.org/protocol/muc'/></presence>
+<iq type='set' to='$KICK' id='kick1'><query xmlns='http://jabber.org/protocol/muc#admin'><item nick='alicebot' role='none'/></query></iq>
+EOF
+like "$out" "<iq [^>]*id='kick1'[^>]*type='result'|<iq [^>]*type='result'[^>]*id='kick1'" \
+    "the room's owner kicks the agent's nick"
+run xsend -a alice -r "$KICK/alicebot" -m "after the kick"
+rc_is 0 "the next xsend -r through the agent: exit 0 (joined again)"
+listener_wait kr
+is "$(cut -f2 "$T/kr.out" | tr '\n' ,)" "before the kick,after the kick," \
+    "the occupant got both"
+
 # --- 6. listeners through the agent; none: the account's other clients
 listen la1 -a alice --agent -n 2
 listen la2 -a alice --agent -n 2
