@@ -703,35 +703,41 @@ request(struct agent *a, struct client *c, struct agent_msg *m)
 	}
 }
 
+/*
+ * The whole frames read from c, each handled in turn; while it has too
+ * much in flight they wait (but for one that hung up: what it sent
+ * before it went still goes).
+ */
 static void
-client_read(struct agent *a, struct client *c)
+client_take(struct agent *a, struct client *c, int gone)
 {
 	struct agent_msg m;
-	char chunk[65536];
-	ssize_t n;
 	int r = 0;
 
-	n = recv(c->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == EINTR))
-		return;
-	if (n <= 0) {
-		/* gone: what it sent still goes, held back or not */
-		while (!c->dead && (r = agent_frame_next(&c->in, &m)) == 1) {
-			request(a, c, &m);
-			agent_frame_done(&c->in, &m);
-		}
-		c->dead = 1;
-		return;
-	}
-	agent_reader_add(&c->in, chunk, n);
-	while (!c->dead && !client_full(c) &&
+	while (!c->dead && (gone || !client_full(c)) &&
 	    (r = agent_frame_next(&c->in, &m)) == 1) {
 		request(a, c, &m);
 		agent_frame_done(&c->in, &m);
 	}
 	if (!c->dead && r == -1)
 		client_refuse(c, EX_PROTOCOL, m.why);
+}
+
+static void
+client_read(struct agent *a, struct client *c)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	n = recv(c->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return;
+	if (n > 0)
+		agent_reader_add(&c->in, chunk, n);
+	client_take(a, c, n <= 0);
+	if (n <= 0)
+		c->dead = 1;
 }
 
 /*
@@ -751,22 +757,6 @@ stalled(struct client *c)
 	else if (now_ms() - c->frame_since > HELLO_MS)
 		client_refuse(c, EX_PROTOCOL, "a frame begun and not ended in "
 		    "time");
-}
-
-/* Frames read already, held back while it had too much in flight. */
-static void
-client_resume(struct agent *a, struct client *c)
-{
-	struct agent_msg m;
-	int r = 0;
-
-	while (!c->dead && !client_full(c) &&
-	    (r = agent_frame_next(&c->in, &m)) == 1) {
-		request(a, c, &m);
-		agent_frame_done(&c->in, &m);
-	}
-	if (!c->dead && r == -1)
-		client_refuse(c, EX_PROTOCOL, m.why);
 }
 
 static void
@@ -810,17 +800,23 @@ accept_client(struct agent *a)
 
 /* ---- what arrives from the server */
 
+/* Whether id is one a client with that prefix made ("PREFIX-..."). */
+static int
+has_prefix(const char *id, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return id && n && strncmp(id, prefix, n) == 0 && id[n] == '-';
+}
+
 static struct client *
 by_prefix(struct agent *a, const char *id)
 {
-	size_t i, n;
+	size_t i;
 
-	for (i = 0; id && i < a->nclients; i++) {
-		n = strlen(a->clients[i]->prefix);
-		if (n && strncmp(id, a->clients[i]->prefix, n) == 0 &&
-		    id[n] == '-')
+	for (i = 0; i < a->nclients; i++)
+		if (has_prefix(id, a->clients[i]->prefix))
 			return a->clients[i];
-	}
 	return NULL;
 }
 
@@ -931,7 +927,7 @@ was_a_clients(struct agent *a, xmpp_stanza_t *st)
 {
 	const char *id = xmpp_stanza_get_id(st), *from;
 	xmpp_stanza_t *r;
-	size_t i, n;
+	size_t i;
 
 	if (strcmp(xmpp_stanza_get_name(st), "message") == 0 &&
 	    (r = xmpp_stanza_get_child_by_name_and_ns(st, "received",
@@ -940,11 +936,9 @@ was_a_clients(struct agent *a, xmpp_stanza_t *st)
 	from = xmpp_stanza_get_from(st);
 	if (id == NULL || (from && jid_bare_equal(from, a->acct.jid)))
 		return 0;
-	for (i = 0; i < GONE_PREFIXES; i++) {
-		n = strlen(a->gone[i]);
-		if (n && strncmp(id, a->gone[i], n) == 0 && id[n] == '-')
+	for (i = 0; i < GONE_PREFIXES; i++)
+		if (has_prefix(id, a->gone[i]))
 			return 1;
-	}
 	return 0;
 }
 
@@ -1163,7 +1157,7 @@ turn(struct agent *a, int timeout_ms)
 		if (pfd[i + 2].revents & (POLLIN | POLLHUP | POLLERR))
 			client_read(a, c);
 		else if (!client_full(c))
-			client_resume(a, c);
+			client_take(a, c, 0);
 		stalled(c);
 		if (!c->greeted && !c->dead && now_ms() - c->since > HELLO_MS)
 			client_refuse(c, EX_PROTOCOL, "no greeting in time");
