@@ -26,36 +26,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/sha.h>
-
 #include "xmpputils.h"
 #include "session.h"
 
 /* ---- where the socket is */
-
-static int
-safe_name(const char *s)
-{
-	for (; *s; s++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789.-_@", *s))
-			return 0;
-	return 1;
-}
 
 int
 agent_path(struct buf *b, const char *jid)
 {
 	const char *env = getenv("XMPP_AGENT_SOCK");
 	const char *run = getenv("XDG_RUNTIME_DIR");
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	struct buf bare = { 0 };
-	size_t dirlen, i;
+	size_t dirlen, room = sizeof(((struct sockaddr_un *)0)->sun_path);
 
 	b->len = 0;
 	if (env && *env) {
 		buf_adds(b, env);
 		buf_str(b);
-		if (b->len >= sizeof(((struct sockaddr_un *)0)->sun_path) - 5) {
+		if (b->len >= room - 5) {
 			warnx("XMPP_AGENT_SOCK: longer than a socket's path "
 			    "may be");
 			return EX_CONFIG;
@@ -67,20 +54,10 @@ agent_path(struct buf *b, const char *jid)
 	else
 		buf_printf(b, "/tmp/xmpputils-%u", (unsigned)getuid());
 	dirlen = b->len;
-	jid_normalize(&bare, jid, 1);
-	buf_str(&bare);
-	/* readable where it can be; else a name of fixed length */
-	if (safe_name(bare.p) && dirlen + 1 + bare.len + 5 <
-	    sizeof(((struct sockaddr_un *)0)->sun_path))
-		buf_printf(b, "/%s", bare.p);
-	else {
-		SHA256((unsigned char *)bare.p, bare.len, md);
-		buf_adds(b, "/=");
-		for (i = 0; i < 16; i++)
-			buf_printf(b, "%02x", md[i]);
-	}
-	buf_free(&bare);
-	if (b->len + 5 >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+	buf_addc(b, '/');
+	/* the name, its '/' and ".lock" (the longest beside it) must fit */
+	place_name(b, jid, dirlen + 7 <= room ? room - dirlen - 7 : 0);
+	if (b->len + 5 >= room) {
 		warnx("%.*s: too long a directory for the agent's socket "
 		    "(set XMPP_AGENT_SOCK)", (int)dirlen, b->p);
 		return EX_CONFIG;
@@ -96,9 +73,9 @@ agent_path(struct buf *b, const char *jid)
 int
 agent_dir(const char *path, int make)
 {
-	char dir[PATH_MAX];
-	struct stat st;
+	char dir[PATH_MAX], why[PATH_MAX + 64];
 	char *slash;
+	int rc;
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	if ((slash = strrchr(dir, '/')) == NULL)
@@ -106,23 +83,10 @@ agent_dir(const char *path, int make)
 	*slash = '\0';
 	if (dir[0] == '\0' || getenv("XMPP_AGENT_SOCK"))
 		return EX_OK;
-	if (make && mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		warn("%s", dir);
-		return EX_CANTCREAT;
-	}
-	if (lstat(dir, &st) == -1) {
-		if (errno == ENOENT && !make)
-			return EX_UNAVAILABLE;
-		warn("%s", dir);
-		return EX_UNAVAILABLE;
-	}
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0) {
-		warnx("%s: not a directory of ours alone (0700): refusing to "
-		    "use it", dir);
-		return EX_NOPERM;
-	}
-	return EX_OK;
+	if ((rc = place_dir(dir, make, why, sizeof(why))) != EX_OK &&
+	    why[0] != '\0')
+		warnx("%s", why);
+	return rc;
 }
 
 /* ---- the other end */

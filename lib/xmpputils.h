@@ -1102,6 +1102,22 @@ size_t roster_diff(const struct roster *have, const struct roster *want,
     int prune, int can_preapprove, struct roster_change **changes);
 const char *roster_op_name(enum roster_op);
 
+/* ---- place.c: where a tool's files about an account go */
+
+/*
+ * Appends to b a file name made from jid's bare JID: itself, prepared,
+ * when it is made of [a-z0-9.-_@] and max bytes at most; else "=" and
+ * 32 hex digits of its SHA-256.
+ */
+void place_name(struct buf *b, const char *jid, size_t max);
+/*
+ * Checks that dir is a directory of ours alone (our uid, no group or
+ * other bits, not a symbolic link), made (0700) first if make: EX_OK,
+ * else an exit code with why filled, but for a directory that is
+ * missing and not to be made (EX_UNAVAILABLE, why empty).
+ */
+int place_dir(const char *dir, int make, char *why, size_t whylen);
+
 /* ---- agent.c: xagent's socket and its protocol (see xagent(1)) */
 
 #define AGENT_MAGIC "xmpputils-agent"
