@@ -41,9 +41,9 @@ TOOLS = xsend xlisten xraw xroster xping xagent
 LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o agent.o \
 	signals.o logread.o loop.o timing.o inbound.o iq.o recover.o trust.o \
 	outbox.o confirm.o xmlin.o stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o \
-	proc.o jid.o roster.o place.o
+	proc.o jid.o roster.o place.o token.o
 UNIT_TESTS = test_text test_config test_lines test_sasl test_xmlguard \
-	test_delivery test_outbox test_xmlin test_roster
+	test_delivery test_outbox test_xmlin test_roster test_token
 
 BINS = $(TOOLS:%=$(B)/%)
 LIBA = $(B)/libxmpputils.a
@@ -56,7 +56,7 @@ $(B)/lib $(B)/cmd $(B)/tests:
 	mkdir -p $@
 
 LIB_HEADERS = lib/xmpputils.h lib/session.h lib/stanza.h lib/cert.h \
-	lib/sasl.h lib/srv.h lib/xmlguard.h
+	lib/sasl.h lib/srv.h lib/xmlguard.h lib/token.h
 
 $(B)/lib/%.o: lib/%.c $(LIB_HEADERS) | $(B)/lib
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
