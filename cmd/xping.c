@@ -18,7 +18,7 @@
 #include "xmpputils.h"
 
 enum { OPT_COUNT = OPT_TOOL, OPT_FORMAT, OPT_PLUGIN, OPT_TRACE, OPT_CERT_WARN,
-	OPT_CERT_CRIT };
+	OPT_CERT_CRIT, OPT_WANT, OPT_LOGOUT };
 
 enum output { OUT_TEXT, OUT_JSON, OUT_PROMETHEUS, OUT_PLUGIN };
 
@@ -65,9 +65,15 @@ struct pinger {
 	int closed;		/* stdout failed, or its reader left */
 	struct limit warn, crit;	/* --plugin's -w and -c */
 	long cert_warn, cert_crit;	/* days; < 0: none */
+	int want;		/* --want: WANT_* the login must show */
 };
 
+/* --want's words: what a login without them is WARNING for. */
+enum { WANT_SASL2 = 1, WANT_BINDING = 2, WANT_SSDP = 4, WANT_FAST = 8 };
+static const char *want_words[] = { "sasl2", "binding", "ssdp", "fast" };
+
 static int usage_rc = PING_ERROR;
+static void want_check(struct pinger *, int *, struct buf *);
 static int plugin_said;	/* --plugin: the status line is out */
 
 static void __attribute__((noreturn))
@@ -78,7 +84,8 @@ usage(int rc)
 	buf_printf(&b, "usage: %s [-q] [-c count] [-i interval] [-W timeout] "
 	    "[--trace]\n\t[--format text|json|prometheus] [--plugin [-w "
 	    "rtt[,loss%%]] [-c rtt[,loss%%]]\n\t[--cert-warn days] "
-	    "[--cert-crit days]] " COMMON_USAGE "\n\t[target]\n",
+	    "[--cert-crit days]\n\t[--want sasl2,binding,ssdp,fast]] "
+	    "[--logout] " COMMON_USAGE "\n\t[target]\n",
 	    getprogname());
 	if (rc == EX_OK)
 		fputs(buf_str(&b), stdout);
@@ -217,6 +224,27 @@ line_clean(struct buf *b, const char *s, int bar)
 			buf_addc(b, *s);
 }
 
+static const char *fast_states[] = { "none", "used", "issued", "rotated",
+    "refused" };
+
+/*
+ * How the login authenticated, beyond the mechanism: SASL2 (XEP-0388),
+ * the channel binding, SSDP's check of the offer, FAST's token.
+ */
+static void
+login_how(const struct login_report *r, struct buf *b, const char *open,
+    const char *close)
+{
+	buf_printf(b, "%sSASL%s, %s", open, r->sasl2 ? "2" : "",
+	    r->binding[0] ? r->binding : "no channel binding");
+	if (r->fast != FAST_USED)
+		buf_printf(b, ", SSDP %s", r->ssdp == 1 ? "verified" :
+		    "not offered");
+	if (r->fast != FAST_NONE)
+		buf_printf(b, ", FAST token %s", fast_states[r->fast]);
+	buf_adds(b, close);
+}
+
 /* --trace's detail column for phase i. */
 static void
 phase_detail(struct pinger *p, const struct login_report *r, int i,
@@ -234,6 +262,7 @@ phase_detail(struct pinger *p, const struct login_report *r, int i,
 		break;
 	case PHASE_SASL:
 		buf_printf(b, "%s", r->mechanism);
+		login_how(r, b, " (", ")");
 		break;
 	case PHASE_BIND:
 		buf_printf(b, "%s", text_shown(&t, session_jid(p->s)));
@@ -322,8 +351,17 @@ trace_json(struct pinger *p, const struct login_report *r)
 		buf_printf(b, ",\"cert_expires\":%lld,\"cert_days\":%ld",
 		    (long long)r->cert_expires, days_left(r->cert_expires));
 	}
-	if (r->mechanism[0])
+	if (r->mechanism[0]) {
 		json_field(b, "sasl", r->mechanism);
+		buf_printf(b, ",\"sasl2\":%s", r->sasl2 ? "true" : "false");
+		if (r->binding[0])
+			json_field(b, "channel_binding", r->binding);
+		else
+			buf_adds(b, ",\"channel_binding\":null");
+		buf_printf(b, ",\"ssdp\":%s", r->ssdp == 1 ? "true" :
+		    "false");
+		json_field(b, "fast", fast_states[r->fast]);
+	}
 	if (p->logged_in)
 		json_field(b, "jid", session_jid(p->s));
 	else
@@ -791,6 +829,7 @@ plugin_state(struct pinger *p, long days, struct buf *why)
 		    p->warn.loss);
 	else if (p->replies && p->warn.loss < 0 && loss > 0 && !cut)
 		worse(&st, PLUGIN_WARNING, why, "loss %g%%", loss);
+	want_check(p, &st, why);
 	if (days != LONG_MIN && p->cert_crit >= 0 && days < p->cert_crit)
 		worse(&st, PLUGIN_CRITICAL, why, "certificate expires in %ld "
 		    "day%s (< %ld)", days, days == 1 ? "" : "s", p->cert_crit);
@@ -798,6 +837,45 @@ plugin_state(struct pinger *p, long days, struct buf *why)
 		worse(&st, PLUGIN_WARNING, why, "certificate expires in %ld "
 		    "day%s (< %ld)", days, days == 1 ? "" : "s", p->cert_warn);
 	return st;
+}
+
+/* --want: each of the login's missing properties is a WARNING. */
+static void
+want_check(struct pinger *p, int *st, struct buf *why)
+{
+	const struct login_report *r = session_login_report(p->s);
+
+	if ((p->want & WANT_SASL2) && !r->sasl2)
+		worse(st, PLUGIN_WARNING, why, "login without SASL2");
+	if ((p->want & WANT_BINDING) && !r->binding[0])
+		worse(st, PLUGIN_WARNING, why, "login without channel binding");
+	/* a token's login has no SCRAM, and no offer to protect */
+	if ((p->want & WANT_SSDP) && r->ssdp != 1 && r->fast != FAST_USED)
+		worse(st, PLUGIN_WARNING, why, "no downgrade protection "
+		    "(SSDP)");
+	if ((p->want & WANT_FAST) && r->fast == FAST_NONE)
+		worse(st, PLUGIN_WARNING, why, "no FAST token offered");
+}
+
+/* --want LIST: sasl2, binding, ssdp, fast; commas between. */
+static int
+want_arg(const char *arg)
+{
+	size_t i, w;
+	int want = 0;
+
+	for (; *arg; arg += w + (arg[w] == ',')) {
+		w = strcspn(arg, ",");
+		for (i = 0; i < sizeof(want_words) / sizeof(want_words[0]); i++)
+			if (strlen(want_words[i]) == w &&
+			    strncmp(want_words[i], arg, w) == 0)
+				break;
+		if (i == sizeof(want_words) / sizeof(want_words[0]) || w == 0)
+			errx(usage_rc, "--want %s: sasl2, binding, ssdp or "
+			    "fast, commas between", arg);
+		want |= 1 << i;
+	}
+	return want;
 }
 
 static void
@@ -1044,6 +1122,27 @@ is_plugin(int argc, char *argv[])
 	return 0;
 }
 
+/*
+ * --logout: the account's FAST tokens, every tool's, invalidated at the
+ * server and deleted here. No password is needed for that.
+ */
+static int
+logout_all(struct common_opts *o)
+{
+	struct account acct;
+	int rc, n = 0;
+
+	o->acct.password_later = 1;
+	if ((rc = account_load(&acct, &o->acct)) != EX_OK)
+		return stdout_done(rc);
+	rc = session_logout(&acct, o, &n);
+	if (n >= 0)
+		printf("%d FAST token%s of %s deleted\n", n, n == 1 ? "" : "s",
+		    acct.jid);
+	account_free(&acct);
+	return stdout_done(rc);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1058,6 +1157,8 @@ main(int argc, char *argv[])
 		{ "trace", no_argument, NULL, OPT_TRACE },
 		{ "cert-warn", required_argument, NULL, OPT_CERT_WARN },
 		{ "cert-crit", required_argument, NULL, OPT_CERT_CRIT },
+		{ "want", required_argument, NULL, OPT_WANT },
+		{ "logout", no_argument, NULL, OPT_LOGOUT },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1066,6 +1167,7 @@ main(int argc, char *argv[])
 	struct common_opts o;
 	struct account acct;
 	const char *count = NULL, *warn = NULL, *c_arg = NULL;
+	int logout = 0;
 	enum output format = OUT_TEXT;
 	double interval = 1, wait = -1;
 	const char *why;
@@ -1130,6 +1232,12 @@ main(int argc, char *argv[])
 			p.cert_crit = number_arg(optarg, 0, 100000,
 			    "--cert-crit");
 			break;
+		case OPT_WANT:
+			p.want = want_arg(optarg);
+			break;
+		case OPT_LOGOUT:
+			logout = 1;
+			break;
 		default:
 			if (!common_option(&o, ch, optarg))
 				usage(EX_USAGE);
@@ -1139,6 +1247,12 @@ main(int argc, char *argv[])
 		errx(usage_rc, "--show-cert: not with --plugin");
 	if (o.show_cert)
 		return stdout_done(session_show_cert(&o) ? usage_rc : EX_OK);
+	if (logout) {
+		if (p.out == OUT_PLUGIN || argc > optind || p.trace)
+			errx(usage_rc, "--logout: no target, --plugin or "
+			    "--trace with it");
+		return logout_all(&o);
+	}
 	if (argc - optind > 1) {
 		warnx("%s: one target at most", text_shown(&p.line,
 		    argv[optind + 1]));
@@ -1153,9 +1267,9 @@ main(int argc, char *argv[])
 		if (c_arg)
 			limit_arg(&p.crit, c_arg, "-c");
 	} else {
-		if (warn || p.cert_warn >= 0 || p.cert_crit >= 0)
-			errx(usage_rc, "-w, --cert-warn and --cert-crit go "
-			    "with --plugin");
+		if (warn || p.cert_warn >= 0 || p.cert_crit >= 0 || p.want)
+			errx(usage_rc, "-w, --cert-warn, --cert-crit and "
+			    "--want go with --plugin");
 		p.out = format;
 		if (count == NULL)
 			count = c_arg;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -76,6 +77,40 @@ persist_check(const char *v)
 	return errstr ? "expected seconds, from 1 to 604800" : NULL;
 }
 
+static const char *
+yesno_check(const char *v)
+{
+	if (strcmp(v, "yes") && strcmp(v, "no"))
+		return "expected yes or no";
+	return NULL;
+}
+
+/* Names we know, so that a typo does not pin the account to nothing. */
+static const char *
+mechanisms_check(const char *v)
+{
+	static const char *known[] = { "SCRAM-SHA-1", "SCRAM-SHA-256",
+	    "SCRAM-SHA-512", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256-PLUS",
+	    "SCRAM-SHA-512-PLUS", "PLAIN", "EXTERNAL", "HT-SHA-256-NONE",
+	    "HT-SHA-256-ENDP", "HT-SHA-256-EXPR" };
+	size_t i, w, n = 0;
+
+	for (; *v; v += w) {
+		v += strspn(v, " ,\t");
+		if ((w = strcspn(v, " ,\t")) == 0)
+			break;
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strlen(known[i]) == w &&
+			    strncasecmp(known[i], v, w) == 0)
+				break;
+		if (i == sizeof(known) / sizeof(known[0]))
+			return "a mechanism we do not know (see "
+			    "xmpputils.conf(5))";
+		n++;
+	}
+	return n ? NULL : "expected mechanisms, such as SCRAM-SHA-256-PLUS";
+}
+
 struct key {
 	const char *name;
 	size_t off;		/* of the char * in struct account */
@@ -101,6 +136,10 @@ static const struct key keys[] = {
 	{ "agent", offsetof(struct account, agent), 0, agent_check },
 	{ "agent_persist", offsetof(struct account, agent_persist), 0,
 	    persist_check },
+	{ "sasl2", offsetof(struct account, sasl2), 0, yesno_check },
+	{ "fast", offsetof(struct account, fast), 0, yesno_check },
+	{ "sasl_mechanisms", offsetof(struct account, sasl_mechanisms), 0,
+	    mechanisms_check },
 };
 
 static const struct key *
@@ -981,6 +1020,9 @@ account_free(struct account *acct)
 	free(acct->client_key);
 	free(acct->agent);
 	free(acct->agent_persist);
+	free(acct->sasl2);
+	free(acct->fast);
+	free(acct->sasl_mechanisms);
 	free(acct->config);
 	memset(acct, 0, sizeof(*acct));
 }

@@ -337,31 +337,38 @@ delivery_ack(struct session *s)
 	delivery_nonza(s, ack);
 }
 
+void
+delivery_enabled(struct session *s, xmpp_stanza_t *st)
+{
+	const char *id, *resume;
+
+	s->sm = 1;
+	s->report.sm = SM_ENABLED;
+	timing_mark(s, PHASE_SM);
+	id = xmpp_stanza_get_attribute(st, "id");
+	resume = xmpp_stanza_get_attribute(st, "resume");
+	if (id && resume && (strcmp(resume, "true") == 0 ||
+	    strcmp(resume, "1") == 0)) {
+		free(s->resume_id);
+		s->resume_id = xstrdup(id);
+	}
+	session_note(s, "stream management enabled%s", s->resume_id ?
+	    ", resumable" : "");
+}
+
 /* The stream-management elements of a stream we are logged in on. */
 int
 delivery_sm(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 {
 	struct session *s = arg;
-	const char *name = xmpp_stanza_get_name(st), *h, *id, *resume;
+	const char *name = xmpp_stanza_get_name(st), *h;
 	const char *ns = xmpp_stanza_get_ns(st);
 
 	(void)conn;
 	if (ns == NULL || strcmp(ns, NS_SM) != 0 || s->resuming)
 		return 1;
 	if (strcmp(name, "enabled") == 0) {
-		s->sm = 1;
-		s->report.sm = SM_ENABLED;
-		timing_mark(s, PHASE_SM);
-		id = xmpp_stanza_get_attribute(st, "id");
-		resume = xmpp_stanza_get_attribute(st, "resume");
-		if (id && resume && (strcmp(resume, "true") == 0 ||
-		    strcmp(resume, "1") == 0)) {
-			free(s->resume_id);
-			s->resume_id = xstrdup(id);
-		}
-		session_note(s, "stream management enabled%s", s->resume_id ?
-		    ", resumable" : "");
-	} else if (strcmp(name, "failed") == 0 && !s->sm) {
+		delivery_enabled(s, st);	} else if (strcmp(name, "failed") == 0 && !s->sm) {
 		s->report.sm = SM_REFUSED;
 		timing_mark(s, PHASE_SM);
 		session_note(s, "stream management refused; confirming with "

@@ -35,8 +35,13 @@
 #include "session.h"
 #include "srv.h"
 #include "stanza.h"
+#include "token.h"
 
 static void start_stream(struct session *);
+static void sasl2_success(struct session *, xmpp_stanza_t *);
+static void offer_free(struct session *);
+static int on_sasl(xmpp_conn_t *, xmpp_stanza_t *, void *);
+static int on_sasl2(xmpp_conn_t *, xmpp_stanza_t *, void *);
 
 /* ---- before connecting */
 
@@ -150,6 +155,68 @@ static int on_tls(xmpp_conn_t *, xmpp_stanza_t *, void *);
 static int on_sasl(xmpp_conn_t *, xmpp_stanza_t *, void *);
 static int on_resume(xmpp_conn_t *, xmpp_stanza_t *, void *);
 
+/* Whether this login may use FAST's tokens, or keep one. */
+static int
+fast_wanted(const struct session *s)
+{
+	return !s->opts->no_fast && !s->show_cert && !s->acct->client_cert &&
+	    (s->acct->fast == NULL || strcmp(s->acct->fast, "no") != 0) &&
+	    (s->acct->sasl2 == NULL || strcmp(s->acct->sasl2, "no") != 0);
+}
+
+/*
+ * FAST's token slot, taken once per session and held to its end: its
+ * lock keeps another process of ours off the same token and user-agent
+ * id (with Bind2, both would get the same resource, and one would push
+ * the other off).
+ */
+static void
+fast_slot(struct session *s)
+{
+	const char *jid = s->acct->jid;
+	char why[512], *bare;
+	int rc;
+
+	if (s->token_tried || !fast_wanted(s))
+		return;
+	s->token_tried = 1;
+	s->token = xcalloc(1, sizeof(*s->token));
+	bare = xstrndup(jid, strcspn(jid, "/"));
+	rc = token_take(bare, getprogname(), s->token, why, sizeof(why));
+	free(bare);
+	if (rc == 0)
+		return;
+	if (rc == -1)
+		warnx("%s: not using FAST tokens", why);
+	else
+		session_note(s, "FAST: every token slot of this account is in "
+		    "use: logging in without one");
+	free(s->token);
+	s->token = NULL;
+}
+
+int
+login_has_token(struct session *s)
+{
+	fast_slot(s);
+	return s->token && s->token->token;
+}
+
+void
+login_free(struct session *s)
+{
+	if (s->token && !s->token_borrowed) {
+		token_release(s->token);
+		free(s->token);
+		s->token = NULL;
+	}
+	if (s->auth_features)
+		xmpp_stanza_release(s->auth_features);
+	s->auth_features = NULL;
+	offer_free(s);
+	scram_free(&s->scram);
+}
+
 /* Sets up s->conn, just made, for a login. */
 void
 login_prepare(struct session *s)
@@ -158,7 +225,11 @@ login_prepare(struct session *s)
 	char *jid;
 
 	s->tls_done = s->authed = s->sm_offered = 0;
+	s->sasl2 = s->bind2 = s->bind2_sm = s->sasl2_sm = s->fast = 0;
+	s->inline_done = s->sasl_scram = 0;
+	memset(&s->cb, 0, sizeof(s->cb));
 	s->problem[0] = '\0';
+	fast_slot(s);
 	xmpp_conn_set_flags(s->conn, XMPP_CONN_FLAG_DISABLE_SM);
 	jid = xstrndup(acct->jid, strcspn(acct->jid, "/"));
 	xmpp_conn_set_jid(s->conn, jid);
@@ -176,6 +247,7 @@ login_prepare(struct session *s)
 	    s);
 	xmpp_handler_add(s->conn, on_tls, NS_TLS, NULL, NULL, s);
 	xmpp_handler_add(s->conn, on_sasl, NS_SASL, NULL, NULL, s);
+	xmpp_handler_add(s->conn, on_sasl2, NS_SASL2, NULL, NULL, s);
 	xmpp_handler_add(s->conn, on_resume, NS_SM, NULL, NULL, s);
 	xmpp_handler_add(s->conn, session_on_stream_error, NS_STREAMS,
 	    "error", NULL, s);
@@ -303,6 +375,7 @@ tls_start(struct session *s)
 	if (blocking_end())
 		session_explain(s, EX_TEMPFAIL, "%s: interrupted while logging "
 		    "in", s->host);
+	trust_bindings(&s->cb);
 	trust_end();
 	if (watchdog_disarm())
 		session_explain(s, EX_TEMPFAIL, "%s", s->watching);
@@ -361,25 +434,226 @@ on_tls(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	return 1;
 }
 
-/* ---- SASL */
+/* ---- SASL: which mechanism, and the exchange, in SASL2 or the classic */
 
-static int
-offers(xmpp_stanza_t *mechs, const char *name)
+/*
+ * The texts of the <mechanism/> children of el, as received. Kept for
+ * SSDP, which hashes what the server offered: compared with this, a
+ * relay's changes show.
+ */
+static void
+names_of(xmpp_stanza_t *el, char ***v, size_t *n)
 {
 	xmpp_stanza_t *m;
 	char *t;
-	int found = 0;
+	size_t cap = *n;
 
-	for (m = mechs ? xmpp_stanza_get_children(mechs) : NULL; m && !found;
+	for (m = el ? xmpp_stanza_get_children(el) : NULL; m;
 	    m = xmpp_stanza_get_next(m)) {
 		if (!xmpp_stanza_is_tag(m) ||
 		    strcmp(xmpp_stanza_get_name(m), "mechanism") != 0 ||
 		    (t = xmpp_stanza_get_text(m)) == NULL)
 			continue;
-		found = strcmp(t, name) == 0;
+		if (*n == cap)
+			*v = xgrow(*v, &cap, sizeof(**v));
+		(*v)[(*n)++] = xstrdup(t);
 		xmpp_free(xmpp_stanza_get_context(m), t);
 	}
-	return found;
+}
+
+/* Whether Bind2's <inline/> lists var (<feature var='...'/>). */
+static int
+feature_var(xmpp_stanza_t *bind, const char *var)
+{
+	xmpp_stanza_t *inl = xmpp_stanza_get_child_by_name(bind, "inline"), *f;
+	const char *v;
+
+	for (f = inl ? xmpp_stanza_get_children(inl) : NULL; f;
+	    f = xmpp_stanza_get_next(f))
+		if (xmpp_stanza_is_tag(f) &&
+		    strcmp(xmpp_stanza_get_name(f), "feature") == 0 &&
+		    (v = xmpp_stanza_get_attribute(f, "var")) != NULL &&
+		    strcmp(v, var) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+offer_free(struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->noffer; i++)
+		free(s->offer[i]);
+	for (i = 0; i < s->nfast; i++)
+		free(s->fast_offer[i]);
+	for (i = 0; i < s->ncbs; i++)
+		free(s->cbs[i]);
+	free(s->offer);
+	free(s->fast_offer);
+	free(s->cbs);
+	s->offer = s->fast_offer = s->cbs = NULL;
+	s->noffer = s->nfast = s->ncbs = 0;
+}
+
+/* XEP-0440's list of the binding types the server can do. */
+static void
+binding_types(struct session *s, xmpp_stanza_t *features)
+{
+	xmpp_stanza_t *el = xmpp_stanza_get_child_by_name_and_ns(features,
+	    "sasl-channel-binding", NS_SASL_CB), *c;
+	const char *t;
+	size_t cap = 0;
+
+	s->cb_advertised = el != NULL;
+	for (c = el ? xmpp_stanza_get_children(el) : NULL; c;
+	    c = xmpp_stanza_get_next(c)) {
+		if (!xmpp_stanza_is_tag(c) ||
+		    strcmp(xmpp_stanza_get_name(c), "channel-binding") != 0 ||
+		    (t = xmpp_stanza_get_attribute(c, "type")) == NULL)
+			continue;
+		if (s->ncbs == cap)
+			s->cbs = xgrow(s->cbs, &cap, sizeof(*s->cbs));
+		s->cbs[s->ncbs++] = xstrdup(t);
+	}
+}
+
+static int
+listed(char **v, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The channel binding we can use with this server: tls-exporter (RFC
+ * 9266), else tls-server-end-point (RFC 5929), each only if the server
+ * lists it (XEP-0440). A server that lists none gets tls-exporter on TLS
+ * 1.3, where RFC 9266 makes it the default; NULL: no binding.
+ */
+static const char *
+binding_pick(struct session *s, const void **data, size_t *len)
+{
+	struct tls_bindings *cb = &s->cb;
+
+	if (cb->exporter_len && (s->cb_advertised ? listed(s->cbs, s->ncbs,
+	    "tls-exporter") : strcmp(s->report.tls_version, "TLSv1.3") == 0)) {
+		*data = cb->exporter;
+		*len = cb->exporter_len;
+		return "tls-exporter";
+	}
+	if (cb->endpoint_len && listed(s->cbs, s->ncbs,
+	    "tls-server-end-point")) {
+		*data = cb->endpoint;
+		*len = cb->endpoint_len;
+		return "tls-server-end-point";
+	}
+	*data = NULL;
+	*len = 0;
+	return NULL;
+}
+
+/* The data FAST's HT mechanism binds to; -1 if this TLS has none. */
+static int
+ht_binding(struct session *s, const char *mech, const void **data,
+    size_t *len)
+{
+	*data = NULL;
+	*len = 0;
+	if (strcmp(mech, "HT-SHA-256-EXPR") == 0) {
+		*data = s->cb.exporter;
+		*len = s->cb.exporter_len;
+	} else if (strcmp(mech, "HT-SHA-256-ENDP") == 0) {
+		*data = s->cb.endpoint;
+		*len = s->cb.endpoint_len;
+	} else
+		return 0;
+	return *len ? 0 : -1;
+}
+
+/* Whether the FAST token may be used on this stream. */
+static int
+fast_usable(struct session *s)
+{
+	const void *d;
+	size_t n;
+
+	return s->sasl2 && s->token && s->token->token &&
+	    listed(s->fast_offer, s->nfast, s->token->mechanism) &&
+	    sasl_allowed(s->acct->sasl_mechanisms, s->token->mechanism) &&
+	    ht_binding(s, s->token->mechanism, &d, &n) == 0;
+}
+
+/* The token mechanism to ask for: bound to this TLS if we can. */
+static const char *
+fast_request(struct session *s)
+{
+	static const char *order[] = { "HT-SHA-256-EXPR", "HT-SHA-256-ENDP",
+	    "HT-SHA-256-NONE" };
+	const void *d;
+	size_t i, n;
+
+	if (!s->sasl2 || s->token == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (listed(s->fast_offer, s->nfast, order[i]) &&
+		    sasl_allowed(s->acct->sasl_mechanisms, order[i]) &&
+		    ht_binding(s, order[i], &d, &n) == 0)
+			return order[i];
+	return NULL;
+}
+
+/*
+ * SASL2's <authenticate/>: the mechanism's first message, who we are
+ * (the user-agent id FAST's tokens and Bind2's resources are tied to),
+ * then what the one round trip should also do: bind (XEP-0386) with
+ * stream management, or resume (XEP-0198), and a FAST token.
+ */
+static void
+send_authenticate(struct session *s, const char *mech, struct buf *payload)
+{
+	struct buf b = { 0 };
+	const char *req = s->fast ? NULL : fast_request(s);
+
+	buf_printf(&b, "<authenticate xmlns='" NS_SASL2 "' mechanism='%s'>",
+	    mech);
+	if (payload && payload->len)
+		buf_printf(&b, "<initial-response>%s</initial-response>",
+		    buf_str(payload));
+	buf_adds(&b, "<user-agent");
+	if (s->token)
+		buf_printf(&b, " id='%s'", s->token->id);
+	buf_printf(&b, "><software>xmpputils</software><device>%s</device>"
+	    "</user-agent>", getprogname());
+	if (s->resume_id && s->sasl2_sm) {
+		buf_adds(&b, "<resume xmlns='" NS_SM "' previd='");
+		xml_escape(&b, s->resume_id, strlen(s->resume_id));
+		buf_printf(&b, "' h='%" PRIu32 "'/>", (uint32_t)s->handled);
+		s->resuming = 1;
+	}
+	if (s->bind2) {
+		buf_printf(&b, "<bind xmlns='" NS_BIND2 "'><tag>%s</tag>",
+		    getprogname());
+		if (s->bind2_sm)
+			buf_adds(&b, s->resumable ? "<enable xmlns='" NS_SM
+			    "' resume='true'/>" : "<enable xmlns='" NS_SM "'/>");
+		buf_adds(&b, "</bind>");
+	}
+	s->fast_req = req;
+	if (s->fast)
+		buf_printf(&b, "<fast xmlns='" NS_FAST "'%s/>",
+		    s->fast_invalidate ? " invalidate='true'" : "");
+	else if (req)
+		buf_printf(&b, "<request-token xmlns='" NS_FAST "' "
+		    "mechanism='%s'/>", req);
+	buf_adds(&b, "</authenticate>");
+	xmpp_send_raw(s->conn, buf_str(&b), b.len);
+	explicit_bzero(b.p, b.len);
+	buf_free(&b);
 }
 
 static void
@@ -388,6 +662,10 @@ send_auth(struct session *s, const char *mech, struct buf *payload)
 	struct buf b = { 0 };
 
 	snprintf(s->report.mechanism, sizeof(s->report.mechanism), "%s", mech);
+	if (s->sasl2) {
+		send_authenticate(s, mech, payload);
+		return;
+	}
 	buf_printf(&b, "<auth xmlns='" NS_SASL "' mechanism='%s'>", mech);
 	if (payload && payload->len)
 		buf_add(&b, payload->p, payload->len);
@@ -399,63 +677,189 @@ send_auth(struct session *s, const char *mech, struct buf *payload)
 	buf_free(&b);
 }
 
+/* A SASL message of ours after the first: <response/>, either way. */
+static void
+send_response(struct session *s, struct buf *payload)
+{
+	struct buf b = { 0 };
+
+	buf_printf(&b, "<response xmlns='%s'>%s</response>", s->sasl2 ?
+	    NS_SASL2 : NS_SASL, payload && payload->len ? buf_str(payload) :
+	    "");
+	xmpp_send_raw(s->conn, buf_str(&b), b.len);
+	buf_free(&b);
+}
+
+static void
+auth_fail(struct session *s, int rc, const char *fmt, const char *a,
+    const char *b)
+{
+	session_explain(s, rc, fmt, a, b);
+	xmpp_disconnect(s->conn);
+}
+
+/* A login with the FAST token: one round trip, no password. */
+static void
+start_fast(struct session *s, const char *user)
+{
+	struct buf msg = { 0 }, b64 = { 0 };
+	const void *cb;
+	size_t cblen;
+
+	ht_binding(s, s->token->mechanism, &cb, &cblen);
+	if (cblen)
+		snprintf(s->report.binding, sizeof(s->report.binding), "%s",
+		    strcmp(s->token->mechanism, "HT-SHA-256-EXPR") == 0 ?
+		    "tls-exporter" : "tls-server-end-point");
+	ht_initiator(&msg, user, s->token->token, cb, cblen);
+	sasl_base64_encode(&b64, msg.p, msg.len);
+	s->fast = 1;
+	s->sasl_scram = 0;
+	session_note(s, "authenticating with the FAST token (%s)",
+	    s->token->mechanism);
+	send_auth(s, s->token->mechanism, &b64);
+	explicit_bzero(msg.p, msg.len);
+	explicit_bzero(b64.p, b64.len);
+	buf_free(&msg);
+	buf_free(&b64);
+}
+
+/* The password, read now if it was left for a login that needs it. */
+static int
+have_password(struct session *s)
+{
+	if (s->acct->password)
+		return 1;
+	if (s->acct_rw && account_password(s->acct_rw, &s->opts->acct) ==
+	    EX_OK && s->acct->password)
+		return 1;
+	session_explain(s, EX_NOPERM, "%s: no password for %s", s->host,
+	    s->acct->jid);
+	return 0;
+}
+
+static void
+start_password(struct session *s, const char *user)
+{
+	const char *mech, *type;
+	const void *cb;
+	size_t cblen;
+	struct buf first = { 0 }, b64 = { 0 };
+	unsigned char nonce[18];
+
+	type = binding_pick(s, &cb, &cblen);
+	mech = sasl_pick((const char *const *)s->offer, s->noffer,
+	    s->acct->sasl_mechanisms, type != NULL);
+	if (mech == NULL) {
+		struct buf all = { 0 };
+		size_t i;
+
+		for (i = 0; i < s->noffer; i++)
+			buf_printf(&all, "%s%s", i ? " " : "", s->offer[i]);
+		if (s->acct->sasl_mechanisms)
+			auth_fail(s, EX_NOPERM, "%s offers no mechanism "
+			    "sasl_mechanisms allows: it offers %s", s->host,
+			    all.len ? all.p : "none");
+		else
+			auth_fail(s, EX_NOPERM, "%s offers no SASL mechanism "
+			    "we know (SCRAM-SHA-1/256/512[-PLUS], PLAIN, "
+			    "EXTERNAL): it offers %s", s->host,
+			    all.len ? all.p : "none");
+		buf_free(&all);
+		return;
+	}
+	if (!have_password(s)) {
+		xmpp_disconnect(s->conn);
+		return;
+	}
+	s->fast = 0;
+	if (strcmp(mech, "PLAIN") == 0) {
+		/* only inside TLS, or where the user said plaintext is fine */
+		sasl_plain(&b64, user, s->acct->password);
+		send_auth(s, "PLAIN", &b64);
+		explicit_bzero(b64.p, b64.len);
+		buf_free(&b64);
+		return;
+	}
+	scram_free(&s->scram);	/* a login before this one's */
+	scram_init(&s->scram, mech);
+	/* "y": we could bind, the server offered no -PLUS: one stripped? */
+	scram_bind(&s->scram, type, cb, cblen, s->cb.exporter_len ||
+	    s->cb.endpoint_len);
+	if (s->scram.plus) {
+		snprintf(s->report.binding, sizeof(s->report.binding), "%s",
+		    type);
+		session_note(s, "%s, bound to %s", mech, type);
+	}
+	arc4random_buf(nonce, sizeof(nonce));
+	sasl_base64_encode(&b64, nonce, sizeof(nonce));
+	scram_first(&s->scram, user, b64.p, &first);
+	b64.len = 0;
+	sasl_base64_encode(&b64, first.p, first.len);
+	s->sasl_scram = 1;
+	send_auth(s, mech, &b64);
+	buf_free(&first);
+	buf_free(&b64);
+}
+
+/*
+ * Authenticates, on the features after TLS: SASL2 where the server has
+ * it (and the account allows), else RFC 6120's SASL. The offer is kept
+ * for SSDP, and the features for a second try on this stream.
+ */
 static void
 start_sasl(struct session *s, xmpp_stanza_t *features)
 {
-	static const char *scrams[] = { "SCRAM-SHA-512", "SCRAM-SHA-256",
-	    "SCRAM-SHA-1" };
-	xmpp_stanza_t *mechs = xmpp_stanza_get_child_by_name_and_ns(features,
-	    "mechanisms", NS_SASL);
-	const char *jid = s->acct->jid, *pw = s->acct->password;
-	struct buf user = { 0 }, first = { 0 }, b64 = { 0 };
-	unsigned char nonce[18];
-	size_t i;
+	xmpp_stanza_t *a2 = NULL, *mechs, *inl, *bind, *fast;
+	const char *jid = s->acct->jid;
+	struct buf user = { 0 };
 
+	if (features != s->auth_features) {
+		if (s->auth_features)
+			xmpp_stanza_release(s->auth_features);
+		s->auth_features = xmpp_stanza_clone(features);
+	}
+	offer_free(s);
+	if (s->acct->sasl2 == NULL || strcmp(s->acct->sasl2, "no") != 0)
+		a2 = xmpp_stanza_get_child_by_name_and_ns(features,
+		    "authentication", NS_SASL2);
+	s->sasl2 = a2 != NULL;
+	mechs = a2 ? a2 : xmpp_stanza_get_child_by_name_and_ns(features,
+	    "mechanisms", NS_SASL);
+	names_of(mechs, &s->offer, &s->noffer);
+	binding_types(s, features);
+	inl = a2 ? xmpp_stanza_get_child_by_name(a2, "inline") : NULL;
+	bind = inl ? xmpp_stanza_get_child_by_name_and_ns(inl, "bind",
+	    NS_BIND2) : NULL;
+	fast = inl ? xmpp_stanza_get_child_by_name_and_ns(inl, "fast",
+	    NS_FAST) : NULL;
+	names_of(fast, &s->fast_offer, &s->nfast);
+	s->sasl2_sm = inl && xmpp_stanza_get_child_by_name_and_ns(inl, "sm",
+	    NS_SM);
+	/* Bind2 lets the server name the resource: not if the user did */
+	s->bind2 = bind && !s->acct->resource && !strchr(jid, '/');
+	s->bind2_sm = s->bind2 && feature_var(bind, NS_SM);
+	s->report.sasl2 = s->sasl2;
 	buf_add(&user, jid, strcspn(jid, "@"));
-	if (s->acct->client_cert && offers(mechs, "EXTERNAL")) {
+	if (s->acct->client_cert && listed(s->offer, s->noffer, "EXTERNAL") &&
+	    sasl_allowed(s->acct->sasl_mechanisms, "EXTERNAL")) {
+		s->fast = 0;
 		send_auth(s, "EXTERNAL", NULL);
-		goto out;
-	}
-	if (pw == NULL) {
-		session_explain(s, EX_NOPERM, "%s offers no SASL EXTERNAL for the "
-		    "client certificate, and there is no password", s->host);
-		xmpp_disconnect(s->conn);
-		goto out;
-	}
-	for (i = 0; i < sizeof(scrams) / sizeof(scrams[0]); i++)
-		if (offers(mechs, scrams[i]))
-			break;
-	if (i < sizeof(scrams) / sizeof(scrams[0])) {
-		scram_free(&s->scram);	/* a login before this one's */
-		scram_init(&s->scram, scrams[i]);
-		arc4random_buf(nonce, sizeof(nonce));
-		sasl_base64_encode(&b64, nonce, sizeof(nonce));
-		scram_first(&s->scram, buf_str(&user), b64.p, &first);
-		b64.len = 0;
-		sasl_base64_encode(&b64, first.p, first.len);
-		s->sasl_scram = 1;
-		send_auth(s, scrams[i], &b64);
-	} else if (offers(mechs, "PLAIN")) {
-		/* only inside TLS, or where the user said plaintext is fine */
-		sasl_plain(&b64, buf_str(&user), pw);
-		send_auth(s, "PLAIN", &b64);
-		explicit_bzero(b64.p, b64.len);
-	} else {
-		session_explain(s, EX_NOPERM, "%s offers no SASL mechanism we know "
-		    "(SCRAM-SHA-1/256/512, PLAIN, EXTERNAL)", s->host);
-		xmpp_disconnect(s->conn);
-	}
-out:
+	} else if (fast_usable(s))
+		start_fast(s, buf_str(&user));
+	else if (s->fast_invalidate)
+		auth_fail(s, EX_UNAVAILABLE, "%s does not offer FAST for this "
+		    "token now: it cannot be invalidated there%s", s->host, "");
+	else
+		start_password(s, buf_str(&user));
 	buf_free(&user);
-	buf_free(&first);
-	buf_free(&b64);
 }
 
 /* The decoded text of a SASL element; -1 if it is not base64. */
 static int
 sasl_payload(xmpp_stanza_t *st, struct buf *out)
 {
-	char *all = xmpp_stanza_get_text(st);
+	char *all = st ? xmpp_stanza_get_text(st) : NULL;
 	int rc = 0;
 
 	if (all && *all && strcmp(all, "=") != 0)
@@ -473,62 +877,151 @@ sasl_failed(struct session *s, const char *why)
 	xmpp_disconnect(s->conn);
 }
 
+/* The server changed what it offered on the way, or someone did. */
+static int
+ssdp_check(struct session *s, const char *server_first, size_t len)
+{
+	int r = scram_ssdp(&s->scram, server_first, len,
+	    (const char *const *)s->offer, s->noffer,
+	    (const char *const *)s->cbs, s->ncbs);
+
+	s->report.ssdp = r;
+	if (r == 1)
+		session_note(s, "SSDP: the offer reached us as the server made "
+		    "it");
+	if (r != -1)
+		return 0;
+	session_explain(s, EX_UNAVAILABLE, "%s: downgrade detected: the "
+	    "mechanisms and channel bindings that reached us are not those "
+	    "the server offered (SSDP, XEP-0474): someone in between changed "
+	    "them", s->host);
+	session_cut(s);
+	return -1;
+}
+
+/* A challenge: SCRAM's server-first, or (RFC 6120) its server-final. */
+static void
+sasl_challenge(struct session *s, struct buf *in)
+{
+	struct buf out = { 0 }, b64 = { 0 };
+	const char *why = NULL;
+
+	if (s->sasl_scram == 1) {
+		if (ssdp_check(s, in->p ? in->p : "", in->len) == -1)
+			return;
+		if (scram_final(&s->scram, s->acct->password, in->p ? in->p :
+		    "", in->len, &out, &why) == -1) {
+			sasl_failed(s, why);
+			goto out;
+		}
+		sasl_base64_encode(&b64, out.p, out.len);
+		send_response(s, &b64);
+		s->sasl_scram = 2;
+	} else if (s->sasl_scram == 2 && !s->sasl2) {
+		/* a server that sends its signature as a last challenge */
+		if (scram_verify(&s->scram, in->p ? in->p : "", in->len, &why))
+			sasl_failed(s, why);
+		else {
+			s->sasl_scram = 3;
+			send_response(s, NULL);
+		}
+	} else
+		sasl_failed(s, "a challenge we did not expect");
+out:
+	if (out.p)
+		explicit_bzero(out.p, out.len);
+	buf_free(&out);
+	buf_free(&b64);
+}
+
+/*
+ * Success: was it the server we share the secret with? SCRAM's
+ * signature, or FAST's answer, must prove it; then we are in.
+ */
+static int
+sasl_proven(struct session *s, struct buf *in)
+{
+	const char *why = NULL;
+	const void *cb;
+	size_t cblen;
+
+	if (s->fast) {
+		ht_binding(s, s->token->mechanism, &cb, &cblen);
+		why = ht_verify(s->token->token, cb, cblen, in->p, in->len) ?
+		    "its answer to the FAST token is wrong: it does not know "
+		    "the token" : NULL;
+	} else if (s->sasl_scram == 1)
+		why = "SASL success before the SCRAM exchange was done";
+	else if (s->sasl_scram == 2)
+		scram_verify(&s->scram, in->p ? in->p : "", in->len, &why);
+	if (why == NULL)
+		return 1;
+	/* it never knew the secret: not our server */
+	session_explain(s, EX_UNAVAILABLE, "%s: %s", s->host, why);
+	session_cut(s);
+	return 0;
+}
+
+/* libstrophe takes a handler once: SASL2's is this one, the same. */
+static int
+on_sasl2(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
+{
+	return on_sasl(conn, st, arg);
+}
+
+static void
+fast_refused(struct session *s, const char *cond)
+{
+	char why[256] = "";
+
+	session_note(s, "the server refused the FAST token (%s): logging in "
+	    "again with the password", cond);
+	s->report.fast = FAST_REFUSED;
+	if (token_drop(s->token, why, sizeof(why)) == -1)
+		warnx("%s", why);
+	s->fast = 0;
+	s->fast_retry = !s->fast_invalidate;
+	session_explain(s, EX_NOPERM, "%s refused the FAST token: %s",
+	    s->host, cond);
+	xmpp_disconnect(s->conn);
+}
+
 static int
 on_sasl(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 {
 	struct session *s = arg;
-	const char *name = xmpp_stanza_get_name(st), *why = NULL;
-	struct buf in = { 0 }, out = { 0 }, b64 = { 0 }, cond = { 0 };
+	const char *name = xmpp_stanza_get_name(st);
+	int two = in_ns(st, NS_SASL2);
+	struct buf in = { 0 }, cond = { 0 };
+	xmpp_stanza_t *data = st;
 
 	(void)conn;
-	if (!in_ns(st, NS_SASL))
+	if (!two && !in_ns(st, NS_SASL))
 		return 1;
+	if (two && strcmp(name, "success") == 0)
+		data = xmpp_stanza_get_child_by_name(st, "additional-data");
 	if (strcmp(name, "failure") == 0) {
 		stanza_condition(st, NS_SASL, &cond);
-		sasl_failed(s, cond.p);
-	} else if (sasl_payload(st, &in) == -1)
+		if (s->fast)
+			fast_refused(s, cond.p);
+		else
+			sasl_failed(s, cond.p);
+	} else if (two && strcmp(name, "continue") == 0)
+		sasl_failed(s, "the server asks for a further step (SASL2 "
+		    "tasks), which we do not do");
+	else if (sasl_payload(data, &in) == -1)
 		sasl_failed(s, "the server's SASL message is not base64");
-	else if (strcmp(name, "challenge") == 0 && s->sasl_scram == 1) {
-		if (scram_final(&s->scram, s->acct->password, in.p ? in.p : "",
-		    in.len, &out, &why) == -1)
-			sasl_failed(s, why);
-		else {
-			sasl_base64_encode(&b64, out.p, out.len);
-			buf_printf(&cond, "<response xmlns='" NS_SASL "'>%s"
-			    "</response>", buf_str(&b64));
-			xmpp_send_raw(s->conn, cond.p, cond.len);
-			s->sasl_scram = 2;
-		}
-	} else if (strcmp(name, "challenge") == 0 && s->sasl_scram == 2) {
-		/* a server that sends its signature as a last challenge */
-		if (scram_verify(&s->scram, in.p ? in.p : "", in.len, &why))
-			sasl_failed(s, why);
-		else {
-			s->sasl_scram = 3;
-			xmpp_send_raw_string(s->conn, "<response xmlns='"
-			    NS_SASL "'/>");
-		}
-	} else if (strcmp(name, "success") == 0) {
-		if (s->sasl_scram == 2 && scram_verify(&s->scram, in.p ?
-		    in.p : "", in.len, &why) == -1) {
-			/* it never knew the password: not our server */
-			session_explain(s, EX_UNAVAILABLE, "%s: %s", s->host, why);
-			session_cut(s);
-		} else if (s->sasl_scram == 1) {
-			session_explain(s, EX_UNAVAILABLE, "%s: SASL success before "
-			    "the SCRAM exchange was done", s->host);
-			session_cut(s);
-		} else {
-			s->authed = 1;
-			timing_mark(s, PHASE_SASL);
+	else if (strcmp(name, "challenge") == 0)
+		sasl_challenge(s, &in);
+	else if (strcmp(name, "success") == 0 && sasl_proven(s, &in)) {
+		s->authed = 1;
+		timing_mark(s, PHASE_SASL);
+		if (two)
+			sasl2_success(s, st);
+		else
 			start_stream(s);
-		}
 	}
-	if (out.p)
-		explicit_bzero(out.p, out.len);
 	buf_free(&in);
-	buf_free(&out);
-	buf_free(&b64);
 	buf_free(&cond);
 	return 1;
 }
@@ -621,6 +1114,25 @@ bind_resource(struct session *s)
 	buf_free(&b);
 }
 
+/* The server resumed the stream: h of ours it had. */
+static void
+resumed(struct session *s, const char *h)
+{
+	session_note(s, "stream resumed: the server had %s of our stanzas", h);
+	s->resumed = 1;
+	timing_mark(s, PHASE_SM);
+	delivery_new_stream(s, 1, (uint32_t)strtoul(h, NULL, 10));
+	session_online(s);
+}
+
+static void
+not_resumed(struct session *s)
+{
+	session_note(s, "the server could not resume the stream: a fresh one");
+	free(s->resume_id);
+	s->resume_id = NULL;
+}
+
 static int
 on_resume(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 {
@@ -629,22 +1141,99 @@ on_resume(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	const char *h = xmpp_stanza_get_attribute(st, "h");
 
 	(void)conn;
-	if (!s->resuming || !in_ns(st, NS_SM))
+	if (!s->resuming || s->sasl2 || !in_ns(st, NS_SM))
 		return 1;
 	s->resuming = 0;
-	if (strcmp(name, "resumed") == 0 && h) {
-		session_note(s, "stream resumed: the server had %s of our stanzas", h);
-		s->resumed = 1;
-		timing_mark(s, PHASE_SM);
-		delivery_new_stream(s, 1, (uint32_t)strtoul(h, NULL, 10));
-		session_online(s);
-	} else {
-		session_note(s, "the server could not resume the stream: a fresh one");
-		free(s->resume_id);
-		s->resume_id = NULL;
+	if (strcmp(name, "resumed") == 0 && h)
+		resumed(s, h);
+	else {
+		not_resumed(s);
 		bind_resource(s);
 	}
 	return 1;
+}
+
+/* FAST's new token, kept for the next login. */
+static void
+fast_keep(struct session *s, xmpp_stanza_t *tok)
+{
+	const char *t = xmpp_stanza_get_attribute(tok, "token");
+	const char *mech = s->fast ? s->token->mechanism : s->fast_req;
+	char why[512];
+
+	if (s->token == NULL || t == NULL || mech == NULL)
+		return;
+	if (token_save(s->token, mech, t, xmpp_stanza_get_attribute(tok,
+	    "expiry"), why, sizeof(why)) == -1) {
+		warnx("%s", why);
+		return;
+	}
+	s->report.fast = s->fast ? FAST_ROTATED : FAST_ISSUED;
+	session_note(s, "FAST: a %s token kept for the next login%s", mech,
+	    s->fast ? " (the server rotated it)" : "");
+}
+
+static xmpp_stanza_t *
+child(xmpp_stanza_t *st, const char *name, const char *ns)
+{
+	return xmpp_stanza_get_child_by_name_and_ns(st, name, ns);
+}
+
+/*
+ * SASL2's success carries what the one round trip also did: the token
+ * FAST gave us, the stream resumed, or a resource bound with stream
+ * management on. What it did not do, the features that follow lead to,
+ * on this same stream.
+ */
+static void
+sasl2_success(struct session *s, xmpp_stanza_t *st)
+{
+	xmpp_stanza_t *tok = child(st, "token", NS_FAST), *res, *b, *en;
+	const char *jid = stanza_child_text(st, "authorization-identifier",
+	    NULL), *h;
+	struct buf why = { 0 };
+
+	s->resumed = 0;
+	if (s->fast)
+		s->report.fast = FAST_USED;
+	if (tok)
+		fast_keep(s, tok);
+	if (s->resuming) {
+		s->resuming = 0;
+		res = child(st, "resumed", NS_SM);
+		if (res && (h = xmpp_stanza_get_attribute(res, "h")) != NULL) {
+			s->inline_done = 1;
+			resumed(s, h);
+			return;
+		}
+		not_resumed(s);
+	}
+	if ((b = child(st, "failed", NS_BIND2)) != NULL) {
+		stanza_error_desc(b, &why);
+		session_explain(s, EX_UNAVAILABLE, "%s refused to bind a "
+		    "resource: %s", s->host, why.p);
+		buf_free(&why);
+		xmpp_disconnect(s->conn);
+		return;
+	}
+	if ((b = child(st, "bound", NS_BIND2)) == NULL || jid == NULL ||
+	    strchr(jid, '/') == NULL)
+		return;		/* no Bind2: RFC 6120's bind, next */
+	free(s->bound);
+	s->bound = xstrdup(jid);
+	s->inline_done = 1;
+	timing_mark(s, PHASE_BIND);
+	delivery_new_stream(s, 0, 0);
+	if ((en = child(b, "enabled", NS_SM)) != NULL) {
+		s->report.sm = SM_ASKED;
+		delivery_enabled(s, en);
+	} else if (s->bind2_sm) {
+		s->report.sm = SM_REFUSED;
+		timing_mark(s, PHASE_SM);
+		session_note(s, "stream management refused; confirming with "
+		    "pings");
+	}
+	session_online(s);
 }
 
 /* ---- the features of each stream say what comes next */
@@ -664,7 +1253,9 @@ on_features(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		timing_mark(s, PHASE_STREAM_TLS);
 		timing_features(s, st, STAGE_TLS);
 	} else {
-		timing_mark(s, PHASE_STREAM_AUTH);
+		/* SASL2's features come on the same stream: no new one */
+		if (!s->sasl2)
+			timing_mark(s, PHASE_STREAM_AUTH);
 		timing_features(s, st, STAGE_AUTH);
 	}
 	if (!s->tls_done) {
@@ -692,6 +1283,8 @@ on_features(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	if (s->features)
 		xmpp_stanza_release(s->features);
 	s->features = xmpp_stanza_clone(st);
+	if (s->inline_done)
+		return 1;	/* SASL2 bound or resumed us already */
 	sess = xmpp_stanza_get_child_by_name_and_ns(st, "session",
 	    NS_SESSION);
 	s->session_needed = sess && !xmpp_stanza_get_child_by_name(sess,

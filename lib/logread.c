@@ -19,6 +19,49 @@
 #include "xmpputils.h"
 #include "session.h"
 
+/* Whether msg is a SASL element whose whole payload is secret. */
+static int
+secret_payload(const char *msg)
+{
+	int one = strstr(msg, NS_SASL) != NULL, two = strstr(msg,
+	    NS_SASL2) != NULL;
+
+	if (strncmp(msg, "SENT: <auth ", 12) == 0 ||
+	    strncmp(msg, "RECV: <success", 14) == 0)
+		return one && !two;	/* SASL2's success is redacted below */
+	if (strncmp(msg, "SENT: <response", 15) == 0 ||
+	    strncmp(msg, "RECV: <challenge", 16) == 0)
+		return one || two;
+	return 0;
+}
+
+/*
+ * Blots out, in b from its byte at, what follows each mark up to the
+ * next quote or '<': SASL2's payloads and FAST's token.
+ */
+static void
+blot(struct buf *b, const char *mark, const char *ends)
+{
+	char *p = b->p, *e;
+	struct buf out = { 0 };
+
+	while ((e = strstr(p, mark)) != NULL) {
+		e += strlen(mark);
+		buf_add(&out, p, e - p);
+		buf_adds(&out, "[redacted]");
+		p = e + strcspn(e, ends);
+	}
+	if (out.len == 0)
+		return;
+	buf_adds(&out, p);
+	explicit_bzero(b->p, b->len);
+	b->len = 0;
+	buf_add(b, out.p, out.len);
+	buf_str(b);
+	explicit_bzero(out.p, out.len);
+	buf_free(&out);
+}
+
 /* Replaces the payload of SASL elements in a logged line. */
 static void
 redact(struct session *s, const char *msg, struct buf *out)
@@ -26,11 +69,7 @@ redact(struct session *s, const char *msg, struct buf *out)
 	const char *gt, *lt, *pw = s->acct->password;
 	char *p;
 
-	if ((strncmp(msg, "SENT: <auth", 11) == 0 ||
-	    strncmp(msg, "SENT: <response", 15) == 0 ||
-	    strncmp(msg, "RECV: <challenge", 16) == 0 ||
-	    strncmp(msg, "RECV: <success", 14) == 0) &&
-	    strstr(msg, NS_SASL) && (gt = strchr(msg, '>')) != NULL &&
+	if (secret_payload(msg) && (gt = strchr(msg, '>')) != NULL &&
 	    gt[-1] != '/' && (lt = strrchr(msg, '<')) != NULL && lt > gt) {
 		buf_add(out, msg, gt + 1 - msg);
 		buf_adds(out, "[redacted]");
@@ -38,6 +77,10 @@ redact(struct session *s, const char *msg, struct buf *out)
 	} else
 		buf_adds(out, msg);
 	buf_str(out);
+	blot(out, "<initial-response>", "<");
+	blot(out, "<additional-data>", "<");
+	blot(out, " token=\"", "\"");
+	blot(out, " token='", "'");
 	/* belt and braces: the password itself never reaches the terminal */
 	if (pw && *pw)
 		while ((p = strstr(out->p, pw)) != NULL)

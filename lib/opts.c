@@ -112,6 +112,9 @@ common_option(struct common_opts *c, int ch, const char *arg)
 	case OPT_NO_AGENT:
 		c->agent = AGENT_NEVER;
 		break;
+	case OPT_NO_FAST:
+		c->no_fast = 1;
+		break;
 	case OPT_AGENT_PERSIST:
 		c->agent_persist = number_arg(arg, 1, 7 * 86400,
 		    "--agent-persist");

@@ -5,8 +5,14 @@
  *
  * Unlike libstrophe 0.12, the server's signature is checked: a server
  * that does not know the password cannot pass itself off as ours.
+ *
+ * Also here: channel binding (the -PLUS mechanisms), SSDP's check of the
+ * offer, FAST's HT-SHA-256 token mechanisms, and which mechanism of an
+ * offer to use.
  */
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -64,17 +70,46 @@ sasl_plain(struct buf *out, const char *user, const char *password)
 int
 scram_init(struct scram *sc, const char *mechanism)
 {
+	size_t len = strlen(mechanism);
+	char base[32];
+
 	memset(sc, 0, sizeof(*sc));
-	if (strcmp(mechanism, "SCRAM-SHA-1") == 0)
+	if (len > 5 && strcmp(mechanism + len - 5, "-PLUS") == 0) {
+		sc->plus = 1;
+		len -= 5;
+	}
+	if (len >= sizeof(base))
+		return -1;
+	memcpy(base, mechanism, len);
+	base[len] = '\0';
+	if (strcmp(base, "SCRAM-SHA-1") == 0)
 		sc->md = EVP_sha1();
-	else if (strcmp(mechanism, "SCRAM-SHA-256") == 0)
+	else if (strcmp(base, "SCRAM-SHA-256") == 0)
 		sc->md = EVP_sha256();
-	else if (strcmp(mechanism, "SCRAM-SHA-512") == 0)
+	else if (strcmp(base, "SCRAM-SHA-512") == 0)
 		sc->md = EVP_sha512();
 	else
 		return -1;
 	sc->hlen = EVP_MD_get_size(sc->md);
+	buf_adds(&sc->gs2, "n,,");
+	buf_adds(&sc->cbind, "n,,");
 	return 0;
+}
+
+void
+scram_bind(struct scram *sc, const char *type, const void *data, size_t len,
+    int can_bind)
+{
+	sc->gs2.len = sc->cbind.len = 0;
+	if (sc->plus) {
+		buf_printf(&sc->gs2, "p=%s,,", type);
+		buf_add(&sc->cbind, sc->gs2.p, sc->gs2.len);
+		buf_add(&sc->cbind, data, len);
+	} else {
+		buf_adds(&sc->gs2, can_bind ? "y,," : "n,,");
+		buf_add(&sc->cbind, sc->gs2.p, sc->gs2.len);
+	}
+	buf_str(&sc->gs2);
 }
 
 /* RFC 5802: ',' and '=' in the user name are escaped as =2C and =3D. */
@@ -99,7 +134,7 @@ scram_first(struct scram *sc, const char *user, const char *cnonce,
 	add_saslname(&sc->bare, user);
 	buf_printf(&sc->bare, ",r=%s", cnonce);
 	sc->cnonce_len = strlen(cnonce);
-	buf_adds(out, "n,,");
+	buf_add(out, sc->gs2.p, sc->gs2.len);
 	buf_add(out, sc->bare.p, sc->bare.len);
 	buf_str(out);
 }
@@ -138,7 +173,7 @@ scram_final(struct scram *sc, const char *password, const char *server_first,
 {
 	const char *nonce, *salt64, *iter;
 	size_t nlen, slen, ilen, i;
-	struct buf salt = { 0 }, auth = { 0 };
+	struct buf salt = { 0 }, auth = { 0 }, c = { 0 };
 	unsigned char salted[EVP_MAX_MD_SIZE], client_key[EVP_MAX_MD_SIZE];
 	unsigned char stored[EVP_MAX_MD_SIZE], sig[EVP_MAX_MD_SIZE];
 	unsigned char proof[EVP_MAX_MD_SIZE], server_key[EVP_MAX_MD_SIZE];
@@ -175,18 +210,20 @@ scram_final(struct scram *sc, const char *password, const char *server_first,
 	hmac(sc, salted, sc->hlen, "Server Key", 10, server_key);
 	EVP_Digest(client_key, sc->hlen, stored, &hn, sc->md, NULL);
 
+	/* c=: the gs2 header, and what it binds to ("biws" for "n,,") */
+	sasl_base64_encode(&c, sc->cbind.p, sc->cbind.len);
 	/* AuthMessage = client-first-bare "," server-first "," final-bare */
 	buf_add(&auth, sc->bare.p, sc->bare.len);
 	buf_addc(&auth, ',');
 	buf_add(&auth, server_first, len);
-	buf_adds(&auth, ",c=biws,r=");
+	buf_printf(&auth, ",c=%s,r=", c.p);
 	buf_add(&auth, nonce, nlen);
 	hmac(sc, stored, sc->hlen, auth.p, auth.len, sig);
 	for (i = 0; i < sc->hlen; i++)
 		proof[i] = client_key[i] ^ sig[i];
 	hmac(sc, server_key, sc->hlen, auth.p, auth.len, sc->server_sig);
 
-	buf_adds(out, "c=biws,r=");
+	buf_printf(out, "c=%s,r=", c.p);
 	buf_add(out, nonce, nlen);
 	buf_adds(out, ",p=");
 	sasl_base64_encode(out, proof, sc->hlen);
@@ -198,6 +235,7 @@ out:
 	OPENSSL_cleanse(server_key, sizeof(server_key));
 	buf_free(&salt);
 	buf_free(&auth);
+	buf_free(&c);
 	return rc;
 }
 
@@ -231,5 +269,173 @@ void
 scram_free(struct scram *sc)
 {
 	buf_free(&sc->bare);
+	buf_free(&sc->gs2);
+	buf_free(&sc->cbind);
 	OPENSSL_cleanse(sc->server_sig, sizeof(sc->server_sig));
+}
+
+/* ---- SSDP (XEP-0474) */
+
+static int
+by_bytes(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void
+sorted_join(struct buf *out, const char *const *v, size_t n)
+{
+	const char **s = xcalloc(n ? n : 1, sizeof(*s));
+	size_t i;
+
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), by_bytes);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_addc(out, 0x1e);	/* RS */
+		buf_adds(out, s[i]);
+	}
+	free(s);
+}
+
+void
+ssdp_string(struct buf *out, const char *const *mechs, size_t nmechs,
+    const char *const *cbs, size_t ncbs)
+{
+	sorted_join(out, mechs, nmechs);
+	if (ncbs > 0) {
+		buf_addc(out, 0x1f);	/* US */
+		sorted_join(out, cbs, ncbs);
+	}
+	buf_str(out);
+}
+
+int
+scram_ssdp(const struct scram *sc, const char *server_first, size_t len,
+    const char *const *mechs, size_t nmechs, const char *const *cbs,
+    size_t ncbs)
+{
+	struct buf offer = { 0 }, got = { 0 };
+	unsigned char want[EVP_MAX_MD_SIZE];
+	unsigned int wlen = 0;
+	const char *h;
+	size_t hlen;
+	int rc = -1;
+
+	if ((h = attr(server_first, len, 'h', &hlen)) == NULL)
+		return 0;
+	ssdp_string(&offer, mechs, nmechs, cbs, ncbs);
+	EVP_Digest(offer.p, offer.len, want, &wlen, sc->md, NULL);
+	if (sasl_base64_decode(&got, h, hlen) == 0 && got.len == wlen &&
+	    CRYPTO_memcmp(got.p, want, wlen) == 0)
+		rc = 1;
+	buf_free(&offer);
+	buf_free(&got);
+	return rc;
+}
+
+/* ---- FAST's HT-SHA-256 mechanisms (XEP-0484) */
+
+int
+ht_known(const char *m)
+{
+	return strcmp(m, "HT-SHA-256-NONE") == 0 ||
+	    strcmp(m, "HT-SHA-256-ENDP") == 0 ||
+	    strcmp(m, "HT-SHA-256-EXPR") == 0;
+}
+
+static void
+ht_hmac(const char *token, const char *label, const void *cb, size_t cblen,
+    unsigned char out[32])
+{
+	struct buf msg = { 0 };
+	unsigned int n = 0;
+
+	buf_adds(&msg, label);
+	buf_add(&msg, cb, cblen);
+	HMAC(EVP_sha256(), token, (int)strlen(token), (unsigned char *)msg.p,
+	    msg.len, out, &n);
+	buf_free(&msg);
+}
+
+void
+ht_initiator(struct buf *out, const char *user, const char *token,
+    const void *cb, size_t cblen)
+{
+	unsigned char mac[32];
+
+	buf_adds(out, user);
+	buf_addc(out, '\0');
+	ht_hmac(token, "Initiator", cb, cblen, mac);
+	buf_add(out, mac, sizeof(mac));
+	OPENSSL_cleanse(mac, sizeof(mac));
+}
+
+int
+ht_verify(const char *token, const void *cb, size_t cblen,
+    const void *answer, size_t len)
+{
+	unsigned char mac[32];
+	int rc;
+
+	ht_hmac(token, "Responder", cb, cblen, mac);
+	rc = len == sizeof(mac) && CRYPTO_memcmp(answer, mac, len) == 0 ?
+	    0 : -1;
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return rc;
+}
+
+/* ---- which mechanism */
+
+int
+sasl_allowed(const char *allowed, const char *mech)
+{
+	size_t n = strlen(mech), w;
+	const char *p;
+
+	if (allowed == NULL)
+		return 1;
+	for (p = allowed; *p; p += w) {
+		p += strspn(p, " ,\t");
+		w = strcspn(p, " ,\t");
+		if (w == n && strncasecmp(p, mech, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+offered(const char *const *v, size_t n, const char *m)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], m) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+sasl_pick(const char *const *offer, size_t n, const char *allowed,
+    int can_bind)
+{
+	static const char *order[] = {
+		"SCRAM-SHA-512-PLUS", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS",
+		"SCRAM-SHA-512", "SCRAM-SHA-256", "SCRAM-SHA-1",
+	};
+	size_t i;
+	int scram = 0;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (!offered(offer, n, order[i]))
+			continue;
+		scram = 1;
+		if ((can_bind || i >= 3) && sasl_allowed(allowed, order[i]))
+			return order[i];
+	}
+	/* PLAIN gives the server the password: only where nothing else is */
+	if (!scram && offered(offer, n, "PLAIN") &&
+	    sasl_allowed(allowed, "PLAIN"))
+		return "PLAIN";
+	return NULL;
 }

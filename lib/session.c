@@ -23,6 +23,7 @@
 
 #include "xmpputils.h"
 #include "session.h"
+#include "token.h"
 #include "stanza.h"
 #include "xmlguard.h"
 
@@ -226,9 +227,27 @@ warnings(const struct common_opts *o)
 		    "whoever sits in between can read and change everything");
 }
 
-/* Makes a new connection and logs in on it, within the timeout. */
+static int login_once(struct session *);
+
+/*
+ * Makes a new connection and logs in on it, within the timeout; once
+ * more, with the password, if the server refused our FAST token (on the
+ * stream that refused it, servers do not all take a second try).
+ */
 static int
 login(struct session *s)
+{
+	int rc = login_once(s);
+
+	if (rc != EX_OK && s->fast_retry) {
+		s->fast_retry = 0;
+		rc = login_once(s);
+	}
+	return rc;
+}
+
+static int
+login_once(struct session *s)
 {
 	unsigned long guards;
 	int rc, e, interrupted;
@@ -366,6 +385,98 @@ session_open(struct session **sp, const struct account *acct,
 	return login(*sp);
 }
 
+/*
+ * A login of our own: with a FAST token, the password is read only if
+ * the server refuses the token (a password_command is not run).
+ */
+static int
+session_open_token(struct session **sp, struct account *acct,
+    const struct common_opts *o)
+{
+	int rc;
+
+	*sp = NULL;
+	library_init();
+	if ((rc = login_files_check(acct)) != EX_OK)
+		return rc;
+	*sp = session_new(acct, o);
+	if (login_has_token(*sp))
+		(*sp)->acct_rw = acct;
+	else if ((rc = account_password(acct, &o->acct)) != EX_OK) {
+		session_free(*sp);
+		*sp = NULL;
+		return rc;
+	}
+	warnings(o);
+	return login(*sp);
+}
+
+struct logout {
+	struct account *acct;
+	const struct common_opts *o;
+	int failed;
+};
+
+/*
+ * One slot's token: a login with it that tells the server to forget
+ * it (XEP-0484's invalidate), then it is deleted here, whatever the
+ * server said: a token the server refuses is no use to anyone.
+ */
+static int
+logout_one(struct token_slot *slot, void *arg)
+{
+	struct logout *l = arg;
+	struct session *s = session_new(l->acct, l->o);
+	char why[512];
+	int rc;
+
+	s->token = slot;
+	s->token_tried = s->token_borrowed = s->fast_invalidate = 1;
+	rc = login(s);
+	if (rc == EX_OK)
+		rc = session_close(s);
+	if (rc == EX_OK)
+		session_note(s, "token of %s invalidated at the server",
+		    slot->path);
+	else if (s->report.fast == FAST_REFUSED)
+		rc = EX_OK;	/* it knew it no more */
+	else {
+		warnx("%s: %s", slot->path, session_failure(s));
+		l->failed = rc;
+	}
+	if (token_drop(slot, why, sizeof(why)) == -1) {
+		warnx("%s", why);
+		l->failed = EX_CANTCREAT;
+	}
+	session_free(s);
+	return 0;
+}
+
+int
+session_logout(struct account *acct, const struct common_opts *o, int *n)
+{
+	struct logout l = { acct, o, EX_OK };
+	char why[512] = "", *bare;
+	int rc;
+
+	library_init();
+	if ((rc = login_files_check(acct)) != EX_OK)
+		return rc;
+	bare = xstrndup(acct->jid, strcspn(acct->jid, "/"));
+	*n = token_each(bare, o->timeout * 1000, logout_one, &l, why,
+	    sizeof(why));
+	free(bare);
+	if (*n == -1) {
+		warnx("%s", why);
+		return EX_CONFIG;
+	}
+	if (why[0]) {		/* slots in use: not logged out */
+		warnx("%s", why);
+		return l.failed ? l.failed : EX_TEMPFAIL;
+	}
+	return l.failed;
+}
+
 /* The seconds an agent this tool starts may idle: 0 for none to start. */
 static int
 persist(const struct account *acct, const struct common_opts *o)
@@ -449,9 +560,7 @@ session_start(struct session **sp, struct account *acct,
 	rc = agent_wanted(acct, o, &path, &fd);
 	if (rc == 0) {
 		buf_free(&path);
-		if ((rc = account_password(acct, &o->acct)) != EX_OK)
-			return rc;
-		return session_open(sp, acct, o);
+		return session_open_token(sp, acct, o);
 	}
 	if (rc > 1) {
 		buf_free(&path);
@@ -622,6 +731,7 @@ session_free(struct session *s)
 		}
 	if (s->features)
 		xmpp_stanza_release(s->features);
+	login_free(s);		/* before the context its stanzas are in */
 	if (s->conn) {
 		s->state = CLOSING;
 		xmpp_conn_release(s->conn);
@@ -632,7 +742,6 @@ session_free(struct session *s)
 	delivery_free(s);
 	inbound_free(s);
 	recover_free(s);
-	scram_free(&s->scram);
 	free(s->resume_id);
 	free(s->bound);
 	timing_free(s);

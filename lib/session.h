@@ -32,6 +32,10 @@
 #define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
 #define NS_STREAM_ERRORS "urn:ietf:params:xml:ns:xmpp-streams"
 #define NS_SM "urn:xmpp:sm:3"
+#define NS_SASL2 "urn:xmpp:sasl:2"
+#define NS_BIND2 "urn:xmpp:bind:0"
+#define NS_FAST "urn:xmpp:fast:0"
+#define NS_SASL_CB "urn:xmpp:sasl-cb:0"
 #define NS_PING "urn:xmpp:ping"
 #define NS_CARBONS "urn:xmpp:carbons:2"
 
@@ -54,8 +58,17 @@ struct fresh_hook {
 	void *arg;
 };
 
+/* What SCRAM-*-PLUS binds to, from the TLS handshake (trust.c). */
+struct tls_bindings {
+	unsigned char exporter[32];	/* tls-exporter, RFC 9266 */
+	size_t exporter_len;
+	unsigned char endpoint[EVP_MAX_MD_SIZE];  /* tls-server-end-point */
+	size_t endpoint_len;
+};
+
 struct iq_pending;
 struct iq_answerer;
+struct token_slot;
 struct agent_conn;
 
 struct session {
@@ -94,6 +107,26 @@ struct session {
 	char problem[256];	/* why the certificate did not verify */
 	struct scram scram;
 	int sasl_scram;		/* a SCRAM exchange is under way */
+	struct tls_bindings cb;	/* this connection's channel bindings */
+	char **offer;		/* the mechanisms offered, as received */
+	char **fast_offer;	/* FAST's (HT-SHA-256-...) */
+	char **cbs;		/* the binding types offered (XEP-0440) */
+	size_t noffer, nfast, ncbs;
+	int cb_advertised;	/* the server listed its binding types */
+	xmpp_stanza_t *auth_features;	/* for a second try on the stream */
+	int sasl2;		/* authenticating with SASL2 (XEP-0388) */
+	int sasl2_sm;		/* ... which can resume a stream inline */
+	int bind2, bind2_sm;	/* ... and bind, enabling SM (XEP-0386) */
+	int inline_done;	/* SASL2 bound or resumed: no more to do */
+	int fast;		/* authenticating with the FAST token */
+	int fast_retry;		/* which the server refused: log in again */
+	const char *fast_req;	/* the token mechanism asked for */
+	struct token_slot *token;	/* our FAST slot; NULL: none */
+	int token_tried;	/* the slot was looked for */
+	int token_borrowed;	/* ... and is not ours to release */
+	int fast_invalidate;	/* log in to have the token forgotten */
+	struct account *acct_rw;	/* to read the password late, if a
+					 * token fails; NULL: it is there */
 	int sm_offered;		/* the stream features list XEP-0198 */
 	xmpp_stanza_t *features;	/* the last stream's, after login */
 	int session_needed;	/* RFC 3921's session, by an old server */
@@ -176,12 +209,17 @@ int login_files_check(const struct account *);
 void login_prepare(struct session *);
 int login_connect(struct session *);
 void login_connected(struct session *);
+/* Whether a FAST token may spare the login the password. */
+int login_has_token(struct session *);
+void login_free(struct session *);
 
 /* trust.c: the CAs of the handshake being made, for its duration */
 void trust_begin(const char *cafile, const char *capath);
 void trust_end(void);
 /* The version and cipher the last handshake agreed on ("" if none). */
 void trust_agreed(char *version, size_t vlen, char *cipher, size_t clen);
+/* Its channel bindings' data (length 0: that binding is not there). */
+void trust_bindings(struct tls_bindings *);
 
 /* timing.c */
 void timing_begin(struct session *);
@@ -227,6 +265,8 @@ void delivery_probe(struct session *);
 void delivery_acked(struct session *, uint32_t h);
 void delivery_pinged(struct session *, uint64_t seq);
 void delivery_new_stream(struct session *, int resumed, uint32_t h);
+/* The server enabled stream management (<enabled/>, maybe inline). */
+void delivery_enabled(struct session *, xmpp_stanza_t *enabled);
 void delivery_resend(struct session *, int discard);
 void delivery_free(struct session *);
 

@@ -19,7 +19,10 @@
  *
  * It is also the one place the handshake's SSL_CTX can be seen (the
  * library shows neither it nor the SSL): an info callback set there
- * notes the version and cipher agreed on, for the login's report.
+ * notes the version and cipher agreed on, for the login's report, and
+ * the data SCRAM's channel bindings need (login.c): tls-exporter (RFC
+ * 9266), from the SSL itself, and tls-server-end-point (RFC 5929), a
+ * hash of the server's certificate.
  */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -38,6 +41,7 @@ static struct {
 	int on;
 	const char *cafile, *capath;
 	char version[32], cipher[64];	/* what it agreed on */
+	struct tls_bindings cb;
 } handshake;
 
 void
@@ -45,6 +49,7 @@ trust_begin(const char *cafile, const char *capath)
 {
 	handshake.on = 1;
 	handshake.version[0] = handshake.cipher[0] = '\0';
+	memset(&handshake.cb, 0, sizeof(handshake.cb));
 	handshake.cafile = cafile;
 	handshake.capath = capath;
 }
@@ -62,12 +67,53 @@ trust_agreed(char *version, size_t vlen, char *cipher, size_t clen)
 	snprintf(cipher, clen, "%s", handshake.cipher);
 }
 
+void
+trust_bindings(struct tls_bindings *cb)
+{
+	*cb = handshake.cb;
+}
+
+/*
+ * RFC 5929 4.1: the certificate's own signature hash, but SHA-256 for
+ * MD5 and SHA-1; none where the signature has no separate hash
+ * (Ed25519): the binding is not defined there.
+ */
+static void
+end_point(SSL *ssl, struct tls_bindings *cb)
+{
+	X509 *cert = SSL_get1_peer_certificate(ssl);
+	const EVP_MD *md = NULL;
+	unsigned int len = 0;
+	int mdnid = NID_undef;
+
+	if (cert && OBJ_find_sigid_algs(X509_get_signature_nid(cert), &mdnid,
+	    NULL) && mdnid != NID_undef)
+		md = mdnid == NID_md5 || mdnid == NID_sha1 ? EVP_sha256() :
+		    EVP_get_digestbynid(mdnid);
+	if (md && X509_digest(cert, md, cb->endpoint, &len) == 1)
+		cb->endpoint_len = len;
+	X509_free(cert);
+}
+
+static void
+bindings(SSL *ssl, struct tls_bindings *cb)
+{
+	/* TLS 1.2's exporter is unsafe without the extended master secret */
+	if ((SSL_version(ssl) >= TLS1_3_VERSION || SSL_get_extms_support(ssl) ==
+	    1) && SSL_export_keying_material(ssl, cb->exporter,
+	    sizeof(cb->exporter), "EXPORTER-Channel-Binding", 24, NULL, 0,
+	    0) == 1)
+		cb->exporter_len = sizeof(cb->exporter);
+	end_point(ssl, cb);
+}
+
 static void
 on_info(const SSL *ssl, int where, int ret)
 {
 	(void)ret;
 	if (!(where & SSL_CB_HANDSHAKE_DONE) || !handshake.on)
 		return;
+	bindings((SSL *)ssl, &handshake.cb);
 	snprintf(handshake.version, sizeof(handshake.version), "%s",
 	    SSL_get_version(ssl));
 	snprintf(handshake.cipher, sizeof(handshake.cipher), "%s",

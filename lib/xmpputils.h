@@ -158,6 +158,9 @@ struct account {
 	char *client_cert, *client_key;	/* for SASL EXTERNAL */
 	char *agent;		/* "auto", "yes" (NULL too) or "no" */
 	char *agent_persist;	/* seconds an auto agent idles */
+	char *sasl2;		/* "no": never XEP-0388's login */
+	char *fast;		/* "no": no FAST tokens (XEP-0484) */
+	char *sasl_mechanisms;	/* the only mechanisms allowed; NULL: any */
 	char *config;		/* the file read (password_later) */
 	unsigned port;		/* 0: the default, or SRV's */
 };
@@ -217,6 +220,7 @@ struct common_opts {
 	enum { AGENT_IF_UP, AGENT_NEVER, AGENT_REQUIRED } agent;
 	int agent_persist;	/* --agent-persist: start one (seconds it
 				 * may idle); 0: as the config says */
+	int no_fast;		/* --no-fast: no FAST token, used or kept */
 };
 
 /* getopt_long tables: the tools append these to their own. */
@@ -225,7 +229,7 @@ enum {
 	OPT_JID = 256, OPT_SERVER, OPT_PORT, OPT_RESOURCE, OPT_CAFILE,
 	OPT_TLS, OPT_PIN, OPT_PASSWORD, OPT_PASSWORD_FD, OPT_INSECURE,
 	OPT_INSECURE_PLAINTEXT, OPT_SHOW_CERT, OPT_KEEPALIVE, OPT_VERSION,
-	OPT_AGENT, OPT_NO_AGENT, OPT_AGENT_PERSIST,
+	OPT_AGENT, OPT_NO_AGENT, OPT_AGENT_PERSIST, OPT_NO_FAST,
 	OPT_TOOL		/* a tool's own long options from here */
 };
 #define COMMON_LONGOPTS \
@@ -246,6 +250,7 @@ enum {
 	{ "insecure-plaintext", no_argument, NULL, OPT_INSECURE_PLAINTEXT }, \
 	{ "show-cert", no_argument, NULL, OPT_SHOW_CERT }, \
 	{ "keepalive", required_argument, NULL, OPT_KEEPALIVE }, \
+	{ "no-fast", no_argument, NULL, OPT_NO_FAST }, \
 	{ "agent", no_argument, NULL, OPT_AGENT }, \
 	{ "no-agent", no_argument, NULL, OPT_NO_AGENT }, \
 	{ "help", no_argument, NULL, 'h' }, \
@@ -256,7 +261,8 @@ enum {
 	"[-v] [-a account] [-f config] [-T seconds] [--jid jid]\n" \
 	"\t[--server host] [--port port] [--resource resource] [--cafile file]\n" \
 	"\t[--tls starttls|direct] [--pin sha256//...] [--password-fd fd]\n" \
-	"\t[--keepalive seconds] [--show-cert] [--insecure] [--insecure-plaintext]"
+	"\t[--keepalive seconds] [--no-fast] [--show-cert] [--insecure]\n" \
+	"\t[--insecure-plaintext]"
 #define COMMON_USAGE LOGIN_USAGE "\n\t[--agent | --no-agent]"
 
 void common_init(struct common_opts *);
@@ -525,6 +531,11 @@ int session_sync(struct session *);
  * EX_OK for a clean close.
  */
 int session_close(struct session *);
+/*
+ * xping --logout: every FAST token kept for the account's JID, by any
+ * tool, invalidated at the server and deleted; *n says how many.
+ */
+int session_logout(struct account *, const struct common_opts *, int *n);
 void session_free(struct session *);
 
 /*
@@ -578,6 +589,12 @@ struct login_report {
 	char features[STAGE_COUNT][512];	/* "starttls(required) ..." */
 	char mechanism[32];		/* the SASL mechanism chosen */
 	enum { SM_NONE, SM_ASKED, SM_ENABLED, SM_REFUSED } sm;
+	int sasl2;			/* XEP-0388's login, not RFC 6120's */
+	char binding[24];		/* the channel binding; "": none */
+	int ssdp;			/* 1: the offer verified (XEP-0474);
+					 * 0: the server sent no hash */
+	enum { FAST_NONE, FAST_USED, FAST_ISSUED, FAST_ROTATED,
+	    FAST_REFUSED } fast;	/* what became of FAST's token */
 };
 
 /* "dns", "tcp", "stream", "starttls", "tls", "stream_tls", ... */

@@ -14,6 +14,11 @@ export XU_BUILD XT_NETTOOL XT_BIN
 pass=0
 fail=0
 
+# FAST tokens (and whatever else a tool keeps in its state directory)
+# go to one of the run's own, never the user's
+XDG_STATE_HOME=$(mktemp -d "${TMPDIR:-/tmp}/xmpputils-state.XXXXXX") || exit 1
+export XDG_STATE_HOME
+
 # Runs one TAP producer, shows its output, and counts its results; a test
 # that dies before its plan is done counts what it skipped as failed.
 run_tap() {
@@ -42,6 +47,7 @@ if [ ${#tests[@]} -eq 0 ]; then
 	tests=("$XU_BUILD"/test_* tests/t-*.sh)
 fi
 
+trap 'rm -rf "$XDG_STATE_HOME"' EXIT
 need_server=0
 for t in "${tests[@]}"; do
 	case $t in *.sh) need_server=1;; esac
@@ -49,7 +55,7 @@ done
 
 if [ $need_server -eq 1 ]; then
 	. tests/server.sh
-	trap 'server_stop' EXIT
+	trap 'server_stop; rm -rf "$XDG_STATE_HOME"' EXIT
 	if ! server_start; then
 		echo "# could not start the test Prosody"
 		echo "0 passed, 1 failed"

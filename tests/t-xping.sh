@@ -82,7 +82,8 @@ like "$out" "certificate: subject CN=$XT_DOMAIN; issuer CN=xmpputils test CA; ex
     "the certificate's subject, issuer and days left"
 like "$out" "^stream +[0-9.]+  features: starttls\\(required\\)$" "the features before TLS"
 like "$out" "^stream_tls .*features: mechanisms\\([A-Z0-9,-]*SCRAM-SHA-1" "the mechanisms offered"
-like "$out" "^sasl +[0-9.]+  SCRAM-SHA-1$" "the one chosen"
+like "$out" "^sasl +[0-9.]+  SCRAM-SHA-1 \\(SASL, no channel binding, SSDP not offered\\)$" \
+    "the one chosen, and how: RFC 6120's SASL, Prosody 0.12 binds nothing"
 auth=$(printf '%s\n' "$out" | grep '^stream_auth ')
 like "$auth" "features: .*bind\\(required\\)" "what the authenticated stream offers: bind"
 like "$auth" "features: .*sm:3" "and stream management (in any order)"

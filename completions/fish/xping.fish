@@ -14,3 +14,5 @@ complete -c xping -l plugin -d 'Run as a Nagios/Icinga plugin'
 complete -c xping -s w -l warning -x -d 'With --plugin: WARNING above RTT ms[,LOSS%]'
 complete -c xping -l cert-warn -x -d 'With --plugin: WARNING when the certificate expires within DAYS'
 complete -c xping -l cert-crit -x -d 'With --plugin: CRITICAL when the certificate expires within DAYS'
+complete -c xping -l want -x -a 'sasl2 binding ssdp fast' -d 'With --plugin: WARNING for a login without these'
+complete -c xping -l logout -d "Invalidate the account's FAST tokens at the server, delete them"

@@ -26,6 +26,7 @@ function __xmpputils_common -a cmd
     complete -c $cmd -l password-fd -x -d 'Read the password from this descriptor'
     complete -c $cmd -l show-cert -d 'Print the server certificate and its pin'
     complete -c $cmd -l keepalive -x -d 'Seconds of silence before asking for a sign of life'
+    complete -c $cmd -l no-fast -d 'Use and keep no FAST token: log in with the password'
     complete -c $cmd -l insecure -d 'Accept any certificate (dangerous)'
     complete -c $cmd -l insecure-plaintext -d 'Allow no TLS at all (dangerous)'
     complete -c $cmd -s h -l help -d 'Usage'
