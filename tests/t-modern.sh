@@ -79,6 +79,42 @@ else
 	ok 0 "$X13_CLASSIC: no SASL2"
 fi
 
+# --- tests/mitm.py, the man in the middle of the downgrade tests: what
+# it strips is gone from what the client sees, on direct TLS and STARTTLS
+mitm_start mp --strip-plus
+features alice --tls direct --port "$mitmport"
+like "$f" "urn:xmpp:sasl:2" "through mitm.py --strip-plus: SASL2 still offered"
+if printf '%s' "$f" | grep -q -e '-PLUS<' -e 'sasl-channel-binding'; then
+	ok 1 "--strip-plus: no -PLUS mechanism, no sasl-channel-binding" "$f"
+else
+	ok 0 "--strip-plus: no -PLUS mechanism, no sasl-channel-binding"
+fi
+like "$(cat "$T/mp.err")" "strip-plus: removed <mechanism>SCRAM-SHA-1-PLUS</mechanism>" \
+    "mitm.py says what it stripped"
+like "$(cat "$T/mp.err")" "the client chose SCRAM-SHA-1" \
+    "mitm.py says which mechanism the client chose"
+mitm_stop mp
+
+mitm_start ms --strip-sasl2 --strip-fast
+features alice --tls direct --port "$mitmport"
+if printf '%s' "$f" | grep -q -e 'urn:xmpp:sasl:2' -e 'urn:xmpp:fast:0'; then
+	ok 1 "--strip-sasl2 --strip-fast: neither SASL2 nor FAST" "$f"
+else
+	ok 0 "--strip-sasl2 --strip-fast: neither SASL2 nor FAST"
+fi
+like "$f" "<mechanism>SCRAM-SHA-1-PLUS</mechanism>" "classic SASL left as it was"
+mitm_stop ms
+
+mitm_start mt --starttls --strip-fast
+features alice --port "$mitmport"
+like "$f" "urn:xmpp:sasl:2" "mitm.py --starttls: SASL2 offered after STARTTLS"
+if printf '%s' "$f" | grep -q 'urn:xmpp:fast:0'; then
+	ok 1 "--starttls --strip-fast: no FAST" "$f"
+else
+	ok 0 "--starttls --strip-fast: no FAST"
+fi
+mitm_stop mt
+
 # --- every account logs in (all twelve: registered after the config)
 fails=
 for a in $(sed -n 's/^\[\(.*\)\]$/\1/p' "$X13_CONFIG"); do
