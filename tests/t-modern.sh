@@ -115,6 +115,28 @@ else
 fi
 mitm_stop mt
 
+# --- nettool delay, the bench's slow link: a login through it, counted
+mkfifo "$T/delay.port"
+"$XT_NETTOOL" delay 0 "127.0.0.1:$X13_PORT" 5 "$T/delay.count" \
+    >"$T/delay.port" &
+_bg="$_bg $!"
+delaypid=$!
+read -r -t 20 delayport <"$T/delay.port"
+features alice --port "$delayport"
+ok $rc "xsend through nettool delay (5 ms each way): exit 0" "$err"
+features alice --port "$delayport"
+wait_line "$T/delay.count" '^rtts' 2
+read -r _ rtts _ c2s _ s2c _ ms <"$T/delay.count"
+[ "$rtts" -ge 3 ] && [ "$c2s" -gt 1000 ] && [ "$s2c" -gt 1000 ]
+ok $? "nettool delay counts the round trips and bytes of a login" \
+    "$(cat "$T/delay.count")"
+# (each round trip 10 ms, and TCP's handshake one more)
+[ "$ms" -ge $(( (rtts + 1) * 10 )) ]
+ok $? "and holds each turn: $ms ms for $rtts round trips" "$(cat "$T/delay.count")"
+is "$(sed -n 2p "$T/delay.count" | cut -d' ' -f1)" rtts \
+    "a second connection through it, counted apart"
+kill "$delaypid"
+
 # --- every account logs in (all twelve: registered after the config)
 fails=
 for a in $(sed -n 's/^\[\(.*\)\]$/\1/p' "$X13_CONFIG"); do
