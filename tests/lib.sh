@@ -169,3 +169,34 @@ relay_start() {
 	exec {rout}<"$T/relay.out"
 	read -r relayport <&$rout
 }
+
+# mitm_start NAME [OPTION...]: tests/mitm.py, a TLS man in the middle the
+# client trusts, in front of Prosody 13's direct TLS port (server13_start),
+# with X13_MITM_CERT; OPTIONs are mitm.py's: --strip-plus, --strip-sasl2,
+# --strip-fast, --starttls. Sets mitmport; what it did (stripped, and the
+# mechanism the client chose) is in $T/NAME.err. mitm_stop NAME ends it.
+mitm_start() {
+	local name=$1 fd
+	shift
+	mkfifo "$T/$name.port"
+	python3 "$XT_BIN/tests/mitm.py" --upstream "$X13_TLS_PORT" \
+	    --cert "$X13_MITM_CERT" --key "$X13_MITM_KEY" --cafile "$X13_CA" \
+	    "$@" >"$T/$name.port" 2>"$T/$name.err" &
+	eval "_pid_$name=$!"
+	_bg="$_bg $!"
+	exec {fd}<"$T/$name.port"
+	mitmport=
+	read -r -t 20 mitmport <&$fd
+	exec {fd}<&-
+	[ -n "$mitmport" ] && return 0
+	echo "# mitm $name did not start:" >&2
+	sed 's/^/#   /' "$T/$name.err" >&2
+	return 1
+}
+
+mitm_stop() {
+	local pid
+	eval "pid=\$_pid_$1"
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}

@@ -27,6 +27,24 @@
  *                                   saying "muted BYTES" (the total) as
  *                                   it does, while the server's side
  *                                   still reaches them
+ *   nettool delay PORT [ADDR:]PORT MS COUNTFILE
+ *                                   a TCP relay on 127.0.0.1's first PORT
+ *                                   (0: any; it prints the one it took) to
+ *                                   the second, that holds what passes MS
+ *                                   milliseconds each way, as a link with
+ *                                   that one-way latency would (the bench's
+ *                                   login rows: this kernel has no netem),
+ *                                   TCP's handshake included: nothing
+ *                                   passes before 2 MS after the accept.
+ *                                   One connection at a time, any number
+ *                                   in turn; for each, when it ends, a line
+ *                                   appended to COUNTFILE: "rtts N
+ *                                   bytes_c2s N bytes_s2c N ms N", rtts
+ *                                   the times data came from the server
+ *                                   after the client's (the turns a login
+ *                                   waits for), ms from accept to end.
+ *                                   Bytes are bytes: TLS passes as it is.
+ *                                   Runs until killed
  *   nettool peakrss FILE CMD...     run CMD, write its peak RSS in kB to
  *                                   FILE, exit as it did
  *   nettool fakexmpp MODE           a scripted XMPP server for one client,
@@ -48,6 +66,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -220,6 +239,7 @@ canbind(char **eps, int count)
 }
 
 static int listener(int *);
+static int listener_at(int *);
 
 static int
 blackhole(void)
@@ -363,6 +383,186 @@ relay(int target)
 	}
 }
 
+/*
+ * delay: what one side sends is queued as it came, each chunk due MS
+ * after it arrived (or after the emulated TCP handshake), and written to
+ * the other side when due, as far as that side takes it: the sockets do
+ * not block, so a slow reader holds up its own way only.
+ */
+struct chunk {
+	struct chunk *next;
+	long long due;
+	size_t len, off;
+	char data[];
+};
+
+struct way {
+	int from, to;
+	struct chunk *head, *tail;
+	size_t bytes;
+	int eof, shut;
+};
+
+static void
+way_push(struct way *w, const char *buf, size_t len, long long due)
+{
+	struct chunk *c;
+
+	if ((c = malloc(sizeof(*c) + len)) == NULL)
+		err(71, "malloc");
+	c->next = NULL;
+	c->due = due;
+	c->len = len;
+	c->off = 0;
+	memcpy(c->data, buf, len);
+	if (w->tail)
+		w->tail->next = c;
+	else
+		w->head = c;
+	w->tail = c;
+	w->bytes += len;
+}
+
+/* Writes what is due; -1 when the other side is gone. */
+static int
+way_flush(struct way *w, long long now)
+{
+	struct chunk *c;
+	ssize_t n;
+
+	while ((c = w->head) != NULL && c->due <= now) {
+		n = write(w->to, c->data + c->off, c->len - c->off);
+		if (n == -1)
+			return errno == EAGAIN ? 0 : -1;
+		if ((c->off += n) < c->len)
+			return 0;
+		w->head = c->next;
+		if (w->head == NULL)
+			w->tail = NULL;
+		free(c);
+	}
+	/* all passed: the sender's end goes on to the other side */
+	if (w->eof && w->head == NULL && !w->shut) {
+		shutdown(w->to, SHUT_WR);
+		w->shut = 1;
+	}
+	return 0;
+}
+
+static void
+way_free(struct way *w)
+{
+	struct chunk *c;
+
+	while ((c = w->head) != NULL) {
+		w->head = c->next;
+		free(c);
+	}
+	w->tail = NULL;
+}
+
+/* Reads what came on way i; -1 on a reset, or when its side is gone. */
+static int
+way_read(struct way *w, long long due)
+{
+	char buf[65536];
+	ssize_t n;
+
+	n = read(w->from, buf, sizeof(buf));
+	if (n == -1)
+		return errno == EAGAIN ? 0 : -1;
+	if (n == 0)
+		w->eof = 1;
+	else
+		way_push(w, buf, n, due);
+	return n;
+}
+
+/* One connection through, to its end: the line for COUNTFILE in line. */
+static void
+delay_conn(int c, int s, int ms, char *line, size_t size)
+{
+	struct way w[2] = { { c, s, NULL, NULL, 0, 0, 0 },
+	    { s, c, NULL, NULL, 0, 0, 0 } };
+	struct pollfd pfd[4];
+	long long start = now_ms(), now, open = start + 2LL * ms, wait;
+	int i, n, rtts = 0, last = -1, rc = 0;
+	nfds_t k;
+
+	fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK);
+	fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);
+	while (rc == 0 && !(w[0].shut && w[1].shut)) {
+		now = now_ms();
+		wait = -1;
+		for (i = 0, k = 0; i < 2; i++) {
+			if (!w[i].eof) {
+				pfd[k].fd = w[i].from;
+				pfd[k++].events = POLLIN;
+			}
+			if (w[i].head && w[i].head->due <= now) {
+				pfd[k].fd = w[i].to;
+				pfd[k++].events = POLLOUT;
+			} else if (w[i].head && (wait == -1 ||
+			    w[i].head->due - now < wait))
+				wait = w[i].head->due - now;
+		}
+		if (poll(pfd, k, wait) == -1)
+			err(71, "poll");
+		now = now_ms();
+		for (i = 0; i < 2 && rc == 0; i++) {
+			if (w[i].eof)
+				continue;
+			/* before the handshake is done, nothing passes */
+			n = way_read(&w[i], (now > open ? now : open) + ms);
+			if (n > 0 && i == 1 && last == 0)
+				rtts++;	/* the server answers the client */
+			if (n > 0)
+				last = i;
+			rc = n < 0;
+		}
+		for (i = 0; i < 2 && rc == 0; i++)
+			rc = way_flush(&w[i], now);
+	}
+	snprintf(line, size, "rtts %d bytes_c2s %zu bytes_s2c %zu ms %lld\n",
+	    rtts, w[0].bytes, w[1].bytes, now_ms() - start);
+	way_free(&w[0]);
+	way_free(&w[1]);
+}
+
+static int
+delay(int port, const char *target, int ms, const char *countfile)
+{
+	struct sockaddr_in sin = endpoint(target);
+	char line[128];
+	int lfd, c, s;
+	FILE *f;
+
+	signal(SIGPIPE, SIG_IGN);	/* a peer gone is a write's EPIPE */
+	lfd = listener_at(&port);
+	printf("%d\n", port);
+	fflush(stdout);
+	for (;;) {
+		if ((c = accept(lfd, NULL, NULL)) == -1)
+			err(71, "accept");
+		if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			err(71, "socket");
+		if (connect(s, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+			warn("delay: connect to %s", target);
+			close(c);
+			close(s);
+			continue;
+		}
+		delay_conn(c, s, ms, line, sizeof(line));
+		close(c);
+		close(s);
+		if ((f = fopen(countfile, "a")) == NULL)
+			err(73, "%s", countfile);
+		fputs(line, f);
+		if (fclose(f) == EOF)
+			err(74, "%s", countfile);
+	}
+}
+
 /* Runs cmd; writes its peak RSS (kB) to file; returns its exit code. */
 static int
 peakrss(const char *file, char *cmd[])
@@ -389,22 +589,35 @@ peakrss(const char *file, char *cmd[])
 	return WEXITSTATUS(status);
 }
 
-/* A socket listening on a free loopback port, which goes in *port. */
+/*
+ * A socket listening on loopback port *port, or on a free one (*port 0),
+ * which then goes in *port.
+ */
 static int
-listener(int *port)
+listener_at(int *port)
 {
-	struct sockaddr_in sin = loopback(0);
+	struct sockaddr_in sin = loopback(*port);
 	socklen_t len = sizeof(sin);
-	int fd;
+	int fd, on = 1;
 
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 		err(71, "socket");
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	/* (a port of an earlier run may still be in TIME_WAIT) */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
 	    listen(fd, 16) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
 		err(71, "listen");
 	*port = ntohs(sin.sin_port);
 	return fd;
+}
+
+/* A socket listening on a free loopback port, which goes in *port. */
+static int
+listener(int *port)
+{
+	*port = 0;
+	return listener_at(port);
 }
 
 /* Reads into buf (NUL-terminated) until it holds want; 0 on EOF. */
@@ -505,11 +718,21 @@ main(int argc, char *argv[])
 			errx(64, "port %s: %s", errstr, argv[2]);
 		return relay(n);
 	}
+	if (argc == 6 && strcmp(argv[1], "delay") == 0) {
+		n = strtonum(argv[2], 0, 65535, &errstr);
+		if (errstr)
+			errx(64, "port %s: %s", errstr, argv[2]);
+		secs = strtonum(argv[4], 0, 60000, &errstr);
+		if (errstr)
+			errx(64, "milliseconds %s: %s", errstr, argv[4]);
+		return delay(n, argv[3], secs, argv[5]);
+	}
 	fprintf(stderr, "usage: nettool freeport [count]\n"
 	    "       nettool waitport [addr:]port ... [seconds]\n"
 	    "       nettool canbind [addr:]port ...\n"
 	    "       nettool blackhole\n"
 	    "       nettool relay port\n"
+	    "       nettool delay port [addr:]port ms countfile\n"
 	    "       nettool peakrss file command [arg ...]\n"
 	    "       nettool fakexmpp nostarttls|failtls\n");
 	return 64;

@@ -1,7 +1,9 @@
 #!/bin/bash
 # run.sh: every test. The C unit tests first, then the integration tests,
 # all against one real Prosody this script starts on loopback and stops
-# at the end, even when a test fails. Ends with "N passed, N failed".
+# at the end, even when a test fails. Ends with "N passed, N failed", and
+# ", N skipped" when tests were skipped (TAP's "# SKIP": a test, or a whole
+# file's "1..0 # SKIP why"), after the list of what was skipped and why.
 #
 #   tests/run.sh [tests/t-name.sh ...]      (default: all of tests/t-*.sh)
 set -u
@@ -13,6 +15,8 @@ export XU_BUILD XT_NETTOOL XT_BIN
 
 pass=0
 fail=0
+skip=0
+skipped=
 
 # FAST tokens (and whatever else a tool keeps in its state directory)
 # go to one of the run's own, never the user's
@@ -31,6 +35,15 @@ run_tap() {
 	notok=$(printf '%s\n' "$out" | grep -c '^not ok ')
 	planned=$(printf '%s\n' "$out" | sed -n 's/^1\.\.\([0-9]*\)\( *#.*\)\{0,1\}$/\1/p' | head -1)
 	got=$((ok + notok))
+	# a skip is no pass: counted apart, and said again at the end
+	sk=$(printf '%s\n' "$out" | grep -iE '^(ok [0-9]+.*|1\.\.0) *# *SKIP')
+	if [ -n "$sk" ]; then
+		skip=$((skip + $(printf '%s\n' "$sk" | wc -l)))
+		ok=$((ok - $(printf '%s\n' "$sk" | grep -c '^ok ')))
+		skipped="$skipped$(printf '%s\n' "$sk" |
+		    sed "s/^\(ok \|1\.\.0\)/# skipped: $name: &/")
+"
+	fi
 	if [ -z "$planned" ]; then
 		echo "# $name: no plan: counted as one failure"
 		notok=$((notok + 1))
@@ -71,5 +84,10 @@ for t in "${tests[@]}"; do
 	esac
 done
 
-echo "$pass passed, $fail failed"
+printf '%s' "$skipped"
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
 [ "$fail" -eq 0 ]

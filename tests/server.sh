@@ -7,6 +7,9 @@
 #   fed_start         two more Prosodys that federate (server to server); see
 #                     there. Not started by tests/run.sh: a test calls it
 #   fed_stop          stop those two (by their PIDs), remove their directory
+#   server13_start    a Prosody 13 with SASL2, Bind2, FAST and SSDP (from the
+#                     cache of tests/deps.sh); see there. A test calls it
+#   server13_stop     stop it (by its PID), remove its directory
 #
 # server_start sets, for the caller:
 #   XT_DIR      the temporary directory (Prosody's config, data and log)
@@ -220,15 +223,16 @@ xt_give() {
 }
 
 # xt_register DIR PASSWORD USER@HOST...: the accounts, with PASSWORD, in
-# the data of DIR's Prosody (which need not be running)
+# the data of DIR's Prosody (which need not be running); with
+# XT_PROSODYCTL's prosodyctl if set (Prosody 13's, for its own stores)
 xt_register() {
-	local d=$1 pass=$2 u
+	local d=$1 pass=$2 u ctl=${XT_PROSODYCTL:-prosodyctl}
 	shift 2
 	for u; do
-		$XT_AS_PROSODY prosodyctl --config "$d/prosody.cfg.lua" \
+		$XT_AS_PROSODY "$ctl" --config "$d/prosody.cfg.lua" \
 		    register "${u%@*}" "${u#*@}" "$pass" \
 		    >>"$d/run/prosodyctl.log" 2>&1 || {
-			xt_log "server.sh: prosodyctl register $u failed:"
+			xt_log "server.sh: $ctl register $u failed:"
 			cat "$d/run/prosodyctl.log" >&2
 			return 1
 		}
@@ -256,8 +260,9 @@ server_start() {
 	    XT_EXPIRED XT_CA XT_CONFIG XT_PASS XT_PID XT_ROSTER_USERS
 }
 
-# xt_prosody_bg DIR: starts Prosody on DIR's config, in the background;
-# sets xt_pid to its PID
+# xt_prosody_bg DIR [PROSODY]: starts Prosody (PROSODY: another one, such
+# as Prosody 13's script) on DIR's config, in the background; sets xt_pid
+# to its PID
 xt_prosody_bg() {
 	# Prosody outlives what the test opens: it must hold none of it (a
 	# pipe's write end held here would keep its reader from ever ending)
@@ -266,8 +271,8 @@ xt_prosody_bg() {
 		fd=${fd##*/}
 		[ "$fd" -gt 2 ] && closes="$closes $fd>&-"
 	done
-	eval "\$XT_AS_PROSODY prosody --config \"\$1/prosody.cfg.lua\" -F \
-	    >>\"\$1/run/prosody.out\" 2>&1 $closes &"
+	eval "\$XT_AS_PROSODY \"\${2:-prosody}\" --config \"\$1/prosody.cfg.lua\" \
+	    -F >>\"\$1/run/prosody.out\" 2>&1 $closes &"
 	xt_pid=$!
 }
 
@@ -503,5 +508,204 @@ fed_stop() {
 	fed_kill
 	if [ -n "${FED_DIR:-}" ] && [ -z "${XT_KEEP:-}" ]; then
 		rm -rf "$FED_DIR"
+	fi
+}
+
+# --- Prosody 13, for modern login: server13_start, server13_stop
+#
+# server13_start starts a Prosody 13 (tests/deps.sh unpacked it from
+# bookworm-backports into a cache: never installed) with SASL2 (XEP-0388),
+# Bind2 (XEP-0386), FAST (XEP-0484) and SSDP (XEP-0474) on loopback, one
+# port for STARTTLS and one for direct TLS, and four hosts on them:
+#   X13_DOMAIN   xmpputils.test: sasl2, sasl2_bind2, sasl2_sm, sasl2_fast,
+#                sasl_ssdp, and stream management as server_start's has;
+#                passwords stored for SCRAM-SHA-1
+#   X13_SHA256   sha256.xmpputils.test: the same, passwords stored for
+#                SCRAM-SHA-256, which is then what it offers (-PLUS too)
+#   X13_NOSSDP   nossdp.xmpputils.test: as X13_DOMAIN, without SSDP
+#   X13_CLASSIC  classic.xmpputils.test: without SASL2 and its modules:
+#                classic SASL, Prosody 13's
+# One certificate names them all; tls_server_end_point_hash is the hex of
+# the SHA-256 of its DER (13.0.1's "auto" works on a first connection
+# only). X13_FAST_TTL and X13_FAST_MIN_TTL, when set, are
+# sasl2_fast_token_ttl and sasl2_fast_token_min_ttl, in seconds (Prosody's
+# defaults: 21 days, 1 day), for a test that wants tokens to expire.
+#
+# Sets and exports:
+#   X13_DIR       the temporary directory (config, data; run/: the logs)
+#   X13_PORT      c2s with STARTTLS, on 127.0.0.1
+#   X13_TLS_PORT  c2s with direct TLS (XEP-0368), on 127.0.0.1
+#   X13_PID       the Prosody
+#   X13_LOG       its log (XT_LOGLEVEL=debug for more)
+#   X13_CA        the CA certificate that signed its certificate: XT_CA
+#                 when XT_DIR holds the CA's key, else one of X13_DIR's
+#   X13_CADIR     where that CA's key is, for xt_make_cert
+#   X13_CERT      the server's certificate; X13_CERT_HASH, the hex SHA-256
+#                 of its DER
+#   X13_MITM_CERT X13_MITM_KEY  another certificate for the four hosts,
+#                 from the same CA: a man in the middle the client trusts
+#                 (tests/mitm.py)
+#   X13_PASS      the password of every account
+#   X13_CONFIG    an xmpputils config (server 127.0.0.1, port X13_PORT,
+#                 cafile X13_CA) with the accounts
+#                   alice bob carol                          X13_DOMAIN
+#                   s256-alice s256-bob s256-carol           X13_SHA256
+#                   nossdp-alice nossdp-bob nossdp-carol     X13_NOSSDP
+#                   classic-alice classic-bob classic-carol  X13_CLASSIC
+#                 (the JIDs' local parts are alice, bob and carol on each)
+#   X13_PROSODY X13_PROSODYCTL  Prosody 13's two scripts, in the cache
+#   X13_DOMAIN X13_SHA256 X13_NOSSDP X13_CLASSIC
+#
+# Without Prosody 13 in the cache (deps.sh had no network), server13_start
+# returns 2 and sets X13_WHY, and a test skips; server13_skip does it all:
+# it starts the server, or prints a skipping plan and exits. XT_NEED13=1
+# (the CI's) makes that a failure instead. A test that starts it stops it
+# on its way out:
+#   trap 'server13_stop; xt_cleanup' EXIT
+X13_DOMAIN=xmpputils.test
+X13_SHA256=sha256.xmpputils.test
+X13_NOSSDP=nossdp.xmpputils.test
+X13_CLASSIC=classic.xmpputils.test
+X13_USERS="alice bob carol"
+
+# x13_cache: where tests/deps.sh puts Prosody 13 (it says)
+x13_cache() { sh "$XT_BIN/tests/deps.sh" --cache; }
+
+# x13_available: whether Prosody 13 is there; X13_WHY says why not
+x13_available() {
+	local c
+	c=$(x13_cache)
+	X13_PROSODY=$c/bin/prosody13 X13_PROSODYCTL=$c/bin/prosodyctl13
+	X13_WHY=
+	[ -x "$X13_PROSODY" ] && [ -x "$X13_PROSODYCTL" ] && return 0
+	X13_WHY="no Prosody 13 in $c (tests/deps.sh fetches it from bookworm-backports: no network when it ran?)"
+	return 1
+}
+
+# x13_prosody_config: X13_DIR/prosody.cfg.lua
+x13_prosody_config() {
+	local d=$X13_DIR ttl=
+	local sasl2='"sasl2"; "sasl2_bind2"; "sasl2_sm"; "sasl2_fast"'
+	[ -n "${X13_FAST_TTL:-}" ] &&
+	    ttl="sasl2_fast_token_ttl = $X13_FAST_TTL"
+	[ -n "${X13_FAST_MIN_TTL:-}" ] &&
+	    ttl="$ttl
+sasl2_fast_token_min_ttl = $X13_FAST_MIN_TTL"
+	xt_prosody_config "$d" 127.0.0.1 "$X13_PORT" "$X13_TLS_PORT" "" \
+	    '"s2s"; "dialback"; "limits"; "posix"' \
+	    "certificate = \"$d/server.pem\"; key = \"$d/server.key\"" <<EOF
+-- Prosody 13, for modern login (tests/server.sh's server13_start)
+tls_server_end_point_hash = "$X13_CERT_HASH"
+$ttl
+
+VirtualHost "$X13_DOMAIN"
+	modules_enabled = { $sasl2; "sasl_ssdp" }
+VirtualHost "$X13_SHA256"
+	modules_enabled = { $sasl2; "sasl_ssdp" }
+	password_hash = "SHA-256"
+VirtualHost "$X13_NOSSDP"
+	modules_enabled = { $sasl2 }
+VirtualHost "$X13_CLASSIC"
+EOF
+}
+
+x13_client_config() {
+	local u h
+	umask 077
+	{
+		cat <<EOF
+# xmpputils accounts on Prosody 13 (tests/server.sh's server13_start)
+server = 127.0.0.1
+port = $X13_PORT
+cafile = $X13_CA
+EOF
+		for h in "=$X13_DOMAIN" "s256-=$X13_SHA256" \
+		    "nossdp-=$X13_NOSSDP" "classic-=$X13_CLASSIC"; do
+			for u in $X13_USERS; do
+				xt_account "${h%%=*}$u" "$u@${h#*=}" "$X13_PASS"
+			done
+		done
+	} >"$X13_CONFIG"
+	umask 022
+}
+
+# x13_certs: the CA (XT_DIR's when it has one), the server's certificate,
+# the man in the middle's, and the hash of the server's
+x13_certs() {
+	local hosts="$X13_DOMAIN $X13_SHA256 $X13_NOSSDP $X13_CLASSIC"
+	if [ -r "${XT_DIR:-}/ca.key" ]; then
+		X13_CADIR=$XT_DIR
+	else
+		X13_CADIR=$X13_DIR
+		xt_make_ca "$X13_CADIR" || return 1
+	fi
+	X13_CA=$X13_CADIR/ca.pem
+	X13_CERT=$X13_DIR/server.pem
+	X13_MITM_CERT=$X13_DIR/mitm.pem X13_MITM_KEY=$X13_DIR/mitm.key
+	xt_make_cert "$X13_CADIR" "$X13_DIR" server "$X13_DOMAIN" $hosts &&
+	    xt_make_cert "$X13_CADIR" "$X13_DIR" mitm "$X13_DOMAIN" $hosts ||
+	    return 1
+	# (RFC 5929: SHA-256 for a certificate signed with ecdsa-with-SHA256)
+	X13_CERT_HASH=$(openssl x509 -in "$X13_CERT" -outform DER |
+	    openssl dgst -sha256 -hex | sed 's/^.*= *//')
+	[ ${#X13_CERT_HASH} -eq 64 ]
+}
+
+server13_start() {
+	local u users=
+	if ! x13_available; then
+		[ "${XT_NEED13:-}" = 1 ] || return 2
+		xt_log "server.sh: $X13_WHY; XT_NEED13=1: a failure"
+		return 1
+	fi
+	X13_DIR=$(xt_tmpdir xmpputils-p13) || return 1
+	set -- $("$XT_NETTOOL" freeport 2) || return 1
+	X13_PORT=$1 X13_TLS_PORT=$2
+	X13_PASS=$(xt_password)
+	X13_CONFIG=$X13_DIR/config
+	X13_LOG=$X13_DIR/run/prosody.log
+	X13_PID=
+	# (certs/: Prosody 13 looks there, and logs an error when it is not)
+	mkdir -p "$X13_DIR/data" "$X13_DIR/run" "$X13_DIR/certs"
+	x13_certs || { xt_log "server.sh: openssl failed"; return 1; }
+	x13_prosody_config
+	x13_client_config
+	xt_give "$X13_DIR" "$X13_DIR/server.key"
+	# (the config first: the SHA-256 host keeps SCRAM-SHA-256 keys for
+	# accounts registered once it says so)
+	for u in $X13_USERS; do
+		users="$users $u@$X13_DOMAIN $u@$X13_SHA256 $u@$X13_NOSSDP"
+		users="$users $u@$X13_CLASSIC"
+	done
+	XT_PROSODYCTL=$X13_PROSODYCTL xt_register "$X13_DIR" "$X13_PASS" \
+	    $users || return 1
+	xt_prosody_bg "$X13_DIR" "$X13_PROSODY"
+	X13_PID=$xt_pid
+	if ! xt_prosody_wait "$X13_DIR" "$X13_PORT" "$X13_TLS_PORT"; then
+		server13_stop
+		return 1
+	fi
+	export X13_DIR X13_PORT X13_TLS_PORT X13_PID X13_LOG X13_CA X13_CADIR \
+	    X13_CERT X13_CERT_HASH X13_MITM_CERT X13_MITM_KEY X13_PASS \
+	    X13_CONFIG X13_PROSODY X13_PROSODYCTL X13_DOMAIN X13_SHA256 \
+	    X13_NOSSDP X13_CLASSIC
+}
+
+# server13_skip: server13_start; without Prosody 13, the plan of a
+# skipped test file, and exit
+server13_skip() {
+	server13_start
+	case $? in
+	0) return 0;;
+	2) echo "1..0 # SKIP $X13_WHY"; exit 0;;
+	*) echo "# server13_start failed"; exit 1;;
+	esac
+}
+
+server13_stop() {
+	xt_prosody_kill TERM "${X13_PID:-}"
+	X13_PID=
+	if [ -n "${X13_DIR:-}" ] && [ -z "${XT_KEEP:-}" ]; then
+		rm -rf "$X13_DIR"
 	fi
 }
