@@ -1004,7 +1004,15 @@ on_sasl(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		stanza_condition(st, NS_SASL, &cond);
 		if (s->fast)
 			fast_refused(s, cond.p);
-		else
+		else if (s->sasl_scram == 1 && s->scram.gs2.len &&
+		    s->scram.gs2.p[0] == 'y') {
+			/* RFC 5802 6: how a server that binds answers "y" */
+			buf_adds(&cond, ": no -PLUS mechanism reached us though "
+			    "we could bind to the TLS channel, which a server "
+			    "that binds refuses: -PLUS may have been stripped "
+			    "on the way (a downgrade)");
+			sasl_failed(s, buf_str(&cond));
+		} else
 			sasl_failed(s, cond.p);
 	} else if (two && strcmp(name, "continue") == 0)
 		sasl_failed(s, "the server asks for a further step (SASL2 "

@@ -4,6 +4,7 @@
   tests/mitm.py --upstream [HOST:]PORT --cert FILE --key FILE --cafile FILE
                 [--port-file FILE] [--starttls]
                 [--strip-plus] [--strip-sasl2] [--strip-fast]
+                [--strip-mech NAME]...
 
 Listens on a free port of 127.0.0.1, prints it on standard output (and
 writes it to --port-file, whole, once it listens), and for each client:
@@ -18,6 +19,7 @@ to its end, however the reads split it, and rewritten:
                  <sasl-channel-binding> element (XEP-0440)
   --strip-sasl2  SASL2's <authentication> element (XEP-0388)
   --strip-fast   FAST's <fast> element (XEP-0484)
+  --strip-mech NAME  one <mechanism>NAME</mechanism>, wherever offered
 
 --starttls: the client's side is a plain stream that offers STARTTLS
 (required), played here up to <proceed/>; then TLS as above (the server
@@ -179,6 +181,13 @@ class Mitm:
         self.host, self.port = host or "127.0.0.1", int(port)
         self.strips = [s for s in ("plus", "sasl2", "fast")
                        if getattr(args, "strip_" + s)]
+        for mech in args.strip_mech or []:
+            # one mechanism, wherever offered: a downgrade SSDP must see
+            name = "mech " + mech
+            STRIPS[name] = [re.compile(rb"<mechanism>" +
+                                       re.escape(mech.encode()) +
+                                       rb"</mechanism>")]
+            self.strips.append(name)
 
     def remember_sni(self, sslobj, name, ctx):
         self.sni[id(sslobj)] = name
@@ -242,6 +251,8 @@ def main():
     p.add_argument("--strip-plus", action="store_true")
     p.add_argument("--strip-sasl2", action="store_true")
     p.add_argument("--strip-fast", action="store_true")
+    p.add_argument("--strip-mech", action="append", metavar="NAME",
+                   help="remove this mechanism from every offer")
     args = p.parse_args()
     # SIGTERM as the test sends it: out at once, quietly (the kernel
     # closes the connections)
