@@ -192,4 +192,41 @@ XT_CONFIG=$XT12_CONFIG report alice
 is "$rc $(field sasl2) $(field fast)" "0 false none" "Prosody 0.12: RFC 6120's SASL, no FAST"
 like "$(field sasl)" "^SCRAM-SHA-1$" "SCRAM-SHA-1 (no -PLUS offered there)"
 
+# --- 10. valgrind over the new paths: no leak, no invalid access (not
+# under SANITIZE=1, which covers that build)
+case $XU_BUILD in
+*/san) ;;
+*)
+	fresh_state
+	vgrun() {	# vgrun EXPECTED-RC NAME ARGS... (xsend's)
+		local want=$1 name=$2
+		shift 2
+		valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+		    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+		    --log-file="$T/vg.log" "$XU_BUILD/xsend" -f "$pwcfg" -T 20 "$@" \
+		    >/dev/null 2>"$T/vg.err"
+		local rc=$?
+		if [ "$rc" -eq "$want" ] && [ ! -s "$T/vg.log" ]; then
+			ok 0 "valgrind: $name"
+		else
+			ok 1 "valgrind: $name" "exit $rc, wanted $want" "$(cat "$T/vg.log" "$T/vg.err")"
+		fi
+	}
+	vgrun 0 "SASL2 + Bind2, a token issued" -a f -m x "alice@$X13_DOMAIN"
+	vgrun 0 "the token used" -a f -m x "alice@$X13_DOMAIN"
+	t=$(ls "$XDG_STATE_HOME"/xmpputils/fast/alice@"$X13_DOMAIN".xsend.0)
+	sed -i 's/^token .*/token secret-token:fast-forged/' "$t"
+	vgrun 0 "a token refused, the password then" -a f -m x "alice@$X13_DOMAIN"
+	mitm_start m4 --strip-mech OAUTHBEARER
+	vgrun 69 "a downgrade detected" -a f --no-fast --tls direct --port "$mitmport" \
+	    -m x "alice@$X13_DOMAIN"
+	mitm_stop m4
+	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+	    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+	    --log-file="$T/vg.log" "$XU_BUILD/xping" -f "$pwcfg" -T 20 -a f --logout \
+	    >/dev/null 2>"$T/vg.err"
+	is "$? $(cat "$T/vg.log")" "0 " "valgrind: xping --logout"
+	;;
+esac
+
 done_testing
