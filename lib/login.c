@@ -1,10 +1,19 @@
 /*
  * login.c: from a TCP connection to a stream we may send on, done here
  * rather than by libstrophe (which we use as a raw connection: sockets,
- * TLS, the XML parser). Three streams, as RFC 6120 has it: one to start
- * TLS, one to authenticate, one to bind a resource, or to resume a
- * session (XEP-0198) instead, which libstrophe 0.12 would not let us do
- * with stream management of our own.
+ * TLS, the XML parser). The sequence, each step started by what the
+ * server's stream features offer (on_features):
+ *
+ *   stream -> STARTTLS -> TLS (or direct TLS first) -> stream again
+ *     -> SASL2 (XEP-0388), where offered: one <authenticate/> that also
+ *        binds (Bind2, XEP-0386) and enables stream management, or
+ *        resumes the stream (XEP-0198), and asks for a FAST token
+ *        (XEP-0484); its <success/> says what was done -> online
+ *     -> or RFC 6120's SASL -> stream again -> bind or resume -> online
+ *
+ * Which mechanism, and the mechanisms themselves, are sasl.c's: here is
+ * only what goes on the wire, the channel binding's data (trust.c reads
+ * it from the handshake) and the FAST token (token.c keeps it).
  *
  * Nothing secret is sent before TLS is up and its certificate has passed
  * (verified by the CAs, or its key matching the pin): tls_decide is the
@@ -738,6 +747,18 @@ have_password(struct session *s)
 	return 0;
 }
 
+static int
+plus_offered(const struct session *s)
+{
+	size_t i, n;
+
+	for (i = 0; i < s->noffer; i++)
+		if ((n = strlen(s->offer[i])) > 5 &&
+		    strcmp(s->offer[i] + n - 5, "-PLUS") == 0)
+			return 1;
+	return 0;
+}
+
 static void
 start_password(struct session *s, const char *user)
 {
@@ -783,9 +804,12 @@ start_password(struct session *s, const char *user)
 	}
 	scram_free(&s->scram);	/* a login before this one's */
 	scram_init(&s->scram, mech);
-	/* "y": we could bind, the server offered no -PLUS: one stripped? */
-	scram_bind(&s->scram, type, cb, cblen, s->cb.exporter_len ||
-	    s->cb.endpoint_len);
+	/*
+	 * "y": we could bind, and no -PLUS was offered (stripped on the
+	 * way?); "n" where one was, and the account's pin chose another
+	 */
+	scram_bind(&s->scram, type, cb, cblen, (s->cb.exporter_len ||
+	    s->cb.endpoint_len) && !plus_offered(s));
 	if (s->scram.plus) {
 		snprintf(s->report.binding, sizeof(s->report.binding), "%s",
 		    type);

@@ -142,7 +142,15 @@ is "$rc" 77 "pinned to SCRAM-SHA-256-PLUS, a server offering SCRAM-SHA-1(-PLUS):
 like "$err" "offers no mechanism sasl_mechanisms allows: it offers .*SCRAM-SHA-1-PLUS" "saying what it offers"
 run "$XU_BUILD/xsend" -f "$pin" -T 10 -a q -m x "alice@$X13_SHA256"
 is "$rc" 0 "the same pin, a server that offers it: sent" "$err"
-sed 's/^sasl_mechanisms = .*/sasl_mechanisms = SCRAM-SHA-256-PLUX/' "$pin" >"$T/bad.conf"
+{ printf '[plain]\njid = alice@%s\npassword = %s\nsasl_mechanisms = PLAIN\n' "$X13_DOMAIN" "$X13_PASS"
+  printf '[sha1]\njid = alice@%s\npassword = %s\nsasl_mechanisms = scram-sha-1\n' "$X13_DOMAIN" "$X13_PASS"; } >>"$pin"
+run "$XU_BUILD/xsend" -f "$pin" -T 10 -a plain -m x "alice@$X13_DOMAIN"
+is "$rc" 77 "pinned to PLAIN where SCRAM is offered: never PLAIN, 77" "$err"
+run "$XU_BUILD/xping" -f "$pin" -T 10 -a sha1 --format json --trace -c 1
+rep=$(printf '%s\n' "$out" | grep -m1 '"type":"login"')
+is "$rc $(field sasl) $(field channel_binding)" "0 SCRAM-SHA-1 null" \
+    "pinned to SCRAM-SHA-1 where -PLUS is offered too: SCRAM-SHA-1, unbound (gs2 n, not y)"
+sed 's/^sasl_mechanisms = SCRAM-SHA-256-PLUS SCRAM-SHA-512-PLUS/sasl_mechanisms = SCRAM-SHA-256-PLUX/' "$pin" >"$T/bad.conf"
 chmod 600 "$T/bad.conf"
 run "$XU_BUILD/xsend" -f "$T/bad.conf" -T 10 -a p -m x "alice@$X13_DOMAIN"
 is "$rc" 78 "a mechanism we do not know in sasl_mechanisms: 78"
