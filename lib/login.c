@@ -27,6 +27,7 @@
 
 #include <dirent.h>
 #include <err.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -184,18 +185,28 @@ fast_slot(struct session *s)
 {
 	const char *jid = s->acct->jid;
 	char why[512], *bare;
-	int rc;
+	int rc, e;
 
 	if (s->token_tried || !fast_wanted(s))
 		return;
 	s->token_tried = 1;
 	s->token = xcalloc(1, sizeof(*s->token));
 	bare = xstrndup(jid, strcspn(jid, "/"));
+	errno = 0;
 	rc = token_take(bare, getprogname(), s->token, why, sizeof(why));
+	e = errno;
 	free(bare);
 	if (rc == 0)
 		return;
-	if (rc == -1)
+	/*
+	 * A home we cannot write (ProtectHome=read-only, a full disk) is
+	 * no news at every cron run: -v says it. A store that is not safe
+	 * is, every time.
+	 */
+	if (rc == -1 && (e == EROFS || e == EACCES || e == ENOSPC ||
+	    e == EDQUOT))
+		session_note(s, "%s: not using FAST tokens", why);
+	else if (rc == -1)
 		warnx("%s: not using FAST tokens", why);
 	else
 		session_note(s, "FAST: every token slot of this account is in "
