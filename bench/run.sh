@@ -23,11 +23,20 @@
 #      AGENT_RELAY (100000) relayed messages; a bot's round trip
 #      (xlisten --agent in, xsend --agent out) against separate logins
 #   5. peak RSS, and callgrind's instruction count for one xsend
+#   6. login round trips at LOGIN_MS (25) ms each way: Prosody 13
+#      (tests/server.sh's server13_start) behind nettool delay, one message
+#      (--confirm server) by xsend's classic login (sasl2 = no), SASL2 with
+#      Bind2 (fast = no), and SASL2 with Bind2 and FAST (a token from a
+#      first run), each on STARTTLS and on direct TLS, and go-sendxmpp
+#      0.14 (tests/deps.sh's, from bookworm-backports) on both; the time,
+#      the round trips and the bytes the relay counted. Skipped without
+#      Prosody 13 in tests/deps.sh's cache
 #
 # RUNS (default 11) runs for one message, BURST_RUNS (3) for a burst;
 # BURST (10000) lines; AGENT_RUNS (51) for one message through the
-# agent, BOT_RUNS (50) round trips. ROWS picks sections (default all):
-# one burst recv xraw fed agent mem, e.g. ROWS=agent (which also times
+# agent, BOT_RUNS (50) round trips, LOGIN_RUNS (7) for each login row.
+# ROWS picks sections (default all):
+# one burst recv xraw fed agent mem login, e.g. ROWS=agent (which also times
 # xsend's and bare's one message and the OpenSSL floor, its ratios'
 # denominators, in the same run). Peers are installed from Debian when
 # run as root.
@@ -38,8 +47,8 @@ RECORD=0
 ROWS=${ROWS:-all}
 for r in $ROWS; do
 	case $r in
-	all|one|burst|recv|xraw|fed|agent|mem) ;;
-	*) echo "bench: ROWS: no section $r (one burst recv xraw fed agent mem)" >&2
+	all|one|burst|recv|xraw|fed|agent|mem|login) ;;
+	*) echo "bench: ROWS: no section $r (one burst recv xraw fed agent mem login)" >&2
 	   exit 64;;
 	esac
 done
@@ -56,6 +65,8 @@ AGENT_CONC=${AGENT_CONC:-100}
 CONC_RUNS=${CONC_RUNS:-3}
 AGENT_RELAY=${AGENT_RELAY:-100000}
 BOT_RUNS=${BOT_RUNS:-50}
+LOGIN_RUNS=${LOGIN_RUNS:-7}
+LOGIN_MS=${LOGIN_MS:-25}
 XU_BUILD=$(cd "${XU_BUILD:-build}" && pwd) || exit 1
 XT_NETTOOL=$XU_BUILD/nettool
 XT_BIN=$(pwd)
@@ -86,11 +97,11 @@ stop_started() {
 	for p in $started; do wait "$p" 2>/dev/null; done
 	started=
 }
-trap 'stop_started; server_stop; fed_stop 2>/dev/null; kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
+trap 'stop_started; server_stop; fed_stop 2>/dev/null; server13_stop 2>/dev/null; kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
 # no agent of the user's: the login rows log in; the agent rows start
-# their own here
-mkdir -m 700 "$W/run"
-export XDG_RUNTIME_DIR=$W/run
+# their own here; no FAST token of the user's either
+mkdir -m 700 "$W/run" "$W/state"
+export XDG_RUNTIME_DIR=$W/run XDG_STATE_HOME=$W/state
 unset XMPP_AGENT_SOCK
 server_start || exit 1
 BOB=bob@$XT_DOMAIN
@@ -438,6 +449,141 @@ if command -v valgrind >/dev/null; then
 fi
 fi
 
+# ---- 6. login round trips, over a link of LOGIN_MS each way
+login_ok=0
+login_names=
+declare -A login_ms login_rtts login_bytes login_note
+# wait_lines FILE N: until FILE has N lines, 10 s at most (tail -f:
+# inotify, no loop of sleeps)
+wait_lines() {
+	local pid
+	[ "$(wc -l <"$1")" -ge "$2" ] && return 0
+	mkfifo "$W/wl"
+	timeout 10 tail -n +1 -f "$1" >"$W/wl" 2>/dev/null &
+	pid=$!
+	# (head: mawk would wait for a block of input, not a line)
+	head -n "$2" <"$W/wl" >/dev/null
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	rm -f "$W/wl"
+	[ "$(wc -l <"$1")" -ge "$2" ]
+}
+# delay_start WAY PORT: nettool delay in front of Prosody 13's PORT;
+# sets delay_port[WAY]; its counts go to $W/delay-WAY.count
+declare -A delay_port
+delay_start() {
+	local p
+	mkfifo "$W/delay.fifo"
+	: >"$W/delay-$1.count"
+	"$XT_NETTOOL" delay 0 "127.0.0.1:$2" "$LOGIN_MS" "$W/delay-$1.count" \
+	    >"$W/delay.fifo" &
+	started="$started $!"
+	read -r -t 10 p <"$W/delay.fifo"
+	rm -f "$W/delay.fifo"
+	delay_port[$1]=$p
+}
+# login_row NAME WAY CMD...: one warm-up run (FAST's token), then
+# LOGIN_RUNS timed, each through WAY's relay, one at a time (the relay
+# takes one connection at a time: the next waits for the last's count)
+login_row() {
+	local name=$1 way=$2 i n ms f rt c s cf=$W/delay-$2.count
+	local t=() r=() b=() fails=0 lost=0
+	shift 2
+	for i in $(seq 0 "$LOGIN_RUNS"); do
+		n=$(wc -l <"$cf")
+		read -r ms _ _ _ f < <("$B/timeit" -n 1 -i "$W/login.body" "$@" \
+		    2>>"$W/login-$name.err")
+		if ! wait_lines "$cf" $((n + 1)); then
+			lost=$((lost + 1))
+			continue
+		fi
+		[ "$i" -eq 0 ] && continue
+		fails=$((fails + f))
+		read -r _ rt _ c _ s _ < <(sed -n "$((n + 1))p" "$cf")
+		t+=("$ms")
+		r+=("$rt")
+		b+=("$c/$s")
+	done
+	login_names="$login_names $name"
+	if [ ${#t[@]} -eq 0 ]; then
+		login_ms[$name]=- login_rtts[$name]=- login_bytes[$name]=-
+	else
+		login_ms[$name]=$(printf '%s\n' "${t[@]}" | median)
+		login_rtts[$name]=$(printf '%s\n' "${r[@]}" | median)
+		login_bytes[$name]=$(printf '%s\n' "${b[@]}" | sort -t/ -n | sed -n "$(( (${#b[@]} + 1) / 2 ))p")
+	fi
+	[ "$fails" -gt 0 ] && login_note[$name]="${login_note[$name]:-} $fails of $LOGIN_RUNS failed: $(head -1 "$W/login-$name.err")"
+	[ "$lost" -gt 0 ] && login_note[$name]="${login_note[$name]:-} $lost runs never reached the server"
+	echo "#   $name: median ${login_ms[$name]} ms, ${login_rtts[$name]} round trips, ${login_bytes[$name]} bytes${login_note[$name]:+ (${login_note[$name]# })}"
+}
+if want login; then
+echo "# 6. login round trips at $LOGIN_MS ms each way, $LOGIN_RUNS runs each (after one more)"
+if server13_start >/dev/null; then
+	login_ok=1
+	delay_start starttls "$X13_PORT"
+	delay_start direct "$X13_TLS_PORT"
+	echo hello >"$W/login.body"
+	# do this xsend's accounts know sasl2 and fast (issue 20)? If not,
+	# the rows run without them, all classic, and say so
+	keys=yes
+	printf 'server = 127.0.0.1\nport = %s\ncafile = %s\n' "$X13_PORT" "$X13_CA" >"$W/probe.conf"
+	xt_account probe "alice@$X13_DOMAIN" "$X13_PASS" sasl2 no fast no >>"$W/probe.conf"
+	chmod 600 "$W/probe.conf"
+	if ! "$XU_BUILD/xsend" -f "$W/probe.conf" -a probe --no-agent \
+	    "bob@$X13_DOMAIN" <"$W/login.body" 2>"$W/probe.err" &&
+	    grep -q "unknown key" "$W/probe.err"; then
+		keys=no
+		echo "#   this xsend knows no sasl2 or fast key: every xsend row is its classic login"
+	fi
+	# one account a row, on its relay
+	umask 077
+	{
+		printf 'server = 127.0.0.1\ncafile = %s\n' "$X13_CA"
+		for way in starttls direct; do
+			tls=starttls
+			[ $way = direct ] && tls=direct
+			for kind in classic sasl2 fast; do
+				set -- port "${delay_port[$way]}" tls "$tls"
+				if [ $keys = yes ]; then
+					[ $kind = classic ] && set -- "$@" sasl2 no
+					[ $kind = sasl2 ] && set -- "$@" fast no
+				fi
+				xt_account "$kind-$way" "alice@$X13_DOMAIN" "$X13_PASS" "$@"
+			done
+		done
+	} >"$W/login.conf"
+	umask 022
+	for way in starttls direct; do
+		for kind in classic sasl2 fast; do
+			login_row "xsend-$kind-$way" "$way" "$XU_BUILD/xsend" \
+			    -f "$W/login.conf" -a "$kind-$way" --no-agent "bob@$X13_DOMAIN"
+		done
+	done
+	# go-sendxmpp 0.14, FAST and SASL2 its own: at home in $W (its token
+	# and its config), our CA through Go's SSL_CERT_FILE
+	gosx=$(x13_cache)/root/usr/bin/go-sendxmpp
+	if [ -x "$gosx" ]; then
+		mkdir -p "$W/gohome"
+		for way in starttls direct; do
+			set -- env HOME="$W/gohome" XDG_CONFIG_HOME="$W/gohome/.config" \
+			    XDG_DATA_HOME="$W/gohome/.local/share" \
+			    XDG_CACHE_HOME="$W/gohome/.cache" SSL_CERT_FILE="$X13_CA" \
+			    "$gosx" --suppress-root-warning -u "alice@$X13_DOMAIN" \
+			    -p "$X13_PASS" -j "127.0.0.1:${delay_port[$way]}"
+			[ $way = direct ] && set -- "$@" -t
+			login_row "go-sendxmpp-$way" "$way" "$@" "bob@$X13_DOMAIN"
+		done
+		gosx_version=$("$gosx" --version 2>/dev/null | head -1)
+	else
+		echo "#   go-sendxmpp 0.14: not in $(x13_cache): skipped"
+	fi
+	stop_started
+	server13_stop
+else
+	echo "#   skipped: ${X13_WHY:-server13_start failed}"
+fi
+fi
+
 # ---- the table
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 ratio3() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
@@ -512,6 +658,29 @@ ratio3() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; els
 		echo "| xlisten in (its own login), xsend --no-agent out (a login per answer) | ${bot_ms[login]} | ${bot_min[login]} | ${bot_max[login]} | ${bot_got[login]}/$BOT_RUNS | 1.00 |"
 		echo
 	fi
+	if [ "$login_ok" -eq 1 ]; then
+		echo "| login at $LOGIN_MS ms each way: one message, --confirm server, Prosody 13 | median ms | round trips | bytes c2s/s2c | × classic STARTTLS |"
+		echo "|---|---:|---:|---:|---:|"
+		for name in $login_names; do
+			case $name in
+			xsend-classic-*) label="xsend, classic login (sasl2 = no)";;
+			xsend-sasl2-*) label="xsend, SASL2 + Bind2 (fast = no)";;
+			xsend-fast-*) label="xsend, SASL2 + Bind2 + FAST (a token from an earlier run)";;
+			go-sendxmpp-*) label="go-sendxmpp 0.14 (its defaults: SASL2 + Bind2 + FAST; asks no ack, waits for the server's close)";;
+			esac
+			case $name in
+			*-starttls) label="$label, STARTTLS";;
+			*-direct) label="$label, direct TLS";;
+			esac
+			[ "$keys" = no ] && [ "${name#xsend-}" != "$name" ] &&
+			    label="$label [this xsend: classic login]"
+			[ -n "${login_note[$name]:-}" ] && label="$label (${login_note[$name]# })"
+			echo "| $label | ${login_ms[$name]} | ${login_rtts[$name]} | ${login_bytes[$name]} | $(ratio "${login_ms[$name]}" "${login_ms[xsend-classic-starttls]}") |"
+		done
+		echo "| FAST direct TLS / classic STARTTLS (target ≤ 0.45) | $(ratio "${login_ms[xsend-fast-direct]}" "${login_ms[xsend-classic-starttls]}") | | | |"
+		echo "(round trips: the server's answers to the client, as the relay counts them; the time also holds TCP's handshake, one more, which the relay makes wait as a link would)"
+		echo
+	fi
 	if want mem; then
 		echo "| xsend memory and work | |"
 		echo "|---|---:|"
@@ -526,6 +695,7 @@ ratio3() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; els
 {
 	echo "Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), Linux $(uname -r)"
 	echo "Versions: xmpputils $("$XU_BUILD/xsend" --version | awk '{print $NF}'), libstrophe $(pkg-config --modversion libstrophe), Prosody $(dpkg-query -W -f='${Version}' prosody), $(openssl version | cut -d' ' -f1-2)$(for p in $peers; do printf ', %s %s' "$p" "$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null)"; done)"
+	[ "$login_ok" -eq 1 ] && echo "Login rows: Prosody $(cat "$(x13_cache)/root/usr/lib/prosody/prosody.version") (bookworm-backports, tests/deps.sh), ${gosx_version:-no go-sendxmpp}, nettool delay at $LOGIN_MS ms each way"
 	echo "Runs: $RUNS for one message, $BURST_RUNS for each burst$(want agent && echo ", $AGENT_RUNS for one message through the agent, $CONC_RUNS of $AGENT_CONC at once, $BOT_RUNS bot round trips"); medians."
 } >"$W/notes"
 
