@@ -481,6 +481,10 @@ send_all(struct session *s, struct job *j, const char *text, int *sent,
 		*sent = 1;
 	} else if (!text)
 		rc = send_lines(s, j, timeout);
+	if (rc == EX_OK && text && j->nrooms == 0 && j->retry == 0 &&
+	    !confirm_needs_stream(j->confirm))
+		/* nothing more to send on it: confirm and close at once */
+		return session_sync_close(s);
 	rc = rc == EX_IOERR ? rc : rc != EX_OK ? rc : session_sync(s);
 	for (i = 0; rc == EX_OK && i < j->nrooms; i++)
 		rc = muc_sync(j->rooms[i]);

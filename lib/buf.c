@@ -71,6 +71,8 @@ buf_reserve(struct buf *b, size_t more)
 void
 buf_add(struct buf *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return;		/* p may be NULL then: memcpy may not */
 	buf_reserve(b, n);
 	memcpy(b->p + b->len, p, n);
 	b->len += n;

@@ -368,6 +368,21 @@ confirm_wait(struct confirm *c, int timeout_s)
 }
 
 int
+confirm_needs_stream(struct confirm *c)
+{
+	int i;
+
+	if (c == NULL)
+		return 0;
+	if (c->level != CONFIRM_SERVER)
+		return 1;
+	for (i = 0; i < c->nto; i++)	/* bounce_barrier's pings */
+		if (!own_domain(c, i))
+			return 1;
+	return 0;
+}
+
+int
 confirm_pending(struct confirm *c)
 {
 	return c && c->level != CONFIRM_SERVER && awaiting(c);

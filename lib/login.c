@@ -48,6 +48,7 @@
 #include "token.h"
 
 static void start_stream(struct session *);
+static void pipeline_fast(struct session *);
 static void sasl2_success(struct session *, xmpp_stanza_t *);
 static void offer_free(struct session *);
 static int on_sasl(xmpp_conn_t *, xmpp_stanza_t *, void *);
@@ -246,7 +247,7 @@ login_prepare(struct session *s)
 
 	s->tls_done = s->authed = s->sm_offered = 0;
 	s->sasl2 = s->bind2 = s->bind2_sm = s->sasl2_sm = s->fast = 0;
-	s->inline_done = s->sasl_scram = 0;
+	s->inline_done = s->sasl_scram = s->pipelined = 0;
 	memset(&s->cb, 0, sizeof(s->cb));
 	s->problem[0] = '\0';
 	fast_slot(s);
@@ -415,6 +416,7 @@ tls_start(struct session *s)
 	s->tls_done = 1;
 	timing_mark(s, PHASE_TLS);
 	start_stream(s);
+	pipeline_fast(s);
 }
 
 /* The TCP connection is up (libstrophe's XMPP_CONN_RAW_CONNECT). */
@@ -742,6 +744,37 @@ start_fast(struct session *s, const char *user)
 	explicit_bzero(b64.p, b64.len);
 	buf_free(&msg);
 	buf_free(&b64);
+}
+
+/*
+ * With a FAST token, the stream after TLS need not wait for its
+ * features: the token was issued by this server, over SASL2, and the
+ * mechanism it is for binds it to this TLS session (or the server
+ * refuses it), so <authenticate/> goes right after the stream's header,
+ * binding and enabling stream management as Bind2 would: one round trip
+ * fewer. The features, when they come, are only noted. A server that no
+ * longer takes the token refuses it (the password then, as for any
+ * refused token); one that fails the login otherwise gets a login that
+ * waits for its features (login()).
+ */
+static void
+pipeline_fast(struct session *s)
+{
+	const char *jid = s->acct->jid;
+	struct buf user = { 0 };
+	const void *d;
+	size_t n;
+
+	if (s->no_pipeline || s->token == NULL || s->token->token == NULL ||
+	    !sasl_allowed(s->acct->sasl_mechanisms, s->token->mechanism) ||
+	    ht_binding(s, s->token->mechanism, &d, &n) == -1)
+		return;
+	s->pipelined = s->sasl2 = s->report.sasl2 = 1;
+	s->bind2 = s->bind2_sm = !s->acct->resource && !strchr(jid, '/');
+	s->sasl2_sm = 1;
+	buf_add(&user, jid, strcspn(jid, "@"));
+	start_fast(s, buf_str(&user));
+	buf_free(&user);
 }
 
 /* The password, read now if it was left for a login that needs it. */
@@ -1316,6 +1349,8 @@ on_features(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		}
 		s->tls_done = 1;	/* as --insecure-plaintext allows */
 	}
+	if (!s->authed && s->pipelined)
+		return 1;	/* the token is on its way already */
 	if (!s->authed) {
 		start_sasl(s, st);
 		return 1;

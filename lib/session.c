@@ -239,6 +239,13 @@ login(struct session *s)
 {
 	int rc = login_once(s);
 
+	if (rc != EX_OK && !s->fast_retry && s->pipelined && !s->authed &&
+	    rc != EX_TEMPFAIL) {
+		/* a server that took no unasked <authenticate/>: ask it */
+		session_note(s, "logging in again, waiting for the features");
+		s->no_pipeline = 1;
+		rc = login_once(s);
+	}
 	if (rc != EX_OK && s->fast_retry) {
 		s->fast_retry = 0;
 		rc = login_once(s);
@@ -680,6 +687,31 @@ closed(struct session *s, void *arg)
 {
 	(void)arg;
 	return s->state == CLOSED;
+}
+
+/*
+ * session_sync then session_close, in one round trip, not two: the
+ * request for the count goes with the close, and the server answers
+ * both in order, its count (and any bounce of ours) before its own
+ * close. Only with stream management: the ping that stands in for it
+ * would be answered after our close.
+ */
+int
+session_sync_close(struct session *s)
+{
+	int rc;
+
+	if (s->failed)
+		return s->failed;
+	if (s->agent || !s->sm || s->state != ONLINE)
+		return session_sync(s);
+	session_request_ack(s);
+	if ((rc = session_close(s)) != EX_OK)
+		return rc;
+	if (session_unconfirmed(s) > 0)
+		session_fail(s, EX_TEMPFAIL, "%s: the server closed the "
+		    "stream before confirming delivery", s->host);
+	return s->failed;
 }
 
 int

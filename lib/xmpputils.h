@@ -532,6 +532,11 @@ int session_sync(struct session *);
  */
 int session_close(struct session *);
 /*
+ * session_sync and session_close at once, for the last of what a tool
+ * sends: EX_OK only if the server confirmed it all before its close.
+ */
+int session_sync_close(struct session *);
+/*
  * xping --logout: every FAST token kept for the account's JID, by any
  * tool, invalidated at the server and deleted; *n says how many.
  */
@@ -814,6 +819,8 @@ int confirm_checkpoint(struct confirm *);
 int confirm_wait(struct confirm *, int timeout_s);
 /* Whether some message still awaits a recipient's confirmation. */
 int confirm_pending(struct confirm *);
+/* Whether confirm_wait will need the stream (probes, receipts). */
+int confirm_needs_stream(struct confirm *);
 /* Domains that said they cannot be reached (their messages bounce). */
 size_t confirm_failed(struct confirm *);
 /*
