@@ -225,7 +225,7 @@ line_clean(struct buf *b, const char *s, int bar)
 }
 
 static const char *fast_states[] = { "none", "used", "issued", "rotated",
-    "refused" };
+    "refused", "replaced" };
 
 /*
  * How the login authenticated, beyond the mechanism: SASL2 (XEP-0388),
@@ -1134,13 +1134,14 @@ logout_all(struct common_opts *o)
 
 	o->acct.password_later = 1;
 	if ((rc = account_load(&acct, &o->acct)) != EX_OK)
-		return stdout_done(rc);
+		return stdout_done(rc == EX_SOFTWARE ? rc : PING_ERROR);
 	rc = session_logout(&acct, o, &n);
 	if (n >= 0)
 		printf("%d FAST token%s of %s deleted\n", n, n == 1 ? "" : "s",
 		    acct.jid);
 	account_free(&acct);
-	return stdout_done(rc);
+	/* ping(8)'s codes, as the rest of xping: 2 for any failure */
+	return stdout_done(rc == EX_OK || rc == EX_SOFTWARE ? rc : PING_ERROR);
 }
 
 int

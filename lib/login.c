@@ -49,6 +49,7 @@
 
 static void start_stream(struct session *);
 static void pipeline_fast(struct session *);
+static int bound_as_us(struct session *, const char *, int);
 static void sasl2_success(struct session *, xmpp_stanza_t *);
 static void offer_free(struct session *);
 static int on_sasl(xmpp_conn_t *, xmpp_stanza_t *, void *);
@@ -176,6 +177,25 @@ fast_wanted(const struct session *s)
 }
 
 /*
+ * The name a tool's tokens are kept under: its own (a copy renamed, or
+ * run as a link, keeps its tokens apart), in the letters token.c takes.
+ */
+static void
+tool_name(char *out, size_t len)
+{
+	const char *p = getprogname();
+	size_t i;
+
+	for (i = 0; p[i] && i + 1 < len; i++)
+		out[i] = (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' &&
+		    p[i] <= '9') || p[i] == '-' ? p[i] : p[i] >= 'A' &&
+		    p[i] <= 'Z' ? p[i] - 'A' + 'a' : '_';
+	out[i] = '\0';
+	if (i == 0)
+		snprintf(out, len, "xmpputils");
+}
+
+/*
  * FAST's token slot, taken once per session and held to its end: its
  * lock keeps another process of ours off the same token and user-agent
  * id (with Bind2, both would get the same resource, and one would push
@@ -185,7 +205,7 @@ static void
 fast_slot(struct session *s)
 {
 	const char *jid = s->acct->jid;
-	char why[512], *bare;
+	char why[512], tool[33], *bare;
 	int rc, e;
 
 	if (s->token_tried || !fast_wanted(s))
@@ -193,8 +213,9 @@ fast_slot(struct session *s)
 	s->token_tried = 1;
 	s->token = xcalloc(1, sizeof(*s->token));
 	bare = xstrndup(jid, strcspn(jid, "/"));
+	tool_name(tool, sizeof(tool));
 	errno = 0;
-	rc = token_take(bare, getprogname(), s->token, why, sizeof(why));
+	rc = token_take(bare, tool, s->token, why, sizeof(why));
 	e = errno;
 	free(bare);
 	if (rc == 0)
@@ -396,7 +417,8 @@ tls_start(struct session *s)
 	if (blocking_end())
 		session_explain(s, EX_TEMPFAIL, "%s: interrupted while logging "
 		    "in", s->host);
-	trust_bindings(&s->cb);
+	if (ok)
+		trust_bindings(&s->cb);	/* while the library's SSL is up */
 	trust_end();
 	if (watchdog_disarm())
 		session_explain(s, EX_TEMPFAIL, "%s", s->watching);
@@ -610,23 +632,43 @@ fast_usable(struct session *s)
 	    ht_binding(s, s->token->mechanism, &d, &n) == 0;
 }
 
-/* The token mechanism to ask for: bound to this TLS if we can. */
+static const char *ht_order[] = { "HT-SHA-256-EXPR", "HT-SHA-256-ENDP",
+    "HT-SHA-256-NONE" };
+
+static size_t
+ht_rank(const char *mech)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ht_order) / sizeof(ht_order[0]); i++)
+		if (strcmp(ht_order[i], mech) == 0)
+			break;
+	return i;
+}
+
+/*
+ * The token mechanism to ask for: bound to this TLS if we can. With a
+ * token that is bound less well than this TLS allows (one from a TLS
+ * 1.2 session, or an HT-SHA-256-NONE), a better one is asked for in the
+ * same login; NULL when there is no need (or no way).
+ */
 static const char *
 fast_request(struct session *s)
 {
-	static const char *order[] = { "HT-SHA-256-EXPR", "HT-SHA-256-ENDP",
-	    "HT-SHA-256-NONE" };
 	const void *d;
 	size_t i, n;
 
-	if (!s->sasl2 || s->token == NULL)
+	if (!s->sasl2 || s->token == NULL || s->fast_invalidate)
 		return NULL;
-	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		if (listed(s->fast_offer, s->nfast, order[i]) &&
-		    sasl_allowed(s->acct->sasl_mechanisms, order[i]) &&
-		    ht_binding(s, order[i], &d, &n) == 0)
-			return order[i];
-	return NULL;
+	for (i = 0; i < sizeof(ht_order) / sizeof(ht_order[0]); i++)
+		if (listed(s->fast_offer, s->nfast, ht_order[i]) &&
+		    sasl_allowed(s->acct->sasl_mechanisms, ht_order[i]) &&
+		    ht_binding(s, ht_order[i], &d, &n) == 0)
+			break;
+	if (i == sizeof(ht_order) / sizeof(ht_order[0]) ||
+	    (s->fast && i >= ht_rank(s->token->mechanism)))
+		return NULL;
+	return ht_order[i];
 }
 
 /*
@@ -639,7 +681,7 @@ static void
 send_authenticate(struct session *s, const char *mech, struct buf *payload)
 {
 	struct buf b = { 0 };
-	const char *req = s->fast ? NULL : fast_request(s);
+	const char *req = fast_request(s);
 
 	buf_printf(&b, "<authenticate xmlns='" NS_SASL2 "' mechanism='%s'>",
 	    mech);
@@ -649,8 +691,9 @@ send_authenticate(struct session *s, const char *mech, struct buf *payload)
 	buf_adds(&b, "<user-agent");
 	if (s->token)
 		buf_printf(&b, " id='%s'", s->token->id);
-	buf_printf(&b, "><software>xmpputils</software><device>%s</device>"
-	    "</user-agent>", getprogname());
+	buf_adds(&b, "><software>xmpputils</software><device>");
+	xml_escape(&b, getprogname(), strlen(getprogname()));
+	buf_adds(&b, "</device></user-agent>");
 	if (s->resume_id && s->sasl2_sm) {
 		buf_adds(&b, "<resume xmlns='" NS_SM "' previd='");
 		xml_escape(&b, s->resume_id, strlen(s->resume_id));
@@ -658,8 +701,9 @@ send_authenticate(struct session *s, const char *mech, struct buf *payload)
 		s->resuming = 1;
 	}
 	if (s->bind2) {
-		buf_printf(&b, "<bind xmlns='" NS_BIND2 "'><tag>%s</tag>",
-		    getprogname());
+		buf_adds(&b, "<bind xmlns='" NS_BIND2 "'><tag>");
+		xml_escape(&b, getprogname(), strlen(getprogname()));
+		buf_adds(&b, "</tag>");
 		if (s->bind2_sm)
 			buf_adds(&b, s->resumable ? "<enable xmlns='" NS_SM
 			    "' resume='true'/>" : "<enable xmlns='" NS_SM "'/>");
@@ -669,7 +713,7 @@ send_authenticate(struct session *s, const char *mech, struct buf *payload)
 	if (s->fast)
 		buf_printf(&b, "<fast xmlns='" NS_FAST "'%s/>",
 		    s->fast_invalidate ? " invalidate='true'" : "");
-	else if (req)
+	if (req)
 		buf_printf(&b, "<request-token xmlns='" NS_FAST "' "
 		    "mechanism='%s'/>", req);
 	buf_adds(&b, "</authenticate>");
@@ -765,9 +809,10 @@ pipeline_fast(struct session *s)
 	const void *d;
 	size_t n;
 
+	/* an unbound token waits for the features: a bound one may replace it */
 	if (s->no_pipeline || s->token == NULL || s->token->token == NULL ||
 	    !sasl_allowed(s->acct->sasl_mechanisms, s->token->mechanism) ||
-	    ht_binding(s, s->token->mechanism, &d, &n) == -1)
+	    ht_binding(s, s->token->mechanism, &d, &n) == -1 || n == 0)
 		return;
 	s->pipelined = s->sasl2 = s->report.sasl2 = 1;
 	s->bind2 = s->bind2_sm = !s->acct->resource && !strchr(jid, '/');
@@ -819,9 +864,20 @@ start_password(struct session *s, const char *user)
 		struct buf all = { 0 };
 		size_t i;
 
-		for (i = 0; i < s->noffer; i++)
-			buf_printf(&all, "%s%s", i ? " " : "", s->offer[i]);
-		if (s->acct->sasl_mechanisms)
+		for (i = 0; i < s->noffer; i++) {
+			/* the server's words, bound for a terminal */
+			if (i)
+				buf_addc(&all, ' ');
+			text_escape(&all, s->offer[i], strlen(s->offer[i]));
+		}
+		buf_str(&all);
+		if (s->acct->sasl_mechanisms && sasl_allowed(
+		    s->acct->sasl_mechanisms, "PLAIN") && listed(s->offer,
+		    s->noffer, "PLAIN"))
+			auth_fail(s, EX_NOPERM, "%s offers SCRAM: PLAIN, which "
+			    "would give it the password, is never used then; "
+			    "it offers %s", s->host, all.len ? all.p : "none");
+		else if (s->acct->sasl_mechanisms)
 			auth_fail(s, EX_NOPERM, "%s offers no mechanism "
 			    "sasl_mechanisms allows: it offers %s", s->host,
 			    all.len ? all.p : "none");
@@ -915,6 +971,11 @@ start_sasl(struct session *s, xmpp_stanza_t *features)
 		send_auth(s, "EXTERNAL", NULL);
 	} else if (fast_usable(s))
 		start_fast(s, buf_str(&user));
+	else if (s->fast_invalidate && !sasl_allowed(s->acct->sasl_mechanisms,
+	    s->token->mechanism))
+		auth_fail(s, EX_NOPERM, "the token's %s is not in "
+		    "sasl_mechanisms: it cannot be used to invalidate it at "
+		    "%s", s->token->mechanism, s->host);
 	else if (s->fast_invalidate)
 		auth_fail(s, EX_UNAVAILABLE, "%s does not offer FAST for this "
 		    "token now: it cannot be invalidated there%s", s->host, "");
@@ -957,6 +1018,12 @@ ssdp_check(struct session *s, const char *server_first, size_t len)
 	if (r == 1)
 		session_note(s, "SSDP: the offer reached us as the server made "
 		    "it");
+	if (r == -2) {
+		session_explain(s, EX_UNAVAILABLE, "%s: its SSDP hash "
+		    "(XEP-0474) is malformed", s->host);
+		session_cut(s);
+		return -1;
+	}
 	if (r != -1)
 		return 0;
 	session_explain(s, EX_UNAVAILABLE, "%s: downgrade detected: the "
@@ -1030,6 +1097,19 @@ sasl_proven(struct session *s, struct buf *in)
 	return 0;
 }
 
+static void
+sasl2_text(xmpp_stanza_t *failure, struct buf *cond)
+{
+	const char *t = stanza_child_text(failure, "text", NS_SASL2);
+
+	if (t && *t) {
+		buf_adds(cond, " (");
+		text_escape(cond, t, strlen(t));
+		buf_adds(cond, ")");
+	}
+	buf_str(cond);
+}
+
 /* libstrophe takes a handler once: SASL2's is this one, the same. */
 static int
 on_sasl2(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
@@ -1045,10 +1125,16 @@ fast_refused(struct session *s, const char *cond)
 	session_note(s, "the server refused the FAST token (%s): logging in "
 	    "again with the password", cond);
 	s->report.fast = FAST_REFUSED;
-	if (token_drop(s->token, why, sizeof(why)) == -1)
+	if (token_drop(s->token, why, sizeof(why)) == -1) {
+		/* not again, whatever the file: the password next */
 		warnx("%s", why);
+		explicit_bzero(s->token->token, strlen(s->token->token));
+		free(s->token->token);
+		s->token->token = NULL;
+	}
 	s->fast = 0;
 	s->fast_retry = !s->fast_invalidate;
+	s->fast_replaced = 1;
 	session_explain(s, EX_NOPERM, "%s refused the FAST token: %s",
 	    s->host, cond);
 	xmpp_disconnect(s->conn);
@@ -1066,10 +1152,17 @@ on_sasl(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	(void)conn;
 	if (!two && !in_ns(st, NS_SASL))
 		return 1;
+	if (s->authed) {
+		/* done: what a server says of SASL now changes nothing */
+		session_note(s, "a SASL %s after the login: ignored", name);
+		return 1;
+	}
 	if (two && strcmp(name, "success") == 0)
 		data = xmpp_stanza_get_child_by_name(st, "additional-data");
 	if (strcmp(name, "failure") == 0) {
 		stanza_condition(st, NS_SASL, &cond);
+		if (two)	/* SASL2's text is in its own namespace */
+			sasl2_text(st, &cond);
 		if (s->fast)
 			fast_refused(s, cond.p);
 		else if (s->sasl_scram == 1 && s->scram.gs2.len &&
@@ -1085,8 +1178,11 @@ on_sasl(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	} else if (two && strcmp(name, "continue") == 0)
 		sasl_failed(s, "the server asks for a further step (SASL2 "
 		    "tasks), which we do not do");
-	else if (sasl_payload(data, &in) == -1)
-		sasl_failed(s, "the server's SASL message is not base64");
+	else if (sasl_payload(data, &in) == -1) {
+		session_explain(s, EX_UNAVAILABLE, "%s: its SASL %s is not "
+		    "base64", s->host, name);
+		session_cut(s);
+	}
 	else if (strcmp(name, "challenge") == 0)
 		sasl_challenge(s, &in);
 	else if (strcmp(name, "success") == 0 && sasl_proven(s, &in)) {
@@ -1166,6 +1262,8 @@ on_bind(struct session *s, xmpp_stanza_t *st, void *arg)
 		xmpp_disconnect(s->conn);
 		return;
 	}
+	if (!bound_as_us(s, jid, 1))
+		return;
 	free(s->bound);
 	s->bound = xstrdup(jid);
 	bound(s, s->session_needed);
@@ -1234,7 +1332,8 @@ static void
 fast_keep(struct session *s, xmpp_stanza_t *tok)
 {
 	const char *t = xmpp_stanza_get_attribute(tok, "token");
-	const char *mech = s->fast ? s->token->mechanism : s->fast_req;
+	const char *mech = s->fast_req ? s->fast_req : s->fast ?
+	    s->token->mechanism : NULL;
 	char why[512];
 
 	if (s->token == NULL || t == NULL || mech == NULL)
@@ -1244,15 +1343,44 @@ fast_keep(struct session *s, xmpp_stanza_t *tok)
 		warnx("%s", why);
 		return;
 	}
-	s->report.fast = s->fast ? FAST_ROTATED : FAST_ISSUED;
+	s->report.fast = s->fast ? FAST_ROTATED : s->fast_replaced ?
+	    FAST_REPLACED : FAST_ISSUED;
 	session_note(s, "FAST: a %s token kept for the next login%s", mech,
-	    s->fast ? " (the server rotated it)" : "");
+	    s->fast ? " (it replaces the one used)" : "");
 }
 
 static xmpp_stanza_t *
 child(xmpp_stanza_t *st, const char *name, const char *ns)
 {
 	return xmpp_stanza_get_child_by_name_and_ns(st, name, ns);
+}
+
+/*
+ * Whether the JID the server says we are is the account's (bound: with
+ * a resource); if not, the login stops: checks of who a stanza is from
+ * compare with it.
+ */
+static int
+bound_as_us(struct session *s, const char *jid, int bound)
+{
+	struct buf shown = { 0 };
+	const char *why = NULL;
+
+	if (jid == NULL && !bound)
+		return 1;	/* it need not say, without Bind2 */
+	if (jid == NULL || jid_check(jid) != NULL ||
+	    !jid_bare_equal(jid, s->acct->jid))
+		why = "not the account";
+	else if (bound && (strchr(jid, '/') == NULL ||
+	    strchr(jid, '/')[1] == '\0'))
+		why = "no resource";
+	if (why == NULL)
+		return 1;
+	session_explain(s, EX_UNAVAILABLE, "%s says we are %s: %s", s->host,
+	    text_shown(&shown, jid), why);
+	buf_free(&shown);
+	session_cut(s);
+	return 0;
 }
 
 /*
@@ -1292,8 +1420,9 @@ sasl2_success(struct session *s, xmpp_stanza_t *st)
 		xmpp_disconnect(s->conn);
 		return;
 	}
-	if ((b = child(st, "bound", NS_BIND2)) == NULL || jid == NULL ||
-	    strchr(jid, '/') == NULL)
+	if (!bound_as_us(s, jid, (b = child(st, "bound", NS_BIND2)) != NULL))
+		return;
+	if (b == NULL)
 		return;		/* no Bind2: RFC 6120's bind, next */
 	free(s->bound);
 	s->bound = xstrdup(jid);

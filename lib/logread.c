@@ -82,9 +82,9 @@ redact(struct session *s, const char *msg, struct buf *out)
 	blot(out, " token=\"", "\"");
 	blot(out, " token='", "'");
 	/* belt and braces: the password itself never reaches the terminal */
-	if (pw && *pw)
-		while ((p = strstr(out->p, pw)) != NULL)
-			memset(p, '*', strlen(pw));
+	for (p = out->p; pw && *pw && (p = strstr(p, pw)) != NULL;
+	    p += strlen(pw))
+		memset(p, '*', strlen(pw));	/* on past it: pw may be "*" */
 }
 
 static void

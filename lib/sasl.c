@@ -326,8 +326,9 @@ scram_ssdp(const struct scram *sc, const char *server_first, size_t len,
 		return 0;
 	ssdp_string(&offer, mechs, nmechs, cbs, ncbs);
 	EVP_Digest(offer.p, offer.len, want, &wlen, sc->md, NULL);
-	if (sasl_base64_decode(&got, h, hlen) == 0 && got.len == wlen &&
-	    CRYPTO_memcmp(got.p, want, wlen) == 0)
+	if (sasl_base64_decode(&got, h, hlen) == -1 || got.len != wlen)
+		rc = -2;	/* not a hash of this mechanism's */
+	else if (CRYPTO_memcmp(got.p, want, wlen) == 0)
 		rc = 1;
 	buf_free(&offer);
 	buf_free(&got);

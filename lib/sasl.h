@@ -55,7 +55,7 @@ void scram_free(struct scram *);
  * SSDP (XEP-0474): the server-first-message's h attribute hashes the
  * mechanisms and channel-binding types the server offered; we hash what
  * reached us. 1: they match; 0: the server sent none; -1: they differ
- * (a relay changed the offer), or the attribute is malformed.
+ * (a relay changed the offer); -2: the attribute is malformed.
  */
 int scram_ssdp(const struct scram *, const char *server_first, size_t len,
     const char *const *mechs, size_t nmechs, const char *const *cbs,

@@ -54,7 +54,12 @@ session_fail(struct session *s, int rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->failure, sizeof(s->failure), fmt, ap);
 	va_end(ap);
-	warnx("%s", s->failure);
+	/* a login made again at once says only how that one ends */
+	if (s->fast_retry || (s->pipelined && !s->authed &&
+	    rc != EX_TEMPFAIL))
+		session_note(s, "%s", s->failure);
+	else
+		warnx("%s", s->failure);
 }
 
 const char *
@@ -237,8 +242,10 @@ static int login_once(struct session *);
 static int
 login(struct session *s)
 {
-	int rc = login_once(s);
+	int rc;
 
+	s->fast_replaced = 0;
+	rc = login_once(s);
 	if (rc != EX_OK && !s->fast_retry && s->pipelined && !s->authed &&
 	    rc != EX_TEMPFAIL) {
 		/* a server that took no unasked <authenticate/>: ask it */

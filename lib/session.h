@@ -120,6 +120,7 @@ struct session {
 	int inline_done;	/* SASL2 bound or resumed: no more to do */
 	int fast;		/* authenticating with the FAST token */
 	int fast_retry;		/* which the server refused: log in again */
+	int fast_replaced;	/* ... and the password's got a new one */
 	int pipelined;		/* sent with the stream's header, unasked */
 	int no_pipeline;	/* ... and the login failed: not again */
 	const char *fast_req;	/* the token mechanism asked for */

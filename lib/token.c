@@ -675,7 +675,7 @@ token_each(const char *bare_jid, int wait_ms,
 	int64_t deadline = now_ms() + (wait_ms > 0 ? wait_ms : 0);
 	struct buf path = { 0 }, busy = { 0 };
 	struct token_slot s;
-	char **names;
+	char **names, bad[512] = "";
 	int i, n, rc = 0, done = 0, skipped = 0;
 	size_t len;
 
@@ -694,6 +694,13 @@ token_each(const char *bare_jid, int wait_ms,
 		path.len = len;
 		buf_printf(&path, "/%s", names[i]);
 		rc = slot_open(&s, path.p, deadline, 0, why, whylen);
+		if (rc == -1) {
+			/* one bad file does not keep the others: say it */
+			if (bad[0] == '\0')
+				snprintf(bad, sizeof(bad), "%s", why);
+			rc = 0;
+			continue;
+		}
 		if (rc == 1 && skipped++ == 0) {
 			buf_adds(&busy, path.p);
 			buf_str(&busy);
@@ -716,6 +723,10 @@ token_each(const char *bare_jid, int wait_ms,
 		say(why, whylen, "%s: in use by another process: skipped "
 		    "(%d slot%s in all)", busy.p, skipped, skipped > 1 ? "s" :
 		    "");
+	else if (rc != -1 && bad[0])
+		say(why, whylen, "%s: skipped", bad);
+	else if (rc != -1)
+		*why = '\0';
 	buf_free(&path);
 	buf_free(&busy);
 	return rc == -1 ? -1 : done;

@@ -63,7 +63,7 @@ void token_release(struct token_slot *);
  * holds a token (not expired), taken for the call and released after it;
  * fn may token_drop it. A slot another process holds is waited for,
  * wait_ms in all, then skipped: why then says which, and the return is
- * not -1. Returns how many fn was called for, or -1 (an error, or fn
+ * not -1; so is a slot whose file is refused (why says why). Returns how many fn was called for, or -1 (an error, or fn
  * returned -1 to stop: why then names the slot it stopped at). A slot
  * this process holds is busy to it too: release it first.
  */

@@ -41,7 +41,7 @@ static struct {
 	int on;
 	const char *cafile, *capath;
 	char version[32], cipher[64];	/* what it agreed on */
-	struct tls_bindings cb;
+	SSL *ssl;		/* the library's, until trust_end */
 } handshake;
 
 void
@@ -49,7 +49,7 @@ trust_begin(const char *cafile, const char *capath)
 {
 	handshake.on = 1;
 	handshake.version[0] = handshake.cipher[0] = '\0';
-	memset(&handshake.cb, 0, sizeof(handshake.cb));
+	handshake.ssl = NULL;
 	handshake.cafile = cafile;
 	handshake.capath = capath;
 }
@@ -58,6 +58,7 @@ void
 trust_end(void)
 {
 	handshake.on = 0;
+	handshake.ssl = NULL;
 }
 
 void
@@ -67,10 +68,18 @@ trust_agreed(char *version, size_t vlen, char *cipher, size_t clen)
 	snprintf(cipher, clen, "%s", handshake.cipher);
 }
 
+static void bindings(SSL *, struct tls_bindings *);
+
+/*
+ * Read once the handshake is done, not in its callback: there, OpenSSL
+ * does not yet say whether TLS 1.2 has the extended master secret.
+ */
 void
 trust_bindings(struct tls_bindings *cb)
 {
-	*cb = handshake.cb;
+	memset(cb, 0, sizeof(*cb));
+	if (handshake.ssl)
+		bindings(handshake.ssl, cb);
 }
 
 /*
@@ -113,7 +122,7 @@ on_info(const SSL *ssl, int where, int ret)
 	(void)ret;
 	if (!(where & SSL_CB_HANDSHAKE_DONE) || !handshake.on)
 		return;
-	bindings((SSL *)ssl, &handshake.cb);
+	handshake.ssl = (SSL *)ssl;
 	snprintf(handshake.version, sizeof(handshake.version), "%s",
 	    SSL_get_version(ssl));
 	snprintf(handshake.cipher, sizeof(handshake.cipher), "%s",

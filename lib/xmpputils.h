@@ -599,7 +599,8 @@ struct login_report {
 	int ssdp;			/* 1: the offer verified (XEP-0474);
 					 * 0: the server sent no hash */
 	enum { FAST_NONE, FAST_USED, FAST_ISSUED, FAST_ROTATED,
-	    FAST_REFUSED } fast;	/* what became of FAST's token */
+	    FAST_REFUSED, FAST_REPLACED } fast;	/* what became of FAST's
+						 * token */
 };
 
 /* "dns", "tcp", "stream", "starttls", "tls", "stream_tls", ... */

@@ -229,7 +229,69 @@ XT_CONFIG=$XT12_CONFIG report alice
 is "$rc $(field sasl2) $(field fast)" "0 false none" "Prosody 0.12: RFC 6120's SASL, no FAST"
 like "$(field sasl)" "^SCRAM-SHA-1$" "SCRAM-SHA-1 (no -PLUS offered there)"
 
-# --- 10. valgrind over the new paths: no leak, no invalid access (not
+# --- 10. TLS 1.2 (an OpenSSL config caps the client): Prosody 0.12
+# offers SCRAM-SHA-1-PLUS there for tls-unique alone, which we do not do:
+# SCRAM-SHA-1, with n (not y, which such a server refuses)
+cat >"$T/tls12.cnf" <<'CNF'
+openssl_conf = default_conf
+[default_conf]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = system_default_sect
+[system_default_sect]
+MaxProtocol = TLSv1.2
+CNF
+OPENSSL_CONF=$T/tls12.cnf XT_CONFIG=$XT12_CONFIG report alice
+is "$rc $(field sasl) $(field tls_version)" "0 SCRAM-SHA-1 TLSv1.2" \
+    "Prosody 0.12 over TLS 1.2: logged in, unbound" "$err"
+# Prosody 13 over TLS 1.2 lists tls-server-end-point: bound to that
+fresh_state
+OPENSSL_CONF=$T/tls12.cnf report alice
+is "$rc $(field sasl) $(field channel_binding) $(field fast)" \
+    "0 SCRAM-SHA-1-PLUS tls-server-end-point issued" \
+    "Prosody 13 over TLS 1.2: SCRAM-SHA-1-PLUS bound to tls-server-end-point" "$err"
+tok=$(ls "$XDG_STATE_HOME"/xmpputils/fast/alice@"$X13_DOMAIN".xping.0)
+is "$(sed -n 's/^mechanism //p' "$tok")" HT-SHA-256-NONE \
+    "TLS 1.2, where the server binds FAST to nothing we do: an unbound token"
+report alice
+is "$rc $(field fast) $(sed -n 's/^mechanism //p' "$tok")" "0 rotated HT-SHA-256-EXPR" \
+    "then over TLS 1.3: the unbound token used once, and a bound one asked for in its place"
+report alice
+is "$(field sasl) $(field channel_binding)" "HT-SHA-256-EXPR tls-exporter" "which the next login uses"
+
+# a refused token whose file cannot be rewritten: the password, still
+mkdir "$T/rw"
+if mount -t tmpfs -o size=256k tmpfs "$T/rw" 2>/dev/null; then
+	XDG_STATE_HOME=$T/rw/state run "$XU_BUILD/xsend" -f "$pwcfg" -T 10 -a f -m x "alice@$X13_DOMAIN"
+	t=$(ls "$T"/rw/state/xmpputils/fast/alice@"$X13_DOMAIN".xsend.0)
+	sed -i 's/^token .*/token secret-token:fast-forged/' "$t"
+	mount -o remount,ro "$T/rw"
+	XDG_STATE_HOME=$T/rw/state run "$XU_BUILD/xsend" -f "$pwcfg" -T 10 -a f -m x "alice@$X13_DOMAIN"
+	is "$rc" 0 "a refused token that cannot be deleted: sent with the password" "$err"
+	umount "$T/rw"
+else
+	ok 0 "# SKIP a refused token that cannot be deleted: cannot mount a tmpfs here"
+fi
+
+# a password of asterisks, with -vv (the password is masked in the log
+# with asterisks: that must end)
+"$XT_AS_PROSODY" "$X13_PROSODYCTL" --config "$X13_DIR/prosody.cfg.lua" register star "$X13_DOMAIN" '***' >/dev/null 2>&1 ||
+    $X13_PROSODYCTL --config "$X13_DIR/prosody.cfg.lua" register star "$X13_DOMAIN" '***' >/dev/null 2>&1
+XMPP_PASSWORD='***' run "$XU_BUILD/xsend" -T 10 --jid "star@$X13_DOMAIN" --server 127.0.0.1 \
+    --port "$X13_PORT" --cafile "$X13_CA" --no-fast -vv -m 'a * b' "star@$X13_DOMAIN"
+is "$rc" 0 "password '***' and -vv: no endless masking, sent" "$(tail -3 <<<"$err")"
+
+# logout with one token file others can read: the others still logged out
+fresh_state
+fping
+run "$XU_BUILD/xsend" -f "$pwcfg" -T 10 -a f -m x "alice@$X13_DOMAIN"
+chmod 640 "$XDG_STATE_HOME"/xmpputils/fast/alice@"$X13_DOMAIN".xping.0
+run "$XU_BUILD/xping" -f "$pwcfg" -T 10 -a f --logout
+is "$rc" 2 "--logout with a token file others can read: 2" "$err"
+like "$out" "^1 FAST token of alice@$X13_DOMAIN deleted" "the other token logged out all the same"
+like "$err" "xping.0: .*skipped" "the unsafe one named"
+
+# --- 11. valgrind over the new paths: no leak, no invalid access (not
 # under SANITIZE=1, which covers that build)
 case $XU_BUILD in
 */san) ;;

@@ -142,7 +142,9 @@ ssdp(void)
 	ok(scram_ssdp(&sc, "r=abcdef,s=QSXCR+Q6sek8bf92,i=4096", 34, mechs,
 	    4, cbs, 2) == 0, "SSDP: none sent is 0");
 	ok(scram_ssdp(&sc, "r=a,s=b,i=4096,h=!!", 19, mechs, 4, cbs, 2) ==
-	    -1, "SSDP: a malformed h is a mismatch");
+	    -2, "SSDP: a malformed h is told apart");
+	ok(scram_ssdp(&sc, "r=a,s=b,i=4096,h=AAAA", 21, mechs, 4, cbs, 2) ==
+	    -2, "SSDP: so is a hash of the wrong length");
 	scram_free(&sc);
 	b.len = 0;
 	ssdp_string(&b, mechs, 4, NULL, 0);
