@@ -54,6 +54,7 @@ static void sasl2_success(struct session *, xmpp_stanza_t *);
 static void offer_free(struct session *);
 static int on_sasl(xmpp_conn_t *, xmpp_stanza_t *, void *);
 static int on_sasl2(xmpp_conn_t *, xmpp_stanza_t *, void *);
+static int sasl_element(struct session *, xmpp_stanza_t *, int);
 
 /* ---- before connecting */
 
@@ -1110,11 +1111,23 @@ sasl2_text(xmpp_stanza_t *failure, struct buf *cond)
 	buf_str(cond);
 }
 
-/* libstrophe takes a handler once: SASL2's is this one, the same. */
+/*
+ * libstrophe takes a handler once, and calls one for a namespace also
+ * when only a child is in it: SASL2's <failure/> holds a condition in
+ * RFC 6120's SASL namespace, and must be taken once.
+ */
+static int
+on_sasl(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
+{
+	(void)conn;
+	return in_ns(st, NS_SASL) ? sasl_element(arg, st, 0) : 1;
+}
+
 static int
 on_sasl2(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 {
-	return on_sasl(conn, st, arg);
+	(void)conn;
+	return in_ns(st, NS_SASL2) ? sasl_element(arg, st, 1) : 1;
 }
 
 static void
@@ -1140,18 +1153,14 @@ fast_refused(struct session *s, const char *cond)
 	xmpp_disconnect(s->conn);
 }
 
+/* A SASL element (two: SASL2's), whichever handler it came to. */
 static int
-on_sasl(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
+sasl_element(struct session *s, xmpp_stanza_t *st, int two)
 {
-	struct session *s = arg;
 	const char *name = xmpp_stanza_get_name(st);
-	int two = in_ns(st, NS_SASL2);
 	struct buf in = { 0 }, cond = { 0 };
 	xmpp_stanza_t *data = st;
 
-	(void)conn;
-	if (!two && !in_ns(st, NS_SASL))
-		return 1;
 	if (s->authed) {
 		/* done: what a server says of SASL now changes nothing */
 		session_note(s, "a SASL %s after the login: ignored", name);

@@ -184,6 +184,13 @@ chmod 600 "$T/bad.conf"
 run "$XU_BUILD/xsend" -f "$T/bad.conf" -T 10 -a p -m x "alice@$X13_DOMAIN"
 is "$rc" 78 "a mechanism we do not know in sasl_mechanisms: 78"
 
+# a wrong password over SASL2: refused once, with the server's words
+XMPP_PASSWORD=wrong run "$XU_BUILD/xsend" -T 10 --jid "alice@$X13_DOMAIN" --server 127.0.0.1 \
+    --port "$X13_PORT" --cafile "$X13_CA" --no-fast -vv -m x "alice@$X13_DOMAIN"
+is "$rc" 77 "a wrong password over SASL2: 77"
+like "$err" "refused: not-authorized \\(.+\\)" "with the server's text (in SASL2's namespace)"
+is "$(grep -c 'SENT: </stream:stream>' <<<"$err")" 1 "the <failure/> taken once: one close"
+
 # --- 7. a man in the middle the client trusts, on the path
 mitm_start m1
 run xsend -a alice --no-fast --tls direct --port "$mitmport" -m x "alice@$X13_DOMAIN"
