@@ -1130,6 +1130,7 @@ static int
 logout_all(struct common_opts *o)
 {
 	struct account acct;
+	struct buf shown = { 0 };
 	int rc, n = 0;
 
 	o->acct.password_later = 1;
@@ -1138,7 +1139,8 @@ logout_all(struct common_opts *o)
 	rc = session_logout(&acct, o, &n);
 	if (n >= 0)
 		printf("%d FAST token%s of %s deleted\n", n, n == 1 ? "" : "s",
-		    acct.jid);
+		    text_shown(&shown, acct.jid));
+	buf_free(&shown);
 	account_free(&acct);
 	/* ping(8)'s codes, as the rest of xping: 2 for any failure */
 	return stdout_done(rc == EX_OK || rc == EX_SOFTWARE ? rc : PING_ERROR);

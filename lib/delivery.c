@@ -368,7 +368,8 @@ delivery_sm(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	if (ns == NULL || strcmp(ns, NS_SM) != 0 || s->resuming)
 		return 1;
 	if (strcmp(name, "enabled") == 0) {
-		delivery_enabled(s, st);	} else if (strcmp(name, "failed") == 0 && !s->sm) {
+		delivery_enabled(s, st);
+	} else if (strcmp(name, "failed") == 0 && !s->sm) {
 		s->report.sm = SM_REFUSED;
 		timing_mark(s, PHASE_SM);
 		session_note(s, "stream management refused; confirming with "

@@ -168,13 +168,19 @@ static int on_tls(xmpp_conn_t *, xmpp_stanza_t *, void *);
 static int on_sasl(xmpp_conn_t *, xmpp_stanza_t *, void *);
 static int on_resume(xmpp_conn_t *, xmpp_stanza_t *, void *);
 
+/* A yes-or-no config key (yes by default) says no. */
+static int
+turned_off(const char *key)
+{
+	return key && strcmp(key, "no") == 0;
+}
+
 /* Whether this login may use FAST's tokens, or keep one. */
 static int
 fast_wanted(const struct session *s)
 {
 	return !s->opts->no_fast && !s->show_cert && !s->acct->client_cert &&
-	    (s->acct->fast == NULL || strcmp(s->acct->fast, "no") != 0) &&
-	    (s->acct->sasl2 == NULL || strcmp(s->acct->sasl2, "no") != 0);
+	    !turned_off(s->acct->fast) && !turned_off(s->acct->sasl2);
 }
 
 /*
@@ -253,9 +259,6 @@ login_free(struct session *s)
 		free(s->token);
 		s->token = NULL;
 	}
-	if (s->auth_features)
-		xmpp_stanza_release(s->auth_features);
-	s->auth_features = NULL;
 	offer_free(s);
 	scram_free(&s->scram);
 }
@@ -574,6 +577,23 @@ listed(char **v, size_t n, const char *name)
 	return 0;
 }
 
+/* This TLS session's data for a binding type; -1 if it has none. */
+static int
+cb_data(struct session *s, const char *type, const void **data,
+    size_t *len)
+{
+	*data = NULL;
+	*len = 0;
+	if (strcmp(type, "tls-exporter") == 0) {
+		*data = s->cb.exporter;
+		*len = s->cb.exporter_len;
+	} else if (strcmp(type, "tls-server-end-point") == 0) {
+		*data = s->cb.endpoint;
+		*len = s->cb.endpoint_len;
+	}
+	return *len ? 0 : -1;
+}
+
 /*
  * The channel binding we can use with this server: tls-exporter (RFC
  * 9266), else tls-server-end-point (RFC 5929), each only if the server
@@ -583,54 +603,63 @@ listed(char **v, size_t n, const char *name)
 static const char *
 binding_pick(struct session *s, const void **data, size_t *len)
 {
-	struct tls_bindings *cb = &s->cb;
-
-	if (cb->exporter_len && (s->cb_advertised ? listed(s->cbs, s->ncbs,
-	    "tls-exporter") : strcmp(s->report.tls_version, "TLSv1.3") == 0)) {
-		*data = cb->exporter;
-		*len = cb->exporter_len;
-		return "tls-exporter";
-	}
-	if (cb->endpoint_len && listed(s->cbs, s->ncbs,
-	    "tls-server-end-point")) {
-		*data = cb->endpoint;
-		*len = cb->endpoint_len;
-		return "tls-server-end-point";
-	}
 	*data = NULL;
 	*len = 0;
+	if ((s->cb_advertised ? listed(s->cbs, s->ncbs, "tls-exporter") :
+	    strcmp(s->report.tls_version, "TLSv1.3") == 0) &&
+	    cb_data(s, "tls-exporter", data, len) == 0)
+		return "tls-exporter";
+	if (listed(s->cbs, s->ncbs, "tls-server-end-point") &&
+	    cb_data(s, "tls-server-end-point", data, len) == 0)
+		return "tls-server-end-point";
 	return NULL;
 }
 
-/* The data FAST's HT mechanism binds to; -1 if this TLS has none. */
+/* The binding FAST's HT mechanism is for; NULL: none (-NONE). */
+static const char *
+ht_type(const char *mech)
+{
+	if (strcmp(mech, "HT-SHA-256-EXPR") == 0)
+		return "tls-exporter";
+	if (strcmp(mech, "HT-SHA-256-ENDP") == 0)
+		return "tls-server-end-point";
+	return NULL;
+}
+
+/* The data an HT mechanism binds to (none for -NONE); -1 if this TLS
+ * has not what it needs. */
 static int
 ht_binding(struct session *s, const char *mech, const void **data,
     size_t *len)
 {
+	const char *type = ht_type(mech);
+
 	*data = NULL;
 	*len = 0;
-	if (strcmp(mech, "HT-SHA-256-EXPR") == 0) {
-		*data = s->cb.exporter;
-		*len = s->cb.exporter_len;
-	} else if (strcmp(mech, "HT-SHA-256-ENDP") == 0) {
-		*data = s->cb.endpoint;
-		*len = s->cb.endpoint_len;
-	} else
-		return 0;
-	return *len ? 0 : -1;
+	return type ? cb_data(s, type, data, len) : 0;
 }
 
-/* Whether the FAST token may be used on this stream. */
+/*
+ * Whether our token may be used with this TLS session: the account
+ * allows its mechanism, and the session has what it binds to.
+ */
 static int
-fast_usable(struct session *s)
+token_fits(struct session *s)
 {
 	const void *d;
 	size_t n;
 
-	return s->sasl2 && s->token && s->token->token &&
-	    listed(s->fast_offer, s->nfast, s->token->mechanism) &&
+	return s->token && s->token->token &&
 	    sasl_allowed(s->acct->sasl_mechanisms, s->token->mechanism) &&
 	    ht_binding(s, s->token->mechanism, &d, &n) == 0;
+}
+
+/* Whether the FAST token may be used on this stream, as it offers. */
+static int
+fast_usable(struct session *s)
+{
+	return s->sasl2 && token_fits(s) &&
+	    listed(s->fast_offer, s->nfast, s->token->mechanism);
 }
 
 static const char *ht_order[] = { "HT-SHA-256-EXPR", "HT-SHA-256-ENDP",
@@ -774,10 +803,9 @@ start_fast(struct session *s, const char *user)
 	size_t cblen;
 
 	ht_binding(s, s->token->mechanism, &cb, &cblen);
-	if (cblen)
+	if (ht_type(s->token->mechanism))
 		snprintf(s->report.binding, sizeof(s->report.binding), "%s",
-		    strcmp(s->token->mechanism, "HT-SHA-256-EXPR") == 0 ?
-		    "tls-exporter" : "tls-server-end-point");
+		    ht_type(s->token->mechanism));
 	ht_initiator(&msg, user, s->token->token, cb, cblen);
 	sasl_base64_encode(&b64, msg.p, msg.len);
 	s->fast = 1;
@@ -807,13 +835,9 @@ pipeline_fast(struct session *s)
 {
 	const char *jid = s->acct->jid;
 	struct buf user = { 0 };
-	const void *d;
-	size_t n;
 
 	/* an unbound token waits for the features: a bound one may replace it */
-	if (s->no_pipeline || s->token == NULL || s->token->token == NULL ||
-	    !sasl_allowed(s->acct->sasl_mechanisms, s->token->mechanism) ||
-	    ht_binding(s, s->token->mechanism, &d, &n) == -1 || n == 0)
+	if (s->no_pipeline || !token_fits(s) || !ht_type(s->token->mechanism))
 		return;
 	s->pipelined = s->sasl2 = s->report.sasl2 = 1;
 	s->bind2 = s->bind2_sm = !s->acct->resource && !strchr(jid, '/');
@@ -930,7 +954,7 @@ start_password(struct session *s, const char *user)
 /*
  * Authenticates, on the features after TLS: SASL2 where the server has
  * it (and the account allows), else RFC 6120's SASL. The offer is kept
- * for SSDP, and the features for a second try on this stream.
+ * for SSDP.
  */
 static void
 start_sasl(struct session *s, xmpp_stanza_t *features)
@@ -939,13 +963,8 @@ start_sasl(struct session *s, xmpp_stanza_t *features)
 	const char *jid = s->acct->jid;
 	struct buf user = { 0 };
 
-	if (features != s->auth_features) {
-		if (s->auth_features)
-			xmpp_stanza_release(s->auth_features);
-		s->auth_features = xmpp_stanza_clone(features);
-	}
 	offer_free(s);
-	if (s->acct->sasl2 == NULL || strcmp(s->acct->sasl2, "no") != 0)
+	if (!turned_off(s->acct->sasl2))
 		a2 = xmpp_stanza_get_child_by_name_and_ns(features,
 		    "authentication", NS_SASL2);
 	s->sasl2 = a2 != NULL;
@@ -1019,18 +1038,13 @@ ssdp_check(struct session *s, const char *server_first, size_t len)
 	if (r == 1)
 		session_note(s, "SSDP: the offer reached us as the server made "
 		    "it");
-	if (r == -2) {
-		session_explain(s, EX_UNAVAILABLE, "%s: its SSDP hash "
-		    "(XEP-0474) is malformed", s->host);
-		session_cut(s);
-		return -1;
-	}
-	if (r != -1)
+	if (r >= 0)
 		return 0;
-	session_explain(s, EX_UNAVAILABLE, "%s: downgrade detected: the "
-	    "mechanisms and channel bindings that reached us are not those "
-	    "the server offered (SSDP, XEP-0474): someone in between changed "
-	    "them", s->host);
+	session_explain(s, EX_UNAVAILABLE, "%s: %s", s->host, r == -2 ?
+	    "its SSDP hash (XEP-0474) is malformed" : "downgrade detected: "
+	    "the mechanisms and channel bindings that reached us are not "
+	    "those the server offered (SSDP, XEP-0474): someone in between "
+	    "changed them");
 	session_cut(s);
 	return -1;
 }
@@ -1421,7 +1435,8 @@ sasl2_success(struct session *s, xmpp_stanza_t *st)
 		}
 		not_resumed(s);
 	}
-	if ((b = child(st, "failed", NS_BIND2)) != NULL) {
+	/* Bind2's answer counts only where we asked for Bind2 */
+	if (s->bind2 && (b = child(st, "failed", NS_BIND2)) != NULL) {
 		stanza_error_desc(b, &why);
 		session_explain(s, EX_UNAVAILABLE, "%s refused to bind a "
 		    "resource: %s", s->host, why.p);
@@ -1429,7 +1444,8 @@ sasl2_success(struct session *s, xmpp_stanza_t *st)
 		xmpp_disconnect(s->conn);
 		return;
 	}
-	if (!bound_as_us(s, jid, (b = child(st, "bound", NS_BIND2)) != NULL))
+	b = s->bind2 ? child(st, "bound", NS_BIND2) : NULL;
+	if (!bound_as_us(s, jid, b != NULL))
 		return;
 	if (b == NULL)
 		return;		/* no Bind2: RFC 6120's bind, next */

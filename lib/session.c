@@ -384,28 +384,14 @@ session_new(const struct account *acct, const struct common_opts *o)
 	return s;
 }
 
-int
-session_open(struct session **sp, const struct account *acct,
-    const struct common_opts *o)
-{
-	int rc;
-
-	*sp = NULL;
-	library_init();
-	if ((rc = login_files_check(acct)) != EX_OK)
-		return rc;
-	warnings(o);
-	*sp = session_new(acct, o);
-	return login(*sp);
-}
-
 /*
- * A login of our own: with a FAST token, the password is read only if
+ * A login of our own. With rw (the account, to fill in), the password
+ * is read first unless a FAST token may do without it: then only if
  * the server refuses the token (a password_command is not run).
  */
 static int
-session_open_token(struct session **sp, struct account *acct,
-    const struct common_opts *o)
+open_own(struct session **sp, const struct account *acct,
+    struct account *rw, const struct common_opts *o)
 {
 	int rc;
 
@@ -414,15 +400,22 @@ session_open_token(struct session **sp, struct account *acct,
 	if ((rc = login_files_check(acct)) != EX_OK)
 		return rc;
 	*sp = session_new(acct, o);
-	if (login_has_token(*sp))
-		(*sp)->acct_rw = acct;
-	else if ((rc = account_password(acct, &o->acct)) != EX_OK) {
+	if (rw && login_has_token(*sp))
+		(*sp)->acct_rw = rw;
+	else if (rw && (rc = account_password(rw, &o->acct)) != EX_OK) {
 		session_free(*sp);
 		*sp = NULL;
 		return rc;
 	}
 	warnings(o);
 	return login(*sp);
+}
+
+int
+session_open(struct session **sp, const struct account *acct,
+    const struct common_opts *o)
+{
+	return open_own(sp, acct, NULL, o);
 }
 
 struct logout {
@@ -574,7 +567,7 @@ session_start(struct session **sp, struct account *acct,
 	rc = agent_wanted(acct, o, &path, &fd);
 	if (rc == 0) {
 		buf_free(&path);
-		return session_open_token(sp, acct, o);
+		return open_own(sp, acct, acct, o);
 	}
 	if (rc > 1) {
 		buf_free(&path);

@@ -113,7 +113,6 @@ struct session {
 	char **cbs;		/* the binding types offered (XEP-0440) */
 	size_t noffer, nfast, ncbs;
 	int cb_advertised;	/* the server listed its binding types */
-	xmpp_stanza_t *auth_features;	/* for a second try on the stream */
 	int sasl2;		/* authenticating with SASL2 (XEP-0388) */
 	int sasl2_sm;		/* ... which can resume a stream inline */
 	int bind2, bind2_sm;	/* ... and bind, enabling SM (XEP-0386) */

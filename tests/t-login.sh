@@ -84,7 +84,8 @@ pwcfg=$T/pw.conf
 chmod 600 "$pwcfg"
 fping() { run "$XU_BUILD/xping" -f "$pwcfg" -T 10 -a f --format json --trace -c 1 "$@";
 	rep=$(printf '%s\n' "$out" | grep -m1 '"type":"login"'); }
-fping
+fping -vv
+issued_err=$err
 is "$rc $(field fast)" "0 issued" "first login: by password, a FAST token issued"
 is "$(wc -l <"$T/pwran" 2>/dev/null)" 1 "the password_command ran once"
 tok=$(ls "$XDG_STATE_HOME"/xmpputils/fast/alice@"$X13_DOMAIN".xping.* 2>/dev/null | grep -v '\.lock$' | head -1)
@@ -96,7 +97,11 @@ fping -vv
 is "$rc $(field fast) $(field sasl) $(field channel_binding)" "0 used HT-SHA-256-EXPR tls-exporter" \
     "second login: the token, bound to this TLS (HT-SHA-256-EXPR)"
 is "$(wc -l <"$T/pwran")" 1 "and the password_command did not run"
-if printf '%s' "$err" | grep -qF -e "$secret" -e "$X13_PASS"; then
+# the login that was given the token, and the one that used it: the
+# token crossed the wire in the first (redacted there), its proof in
+# the second; the password in the first
+like "$issued_err" "<token token=\"\\[redacted\\]\"" "-vv: the token given, redacted"
+if printf '%s\n%s' "$issued_err" "$err" | grep -qF -e "$secret" -e "$X13_PASS"; then
 	ok 1 "-vv shows neither the token nor the password"
 else
 	ok 0 "-vv shows neither the token nor the password"
