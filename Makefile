@@ -16,7 +16,7 @@ ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 SYSTEMDUSERDIR ?= $(PREFIX)/lib/systemd/user
 
-PKGS = libstrophe expat openssl libidn libbsd-overlay jansson
+PKGS = libstrophe expat openssl libidn libbsd-overlay jansson libcurl
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra
@@ -41,7 +41,7 @@ TOOLS = xsend xlisten xraw xroster xping xagent
 LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o agent.o \
 	signals.o logread.o loop.o timing.o inbound.o iq.o recover.o trust.o \
 	outbox.o confirm.o xmlin.o stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o \
-	proc.o jid.o roster.o place.o token.o
+	proc.o jid.o roster.o place.o token.o http.o upload.o
 UNIT_TESTS = test_text test_config test_lines test_sasl test_xmlguard \
 	test_delivery test_outbox test_xmlin test_roster test_token
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +20,10 @@
 #define WINDOW 256
 
 #define MAX_ROOMS 16
+#define MAX_FILES 32
 
-enum { OPT_RETRY = OPT_TOOL, OPT_UNSENT, OPT_CONFIRM };
+enum { OPT_RETRY = OPT_TOOL, OPT_UNSENT, OPT_CONFIRM, OPT_ATTACH,
+	OPT_ATTACH_NAME };
 
 /* Sent and taken by the server, not confirmed at --confirm's level in
  * time: told apart from a bounce (69) and a failed login (see xsend(1)). */
@@ -49,13 +52,20 @@ struct job {
 	uint64_t last_number;	/* the number of the last one sent */
 	unsigned long unprobed;	/* sent since the last domain checkpoint */
 	int timeout;		/* -T */
+	const char *text;	/* the one text message (-m, stdin); NULL */
+	const char *paths[MAX_FILES];	/* --attach */
+	const char *names[MAX_FILES];	/* --attach-name; NULL: the path's */
+	struct attachment files[MAX_FILES];
+	int nfiles;
+	int quiet;		/* -q: no progress bar */
 };
 
 static void __attribute__((noreturn))
 usage(int rc)
 {
-	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-l] [-m text] "
-	    "[-r room[/nick]] [-s subject] [-t type]\n\t[--confirm "
+	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-lq] [-m text] "
+	    "[-r room[/nick]] [-s subject] [-t type]\n\t[--attach file "
+	    "[--attach-name name]] ...\n\t[--confirm "
 	    "server|domain|client] [--retry n|inf] [--unsent file]\n\t"
 	    "[--agent-persist seconds] "
 	    COMMON_USAGE "\n\tjid ...\n", getprogname());
@@ -86,7 +96,7 @@ size_ok(struct job *j, const char *what, const char *text, size_t len)
 	struct buf b = { 0 };
 	size_t size;
 
-	message_xml(&b, "", j->type, "", j->subject, text, len, 1);
+	message_xml(&b, "", j->type, "", j->subject, text, len, NULL, 1);
 	size = b.len + 3071 + 64;
 	buf_free(&b);
 	if (size <= XU_STANZA_MAX)
@@ -156,10 +166,13 @@ room_to_send(struct session *s, struct job *j)
 	return !outbox_full(&j->sent);
 }
 
-/* Sends one message, numbered n, to every recipient and room. */
+/*
+ * Sends one message, numbered n, to every recipient and room; oob, a
+ * file's URL (then also its text) or NULL.
+ */
 static void
 send_text(struct session *s, struct job *j, uint64_t n, const char *text,
-    size_t len)
+    size_t len, const char *oob)
 {
 	struct buf b = { 0 };
 	char *id = session_id(s, n);
@@ -169,12 +182,12 @@ send_text(struct session *s, struct job *j, uint64_t n, const char *text,
 	for (i = 0; i < j->nto; i++) {
 		b.len = 0;
 		message_xml(&b, j->to[i], j->type, id, j->subject, text, len,
-		    j->level == CONFIRM_CLIENT);
+		    oob, j->level == CONFIRM_CLIENT);
 		seq = session_send_buf(s, &b);
 		first = first ? first : seq;
 	}
 	for (i = 0; i < j->nrooms; i++) {
-		seq = muc_send(j->rooms[i], n, j->subject, text, len);
+		seq = muc_send(j->rooms[i], n, j->subject, text, len, oob);
 		first = first ? first : seq;
 	}
 	outbox_add(&j->sent, first, seq, n, text, len, j->recipients.p,
@@ -240,7 +253,7 @@ send_line(struct session *s, struct job *j, struct lines *in,
 		warnx("%s: not sent", what);
 		j->rejected++;
 	} else
-		send_text(s, j, in->lineno, line, len);
+		send_text(s, j, in->lineno, line, len, NULL);
 }
 
 static int
@@ -348,19 +361,36 @@ report_unsent(struct session *s, struct job *j, int *rc)
 }
 
 /*
- * The one message (not -l), never handed to the server: no login, or a
- * signal first. Said, and with --unsent written there as it was read,
- * so that "xsend jid <file" sends it again. (Called without --unsent
- * only once a login was tried: before, a config error says enough.)
+ * The messages (not -l), never handed to the server: no login, a file
+ * that could not be uploaded, or a signal first. Said, and with
+ * --unsent written there as they were read (a file's, as its URL if
+ * it is up), so that "xsend jid <file" sends the text again. (Called
+ * without --unsent only once a login was tried: before, a config
+ * error says enough.)
  */
 static void
-report_not_sent(struct job *j, const char *text, int *rc)
+report_not_sent(struct job *j, int *rc)
 {
 	struct unsent *f = j->unsent ? unsent_open(j->unsent) : NULL;
+	const struct attachment *a;
+	const char *to;
+	int i, written;
 
-	unsent_write(f, text, strlen(text));
-	warnx("%s: not sent%s", j->what, unsent_written(j, f, rc) ?
-	    ": written to --unsent" : "");
+	if (j->text)
+		unsent_write(f, j->text, strlen(j->text));
+	for (i = 0; i < j->nfiles; i++)
+		if ((a = &j->files[i])->url)
+			unsent_write(f, a->url, strlen(a->url));
+	written = unsent_written(j, f, rc);
+	to = written ? ": written to --unsent" : "";
+	if (j->text)
+		warnx("%s: not sent%s", j->what, to);
+	for (i = 0; i < j->nfiles; i++)
+		if ((a = &j->files[i])->url)
+			warnx("%s: uploaded, not sent%s", a->name, written ?
+			    ": its URL written to --unsent" : "");
+		else if (a->name)
+			warnx("%s: not sent", a->name);
 }
 
 /*
@@ -469,19 +499,79 @@ join_rooms(struct session *s, struct job *j)
 	return rc;
 }
 
+/* Not -l: the text message, then each file's, in that order. */
+static int
+messages(const struct job *j)
+{
+	return (j->text != NULL) + j->nfiles;
+}
+
+/*
+ * Sends those not sent yet, all at once: a file's message carries its
+ * URL as its text, and again for XEP-0066, which is what clients show
+ * inline.
+ */
+static void
+send_messages(struct session *s, struct job *j)
+{
+	const struct attachment *a;
+	unsigned long k;
+
+	while ((k = j->nsent) < (unsigned long)messages(j))
+		if (j->text && k == 0)
+			send_text(s, j, 1, j->text, strlen(j->text), NULL);
+		else {
+			a = &j->files[k - (j->text != NULL)];
+			send_text(s, j, k + 1, a->url, strlen(a->url), a->url);
+		}
+}
+
+/*
+ * Puts each file not yet up on the account's upload service: all are
+ * up before any message goes, so that none is sent for a file that
+ * could not be.
+ */
+static int
+upload_all(struct session *s, struct job *j, struct http *h)
+{
+	struct upload_service svc;
+	struct attachment *a;
+	int i, rc;
+
+	for (i = 0; i < j->nfiles && j->files[i].url; i++)
+		;
+	if (i == j->nfiles)
+		return EX_OK;
+	if ((rc = upload_find(s, &svc)) != EX_OK)
+		return rc;
+	if (j->verbose && svc.max_size)
+		warnx("uploading to %s (files of %" PRIu64 " bytes at most)",
+		    svc.jid, svc.max_size);
+	else if (j->verbose)
+		warnx("uploading to %s", svc.jid);
+	h->keep = s;
+	for (; rc == EX_OK && i < j->nfiles; i++) {
+		a = &j->files[i];
+		rc = upload_send(s, &svc, h, a);
+		if (rc == EX_OK && j->verbose)
+			warnx("%s: %" PRIu64 " bytes up (%s)", a->name,
+			    a->size, a->type);
+	}
+	upload_service_free(&svc);
+	return rc;
+}
+
 /* Sends what there is to send and waits until the server has it all. */
 static int
-send_all(struct session *s, struct job *j, const char *text, int *sent,
-    int timeout)
+send_all(struct session *s, struct job *j, int timeout)
 {
 	int i, rc = EX_OK;
 
-	if (text && !*sent) {
-		send_text(s, j, 1, text, strlen(text));
-		*sent = 1;
-	} else if (!text)
+	if (j->in.fd >= 0)
 		rc = send_lines(s, j, timeout);
-	if (rc == EX_OK && text && j->nrooms == 0 && j->retry == 0 &&
+	else
+		send_messages(s, j);
+	if (rc == EX_OK && j->in.fd < 0 && j->nrooms == 0 && j->retry == 0 &&
 	    !confirm_needs_stream(j->confirm))
 		/* nothing more to send on it: confirm and close at once */
 		return session_sync_close(s);
@@ -541,19 +631,24 @@ bounce_ours(struct session *s, uint64_t n, const char *from, void *arg)
 	return 0;
 }
 
-/* Logs in, joins the rooms, sends, confirms, leaves, closes. */
+/* Logs in, joins the rooms, uploads, sends, confirms, leaves, closes. */
 static int
-deliver(struct job *j, struct common_opts *o, const char *text)
+deliver(struct job *j, struct common_opts *o)
 {
 	struct account acct;
 	struct session *s;
-	int i, rc, sent = 0;
+	struct http h = { .insecure = o->insecure, .stall = o->timeout,
+	    .verbose = o->verbose, .progress = !j->quiet && isatty(2) };
+	int i, rc;
 
 	if ((rc = account_load(&acct, &o->acct)) != EX_OK) {
-		if (text && j->unsent)
-			report_not_sent(j, text, &rc);
+		if (j->in.fd < 0 && j->unsent)
+			report_not_sent(j, &rc);
 		return rc;
 	}
+	h.cafile = acct.cafile;
+	h.capath = acct.capath;
+	h.pin = acct.pin;
 	o->resumable = j->retry != 0;
 	rc = session_start(&s, &acct, o);
 	if (j->retry == 0)
@@ -562,13 +657,14 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 		rc = join_rooms(s, j);
 	rc = recover(s, j, rc);
 	if (rc == EX_OK)
-		session_report_bounces(s, text ? "message" : "line",
+		session_report_bounces(s, j->in.fd < 0 ? "message" : "line",
 		    bounce_ours, j);
 	if (s)
 		j->confirm = confirm_new(s, &j->sent, j->level, j->to,
 		    j->nto);
 	while (rc == EX_OK) {
-		rc = send_all(s, j, text, &sent, o->timeout);
+		if ((rc = upload_all(s, j, &h)) == EX_OK)
+			rc = send_all(s, j, o->timeout);
 		if (!retry_worth(s, rc))
 			break;
 		rc = recover(s, j, rc);
@@ -588,8 +684,9 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 	if (s && (session_unconfirmed(s) > 0 || confirm_pending(j->confirm) ||
 	    (j->in.fd >= 0 && rc != EX_OK)))
 		report_unsent(s, j, &rc);
-	else if (text && !sent && rc != EX_OK && (s || j->unsent))
-		report_not_sent(j, text, &rc);
+	else if (j->in.fd < 0 && j->nsent == 0 && rc != EX_OK &&
+	    (s || j->unsent))
+		report_not_sent(j, &rc);
 	for (i = 0; i < j->nrooms; i++)
 		rc = worst(rc, muc_leave(j->rooms[i]));
 	if (s)
@@ -601,6 +698,20 @@ deliver(struct job *j, struct common_opts *o, const char *text)
 	session_free(s);
 	confirm_free(j->confirm);
 	account_free(&acct);
+	return rc;
+}
+
+/*
+ * --attach: every file opened (stdin's read) before any login, so that
+ * one that cannot be is an error before anything is sent.
+ */
+static int
+open_files(struct job *j)
+{
+	int i, rc = EX_OK;
+
+	for (i = 0; rc == EX_OK && i < j->nfiles; i++)
+		rc = attachment_open(&j->files[i], j->paths[i], j->names[i]);
 	return rc;
 }
 
@@ -627,7 +738,7 @@ job_check(struct job *j, char **to, int nto, const char *m, int lines)
 {
 	struct buf shown = { 0 };
 	const char *why;
-	int i;
+	int i, stdin_taken = 0;
 
 	j->to = to;
 	j->nto = nto;
@@ -637,6 +748,11 @@ job_check(struct job *j, char **to, int nto, const char *m, int lines)
 	}
 	if (lines && m)
 		errx(EX_USAGE, "-l reads stdin: it cannot go with -m");
+	if (lines && j->nfiles)
+		errx(EX_USAGE, "-l sends lines: --attach cannot go with it");
+	for (i = 0; i < j->nfiles; i++)
+		if (strcmp(j->paths[i], "-") == 0 && stdin_taken++)
+			errx(EX_USAGE, "--attach -: stdin can be read once");
 	if (strcmp(j->type, "groupchat") == 0 && j->nto > 0)
 		errx(EX_USAGE, "-t groupchat: name rooms with -r, not as "
 		    "recipients");
@@ -670,6 +786,9 @@ main(int argc, char *argv[])
 		{ "confirm", required_argument, NULL, OPT_CONFIRM },
 		{ "agent-persist", required_argument, NULL,
 		    OPT_AGENT_PERSIST },
+		{ "attach", required_argument, NULL, OPT_ATTACH },
+		{ "attach-name", required_argument, NULL, OPT_ATTACH_NAME },
+		{ "quiet", no_argument, NULL, 'q' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -682,7 +801,7 @@ main(int argc, char *argv[])
 	stdfd_sanitise();
 	signals_init();
 	common_init(&o);
-	while ((ch = common_getopt(argc, argv, "hlm:r:s:t:" COMMON_SHORTOPTS,
+	while ((ch = common_getopt(argc, argv, "hlm:qr:s:t:" COMMON_SHORTOPTS,
 	    longopts)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -692,6 +811,22 @@ main(int argc, char *argv[])
 			break;
 		case 'm':
 			m = optarg;
+			break;
+		case 'q':
+			j.quiet = 1;
+			break;
+		case OPT_ATTACH:
+			if (j.nfiles == MAX_FILES)
+				errx(EX_USAGE, "--attach: at most %d files",
+				    MAX_FILES);
+			j.files[j.nfiles].fd = -1;	/* not open yet */
+			j.paths[j.nfiles++] = optarg;
+			break;
+		case OPT_ATTACH_NAME:
+			if (j.nfiles == 0 || j.names[j.nfiles - 1])
+				errx(EX_USAGE, "--attach-name names the file "
+				    "of the --attach before it");
+			j.names[j.nfiles - 1] = optarg;
 			break;
 		case 'r':
 			add_room(&j, optarg);
@@ -739,12 +874,16 @@ main(int argc, char *argv[])
 		/* a silent dead link shows when we next send, if ever */
 		if (o.keepalive < 0)
 			o.keepalive = 30;
-	} else
+	} else if (m || j.nfiles == 0)
 		rc = message_text(&j, m, &body, &text);
+	j.text = text;
+	rc = rc == EX_OK ? open_files(&j) : rc;
 	if (o.keepalive < 0)
 		o.keepalive = 0;
 	if (rc == EX_OK)
-		rc = deliver(&j, &o, text);
+		rc = deliver(&j, &o);
+	for (ch = 0; ch < j.nfiles; ch++)
+		attachment_free(&j.files[ch]);
 	lines_free(&j.in);
 	outbox_free(&j.sent);
 	buf_free(&j.recipients);

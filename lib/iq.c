@@ -260,9 +260,8 @@ call_done(struct session *s, void *arg)
 	return ((struct call *)arg)->done;
 }
 
-/* Forgets the callback of a request given up on (its arg is going). */
-static void
-abandon(struct session *s, const char *id)
+void
+iq_cancel(struct session *s, const char *id)
 {
 	size_t i;
 
@@ -285,7 +284,7 @@ iq_call(struct session *s, const char *type, const char *to,
 	id = xstrdup(iq_send(s, type, to, child, call_answered, &c));
 	rc = session_until(s, call_done, &c, "an answer to a request");
 	if (!c.done)
-		abandon(s, id);
+		iq_cancel(s, id);
 	free(id);
 	if (rc == EX_OK && c.reply == NULL) {
 		warnx("%s: the request was lost with the connection",

@@ -343,13 +343,14 @@ muc_nick(struct room *r)
 
 uint64_t
 muc_send(struct room *r, uint64_t n, const char *subject, const char *body,
-    size_t len)
+    size_t len, const char *oob)
 {
 	struct buf b = { 0 };
 	char *id = session_id(r->s, n);
 	uint64_t seq;
 
-	message_xml(&b, r->jid, "groupchat", id, subject, body, len, 0);
+	message_xml(&b, r->jid, "groupchat", id, subject, body, len, oob,
+	    0);
 	seq = session_send_buf(r->s, &b);
 	buf_add(&r->ids, id, strlen(id) + 1);
 	r->sent++;

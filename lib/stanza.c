@@ -266,7 +266,8 @@ stanza_format(struct buf *b, xmpp_stanza_t *st, enum format f)
 
 void
 message_xml(struct buf *b, const char *to, const char *type, const char *id,
-    const char *subject, const char *body, size_t len, int receipt)
+    const char *subject, const char *body, size_t len, const char *oob,
+    int receipt)
 {
 	buf_adds(b, "<message to='");
 	xml_escape(b, to, strlen(to));
@@ -280,6 +281,11 @@ message_xml(struct buf *b, const char *to, const char *type, const char *id,
 		buf_adds(b, "<body>");
 		xml_escape(b, body, len);
 		buf_adds(b, "</body>");
+	}
+	if (oob) {
+		buf_adds(b, "<x xmlns='" NS_OOB "'><url>");
+		xml_escape(b, oob, strlen(oob));
+		buf_adds(b, "</url></x>");
 	}
 	if (receipt)
 		buf_adds(b, "<request xmlns='" NS_RECEIPTS "'/>");

@@ -696,6 +696,8 @@ int iq_call(struct session *, const char *type, const char *to,
 
 /* Requests sent and not yet answered. */
 size_t iq_pending(struct session *);
+/* Forgets the callback of a request given up on (its arg is going). */
+void iq_cancel(struct session *, const char *id);
 
 /*
  * For a tool that writes its own requests (xraw): a fresh id (the
@@ -887,10 +889,11 @@ const char *muc_jid(struct room *);
 const char *muc_nick(struct room *);
 /*
  * Sends a groupchat message numbered n (see session_id) to the room and
- * returns its sequence number; the text must have passed text_check.
+ * returns its sequence number; the text must have passed text_check;
+ * oob, if not NULL, a file's URL (see message_xml).
  */
 uint64_t muc_send(struct room *, uint64_t n, const char *subject,
-    const char *body, size_t len);
+    const char *body, size_t len, const char *oob);
 /* Waits until the room has reflected every message sent to it. */
 int muc_sync(struct room *);
 /* Leaves the room, waits for it to confirm, and frees r. */
@@ -915,13 +918,14 @@ void stanza_xml_pretty(struct buf *out, xmpp_stanza_t *);
 
 /*
  * Appends a <message/> with the given type and id (both plain tokens),
- * an optional subject and a body of len bytes (NULL: none), and with
- * receipt an XEP-0184 request for a delivery receipt. The text must
- * have passed text_check.
+ * an optional subject and a body of len bytes (NULL: none), with oob
+ * (not NULL) a file's URL in an XEP-0066 <x xmlns='jabber:x:oob'/>,
+ * and with receipt an XEP-0184 request for a delivery receipt. The text
+ * must have passed text_check.
  */
 void message_xml(struct buf *out, const char *to, const char *type,
     const char *id, const char *subject, const char *body, size_t len,
-    int receipt);
+    const char *oob, int receipt);
 
 #define NS_RECEIPTS "urn:xmpp:receipts"
 /*
@@ -1218,5 +1222,99 @@ const char *agent_stanza_parse(struct xmlin *x, const char *p, size_t len,
  * and waits for the answer (-s's text; NULL on a failure, said).
  */
 const char *agent_ask(struct session *, int type);
+
+/* ---- http.c: HTTP transfers (libcurl), trusted as the login is */
+
+struct http {
+	const char *cafile, *capath;	/* the account's CAs; NULL: the
+					 * system's */
+	const char *pin;	/* the account's pin: the key, not a CA */
+	int insecure;		/* --insecure: any certificate, http: too */
+	int stall;		/* seconds without progress: a failure */
+	int verbose;		/* 2 (-vv): headers, secrets redacted */
+	int progress;		/* a bar on stderr past 1 MB */
+	struct session *keep;	/* served while a transfer runs; NULL */
+};
+
+/* NULL when url may be fetched or sent to, else why not (static). */
+const char *http_url_check(const char *url, int insecure);
+/*
+ * PUTs exactly size bytes read from fd to url, with a Content-Type and
+ * the headers ("Name: value"); what names it in messages. EX_OK on a
+ * 2xx; else said, with the server's reason, and 69 (75: a stall, or a
+ * signal; 74: the file could not be read, or shrank). A redirect is a
+ * failure: an upload goes where the slot said, or nowhere.
+ */
+int http_put(const struct http *, const char *what, const char *url,
+    int fd, uint64_t size, const char *type, char *const headers[],
+    int nheaders);
+/*
+ * GETs url into fd, at most max bytes (0: any), following at most 5
+ * redirects (to https: only, unless insecure); *got says how many were
+ * written. EX_OK on a 200; else said: 69, 75, 74 as http_put, 65 past
+ * max.
+ */
+int http_get(const struct http *, const char *what, const char *url,
+    int fd, uint64_t max, uint64_t *got);
+
+/* ---- upload.c: HTTP File Upload (XEP-0363) */
+
+#define NS_UPLOAD "urn:xmpp:http:upload:0"
+#define NS_OOB "jabber:x:oob"
+
+/* A file to send: opened (and stdin spooled) before any login. */
+struct attachment {
+	char *name;		/* the name the service is told */
+	const char *type;	/* its Content-Type (static) */
+	int fd;			/* read from its start */
+	uint64_t size;
+	char *url;		/* where it can be got, once it is up */
+};
+/*
+ * Opens path ("-": stdin, copied into an unlinked temporary file so
+ * that its size is known), named name (NULL: path's last component;
+ * stdin's is "stdin"). EX_OK, or said: 66 unreadable, 65 a bad name,
+ * 74 a spool that could not be written.
+ */
+int attachment_open(struct attachment *, const char *path,
+    const char *name);
+void attachment_free(struct attachment *);
+/* A Content-Type for a file's name (by its extension), static. */
+const char *attachment_type(const char *name);
+/* NULL when name may be given to a service, else why not (static). */
+const char *attachment_name_check(const char *name);
+
+struct upload_service {
+	char *jid;
+	uint64_t max_size;	/* its max-file-size; 0: none said */
+};
+/*
+ * The account's upload service: the first item of its domain's
+ * disco#items (its domain first) whose disco#info has NS_UPLOAD.
+ * EX_OK, or said (69 when there is none).
+ */
+int upload_find(struct session *, struct upload_service *);
+void upload_service_free(struct upload_service *);
+
+struct upload_slot {
+	char *put, *get;
+	char *headers[3];	/* "Name: value": those XEP-0363 allows */
+	int nheaders;
+};
+/*
+ * Asks the service for a slot for the attachment and PUTs it there:
+ * a->url is then its GET URL. EX_OK, or said, with the service's or
+ * the HTTP server's reason: 69 (refused, too big, an HTTP error), 75
+ * (a stall, a signal), 74 (the file).
+ */
+int upload_send(struct session *, const struct upload_service *,
+    const struct http *, struct attachment *a);
+/*
+ * The slot in an answer to a slot request (pure: for the unit tests):
+ * NULL, or why it cannot be used (static). insecure lets http: in.
+ */
+const char *upload_slot_parse(xmpp_stanza_t *slot, int insecure,
+    struct upload_slot *);
+void upload_slot_free(struct upload_slot *);
 
 #endif

@@ -18,7 +18,7 @@
 #   tests/deps.sh            install, fetch, unpack (quick when done)
 #   tests/deps.sh --cache    print the cache's directory, do nothing else
 PKGS="gcc make pkg-config libc6-dev libstrophe-dev libexpat1-dev libssl-dev
-libidn-dev libbsd-dev libjansson-dev prosody lua-unbound openssl jq mandoc valgrind
+libidn-dev libbsd-dev libjansson-dev libcurl4-openssl-dev curl prosody lua-unbound openssl jq mandoc valgrind
 python3 python3-prometheus-client zsh fish
 clang libclang-rt-14-dev
 lua5.4 lua-expat lua-filesystem lua-sec lua-socket lua-bitop libicu72"

@@ -1,0 +1,532 @@
+/*
+ * http.c: HTTP transfers, over libcurl, trusted as the XMPP stream is.
+ *
+ * The same CAs as the login (the account's cafile or capath alone, else
+ * the system's), its pin where it has one, and --insecure as the only
+ * way to accept any certificate or a plain http: URL. A transfer fails
+ * when it makes no progress for a stall's seconds (-T), never for
+ * taking long. The proxy is the environment's, as curl(1) has it
+ * (https_proxy, HTTPS_PROXY, no_proxy, NO_PROXY); HTTP/2 where the
+ * server offers it.
+ *
+ * While a transfer runs, the session it serves (if any) is kept alive:
+ * one loop polls curl's sockets and the stream's, so the server's
+ * pings and acks are answered and a 50 MB upload does not starve the
+ * login it belongs to. SIGINT and SIGTERM end a transfer as they end a
+ * session's wait.
+ */
+#include <sys/select.h>
+
+#include <err.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "xmpputils.h"
+
+/* The largest response body kept for an error's reason. */
+#define REASON_MAX 512
+
+/* Above this, a transfer on a terminal gets a progress bar. */
+#define BAR_MIN (1024 * 1024)
+
+/* curl's sockets polled at once, past which they wait a turn. */
+#define FDS_MAX 32
+
+struct transfer {
+	const struct http *h;
+	const char *what;	/* names the transfer in messages */
+	int fd;			/* read from (PUT) or written to (GET) */
+	uint64_t size;		/* a PUT's length */
+	uint64_t done;		/* bytes read for a PUT, written by a GET */
+	uint64_t max;		/* a GET's limit; 0: none */
+	int read_errno;		/* a PUT's file failed */
+	int short_read;		/* a PUT's file ended early */
+	int too_big;		/* a GET went past max */
+	int write_errno;	/* a GET's file failed */
+	int interrupted;	/* SIGINT or SIGTERM */
+	struct buf reason;	/* a PUT's response body, its start */
+	int64_t bar_at;		/* the progress bar's last draw; 0: none */
+	int64_t began;
+};
+
+static void
+http_init(void)
+{
+	static int done;
+
+	if (done++)
+		return;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		errx(EX_SOFTWARE, "libcurl: could not initialise");
+	atexit(curl_global_cleanup);
+}
+
+const char *
+http_url_check(const char *url, int insecure)
+{
+	if (strncasecmp(url, "https://", 8) == 0)
+		return url[8] ? NULL : "no host";
+	if (strncasecmp(url, "http://", 7) == 0)
+		return insecure ? NULL : "plain http, not https (only with "
+		    "--insecure)";
+	return "not an https URL";
+}
+
+/* ---- what the user sees */
+
+static void
+human(char *out, size_t len, double bytes)
+{
+	const char *unit[] = { "B", "kB", "MB", "GB", "TB" };
+	int i = 0;
+
+	while (bytes >= 1000 && i < 4) {
+		bytes /= 1000;
+		i++;
+	}
+	snprintf(out, len, i ? "%.1f %s" : "%.0f %s", bytes, unit[i]);
+}
+
+/* One line on stderr, drawn again in place: bytes, rate, time left. */
+static void
+bar_draw(struct transfer *t, uint64_t now, uint64_t total, int last)
+{
+	char done[16], all[16], rate[16], eta[16] = "";
+	double secs = (now_ms() - t->began) / 1000.0;
+	double bps = secs > 0 ? now / secs : 0;
+	uint64_t left;
+
+	human(done, sizeof(done), now);
+	human(all, sizeof(all), total);
+	human(rate, sizeof(rate), bps);
+	if (!last && bps > 0 && total > now) {
+		left = (total - now) / bps;
+		snprintf(eta, sizeof(eta), " ETA %u:%02u", (unsigned)(left /
+		    60), (unsigned)(left % 60));
+	}
+	fprintf(stderr, "\r%s: %s / %s %3u%% %s/s%s\033[K%s", t->what, done,
+	    all, total ? (unsigned)(now * 100 / total) : 100, rate, eta,
+	    last ? "\n" : "");
+	fflush(stderr);
+}
+
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct transfer *t = arg;
+	uint64_t total = t->size ? (uint64_t)ultotal : (uint64_t)dltotal;
+	uint64_t now = t->size ? (uint64_t)ulnow : (uint64_t)dlnow;
+
+	if (t->interrupted)
+		return 1;	/* abort */
+	if (!t->h->progress || total <= BAR_MIN)
+		return 0;
+	if (t->bar_at == 0 || now_ms() - t->bar_at >= 200) {
+		t->bar_at = now_ms();
+		bar_draw(t, now, total, 0);
+	}
+	return 0;
+}
+
+/*
+ * -vv: the request's and the response's headers, less what authorises:
+ * an upload slot's Authorization and Cookie are as good as a password
+ * for the slot, and a Set-Cookie for whatever it is for.
+ */
+static int
+on_debug(CURL *c, curl_infotype type, char *data, size_t len, void *arg)
+{
+	static const char *secret[] = { "authorization:", "cookie:",
+	    "proxy-authorization:", "set-cookie:" };
+	struct transfer *t = arg;
+	struct buf b = { 0 };
+	const char *p = data, *end = data + len, *nl, *q, *sp;
+	size_t i, n;
+
+	(void)c;
+	if (type != CURLINFO_HEADER_OUT && type != CURLINFO_HEADER_IN)
+		return 0;
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', end - p)) == NULL)
+			nl = end - 1;
+		n = nl - p + 1;
+		while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+			n--;
+		if (n == 0)
+			continue;
+		b.len = 0;
+		for (i = 0; i < sizeof(secret) / sizeof(*secret); i++)
+			if (n >= strlen(secret[i]) &&
+			    strncasecmp(p, secret[i], strlen(secret[i])) == 0)
+				break;
+		if (i < sizeof(secret) / sizeof(*secret)) {
+			buf_add(&b, p, strlen(secret[i]));
+			buf_adds(&b, " [redacted]");
+		} else if (type == CURLINFO_HEADER_OUT &&
+		    (q = memchr(p, '?', n)) != NULL &&
+		    (sp = memrchr(p, ' ', n)) != NULL && sp > q) {
+			/* the request line: its query may hold a signature */
+			text_escape(&b, p, q - p);
+			buf_adds(&b, "?[redacted]");
+			text_escape(&b, sp, p + n - sp);
+		} else
+			text_escape(&b, p, n);
+		fprintf(stderr, "%s: %s %s %s\n", getprogname(), t->what,
+		    type == CURLINFO_HEADER_OUT ? ">" : "<", buf_str(&b));
+	}
+	buf_free(&b);
+	return 0;
+}
+
+/* ---- the bytes */
+
+/* A PUT's body: exactly size bytes of the file, or the transfer fails. */
+static size_t
+on_read(char *p, size_t size, size_t n, void *arg)
+{
+	struct transfer *t = arg;
+	size_t want = size * n;
+	ssize_t got;
+
+	if (want > t->size - t->done)
+		want = t->size - t->done;
+	if (want == 0)
+		return 0;
+	do
+		got = read(t->fd, p, want);
+	while (got == -1 && errno == EINTR);
+	if (got < 0) {
+		t->read_errno = errno;
+		return CURL_READFUNC_ABORT;
+	}
+	if (got == 0) {
+		t->short_read = 1;
+		return CURL_READFUNC_ABORT;
+	}
+	t->done += got;
+	return got;
+}
+
+/* A PUT's response: its start, for the reason an error gives. */
+static size_t
+on_reason(char *p, size_t size, size_t n, void *arg)
+{
+	struct transfer *t = arg;
+	size_t len = size * n;
+
+	if (t->reason.len < REASON_MAX)
+		buf_add(&t->reason, p, len < REASON_MAX - t->reason.len ?
+		    len : REASON_MAX - t->reason.len);
+	return len;
+}
+
+/* A GET's body, into the file, up to max. */
+static size_t
+on_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct transfer *t = arg;
+	size_t len = size * n;
+
+	if (t->max && t->done + len > t->max) {
+		t->too_big = 1;
+		return 0;
+	}
+	if (write_all(t->fd, p, len) == -1) {
+		t->write_errno = errno;
+		return 0;
+	}
+	t->done += len;
+	return len;
+}
+
+/* ---- one transfer */
+
+static CURL *
+easy_new(struct transfer *t, const char *url, char *errbuf)
+{
+	const struct http *h = t->h;
+	CURL *c;
+
+	http_init();
+	if ((c = curl_easy_init()) == NULL)
+		errx(EX_OSERR, "libcurl: out of memory");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "xmpputils/" XU_VERSION);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, h->insecure ?
+	    "http,https" : "https");
+	curl_easy_setopt(c, CURLOPT_HTTP_VERSION,
+	    (long)CURL_HTTP_VERSION_2TLS);
+	/* -T bounds a stall, not the transfer: a big file may take long */
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)h->stall);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)h->stall);
+	if (h->insecure) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (h->pin) {
+		/* the key stands for the CA, as in the login */
+		curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, h->pin);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (h->cafile || h->capath) {
+		/* these alone: not also the system's, as curl would */
+		curl_easy_setopt(c, CURLOPT_CAINFO, h->cafile);
+		curl_easy_setopt(c, CURLOPT_CAPATH, h->capath);
+	}
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, t);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	if (h->verbose >= 2) {
+		curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
+		curl_easy_setopt(c, CURLOPT_DEBUGDATA, t);
+		curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
+	}
+	return c;
+}
+
+/* Lets in a SIGINT or SIGTERM that waits: whether one came. */
+static int
+signalled(void)
+{
+	sigset_t pending, unblocked, old;
+
+	sigpending(&pending);
+	if (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM)) {
+		signals_wait_mask(&unblocked);
+		sigprocmask(SIG_SETMASK, &unblocked, &old);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	return signals_interrupted();
+}
+
+/*
+ * curl's sockets and the session's stream, in one ppoll that SIGINT
+ * and SIGTERM end; at most wait_ms.
+ */
+static void
+wait_both(CURLM *m, struct session *s, long wait_ms)
+{
+	struct pollfd pfd[1 + FDS_MAX];
+	fd_set r, w, x;
+	struct timespec ts;
+	sigset_t unblocked;
+	int maxfd = -1, fd, n = 1, t = -1;
+
+	pfd[0].fd = -1;
+	pfd[0].events = pfd[0].revents = 0;
+	if (s && session_failed(s) == EX_OK)
+		session_poll_prepare(s, &pfd[0], &t);
+	if (t >= 0 && t < wait_ms)
+		wait_ms = t;
+	FD_ZERO(&r);
+	FD_ZERO(&w);
+	FD_ZERO(&x);
+	curl_multi_fdset(m, &r, &w, &x, &maxfd);
+	for (fd = 0; fd <= maxfd && n < 1 + FDS_MAX; fd++) {
+		if (!FD_ISSET(fd, &r) && !FD_ISSET(fd, &w) &&
+		    !FD_ISSET(fd, &x))
+			continue;
+		pfd[n].fd = fd;
+		pfd[n].events = (FD_ISSET(fd, &r) ? POLLIN : 0) |
+		    (FD_ISSET(fd, &w) ? POLLOUT : 0);
+		pfd[n++].revents = 0;
+	}
+	if (maxfd == -1 && wait_ms > 50)
+		wait_ms = 50;	/* curl waits on something it does not show */
+	ts.tv_sec = wait_ms / 1000;
+	ts.tv_nsec = (wait_ms % 1000) * 1000000L;
+	signals_wait_mask(&unblocked);
+	if (ppoll(pfd, n, &ts, &unblocked) == -1)
+		pfd[0].revents = 0;
+	if (s && pfd[0].fd >= 0)
+		session_poll_done(s, &pfd[0]);
+}
+
+/* Runs the transfer to its end; curl's result. */
+static CURLcode
+run(struct transfer *t, CURL *c)
+{
+	CURLM *m = curl_multi_init();
+	CURLMsg *msg;
+	CURLcode rc = CURLE_OK;
+	long wait_ms;
+	int running = 1, left;
+
+	if (m == NULL)
+		errx(EX_OSERR, "libcurl: out of memory");
+	curl_multi_add_handle(m, c);
+	while (running) {
+		if (curl_multi_perform(m, &running) != CURLM_OK)
+			break;
+		if (!running)
+			break;
+		curl_multi_timeout(m, &wait_ms);
+		if (wait_ms < 0 || wait_ms > 200)
+			wait_ms = 200;
+		wait_both(m, t->h->keep, wait_ms);
+		if (signalled())
+			t->interrupted = 1;
+	}
+	while ((msg = curl_multi_info_read(m, &left)) != NULL)
+		if (msg->msg == CURLMSG_DONE)
+			rc = msg->data.result;
+	curl_multi_remove_handle(m, c);
+	curl_multi_cleanup(m);
+	return rc;
+}
+
+/* The first line of a response's body, fit for stderr ("" if none). */
+static const char *
+reason(struct transfer *t, struct buf *shown)
+{
+	size_t n = strcspn(buf_str(&t->reason), "\r\n");
+
+	shown->len = 0;
+	if (n == 0)
+		return "";
+	buf_adds(shown, ": ");
+	text_escape(shown, t->reason.p, n);
+	return buf_str(shown);
+}
+
+/*
+ * What became of the transfer, said if it failed: EX_OK, 75 for a
+ * stall or a signal, 74 for our own file, 69 for the server or the
+ * network.
+ */
+static int
+outcome(struct transfer *t, CURL *c, CURLcode rc, const char *errbuf,
+    long want_lo, long want_hi)
+{
+	struct buf shown = { 0 };
+	long status = 0;
+	int ret = EX_UNAVAILABLE;
+
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (t->bar_at)
+		bar_draw(t, t->done, t->size ? t->size : t->done, 1);
+	if (t->interrupted) {
+		warnx("%s: interrupted", t->what);
+		ret = EX_TEMPFAIL;
+	} else if (t->read_errno) {
+		warnx("%s: %s", t->what, strerror(t->read_errno));
+		ret = EX_IOERR;
+	} else if (t->short_read) {
+		warnx("%s: the file shrank while it was sent (%llu of %llu "
+		    "bytes)", t->what, (unsigned long long)t->done,
+		    (unsigned long long)t->size);
+		ret = EX_IOERR;
+	} else if (t->write_errno) {
+		warnx("%s: %s", t->what, strerror(t->write_errno));
+		ret = EX_IOERR;
+	} else if (t->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+		warnx("%s: larger than %llu bytes", t->what,
+		    (unsigned long long)t->max);
+		ret = EX_DATAERR;
+	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
+		warnx("%s: no progress for %d s", t->what, t->h->stall);
+		ret = EX_TEMPFAIL;
+	} else if (rc != CURLE_OK)
+		warnx("%s: %s", t->what, *errbuf ? errbuf :
+		    curl_easy_strerror(rc));
+	else if (status >= 300 && status < 400)
+		warnx("%s: HTTP %ld: redirected, and an upload is not sent "
+		    "elsewhere", t->what, status);
+	else if (status < want_lo || status > want_hi)
+		warnx("%s: HTTP %ld%s", t->what, status, reason(t, &shown));
+	else
+		ret = EX_OK;
+	buf_free(&shown);
+	return ret;
+}
+
+int
+http_put(const struct http *h, const char *what, const char *url, int fd,
+    uint64_t size, const char *type, char *const headers[], int nheaders)
+{
+	struct transfer t = { .h = h, .what = what, .fd = fd, .size = size,
+	    .began = now_ms() };
+	struct curl_slist *hl = NULL;
+	struct buf line = { 0 };
+	char errbuf[CURL_ERROR_SIZE] = "";
+	const char *why;
+	CURL *c;
+	CURLcode rc;
+	int i, ret;
+
+	if ((why = http_url_check(url, h->insecure)) != NULL) {
+		warnx("%s: the upload URL is %s", what, why);
+		return EX_UNAVAILABLE;
+	}
+	c = easy_new(&t, url, errbuf);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)size);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, &t);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_reason);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+	curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
+	/* never to another place, which the slot did not name */
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	buf_printf(&line, "Content-Type: %s", type);
+	hl = curl_slist_append(hl, buf_str(&line));
+	/* a server that wants 100-continue gets the body at once */
+	hl = curl_slist_append(hl, "Expect:");
+	for (i = 0; i < nheaders; i++)
+		hl = curl_slist_append(hl, headers[i]);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	rc = run(&t, c);
+	ret = outcome(&t, c, rc, errbuf, 200, 299);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	buf_free(&line);
+	buf_free(&t.reason);
+	return ret;
+}
+
+int
+http_get(const struct http *h, const char *what, const char *url, int fd,
+    uint64_t max, uint64_t *got)
+{
+	struct transfer t = { .h = h, .what = what, .fd = fd, .max = max,
+	    .began = now_ms() };
+	char errbuf[CURL_ERROR_SIZE] = "";
+	const char *why;
+	CURL *c;
+	CURLcode rc;
+	int ret;
+
+	*got = 0;
+	if ((why = http_url_check(url, h->insecure)) != NULL) {
+		warnx("%s: %s", what, why);
+		return EX_UNAVAILABLE;
+	}
+	c = easy_new(&t, url, errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, h->insecure ?
+	    "http,https" : "https");
+	if (max)
+		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+		    (curl_off_t)max);
+	rc = run(&t, c);
+	ret = outcome(&t, c, rc, errbuf, 200, 200);
+	*got = t.done;
+	curl_easy_cleanup(c);
+	buf_free(&t.reason);
+	return ret;
+}
