@@ -681,12 +681,13 @@ deliver(struct job *j, struct common_opts *o)
 		rc = EX_DATAERR;
 	if (j->confirm)
 		confirm_report(j->confirm, j->nsent, j->verbose);
-	if (s && (session_unconfirmed(s) > 0 || confirm_pending(j->confirm) ||
-	    (j->in.fd >= 0 && rc != EX_OK)))
+	if (j->in.fd < 0 && j->nsent == 0) {
+		/* what the server has unconfirmed is none of ours: requests */
+		if (rc != EX_OK && (s || j->unsent))
+			report_not_sent(j, &rc);
+	} else if (s && (session_unconfirmed(s) > 0 ||
+	    confirm_pending(j->confirm) || (j->in.fd >= 0 && rc != EX_OK)))
 		report_unsent(s, j, &rc);
-	else if (j->in.fd < 0 && j->nsent == 0 && rc != EX_OK &&
-	    (s || j->unsent))
-		report_not_sent(j, &rc);
 	for (i = 0; i < j->nrooms; i++)
 		rc = worst(rc, muc_leave(j->rooms[i]));
 	if (s)

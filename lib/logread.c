@@ -36,8 +36,9 @@ secret_payload(const char *msg)
 }
 
 /*
- * Blots out, in b from its byte at, what follows each mark up to the
- * next quote or '<': SASL2's payloads and FAST's token.
+ * Blots out, in b from its byte at, what follows each mark (in any
+ * case) up to the next of ends: SASL2's payloads, FAST's token, an
+ * upload slot's secret headers.
  */
 static void
 blot(struct buf *b, const char *mark, const char *ends)
@@ -45,7 +46,7 @@ blot(struct buf *b, const char *mark, const char *ends)
 	char *p = b->p, *e;
 	struct buf out = { 0 };
 
-	while ((e = strstr(p, mark)) != NULL) {
+	while ((e = strcasestr(p, mark)) != NULL) {
 		e += strlen(mark);
 		buf_add(&out, p, e - p);
 		buf_adds(&out, "[redacted]");
@@ -81,6 +82,11 @@ redact(struct session *s, const char *msg, struct buf *out)
 	blot(out, "<additional-data>", "<");
 	blot(out, " token=\"", "\"");
 	blot(out, " token='", "'");
+	/* an upload slot's: as good as a password for the slot */
+	blot(out, " name=\"Authorization\">", "<");
+	blot(out, " name='Authorization'>", "<");
+	blot(out, " name=\"Cookie\">", "<");
+	blot(out, " name='Cookie'>", "<");
 	/* belt and braces: the password itself never reaches the terminal */
 	for (p = out->p; pw && *pw && (p = strstr(p, pw)) != NULL;
 	    p += strlen(pw))

@@ -123,6 +123,22 @@ text_check(const char *s, size_t len, size_t *off)
 	return NULL;
 }
 
+int
+text_plain(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n;
+	uint32_t c;
+
+	while (i < len) {
+		if ((n = utf8_decode(u + i, len - i, &c)) == 0 || !xml_char(c) ||
+		    display_unsafe(c))
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
 /* RFC 7622: characters the localpart may not hold. */
 static int
 local_forbidden(uint32_t c)

@@ -34,11 +34,19 @@
 /* The longest name a service is told (a file system's NAME_MAX). */
 #define NAME_MAX_LEN 255
 
+/* The longest URL taken from a slot: it goes into a message's body. */
+#define URL_MAX 4096
+
 /* Of a server's disco#items, how many are asked whether they upload. */
 #define ITEMS_MAX 32
 
 /* ---- the file */
 
+/*
+ * What clients show inline, by the name's extension. Never a type a
+ * browser would run on the upload host's origin (HTML, SVG): those go
+ * as bytes.
+ */
 const char *
 attachment_type(const char *name)
 {
@@ -57,7 +65,6 @@ attachment_type(const char *name)
 		{ "jpeg", "image/jpeg" },
 		{ "gif", "image/gif" },
 		{ "webp", "image/webp" },
-		{ "svg", "image/svg+xml" },
 		{ "mp3", "audio/mpeg" },
 		{ "ogg", "audio/ogg" },
 		{ "opus", "audio/ogg" },
@@ -84,7 +91,7 @@ attachment_type(const char *name)
 const char *
 attachment_name_check(const char *name)
 {
-	size_t off, len = strlen(name);
+	size_t len = strlen(name);
 
 	if (len == 0)
 		return "empty";
@@ -94,8 +101,7 @@ attachment_name_check(const char *name)
 		return "not a file's name";
 	if (strchr(name, '/'))
 		return "has a '/'";
-	if (text_check(name, len, &off) != NULL ||
-	    strpbrk(name, "\t\r\n") != NULL)
+	if (!text_plain(name, len))
 		return "not UTF-8 text without control characters";
 	return NULL;
 }
@@ -448,10 +454,14 @@ upload_slot_parse(xmpp_stanza_t *st, int insecure, struct upload_slot *slot)
 		return "a slot without its put and get URLs";
 	slot->put = xstrdup(xmpp_stanza_get_attribute(put, "url"));
 	slot->get = xstrdup(xmpp_stanza_get_attribute(get, "url"));
+	if (strlen(slot->put) > URL_MAX || strlen(slot->get) > URL_MAX) {
+		upload_slot_free(slot);
+		return "a slot with a URL longer than 4096 bytes";
+	}
 	if ((why = http_url_check(slot->put, insecure)) != NULL ||
 	    (why = http_url_check(slot->get, insecure)) != NULL ||
-	    (why = text_check(slot->get, strlen(slot->get), &(size_t){ 0 }))
-	    != NULL || strpbrk(slot->get, " \t\r\n") != NULL) {
+	    !text_plain(slot->get, strlen(slot->get)) ||
+	    strchr(slot->get, ' ') != NULL) {
 		upload_slot_free(slot);
 		return why && strncmp(why, "plain http", 10) == 0 ?
 		    "a slot with a plain http URL (refused without "

@@ -74,6 +74,13 @@ int64_t now_us(void);
  */
 const char *text_check(const char *s, size_t len, size_t *off);
 
+/*
+ * Whether s is UTF-8 that can be shown as it is: no control character
+ * (tab and newline included), no bidirectional control, no line
+ * separator. For a name or a URL, which must be one visible token.
+ */
+int text_plain(const char *s, size_t len);
+
 /* Returns NULL for a well-formed JID, else a static reason. */
 const char *jid_check(const char *jid);
 
