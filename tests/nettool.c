@@ -26,7 +26,15 @@
  *                                   their clients send from then on,
  *                                   saying "muted BYTES" (the total) as
  *                                   it does, while the server's side
- *                                   still reaches them
+ *                                   still reaches them.
+ *                                   --listen LPORT: on that port, not a
+ *                                   free one (it still prints it);
+ *                                   --stall-after BYTES: each connection
+ *                                   passes at most BYTES of its client's,
+ *                                   then stalls, both ways, kept open
+ *                                   ("stalled N" for the Nth): a server
+ *                                   that hangs mid-upload. The relay ends
+ *                                   when its stdin does
  *   nettool delay PORT [ADDR:]PORT MS COUNTFILE
  *                                   a TCP relay on 127.0.0.1's first PORT
  *                                   (0: any; it prints the one it took) to
@@ -67,6 +75,8 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -272,7 +282,9 @@ blackhole(void)
 
 struct pipe {
 	int a, b;		/* client side, server side; -1 when closed */
+	int id;			/* the N of "conn N" */
 	int stalled;
+	size_t budget;		/* client bytes it may still pass */
 	int muted;		/* the client's bytes are dropped */
 	size_t dropped;
 };
@@ -286,18 +298,58 @@ reset(int fd)
 	close(fd);
 }
 
+/*
+ * Writes what came from the client, as far as the budget goes; the first
+ * time it runs out, the connection stalls. -1 when the server is gone.
+ */
 static int
-relay(int target)
+pass_client(struct pipe *p, const char *buf, size_t len)
+{
+	size_t n = len < p->budget ? len : p->budget;
+
+	if (n > 0 && write(p->b, buf, n) != (ssize_t)n)
+		return -1;
+	p->budget -= n;
+	if (n < len || p->budget == 0) {
+		p->stalled = 1;
+		printf("stalled %d\n", p->id);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+/*
+ * What came (len, as read returned it) from side j, 0 the client's, on to
+ * the other side; -1 when either is gone.
+ */
+static int
+pass(struct pipe *p, int j, const char *buf, ssize_t len)
+{
+	if (len <= 0)
+		return -1;
+	if (j == 1)
+		return write(p->a, buf, len) == len ? 0 : -1;
+	if (p->muted) {
+		p->dropped += len;
+		printf("muted %zu\n", p->dropped);
+		fflush(stdout);
+		return 0;
+	}
+	return pass_client(p, buf, len);
+}
+
+static int
+relay(int target, int port, size_t stall_after)
 {
 	struct pipe p[RELAY_MAX];
 	struct pollfd pfd[2 + 2 * RELAY_MAX];
 	struct sockaddr_in sin = loopback(target);
 	char buf[65536], cmd[64];
-	int lfd, port, n, i, k, fd, conns = 0, taken = 0;
+	int lfd, n, i, k, fd, conns = 0, taken = 0;
 	ssize_t len;
 
 	signal(SIGPIPE, SIG_IGN);	/* a peer gone is a read of 0, later */
-	lfd = listener(&port);
+	lfd = listener_at(&port);
 	printf("%d\n", port);
 	fflush(stdout);
 	for (;;) {
@@ -343,6 +395,7 @@ relay(int target)
 			p[i].b = socket(AF_INET, SOCK_STREAM, 0);
 			p[i].stalled = p[i].muted = 0;
 			p[i].dropped = 0;
+			p[i].budget = stall_after;
 			if (connect(p[i].b, (struct sockaddr *)&sin,
 			    sizeof(sin)) == -1) {
 				close(p[i].a);
@@ -353,25 +406,19 @@ relay(int target)
 			}
 			if (i == conns)
 				conns++;
-			printf("conn %d\n", ++taken);
+			p[i].id = ++taken;
+			printf("conn %d\n", taken);
 			fflush(stdout);
 			continue;	/* pfd describes the slots as they were */
 		}
 		for (i = 0, k = 2; i < conns && k < n; i++, k += 2) {
-			int from[2] = { p[i].a, p[i].b }, to[2] = { p[i].b,
-			    p[i].a }, j;
+			int from[2] = { p[i].a, p[i].b }, j;
 
 			for (j = 0; j < 2; j++) {
 				if (!pfd[k + j].revents || p[i].stalled)
 					continue;
 				len = read(from[j], buf, sizeof(buf));
-				if (len > 0 && j == 0 && p[i].muted) {
-					p[i].dropped += len;
-					printf("muted %zu\n", p[i].dropped);
-					fflush(stdout);
-					continue;
-				}
-				if (len <= 0 || write(to[j], buf, len) != len) {
+				if (pass(&p[i], j, buf, len) == -1) {
 					close(p[i].a);
 					close(p[i].b);
 					p[i].a = p[i].b = -1;
@@ -679,6 +726,34 @@ fakexmpp(const char *mode)
 	return 0;
 }
 
+/* relay PORT [--listen LPORT] [--stall-after BYTES] */
+static int
+relay_main(int argc, char *argv[])
+{
+	const char *errstr;
+	long long stall = -1;
+	int target, port = 0, i;
+
+	target = strtonum(argv[0], 1, 65535, &errstr);
+	if (errstr)
+		errx(64, "port %s: %s", errstr, argv[0]);
+	for (i = 1; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--listen") == 0) {
+			port = strtonum(argv[i + 1], 1, 65535, &errstr);
+			if (errstr)
+				errx(64, "port %s: %s", errstr, argv[i + 1]);
+		} else if (strcmp(argv[i], "--stall-after") == 0) {
+			stall = strtonum(argv[i + 1], 0, LLONG_MAX, &errstr);
+			if (errstr)
+				errx(64, "bytes %s: %s", errstr, argv[i + 1]);
+		} else
+			break;
+	}
+	if (i != argc)
+		errx(64, "relay: %s: unknown or without its value", argv[i]);
+	return relay(target, port, stall == -1 ? SIZE_MAX : (size_t)stall);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -712,12 +787,8 @@ main(int argc, char *argv[])
 		return fakexmpp(argv[2]);
 	if (argc >= 4 && strcmp(argv[1], "peakrss") == 0)
 		return peakrss(argv[2], argv + 3);
-	if (argc == 3 && strcmp(argv[1], "relay") == 0) {
-		n = strtonum(argv[2], 1, 65535, &errstr);
-		if (errstr)
-			errx(64, "port %s: %s", errstr, argv[2]);
-		return relay(n);
-	}
+	if (argc >= 3 && strcmp(argv[1], "relay") == 0)
+		return relay_main(argc - 2, argv + 2);
 	if (argc == 6 && strcmp(argv[1], "delay") == 0) {
 		n = strtonum(argv[2], 0, 65535, &errstr);
 		if (errstr)
@@ -731,7 +802,7 @@ main(int argc, char *argv[])
 	    "       nettool waitport [addr:]port ... [seconds]\n"
 	    "       nettool canbind [addr:]port ...\n"
 	    "       nettool blackhole\n"
-	    "       nettool relay port\n"
+	    "       nettool relay port [--listen lport] [--stall-after bytes]\n"
 	    "       nettool delay port [addr:]port ms countfile\n"
 	    "       nettool peakrss file command [arg ...]\n"
 	    "       nettool fakexmpp nostarttls|failtls\n");
