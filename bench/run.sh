@@ -31,12 +31,19 @@
 #      0.14 (tests/deps.sh's, from bookworm-backports) on both; the time,
 #      the round trips and the bytes the relay counted. Skipped without
 #      Prosody 13 in tests/deps.sh's cache
+#   7. HTTP File Upload (XEP-0363): tests/server.sh's upload_start with a
+#      64 MiB limit (Prosody 0.12's mod_http_file_share over HTTPS); a
+#      50 MB file of random bytes, curl -T to a fresh slot (up_slot) with
+#      the slot's headers, its time, MB/s and peak RSS; then xsend
+#      --attach of a 5 MB and the 50 MB file to bob (upload_row_xsend),
+#      its MB/s against curl's and its peak RSS, which must not grow with
+#      the file. Says n/a where xsend has no --attach
 #
 # RUNS (default 11) runs for one message, BURST_RUNS (3) for a burst;
 # BURST (10000) lines; AGENT_RUNS (51) for one message through the
-# agent, BOT_RUNS (50) round trips, LOGIN_RUNS (7) for each login row.
-# ROWS picks sections (default all):
-# one burst recv xraw fed agent mem login, e.g. ROWS=agent (which also times
+# agent, BOT_RUNS (50) round trips, LOGIN_RUNS (7) for each login row,
+# UP_RUNS (5) for each upload row. ROWS picks sections (default all):
+# one burst recv xraw fed agent mem login upload, e.g. ROWS=agent (which also times
 # xsend's and bare's one message and the OpenSSL floor, its ratios'
 # denominators, in the same run). Peers are installed from Debian when
 # run as root.
@@ -47,8 +54,8 @@ RECORD=0
 ROWS=${ROWS:-all}
 for r in $ROWS; do
 	case $r in
-	all|one|burst|recv|xraw|fed|agent|mem|login) ;;
-	*) echo "bench: ROWS: no section $r (one burst recv xraw fed agent mem login)" >&2
+	all|one|burst|recv|xraw|fed|agent|mem|login|upload) ;;
+	*) echo "bench: ROWS: no section $r (one burst recv xraw fed agent mem login upload)" >&2
 	   exit 64;;
 	esac
 done
@@ -67,6 +74,7 @@ AGENT_RELAY=${AGENT_RELAY:-100000}
 BOT_RUNS=${BOT_RUNS:-50}
 LOGIN_RUNS=${LOGIN_RUNS:-7}
 LOGIN_MS=${LOGIN_MS:-25}
+UP_RUNS=${UP_RUNS:-5}
 XU_BUILD=$(cd "${XU_BUILD:-build}" && pwd) || exit 1
 XT_NETTOOL=$XU_BUILD/nettool
 XT_BIN=$(pwd)
@@ -97,7 +105,7 @@ stop_started() {
 	for p in $started; do wait "$p" 2>/dev/null; done
 	started=
 }
-trap 'stop_started; server_stop; fed_stop 2>/dev/null; server13_stop 2>/dev/null; kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
+trap 'stop_started; server_stop; fed_stop 2>/dev/null; server13_stop 2>/dev/null; upload_stop 2>/dev/null; kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
 # no agent of the user's: the login rows log in; the agent rows start
 # their own here; no FAST token of the user's either
 mkdir -m 700 "$W/run" "$W/state"
@@ -584,6 +592,84 @@ else
 fi
 fi
 
+# ---- 7. HTTP File Upload: curl -T against xsend --attach
+UP_BIG=50000000
+UP_SMALL=5000000
+upload_ok=0
+declare -A up_ms up_mbs up_rss up_fails
+# up_rate BYTES MS: megabytes (10^6 bytes) a second
+up_rate() { awk -v b="$1" -v ms="$2" 'BEGIN { if (ms > 0) printf "%.1f", b / 1e6 / (ms / 1000); else print "-" }'; }
+# up_runs NAME BYTES CMD...: CMD UP_RUNS times (with {put}, {auth} in its
+# arguments replaced by a fresh slot's, when it has them), timed, under
+# nettool peakrss; sets up_ms, up_mbs, up_rss (the largest) and up_fails
+# of NAME. A run fails when CMD exits other than 0.
+up_runs() {
+	local name=$1 bytes=$2 i t0 t1 put= auth= get a r rss=0 fails=0
+	local ms=()
+	shift 2
+	for i in $(seq "$UP_RUNS"); do
+		a=()
+		if printf '%s\n' "$@" | grep -q '{auth}'; then
+			{ read -r put; read -r auth; read -r get; } < <(up_slot alice \
+			    share.files.test "bench-$name-$i.bin" "$bytes" \
+			    application/octet-stream)
+		fi
+		for r; do
+			r=${r//\{put\}/$put}
+			a+=("${r//\{auth\}/$auth}")
+		done
+		t0=$(now_ns)
+		"$XT_NETTOOL" peakrss "$W/up.rss" "${a[@]}" >/dev/null \
+		    2>>"$W/up-$name.err"
+		r=$?
+		t1=$(now_ns)
+		[ "$r" -eq 0 ] || fails=$((fails + 1))
+		ms+=($(((t1 - t0) / 1000000)))
+		[ "$(cat "$W/up.rss")" -gt "$rss" ] && rss=$(cat "$W/up.rss")
+	done
+	up_ms[$name]=$(printf '%s\n' "${ms[@]}" | median)
+	up_mbs[$name]=$(up_rate "$bytes" "${up_ms[$name]}")
+	up_rss[$name]=$rss
+	up_fails[$name]=$fails
+	echo "#   $name: median ${up_ms[$name]} ms, ${up_mbs[$name]} MB/s, peak RSS $rss kB, $fails of $UP_RUNS failed"
+}
+# ---- xsend's row (issue 21: xsend --attach is the lead's; until it
+# exists, this says so): a 5 MB and the 50 MB file, a message each to
+# bob, login, slot, PUT and message in the time
+up_xsend=
+upload_row_xsend() {
+	local f
+	if "$XU_BUILD/xsend" --attach /dev/null 2>&1 </dev/null |
+	    grep -q -- "--attach: unknown"; then
+		up_xsend="n/a (xsend has no --attach)"
+		echo "#   xsend --attach: $up_xsend"
+		return
+	fi
+	for f in small big; do
+		[ $f = small ] && set -- "$UP_SMALL" "$W/up.small"
+		[ $f = big ] && set -- "$UP_BIG" "$W/up.big"
+		up_runs "xsend-$f" "$1" "$XU_BUILD/xsend" -f "$XU_UP_CONFIG" \
+		    -a alice --attach "$2" "bob@files.test"
+	done
+	up_xsend=ok
+}
+if want upload; then
+echo "# 7. HTTP File Upload: a $UP_BIG-byte file, curl -T vs xsend --attach, $UP_RUNS runs each"
+if upload_start $((64 * 1024 * 1024)) >/dev/null; then
+	upload_ok=1
+	head -c "$UP_BIG" /dev/urandom >"$W/up.big"
+	head -c "$UP_SMALL" /dev/urandom >"$W/up.small"
+	# (-f: a status of 400 or more is a failure; Prosody's is 201)
+	up_runs curl "$UP_BIG" curl -sSf --cacert "$XU_UP_CA" -T "$W/up.big" \
+	    -H "Authorization: {auth}" -H "Content-Type: application/octet-stream" \
+	    -o /dev/null "{put}"
+	upload_row_xsend
+	upload_stop
+else
+	echo "#   upload_start failed: skipped"
+fi
+fi
+
 # ---- the table
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 ratio3() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
@@ -681,6 +767,20 @@ ratio3() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; els
 		echo "(round trips: the server's answers to the client, as the relay counts them; the time also holds TCP's handshake, one more, which the relay makes wait as a link would)"
 		echo
 	fi
+	if [ "$upload_ok" -eq 1 ]; then
+		echo "| HTTP File Upload, Prosody 0.12 mod_http_file_share over HTTPS on loopback | median ms | MB/s | × curl's MB/s (target ≥ 0.9) | failed | peak RSS kB |"
+		echo "|---|---:|---:|---:|---:|---:|"
+		echo "| curl -T, $UP_BIG bytes, to a fresh slot | ${up_ms[curl]} | ${up_mbs[curl]} | 1.00 | ${up_fails[curl]}/$UP_RUNS | ${up_rss[curl]} |"
+		if [ "$up_xsend" = ok ]; then
+			echo "| xsend --attach, $UP_BIG bytes (login, slot, PUT, message) | ${up_ms[xsend-big]} | ${up_mbs[xsend-big]} | $(ratio "${up_ms[curl]}" "${up_ms[xsend-big]}") | ${up_fails[xsend-big]}/$UP_RUNS | ${up_rss[xsend-big]} |"
+			echo "| xsend --attach, $UP_SMALL bytes | ${up_ms[xsend-small]} | ${up_mbs[xsend-small]} | | ${up_fails[xsend-small]}/$UP_RUNS | ${up_rss[xsend-small]} |"
+			echo "| xsend's peak RSS, $UP_BIG bytes against $UP_SMALL (target: no growth) | | | | | $((up_rss[xsend-big] - up_rss[xsend-small])) more |"
+		else
+			echo "| xsend --attach | $up_xsend | | | | |"
+		fi
+		echo "(the server bounds the rate: Prosody 0.12's HTTP reads 8 kB an event-loop turn; see tests/server.sh)"
+		echo
+	fi
 	if want mem; then
 		echo "| xsend memory and work | |"
 		echo "|---|---:|"
@@ -696,7 +796,7 @@ ratio3() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; els
 	echo "Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), Linux $(uname -r)"
 	echo "Versions: xmpputils $("$XU_BUILD/xsend" --version | awk '{print $NF}'), libstrophe $(pkg-config --modversion libstrophe), Prosody $(dpkg-query -W -f='${Version}' prosody), $(openssl version | cut -d' ' -f1-2)$(for p in $peers; do printf ', %s %s' "$p" "$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null)"; done)"
 	[ "$login_ok" -eq 1 ] && echo "Login rows: Prosody $(cat "$(x13_cache)/root/usr/lib/prosody/prosody.version") (bookworm-backports, tests/deps.sh), ${gosx_version:-no go-sendxmpp}, nettool delay at $LOGIN_MS ms each way"
-	echo "Runs: $RUNS for one message, $BURST_RUNS for each burst$(want agent && echo ", $AGENT_RUNS for one message through the agent, $CONC_RUNS of $AGENT_CONC at once, $BOT_RUNS bot round trips"); medians."
+	echo "Runs: $RUNS for one message, $BURST_RUNS for each burst$(want agent && echo ", $AGENT_RUNS for one message through the agent, $CONC_RUNS of $AGENT_CONC at once, $BOT_RUNS bot round trips")$(want upload && echo ", $UP_RUNS for each upload"); medians."
 } >"$W/notes"
 
 echo

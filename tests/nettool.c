@@ -350,6 +350,14 @@ relay(int target, int port, size_t stall_after)
 
 	signal(SIGPIPE, SIG_IGN);	/* a peer gone is a read of 0, later */
 	lfd = listener_at(&port);
+	/*
+	 * A stall is to be seen by the client near BYTES, not megabytes
+	 * later: loopback's receive buffer grows to 32 MB, and all of it
+	 * would be taken as progress. (Accepted sockets inherit it.)
+	 */
+	if (stall_after != SIZE_MAX && setsockopt(lfd, SOL_SOCKET, SO_RCVBUF,
+	    &(int){ 65536 }, sizeof(int)) == -1)
+		err(71, "setsockopt");
 	printf("%d\n", port);
 	fflush(stdout);
 	for (;;) {

@@ -10,6 +10,12 @@
 #   server13_start    a Prosody 13 with SASL2, Bind2, FAST and SSDP (from the
 #                     cache of tests/deps.sh); see there. A test calls it
 #   server13_stop     stop it (by its PID), remove its directory
+#   upload_start [LIMIT_BYTES]
+#                     a Prosody with HTTP File Upload (XEP-0363) on its
+#                     hosts, over HTTPS and plain HTTP; see there. A test
+#                     or the bench calls it
+#   upload_stop       stop it and its relay (by their PIDs), remove its
+#                     directory
 #
 # server_start sets, for the caller:
 #   XT_DIR      the temporary directory (Prosody's config, data and log)
@@ -102,13 +108,15 @@ EOF
 	    -extensions ext -notext >/dev/null 2>&1
 }
 
-# xt_prosody_config DIR ADDR C2S TLS S2S DISABLED SSL: DIR/prosody.cfg.lua,
-# what every test Prosody shares, then its standard input (the server's own
-# settings and hosts). It listens on ADDR alone: c2s (STARTTLS) on the
-# ports C2S, direct TLS on TLS, s2s on S2S (each a Lua list's items; empty:
-# none); DISABLED is its modules_disabled, SSL its ssl table, braces aside.
+# xt_prosody_config DIR ADDR C2S TLS S2S DISABLED SSL [HTTP HTTPS]:
+# DIR/prosody.cfg.lua, what every test Prosody shares, then its standard
+# input (the server's own settings and hosts). It listens on ADDR alone:
+# c2s (STARTTLS) on the ports C2S, direct TLS on TLS, s2s on S2S, HTTP and
+# HTTPS on those (each a Lua list's items; empty or absent: none); DISABLED
+# is its modules_disabled, SSL its ssl table, braces aside.
 xt_prosody_config() {
-	local d=$1 addr=$2 c2s=$3 tls=$4 s2s=$5 off=$6 ssl=$7
+	local d=$1 addr=$2 c2s=$3 tls=$4 s2s=$5 off=$6 ssl=$7 http=${8:-} \
+	    https=${9:-}
 	cat >"$d/prosody.cfg.lua" <<EOF
 -- written by tests/server.sh for one test run
 daemonize = false
@@ -121,8 +129,8 @@ c2s_ports = { $c2s }
 c2s_direct_tls_ports = { $tls }
 s2s_ports = { $s2s }
 component_ports = {}
-http_ports = {}
-https_ports = {}
+http_ports = { $http }
+https_ports = { $https }
 modules_enabled = {
 	"roster"; "saslauth"; "tls"; "disco"; "ping"; "presence";
 	"message"; "iq"; "carbons"; "smacks"; "offline"; "time"; "version";
@@ -260,19 +268,25 @@ server_start() {
 	    XT_EXPIRED XT_CA XT_CONFIG XT_PASS XT_PID XT_ROSTER_USERS
 }
 
-# xt_prosody_bg DIR [PROSODY]: starts Prosody (PROSODY: another one, such
-# as Prosody 13's script) on DIR's config, in the background; sets xt_pid
-# to its PID
-xt_prosody_bg() {
-	# Prosody outlives what the test opens: it must hold none of it (a
-	# pipe's write end held here would keep its reader from ever ending)
+# xt_closes: the redirections that close every descriptor of this shell
+# above 2, for a server started in the background: it outlives what the
+# test opens and must hold none of it (a pipe's write end held there would
+# keep its reader from ever ending)
+xt_closes() {
 	local fd closes=
 	for fd in /proc/$$/fd/*; do
 		fd=${fd##*/}
 		[ "$fd" -gt 2 ] && closes="$closes $fd>&-"
 	done
+	printf '%s\n' "$closes"
+}
+
+# xt_prosody_bg DIR [PROSODY]: starts Prosody (PROSODY: another one, such
+# as Prosody 13's script) on DIR's config, in the background; sets xt_pid
+# to its PID
+xt_prosody_bg() {
 	eval "\$XT_AS_PROSODY \"\${2:-prosody}\" --config \"\$1/prosody.cfg.lua\" \
-	    -F >>\"\$1/run/prosody.out\" 2>&1 $closes &"
+	    -F >>\"\$1/run/prosody.out\" 2>&1 $(xt_closes) &"
 	xt_pid=$!
 }
 
@@ -707,5 +721,206 @@ server13_stop() {
 	X13_PID=
 	if [ -n "${X13_DIR:-}" ] && [ -z "${XT_KEEP:-}" ]; then
 		rm -rf "$X13_DIR"
+	fi
+}
+
+# --- HTTP File Upload (XEP-0363): upload_start, upload_stop
+#
+# upload_start [LIMIT_BYTES] starts a Prosody 0.12 of its own (directory,
+# ports, CA) whose hosts each have, or lack, an upload service: a
+# Component share.HOST of Prosody's core mod_http_file_share, which
+# mod_disco lists in HOST's disco#items (a subdomain's component is). Its
+# HTTP server listens on 127.0.0.1 only, HTTPS and plain; the slots' URLs
+# name localhost, and every component is told to answer for it
+# (http_host), each under a path of its own (http_paths). The hosts:
+#   files.test   share.files.test: slots up to LIMIT_BYTES (default 8 MiB,
+#                8388608), PUT and GET over https://localhost:XU_UP_HTTPS/
+#   plain.test   share.plain.test: the same over plain http, XU_UP_HTTP
+#   stall.test   share.stall.test: its URLs name a relay (tests/nettool.c)
+#                in front of the HTTPS port that passes 1 MiB (1048576
+#                bytes) of what each connection's client sends, then
+#                stalls it, both ways, and keeps it open: a PUT that hangs
+#                (the client's socket buffer still takes some MB more:
+#                curl saw 3.8 MB of 5 MB go out before it stopped)
+#   picky.test   share.picky.test: image/png only; a slot for anything
+#                else is refused (not-acceptable, "File type not allowed")
+#   broken.test  share.broken.test: its URLs have a path the HTTP server
+#                does not serve, so a PUT gets a 404
+#   bare.test    no upload service at all
+# Messages between the hosts are delivered within the one Prosody (no
+# s2s): alice@stall.test reaches bob@files.test.
+#
+# Sets and exports:
+#   XU_UP_DIR     the temporary directory (config, data; run/: the logs,
+#                 and relay.out, the relay's "conn N" and "stalled N")
+#   XU_UP_PID     the Prosody; XU_UP_RELAY_PID, the relay
+#   XU_UP_PORT    c2s with STARTTLS, on 127.0.0.1
+#   XU_UP_HTTPS   the HTTPS port; XU_UP_HTTP, the plain HTTP one;
+#                 XU_UP_RELAY, the stalling relay's
+#   XU_UP_CA      the CA that signed the server's certificate (for every
+#                 host and DNS:localhost)
+#   XU_UP_CONFIG  an xmpputils config (0600; server 127.0.0.1, port
+#                 XU_UP_PORT, cafile XU_UP_CA) with the accounts
+#                   alice bob    alice@ and bob@files.test
+#                   plain stall picky broken bare
+#                                alice@ the host of that name (.test)
+#   XU_UP_PASS    the password of every account (alice and bob on each
+#                 host)
+#   XU_UP_LIMIT   the size limit of files.test's service, in bytes (the
+#                 other services have the same)
+# A test that starts it stops it on its way out:
+#   trap 'upload_stop; xt_cleanup' EXIT
+XU_UP_HOSTS="files.test plain.test stall.test picky.test broken.test bare.test"
+XU_UP_STALL=1048576
+
+# up_share HOST PATH URL [OPTION...]: the upload component of HOST, its
+# routes under PATH on localhost, URL its slots' base
+up_share() {
+	local host=$1 path=$2 url=$3 opt
+	shift 3
+	cat <<EOF
+Component "share.$host" "http_file_share"
+	http_host = "localhost"
+	http_paths = { file_share = "/$path" }
+	http_external_url = "$url"
+	http_file_share_size_limit = $XU_UP_LIMIT
+	-- (the default, 10 times the limit a day, would stop the bench)
+	http_file_share_daily_quota = $((XU_UP_LIMIT * 1000))
+EOF
+	for opt; do printf '\t%s\n' "$opt"; done
+}
+
+up_prosody_config() {
+	local d=$XU_UP_DIR h tls https=https://localhost:$XU_UP_HTTPS/
+	tls="certificate = \"$d/server.pem\"; key = \"$d/server.key\""
+	{
+		cat <<EOF
+-- HTTP File Upload (tests/server.sh's upload_start)
+http_interfaces = { "127.0.0.1" }
+https_interfaces = { "127.0.0.1" }
+https_ssl = { $tls }
+-- No http_max_content_size: it bounds the bodies Prosody buffers (10 MiB
+-- by default), and mod_http_file_share streams a larger one to its file
+-- as it comes (a 50 MB PUT passes). One smaller is buffered whole first.
+-- Its HTTP takes about 3.4 MB/s on loopback, HTTPS or not: it reads 8 kB
+-- an event-loop turn and waits a millisecond between (network_settings'
+-- read_size and min_wait change nothing), so an upload's rate is bound
+-- by the server, not by the client.
+
+EOF
+		for h in $XU_UP_HOSTS; do printf 'VirtualHost "%s"\n' "$h"; done
+		up_share files.test files "$https"
+		up_share plain.test plain "http://localhost:$XU_UP_HTTP/"
+		up_share stall.test stall "https://localhost:$XU_UP_RELAY/"
+		up_share picky.test picky "$https" \
+		    'http_file_share_allowed_file_types = { "image/png" }'
+		up_share broken.test broken "${https}nothere/"
+	} | xt_prosody_config "$d" 127.0.0.1 "$XU_UP_PORT" "" "" \
+	    '"s2s"; "dialback"; "limits"; "posix"' "$tls" "$XU_UP_HTTP" \
+	    "$XU_UP_HTTPS"
+}
+
+up_client_config() {
+	local h
+	umask 077
+	{
+		cat <<EOF
+# xmpputils accounts with HTTP File Upload (tests/server.sh's upload_start)
+server = 127.0.0.1
+port = $XU_UP_PORT
+cafile = $XU_UP_CA
+EOF
+		xt_account alice "alice@files.test" "$XU_UP_PASS"
+		xt_account bob "bob@files.test" "$XU_UP_PASS"
+		for h in plain stall picky broken bare; do
+			xt_account "$h" "alice@$h.test" "$XU_UP_PASS"
+		done
+	} >"$XU_UP_CONFIG"
+	umask 022
+}
+
+# up_relay: the relay that stalls, on XU_UP_RELAY. Its stdin is a FIFO it
+# holds open itself, both ends (<>), so it never reads an end there and
+# lives until upload_stop; a test may still write commands to it.
+up_relay() {
+	local d=$XU_UP_DIR
+	mkfifo "$d/run/relay.in" || return 1
+	eval "\"\$XT_NETTOOL\" relay \"\$XU_UP_HTTPS\" --listen \"\$XU_UP_RELAY\" \
+	    --stall-after \"\$XU_UP_STALL\" <>\"\$d/run/relay.in\" \
+	    >\"\$d/run/relay.out\" 2>\"\$d/run/relay.err\" $(xt_closes) &"
+	XU_UP_RELAY_PID=$!
+}
+
+upload_start() {
+	local h users=
+	XU_UP_LIMIT=${1:-8388608}
+	XU_UP_DIR=$(xt_tmpdir xmpputils-up) || return 1
+	set -- $("$XT_NETTOOL" freeport 4) || return 1
+	XU_UP_PORT=$1 XU_UP_HTTPS=$2 XU_UP_HTTP=$3 XU_UP_RELAY=$4
+	XU_UP_PASS=$(xt_password)
+	XU_UP_CA=$XU_UP_DIR/ca.pem
+	XU_UP_CONFIG=$XU_UP_DIR/config
+	XU_UP_PID= XU_UP_RELAY_PID=
+	# (certs/: Prosody looks there for localhost's, and logs an error
+	# when it is not)
+	mkdir -p "$XU_UP_DIR/data" "$XU_UP_DIR/run" "$XU_UP_DIR/certs"
+	xt_make_ca "$XU_UP_DIR" &&
+	    xt_make_cert "$XU_UP_DIR" "$XU_UP_DIR" server files.test \
+	    localhost $XU_UP_HOSTS ||
+	    { xt_log "server.sh: openssl failed"; return 1; }
+	up_prosody_config
+	up_client_config
+	xt_give "$XU_UP_DIR" "$XU_UP_DIR/server.key"
+	for h in $XU_UP_HOSTS; do users="$users alice@$h bob@$h"; done
+	xt_register "$XU_UP_DIR" "$XU_UP_PASS" $users || return 1
+	up_relay || return 1
+	xt_prosody_bg "$XU_UP_DIR"
+	XU_UP_PID=$xt_pid
+	if ! xt_prosody_wait "$XU_UP_DIR" "$XU_UP_PORT" "$XU_UP_HTTPS" \
+	    "$XU_UP_HTTP" "$XU_UP_RELAY"; then
+		upload_stop
+		return 1
+	fi
+	export XU_UP_DIR XU_UP_PID XU_UP_RELAY_PID XU_UP_PORT XU_UP_HTTPS \
+	    XU_UP_HTTP XU_UP_RELAY XU_UP_CA XU_UP_CONFIG XU_UP_PASS XU_UP_LIMIT
+}
+
+# up_xml TEXT: TEXT as an XML attribute's value (in single quotes) has it
+up_xml() {
+	printf '%s' "$1" |
+	    sed "s/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/'/\&apos;/g"
+}
+
+# up_unxml: standard input with the XML entities Prosody writes undone
+up_unxml() {
+	sed "s/&lt;/</g; s/&gt;/>/g; s/&quot;/\"/g; s/&apos;/'/g; s/&amp;/\&/g"
+}
+
+# up_slot ACCOUNT SERVICE NAME SIZE TYPE: asks SERVICE (share.files.test)
+# for a slot, as ACCOUNT of XU_UP_CONFIG, with build/xraw; prints the PUT
+# URL, the Authorization header's value and the GET URL, one a line. A
+# refusal: the server's error stanza on stderr, and 1.
+up_slot() {
+	local out put auth get
+	out=$(printf "<iq type='get' to='%s'><request xmlns='urn:xmpp:http:upload:0' filename='%s' size='%s' content-type='%s'/></iq>\n" \
+	    "$2" "$(up_xml "$3")" "$4" "$(up_xml "$5")" |
+	    "${XU_BUILD:-build}/xraw" -f "$XU_UP_CONFIG" -T 10 -a "$1")
+	put=$(printf '%s\n' "$out" | sed -n "s/.*<put url='\([^']*\)'.*/\1/p")
+	auth=$(printf '%s\n' "$out" |
+	    sed -n "s/.*<header name='Authorization'>\([^<]*\)<.*/\1/p")
+	get=$(printf '%s\n' "$out" | sed -n "s/.*<get url='\([^']*\)'.*/\1/p")
+	if [ -z "$put" ] || [ -z "$get" ]; then
+		printf '%s\n' "${out:-up_slot: no answer from $2}" >&2
+		return 1
+	fi
+	printf '%s\n%s\n%s\n' "$put" "$auth" "$get" | up_unxml
+}
+
+upload_stop() {
+	xt_prosody_kill TERM "${XU_UP_PID:-}"
+	xt_prosody_kill TERM "${XU_UP_RELAY_PID:-}"
+	XU_UP_PID= XU_UP_RELAY_PID=
+	if [ -n "${XU_UP_DIR:-}" ] && [ -z "${XT_KEEP:-}" ]; then
+		rm -rf "$XU_UP_DIR"
 	fi
 }
