@@ -13,10 +13,13 @@
 
 #include "xmpputils.h"
 
-enum { OPT_ALL = OPT_TOOL, OPT_FORMAT, OPT_FROM, OPT_PRIORITY,
-	OPT_RECONNECT, OPT_RETRY, OPT_SHOW, OPT_STATUS, OPT_NO_RECEIPTS };
+enum { OPT_ALL = OPT_TOOL, OPT_DOWNLOAD, OPT_FORMAT, OPT_FROM,
+	OPT_MAX_SIZE, OPT_PRIORITY, OPT_RECONNECT, OPT_RETRY, OPT_SHOW,
+	OPT_STATUS, OPT_NO_RECEIPTS };
 
 #define MAX_ROOMS 16
+/* --max-size's default: 100 MB */
+#define MAX_SIZE_DEFAULT (100ULL * 1024 * 1024)
 
 /* the message types -t can ask for */
 static const char *types[] = { "chat", "normal", "headline", "groupchat",
@@ -44,6 +47,10 @@ struct listener {
 	struct room *rooms[MAX_ROOMS];	/* those joined */
 	int nrooms;
 	int verbose;
+	const char *download;	/* --download DIR; NULL: none */
+	struct attach_dir dir;	/* it, opened */
+	uint64_t max_size;	/* --max-size, of each download */
+	struct http http;	/* how a download is fetched */
 };
 
 static void __attribute__((noreturn))
@@ -52,6 +59,7 @@ usage(int rc)
 	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [--all] [--format "
 	    "text|json|xml] [--from jid] [-n count]\n\t[--priority n] "
 	    "[--no-receipts] [--retry n|inf] [-r room[/nick]]\n\t"
+	    "[--download dir] [--max-size bytes]\n\t"
 	    "[--show away|chat|dnd|xa] [--status text] [-t type] "
 	    "[-w seconds]\n\t"
 	    COMMON_USAGE "\n", getprogname());
@@ -133,6 +141,45 @@ answer_receipt(struct session *s, struct listener *l, xmpp_stanza_t *st)
 }
 
 /*
+ * --download: each URL the message carries, saved into the directory,
+ * its path or why not kept for the JSON. The session is not served
+ * meanwhile (keep is NULL): this runs inside its stanza handler, which
+ * a served session would call again. A server may then take a long
+ * download for a dead client; with --retry, the stream is resumed.
+ */
+static void
+download_all(struct listener *l, struct oob_list *oob)
+{
+	struct buf path = { 0 }, why = { 0 }, shown = { 0 };
+	struct oob *o;
+	int i;
+
+	for (i = 0; i < oob->n; i++) {
+		o = &oob->item[i];
+		if (signals_interrupted()) {
+			o->error = xstrdup("interrupted");
+			continue;
+		}
+		if (attach_save(&l->dir, &l->http, o->url, l->max_size, &path,
+		    &why) != EX_OK) {
+			o->error = xstrdup(buf_str(&why));
+			continue;
+		}
+		o->path = xstrdup(buf_str(&path));
+		if (l->verbose) {
+			shown.len = 0;
+			text_escape(&shown, o->url, strlen(o->url));
+			buf_adds(&shown, ": saved as ");
+			text_escape(&shown, o->path, strlen(o->path));
+			warnx("download %s", buf_str(&shown));
+		}
+	}
+	buf_free(&path);
+	buf_free(&why);
+	buf_free(&shown);
+}
+
+/*
  * Prints st if it is wanted. Once -n is reached or stdout is gone, it
  * takes no more: what arrives then stays with the server for next time.
  */
@@ -140,13 +187,20 @@ static int
 print(struct session *s, xmpp_stanza_t *st, void *arg)
 {
 	struct listener *l = arg;
+	struct oob_list oob;
 
 	if (l->closed || (l->want && l->printed >= l->want))
 		return 0;
 	if (!wanted(l, st))
 		return 1;
 	l->line.len = 0;
-	stanza_format(&l->line, st, l->format);
+	if (l->download && strcmp(xmpp_stanza_get_name(st), "message") == 0) {
+		oob_collect(&oob, st);
+		download_all(l, &oob);
+		stanza_format_oob(&l->line, st, l->format, &oob);
+		oob_list_free(&oob);
+	} else
+		stanza_format(&l->line, st, l->format);
 	/* straight to the descriptor: a line at a time, flushed at once */
 	if (write_all(STDOUT_FILENO, l->line.p, l->line.len) == -1) {
 		/* a reader that left is the end; anything else a failure */
@@ -277,8 +331,10 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "count", required_argument, NULL, 'n' },
+		{ "download", required_argument, NULL, OPT_DOWNLOAD },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "from", required_argument, NULL, OPT_FROM },
+		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "priority", required_argument, NULL, OPT_PRIORITY },
 		{ "reconnect", no_argument, NULL, OPT_RECONNECT },
 		{ "retry", required_argument, NULL, OPT_RETRY },
@@ -294,12 +350,13 @@ main(int argc, char *argv[])
 	struct common_opts o;
 	struct account acct;
 	struct session *s;
-	struct listener l = { .format = FORMAT_TEXT, .receipts = 1 };
+	struct listener l = { .format = FORMAT_TEXT, .receipts = 1,
+	    .max_size = MAX_SIZE_DEFAULT, .dir = { .fd = -1 } };
 	struct buf shown = { 0 };	/* a bad argument, escaped */
 	const char *why;
 	size_t off;
 	long long wait_s = 0;
-	int ch, i, rc;
+	int ch, i, rc, max_size_given = 0;
 	unsigned bit;
 
 	stdfd_sanitise();
@@ -313,6 +370,9 @@ main(int argc, char *argv[])
 			usage(EX_OK);
 		case OPT_ALL:
 			l.all = 1;
+			break;
+		case OPT_DOWNLOAD:
+			l.download = optarg;
 			break;
 		case 'n':
 			l.want = number_arg(optarg, 1, 1LL << 53, "-n");
@@ -333,6 +393,12 @@ main(int argc, char *argv[])
 				errx(EX_USAGE, "--from %s: %s", text_shown(
 				    &shown, optarg), why);
 			l.from = optarg;
+			break;
+		case OPT_MAX_SIZE:
+			if ((why = attach_size_parse(optarg, &l.max_size)))
+				errx(EX_USAGE, "--max-size %s: %s", text_shown(
+				    &shown, optarg), why);
+			max_size_given = 1;
 			break;
 		case OPT_PRIORITY:
 			l.priority = number_arg(optarg, -128, 127,
@@ -390,6 +456,8 @@ main(int argc, char *argv[])
 		usage(EX_USAGE);
 	if (l.all && l.format == FORMAT_TEXT)
 		errx(EX_USAGE, "--all needs --format json or xml");
+	if (max_size_given && l.download == NULL)
+		errx(EX_USAGE, "--max-size needs --download");
 
 	/* with --retry, a dead link must not go unnoticed for long */
 	if (o.keepalive < 0)
@@ -401,8 +469,17 @@ main(int argc, char *argv[])
 	if (stdfd_was_closed(STDOUT_FILENO))
 		return EX_OK;
 
-	if ((rc = account_load(&acct, &o.acct)) != EX_OK)
+	/* a directory we cannot use is found before any login */
+	if (l.download && (rc = attach_dir_open(&l.dir, l.download)) != EX_OK)
 		return rc;
+	if ((rc = account_load(&acct, &o.acct)) != EX_OK) {
+		attach_dir_close(&l.dir);
+		return rc;
+	}
+	/* downloads are trusted as the login is; -T bounds a stall */
+	l.http = (struct http){ .cafile = acct.cafile, .capath = acct.capath,
+	    .pin = acct.pin, .insecure = o.insecure, .stall = o.timeout,
+	    .verbose = o.verbose };
 	rc = session_start(&s, &acct, &o);
 	if (l.retry == 0)
 		account_forget_password(&acct);	/* no login will need it */
@@ -425,6 +502,7 @@ main(int argc, char *argv[])
 	}
 	session_free(s);
 	account_free(&acct);
+	attach_dir_close(&l.dir);
 	buf_free(&l.line);
 	if (l.write_error && rc == EX_OK)
 		rc = EX_IOERR;

@@ -400,6 +400,17 @@ reason(struct transfer *t, struct buf *shown)
 	return buf_str(shown);
 }
 
+/* Says why a transfer failed, and keeps it where the caller asked. */
+static void
+failed(const struct http *h, const char *what, const char *why)
+{
+	warnx("%s: %s", what, why);
+	if (h->why) {
+		h->why->len = 0;
+		buf_adds(h->why, why);
+	}
+}
+
 /*
  * What became of the transfer, said if it failed: EX_OK, 75 for a
  * stall or a signal, 74 for our own file, 69 for the server or the
@@ -409,7 +420,7 @@ static int
 outcome(struct transfer *t, CURL *c, CURLcode rc, const char *errbuf,
     long want_lo, long want_hi)
 {
-	struct buf shown = { 0 };
+	struct buf shown = { 0 }, why = { 0 };
 	long status = 0;
 	int ret = EX_UNAVAILABLE;
 
@@ -417,37 +428,41 @@ outcome(struct transfer *t, CURL *c, CURLcode rc, const char *errbuf,
 	if (t->bar_at)
 		bar_draw(t, t->done, t->size ? t->size : t->done, 1);
 	if (t->interrupted) {
-		warnx("%s: interrupted", t->what);
+		buf_adds(&why, "interrupted");
 		ret = EX_TEMPFAIL;
 	} else if (t->read_errno) {
-		warnx("%s: %s", t->what, strerror(t->read_errno));
+		buf_adds(&why, strerror(t->read_errno));
 		ret = EX_IOERR;
 	} else if (t->short_read) {
-		warnx("%s: the file shrank while it was sent (%llu of %llu "
-		    "bytes)", t->what, (unsigned long long)t->done,
+		buf_printf(&why, "the file shrank while it was sent (%llu of "
+		    "%llu bytes)", (unsigned long long)t->done,
 		    (unsigned long long)t->size);
 		ret = EX_IOERR;
 	} else if (t->write_errno) {
-		warnx("%s: %s", t->what, strerror(t->write_errno));
+		buf_adds(&why, strerror(t->write_errno));
 		ret = EX_IOERR;
 	} else if (t->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
-		warnx("%s: larger than %llu bytes", t->what,
+		buf_printf(&why, "larger than %llu bytes",
 		    (unsigned long long)t->max);
 		ret = EX_DATAERR;
 	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
-		warnx("%s: no progress for %d s", t->what, t->h->stall);
+		buf_printf(&why, "no progress for %d s", t->h->stall);
 		ret = EX_TEMPFAIL;
 	} else if (rc != CURLE_OK)
-		warnx("%s: %s", t->what, *errbuf ? errbuf :
-		    curl_easy_strerror(rc));
+		/* curl's words may quote the server (a redirect's URL) */
+		text_escape(&why, *errbuf ? errbuf : curl_easy_strerror(rc),
+		    strlen(*errbuf ? errbuf : curl_easy_strerror(rc)));
 	else if (status >= 300 && status < 400)
-		warnx("%s: HTTP %ld: redirected, and an upload is not sent "
-		    "elsewhere", t->what, status);
+		buf_printf(&why, "HTTP %ld: redirected, and an upload is not "
+		    "sent elsewhere", status);
 	else if (status < want_lo || status > want_hi)
-		warnx("%s: HTTP %ld%s", t->what, status, reason(t, &shown));
+		buf_printf(&why, "HTTP %ld%s", status, reason(t, &shown));
 	else
 		ret = EX_OK;
+	if (ret != EX_OK)
+		failed(t->h, t->what, buf_str(&why));
 	buf_free(&shown);
+	buf_free(&why);
 	return ret;
 }
 
@@ -509,7 +524,7 @@ http_get(const struct http *h, const char *what, const char *url, int fd,
 
 	*got = 0;
 	if ((why = http_url_check(url, h->insecure)) != NULL) {
-		warnx("%s: %s", what, why);
+		failed(h, what, why);
 		return EX_UNAVAILABLE;
 	}
 	c = easy_new(&t, url, errbuf);

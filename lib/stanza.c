@@ -199,10 +199,93 @@ stanza_type(xmpp_stanza_t *st)
 	    NULL;
 }
 
+/* A copy of s without the whitespace around it. */
+static char *
+trimmed_dup(const char *s)
+{
+	size_t n;
+
+	s += strspn(s, " \t\r\n");
+	for (n = strlen(s); n > 0 && strchr(" \t\r\n", s[n - 1]); n--)
+		;
+	return xstrndup(s, n);
+}
+
+void
+oob_collect(struct oob_list *l, xmpp_stanza_t *st)
+{
+	xmpp_stanza_t *c;
+	const char *ns;
+	char *url, *desc;
+
+	memset(l, 0, sizeof(*l));
+	for (c = xmpp_stanza_get_children(st); c && l->n < OOB_MAX;
+	    c = xmpp_stanza_get_next(c)) {
+		ns = xmpp_stanza_get_ns(c);
+		if (!xmpp_stanza_is_tag(c) || strcmp(xmpp_stanza_get_name(c),
+		    "x") || ns == NULL || strcmp(ns, NS_OOB))
+			continue;
+		if ((url = child_text_dup(c, "url", NULL)) == NULL)
+			continue;
+		l->item[l->n].url = trimmed_dup(url);
+		free(url);
+		if (*l->item[l->n].url == '\0') {
+			free(l->item[l->n].url);
+			l->item[l->n].url = NULL;
+			continue;
+		}
+		if ((desc = child_text_dup(c, "desc", NULL)) != NULL) {
+			l->item[l->n].desc = trimmed_dup(desc);
+			free(desc);
+		}
+		l->n++;
+	}
+}
+
+void
+oob_list_free(struct oob_list *l)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->item[i].url);
+		free(l->item[i].desc);
+		free(l->item[i].path);
+		free(l->item[i].error);
+	}
+	l->n = 0;
+}
+
+/* ,"oob":[...] when there is one at least: a record without stays as
+ * it was. */
 static void
-format_json(struct buf *b, xmpp_stanza_t *st)
+json_oob(struct buf *b, const struct oob_list *l)
+{
+	const struct oob *o;
+	int i;
+
+	if (l->n == 0)
+		return;
+	buf_adds(b, ",\"oob\":[");
+	for (i = 0; i < l->n; i++) {
+		o = &l->item[i];
+		buf_adds(b, i ? ",{\"url\":" : "{\"url\":");
+		json_value(b, o->url);
+		json_field(b, "desc", o->desc);
+		if (o->path)
+			json_field(b, "path", o->path);
+		if (o->error)
+			json_field(b, "error", o->error);
+		buf_addc(b, '}');
+	}
+	buf_addc(b, ']');
+}
+
+static void
+format_json(struct buf *b, xmpp_stanza_t *st, const struct oob_list *oob)
 {
 	const char *name = xmpp_stanza_get_name(st);
+	struct oob_list own;
 	struct buf x = { 0 };
 
 	buf_adds(b, "{\"stanza\":");
@@ -218,6 +301,12 @@ format_json(struct buf *b, xmpp_stanza_t *st)
 		json_field(b, "delay", delay_stamp(st));
 		buf_printf(b, ",\"receipt_requested\":%s",
 		    message_receipt_requested(st) ? "true" : "false");
+		if (oob == NULL) {
+			oob_collect(&own, st);
+			json_oob(b, &own);
+			oob_list_free(&own);
+		} else
+			json_oob(b, oob);
 	} else if (strcmp(name, "presence") == 0) {
 		json_child(b, st, "show");
 		json_child(b, st, "status");
@@ -250,12 +339,19 @@ format_text(struct buf *b, xmpp_stanza_t *st)
 void
 stanza_format(struct buf *b, xmpp_stanza_t *st, enum format f)
 {
+	stanza_format_oob(b, st, f, NULL);
+}
+
+void
+stanza_format_oob(struct buf *b, xmpp_stanza_t *st, enum format f,
+    const struct oob_list *oob)
+{
 	switch (f) {
 	case FORMAT_TEXT:
 		format_text(b, st);
 		break;
 	case FORMAT_JSON:
-		format_json(b, st);
+		format_json(b, st, oob);
 		break;
 	case FORMAT_XML:
 		stanza_xml(b, st);

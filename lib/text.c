@@ -353,8 +353,8 @@ text_shown(struct buf *b, const char *s)
 	return buf_str(b);
 }
 
-static int
-hexval(char c)
+int
+hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -386,8 +386,8 @@ text_unescape(char *s, size_t len)
 		case 'x':
 			if (len - i < 3)	/* 'x' and two digits */
 				return -1;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
+			hi = hex_value(s[i + 1]);
+			lo = hex_value(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			s[o++] = (char)(hi << 4 | lo);

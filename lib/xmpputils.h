@@ -149,6 +149,8 @@ long text_unescape(char *s, size_t len);
  * and returns it as a string.
  */
 const char *text_shown(struct buf *b, const char *s);
+/* The value of a hexadecimal digit, or -1 if c is none. */
+int hex_value(char c);
 
 /* ---- account.c: who a tool logs in as */
 
@@ -912,6 +914,32 @@ enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_XML };
 
 /* Appends one line (with '\n') for stanza to out. */
 void stanza_format(struct buf *out, xmpp_stanza_t *, enum format);
+
+/* XEP-0066: the URLs a message carries, as JSON shows them ("oob"). */
+#define OOB_MAX 16
+struct oob {
+	char *url;		/* <url/>'s text, trimmed; never empty */
+	char *desc;		/* <desc/>'s; NULL: none */
+	char *path;		/* xlisten --download: where it was saved */
+	char *error;		/* or why not; both NULL: not tried */
+};
+struct oob_list {
+	struct oob item[OOB_MAX];
+	int n;
+};
+/*
+ * Fills l with the first OOB_MAX <x xmlns='jabber:x:oob'/> children of
+ * st that have a <url/> (l's previous content is not freed); the
+ * strings are l's: oob_list_free frees them.
+ */
+void oob_collect(struct oob_list *l, xmpp_stanza_t *st);
+void oob_list_free(struct oob_list *l);
+/*
+ * stanza_format, with a message's JSON "oob" taken from oob (with its
+ * path and error) rather than from the stanza; NULL: the stanza's.
+ */
+void stanza_format_oob(struct buf *out, xmpp_stanza_t *, enum format,
+    const struct oob_list *oob);
 /*
  * Appends "condition (text)" for an error stanza, from its <error/>
  * child (text escaped to be shown, as text_shown does).
@@ -1241,6 +1269,8 @@ struct http {
 	int verbose;		/* 2 (-vv): headers, secrets redacted */
 	int progress;		/* a bar on stderr past 1 MB */
 	struct session *keep;	/* served while a transfer runs; NULL */
+	struct buf *why;	/* if not NULL: a failure's reason, also
+				 * put here (without what) */
 };
 
 /* NULL when url may be fetched or sent to, else why not (static). */
@@ -1323,5 +1353,41 @@ int upload_send(struct session *, const struct upload_service *,
 const char *upload_slot_parse(xmpp_stanza_t *slot, int insecure,
     struct upload_slot *);
 void upload_slot_free(struct upload_slot *);
+
+/* ---- attach.c: saving what messages link to (xlisten --download) */
+
+#define ATTACH_NAME_MAX 100
+/*
+ * Appends a safe local name for url (pure): its last path segment (no
+ * query, no fragment), percent-decoded, with every byte but
+ * [A-Za-z0-9._-] made '_', leading dots dropped, cut to ATTACH_NAME_MAX
+ * bytes (a short extension kept); "file" when nothing is left.
+ */
+void attach_local_name(struct buf *, const char *url);
+/* Appends name numbered n: "stem-n.ext", at most ATTACH_NAME_MAX. */
+void attach_numbered_name(struct buf *, const char *name, unsigned n);
+/* "BYTES", or with k, M or G (1024, 1024^2, 1024^3) after it, at
+ * least 1: NULL and *bytes, or why not (static). */
+const char *attach_size_parse(const char *s, uint64_t *bytes);
+
+struct attach_dir {
+	int fd;			/* opened once; every file is made in it */
+	char *shown;		/* its path as given, for "path" */
+};
+/*
+ * Opens path for downloads: a directory (not a symlink to one) that we
+ * own and nobody else may write in. EX_OK, or said (73).
+ */
+int attach_dir_open(struct attach_dir *, const char *path);
+void attach_dir_close(struct attach_dir *);
+/*
+ * GETs url (http_get, at most max bytes) into a new file of d, named by
+ * attach_local_name, numbered if the name is taken, 0600; it appears
+ * whole or not at all. EX_OK and its path in path; else said on stderr,
+ * why (without the URL) in why, nothing left behind, and the code of
+ * http_get (or 73, 74 for the file).
+ */
+int attach_save(struct attach_dir *d, const struct http *, const char *url,
+    uint64_t max, struct buf *path, struct buf *why);
 
 #endif
