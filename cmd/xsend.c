@@ -63,7 +63,7 @@ struct job {
 static void __attribute__((noreturn))
 usage(int rc)
 {
-	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-lq] [-m text] "
+	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-l] [-q] [-m text] "
 	    "[-r room[/nick]] [-s subject] [-t type]\n\t[--attach file "
 	    "[--attach-name name]] ...\n\t[--confirm "
 	    "server|domain|client] [--retry n|inf] [--unsent file]\n\t"

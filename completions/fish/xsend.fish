@@ -43,6 +43,9 @@ __xmpputils_common xsend
 __xmpputils_agent xsend
 complete -c xsend -s l -l lines -d 'Send each stdin line as it arrives'
 complete -c xsend -s m -l message -x -d 'Message text'
+complete -c xsend -s q -l quiet -d 'No progress bar for an upload'
+complete -c xsend -l attach -r -F -d 'Upload a file and send a message that shares it'
+complete -c xsend -l attach-name -x -d 'The name the file before goes by'
 complete -c xsend -s r -l room -x -d 'Join a MUC room and send there'
 complete -c xsend -s s -l subject -x -d 'Subject'
 complete -c xsend -s t -l type -x -a 'chat normal headline groupchat' -d 'Message type'
