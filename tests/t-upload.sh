@@ -136,6 +136,20 @@ ok $(( $(date +%s) - t0 > 25 )) "within -T of the stall (the socket buffers fill
 grep -q stalled "$XU_UP_DIR/run/relay.out"
 ok $? "the relay did stall that PUT"
 
+# SIGINT while a PUT hangs: ended at once, 75, nothing sent, the text
+# kept in --unsent
+n=$(grep -c stalled "$XU_UP_DIR/run/relay.out")
+"$XU_BUILD/xsend" -f "$XT_CONFIG" -T 60 -a stall -m "interrupted" \
+    --attach "$T/five.bin" --unsent "$T/unsent" "$BOB" >/dev/null 2>"$T/int.err" &
+pid=$!
+wait_line "$XU_UP_DIR/run/relay.out" stalled $((n + 1))
+ok $? "the relay stalls the PUT"
+kill -INT $pid
+wait $pid
+is "$?" 75 "SIGINT during the upload: exit 75 at once (not after -T 60)"
+like "$(cat "$T/int.err")" "five.bin: interrupted" "saying the upload was interrupted"
+is "$(cat "$T/unsent")" "interrupted" "the text goes to --unsent, unsent"
+
 xsend -a alice -m "marker" "$BOB"
 listener_wait bob4
 is "$(bodies bob4)" "marker" "none of the failed sends delivered anything"
