@@ -14,12 +14,17 @@
 #include "xmpputils.h"
 
 enum { OPT_ALL = OPT_TOOL, OPT_DOWNLOAD, OPT_FORMAT, OPT_FROM,
-	OPT_MAX_SIZE, OPT_PRIORITY, OPT_RECONNECT, OPT_RETRY, OPT_SHOW,
+	OPT_MAX_SIZE, OPT_MAX_TIME, OPT_PRIORITY, OPT_RECONNECT, OPT_RETRY, OPT_SHOW,
 	OPT_STATUS, OPT_NO_RECEIPTS };
 
 #define MAX_ROOMS 16
 /* --max-size's default: 100 MB */
 #define MAX_SIZE_DEFAULT (100ULL * 1024 * 1024)
+/*
+ * --max-time's: the messages behind a download wait for it, so a
+ * sender that drips one byte a second cannot hold them for hours
+ */
+#define MAX_TIME_DEFAULT 300
 
 /* the message types -t can ask for */
 static const char *types[] = { "chat", "normal", "headline", "groupchat",
@@ -50,6 +55,7 @@ struct listener {
 	const char *download;	/* --download DIR; NULL: none */
 	struct attach_dir dir;	/* it, opened */
 	uint64_t max_size;	/* --max-size, of each download */
+	int max_time;		/* --max-time, of each download */
 	struct http http;	/* how a download is fetched */
 };
 
@@ -59,7 +65,7 @@ usage(int rc)
 	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [--all] [--format "
 	    "text|json|xml] [--from jid] [-n count]\n\t[--priority n] "
 	    "[--no-receipts] [--retry n|inf] [-r room[/nick]]\n\t"
-	    "[--download dir] [--max-size bytes]\n\t"
+	    "[--download dir] [--max-size bytes]\n\t[--max-time seconds] "
 	    "[--show away|chat|dnd|xa] [--status text] [-t type] "
 	    "[-w seconds]\n\t"
 	    COMMON_USAGE "\n", getprogname());
@@ -335,6 +341,7 @@ main(int argc, char *argv[])
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "max-time", required_argument, NULL, OPT_MAX_TIME },
 		{ "priority", required_argument, NULL, OPT_PRIORITY },
 		{ "reconnect", no_argument, NULL, OPT_RECONNECT },
 		{ "retry", required_argument, NULL, OPT_RETRY },
@@ -351,7 +358,8 @@ main(int argc, char *argv[])
 	struct account acct;
 	struct session *s;
 	struct listener l = { .format = FORMAT_TEXT, .receipts = 1,
-	    .max_size = MAX_SIZE_DEFAULT, .dir = { .fd = -1 } };
+	    .max_size = MAX_SIZE_DEFAULT, .max_time = MAX_TIME_DEFAULT,
+	    .dir = { .fd = -1 } };
 	struct buf shown = { 0 };	/* a bad argument, escaped */
 	const char *why;
 	size_t off;
@@ -398,6 +406,11 @@ main(int argc, char *argv[])
 			if ((why = attach_size_parse(optarg, &l.max_size)))
 				errx(EX_USAGE, "--max-size %s: %s", text_shown(
 				    &shown, optarg), why);
+			max_size_given = 1;
+			break;
+		case OPT_MAX_TIME:
+			l.max_time = number_arg(optarg, 1, 86400,
+			    "--max-time");
 			max_size_given = 1;
 			break;
 		case OPT_PRIORITY:
@@ -457,7 +470,7 @@ main(int argc, char *argv[])
 	if (l.all && l.format == FORMAT_TEXT)
 		errx(EX_USAGE, "--all needs --format json or xml");
 	if (max_size_given && l.download == NULL)
-		errx(EX_USAGE, "--max-size needs --download");
+		errx(EX_USAGE, "--max-size and --max-time need --download");
 
 	/* with --retry, a dead link must not go unnoticed for long */
 	if (o.keepalive < 0)
@@ -479,7 +492,7 @@ main(int argc, char *argv[])
 	/* downloads are trusted as the login is; -T bounds a stall */
 	l.http = (struct http){ .cafile = acct.cafile, .capath = acct.capath,
 	    .pin = acct.pin, .insecure = o.insecure, .stall = o.timeout,
-	    .verbose = o.verbose };
+	    .max_time = l.max_time, .verbose = o.verbose };
 	rc = session_start(&s, &acct, &o);
 	if (l.retry == 0)
 		account_forget_password(&acct);	/* no login will need it */

@@ -112,7 +112,7 @@ size_ok(struct job *j, const char *what, const char *text, size_t len)
  * part may not be the one meant (a draft abandoned with ^C).
  */
 static int
-read_body(struct buf *body)
+read_body(struct buf *body, int optional)
 {
 	char chunk[65536];
 	ssize_t n;
@@ -135,6 +135,8 @@ read_body(struct buf *body)
 		return EX_DATAERR;
 	}
 	buf_str(body);
+	if (body->len == 0 && optional)
+		return EX_OK;
 	if (body->len == 0) {
 		warnx("stdin: empty message, nothing sent");
 		return EX_DATAERR;
@@ -472,8 +474,10 @@ message_text(struct job *j, const char *m, struct buf *body,
 {
 	int rc;
 
-	if (m == NULL && (rc = read_body(body)) != EX_OK)
+	if (m == NULL && (rc = read_body(body, j->nfiles > 0)) != EX_OK)
 		return rc;
+	if (m == NULL && body->len == 0)
+		return EX_OK;	/* files alone: no text */
 	*text = m ? m : body->p;
 	j->what = m ? "-m" : "stdin";
 	if (m && !text_ok("-m", m, strlen(m)))
@@ -679,7 +683,7 @@ deliver(struct job *j, struct common_opts *o)
 		rc = EXIT_UNCONFIRMED;
 	if (rc == EX_OK && j->rejected > 0)
 		rc = EX_DATAERR;
-	if (j->confirm)
+	if (j->confirm && j->nsent > 0)
 		confirm_report(j->confirm, j->nsent, j->verbose);
 	if (j->in.fd < 0 && j->nsent == 0) {
 		/* what the server has unconfirmed is none of ours: requests */
@@ -700,6 +704,22 @@ deliver(struct job *j, struct common_opts *o)
 	confirm_free(j->confirm);
 	account_free(&acct);
 	return rc;
+}
+
+/*
+ * --attach without -m: the text is stdin's, as without files, unless
+ * stdin is a file attached, or a terminal (nobody types to a cron job;
+ * a person attaching files has -m).
+ */
+static int
+text_on_stdin(const struct job *j)
+{
+	int i;
+
+	for (i = 0; i < j->nfiles; i++)
+		if (strcmp(j->paths[i], "-") == 0)
+			return 0;
+	return !isatty(STDIN_FILENO);
 }
 
 /*
@@ -875,7 +895,7 @@ main(int argc, char *argv[])
 		/* a silent dead link shows when we next send, if ever */
 		if (o.keepalive < 0)
 			o.keepalive = 30;
-	} else if (m || j.nfiles == 0)
+	} else if (m || j.nfiles == 0 || text_on_stdin(&j))
 		rc = message_text(&j, m, &body, &text);
 	j.text = text;
 	rc = rc == EX_OK ? open_files(&j) : rc;

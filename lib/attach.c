@@ -86,13 +86,16 @@ attach_local_name(struct buf *b, const char *url)
 		} else
 			buf_addc(&raw, *seg);
 	}
-	/* then made safe: a leading '.' would hide it (or be "..") */
+	/*
+	 * then made safe: a leading '.' would hide it (or be ".."), a
+	 * leading '-' be an option to `rm *` in the directory
+	 */
 	for (i = 0; i < raw.len && raw.p[i] == '.'; i++)
 		;
 	e = b->len;
 	for (; i < raw.len; i++)
-		buf_addc(b, safe_byte((unsigned char)raw.p[i]) ? raw.p[i] :
-		    '_');
+		buf_addc(b, safe_byte((unsigned char)raw.p[i]) &&
+		    !(b->len == e && raw.p[i] == '-') ? raw.p[i] : '_');
 	if (b->len == e)
 		buf_adds(b, "file");
 	if (b->len - e > ATTACH_NAME_MAX) {
@@ -160,18 +163,27 @@ attach_dir_open(struct attach_dir *d, const char *path)
 {
 	struct stat st;
 	size_t len = strlen(path);
+	char *bare;
 
 	d->fd = -1;
 	d->shown = NULL;
-	/* not through a symlink: its target could be changed under us */
-	if ((d->fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1) {
+	/*
+	 * Not through a symlink: its target could be changed under us.
+	 * (O_NOFOLLOW ignores a symlink named with a trailing '/': the
+	 * name is looked at without it.)
+	 */
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	bare = xstrndup(path, len);
+	d->fd = open(bare, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (d->fd == -1) {
 		if ((errno == ELOOP || errno == ENOTDIR) &&
-		    lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		    lstat(bare, &st) == 0 && S_ISLNK(st.st_mode))
 			warnx("--download %s: a symlink: give the directory "
 			    "itself", path);
 		else
 			warn("--download %s", path);
+		free(bare);
 		return EX_CANTCREAT;
 	}
 	if (fstat(d->fd, &st) == -1)
@@ -180,6 +192,7 @@ attach_dir_open(struct attach_dir *d, const char *path)
 	 * Anyone else who may write in it could swap a file we saved for
 	 * theirs under the name we print, or fill it for us.
 	 */
+	d->shown = bare;
 	if (st.st_uid != geteuid()) {
 		warnx("--download %s: owned by another user", path);
 		attach_dir_close(d);
@@ -190,9 +203,6 @@ attach_dir_open(struct attach_dir *d, const char *path)
 		attach_dir_close(d);
 		return EX_CANTCREAT;
 	}
-	while (len > 1 && path[len - 1] == '/')
-		len--;
-	d->shown = xstrndup(path, len);
 	return EX_OK;
 }
 
@@ -260,6 +270,29 @@ take_name(struct attach_dir *d, const char *tmp, const char *name,
 	return -1;
 }
 
+/*
+ * A URL as messages name it: without what may be a secret in it (a
+ * user and password before the host, a token in the query).
+ */
+static void
+url_shown(struct buf *b, const char *url)
+{
+	const char *host = strstr(url, "://"), *at, *q;
+
+	host = host ? host + 3 : url;
+	text_escape(b, url, host - url);
+	at = memrchr(host, '@', strcspn(host, "/?#"));
+	if (at) {
+		buf_adds(b, "[redacted]@");
+		host = at + 1;
+	}
+	q = host + strcspn(host, "?#");
+	text_escape(b, host, q - host);
+	if (*q == '?')
+		buf_adds(b, "?[redacted]");
+	buf_str(b);
+}
+
 int
 attach_save(struct attach_dir *d, const struct http *h, const char *url,
     uint64_t max, struct buf *path, struct buf *why)
@@ -272,8 +305,7 @@ attach_save(struct attach_dir *d, const struct http *h, const char *url,
 	why->len = 0;
 	mine.why = why;
 	buf_adds(&what, "download ");
-	text_escape(&what, url, strlen(url));
-	buf_str(&what);
+	url_shown(&what, url);
 	if ((fd = tmp_open(d, &tmp)) == -1) {
 		buf_printf(why, "%s/%s: %s", d->shown, TMP_PREFIX "*",
 		    strerror(errno));

@@ -52,6 +52,10 @@ struct transfer {
 	int too_big;		/* a GET went past max */
 	int write_errno;	/* a GET's file failed */
 	int interrupted;	/* SIGINT or SIGTERM */
+	int stalled;		/* no byte moved for the stall's seconds */
+	uint64_t moved;		/* bytes both ways, at moved_at */
+	int64_t moved_at;	/* when a byte last moved */
+	int max_timed_out;	/* longer than max_time */
 	struct buf reason;	/* a PUT's response body, its start */
 	int64_t bar_at;		/* the progress bar's last draw; 0: none */
 	int64_t began;
@@ -128,6 +132,22 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 
 	if (t->interrupted)
 		return 1;	/* abort */
+	/*
+	 * The stall clock is ours: curl's low-speed check averages the
+	 * rate over seconds past, and would fail a dead link seconds late.
+	 */
+	if ((uint64_t)(dlnow + ulnow) != t->moved) {
+		t->moved = dlnow + ulnow;
+		t->moved_at = now_ms();
+	} else if (now_ms() - t->moved_at >= t->h->stall * 1000LL) {
+		t->stalled = 1;
+		return 1;
+	}
+	if (t->h->max_time && now_ms() - t->began >= t->h->max_time *
+	    1000LL) {
+		t->max_timed_out = 1;
+		return 1;
+	}
 	if (!t->h->progress || total <= BAR_MIN)
 		return 0;
 	if (t->bar_at == 0 || now_ms() - t->bar_at >= 200) {
@@ -267,10 +287,11 @@ easy_new(struct transfer *t, const char *url, char *errbuf)
 	    "http,https" : "https");
 	curl_easy_setopt(c, CURLOPT_HTTP_VERSION,
 	    (long)CURL_HTTP_VERSION_2TLS);
-	/* -T bounds a stall, not the transfer: a big file may take long */
+	/*
+	 * -T bounds a stall, not the transfer: a big file may take long
+	 * (on_progress keeps that clock); the connect is a stall too
+	 */
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)h->stall);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)h->stall);
 	if (h->insecure) {
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -412,6 +433,28 @@ failed(const struct http *h, const char *what, const char *why)
 }
 
 /*
+ * Whether a failure to connect may be the proxy's: one is set (curl
+ * tells neither which it tried nor whether no_proxy spared the host).
+ */
+static int
+proxied(CURLcode rc)
+{
+	static const char *vars[] = { "https_proxy", "HTTPS_PROXY",
+	    "http_proxy", "all_proxy", "ALL_PROXY" };
+	size_t i;
+
+	if (rc == CURLE_COULDNT_RESOLVE_PROXY)
+		return 1;
+	if (rc != CURLE_COULDNT_CONNECT && rc != CURLE_RECV_ERROR &&
+	    rc != CURLE_SEND_ERROR)
+		return 0;
+	for (i = 0; i < sizeof(vars) / sizeof(*vars); i++)
+		if (getenv(vars[i]) && *getenv(vars[i]))
+			return 1;
+	return 0;
+}
+
+/*
  * What became of the transfer, said if it failed: EX_OK, 75 for a
  * stall or a signal, 74 for our own file, 69 for the server or the
  * network.
@@ -445,9 +488,21 @@ outcome(struct transfer *t, CURL *c, CURLcode rc, const char *errbuf,
 		buf_printf(&why, "larger than %llu bytes",
 		    (unsigned long long)t->max);
 		ret = EX_DATAERR;
-	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
+	} else if (t->stalled || rc == CURLE_OPERATION_TIMEDOUT) {
 		buf_printf(&why, "no progress for %d s", t->h->stall);
 		ret = EX_TEMPFAIL;
+	} else if (t->max_timed_out) {
+		buf_printf(&why, "not done within %d s", t->h->max_time);
+		ret = EX_TEMPFAIL;
+	} else if (rc == CURLE_UNSUPPORTED_PROTOCOL && t->size == 0)
+		buf_adds(&why, "redirected to a URL that is not https "
+		    "(refused without --insecure)");
+	else if (rc == CURLE_URL_MALFORMAT)
+		buf_adds(&why, "a malformed URL");
+	else if (rc != CURLE_OK && proxied(rc)) {
+		text_escape(&why, *errbuf ? errbuf : curl_easy_strerror(rc),
+		    strlen(*errbuf ? errbuf : curl_easy_strerror(rc)));
+		buf_adds(&why, " (through the proxy the environment names)");
 	} else if (rc != CURLE_OK)
 		/* curl's words may quote the server (a redirect's URL) */
 		text_escape(&why, *errbuf ? errbuf : curl_easy_strerror(rc),
@@ -471,7 +526,7 @@ http_put(const struct http *h, const char *what, const char *url, int fd,
     uint64_t size, const char *type, char *const headers[], int nheaders)
 {
 	struct transfer t = { .h = h, .what = what, .fd = fd, .size = size,
-	    .began = now_ms() };
+	    .began = now_ms(), .moved_at = now_ms() };
 	struct curl_slist *hl = NULL;
 	struct buf line = { 0 };
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -515,7 +570,7 @@ http_get(const struct http *h, const char *what, const char *url, int fd,
     uint64_t max, uint64_t *got)
 {
 	struct transfer t = { .h = h, .what = what, .fd = fd, .max = max,
-	    .began = now_ms() };
+	    .began = now_ms(), .moved_at = now_ms() };
 	char errbuf[CURL_ERROR_SIZE] = "";
 	const char *why;
 	CURL *c;

@@ -63,6 +63,35 @@ blot(struct buf *b, const char *mark, const char *ends)
 	buf_free(&out);
 }
 
+/*
+ * Blots out the query of the URL after each mark, up to its quote: an
+ * upload slot's PUT URL may carry its signature there.
+ */
+static void
+blot_query(struct buf *b, const char *mark, char quote)
+{
+	struct buf out = { 0 };
+	char *p = b->p, *e, *q, *end;
+
+	while ((e = strstr(p, mark)) != NULL) {
+		e += strlen(mark);
+		if ((end = strchr(e, quote)) == NULL)
+			break;
+		q = memchr(e, '?', end - e);
+		buf_add(&out, p, (q ? q + 1 : end) - p);
+		if (q)
+			buf_adds(&out, "[redacted]");
+		p = end;
+	}
+	if (out.len == 0)
+		return;
+	buf_adds(&out, p);
+	b->len = 0;
+	buf_add(b, out.p, out.len);
+	buf_str(b);
+	buf_free(&out);
+}
+
 /* Replaces the payload of SASL elements in a logged line. */
 static void
 redact(struct session *s, const char *msg, struct buf *out)
@@ -87,6 +116,8 @@ redact(struct session *s, const char *msg, struct buf *out)
 	blot(out, " name='Authorization'>", "<");
 	blot(out, " name=\"Cookie\">", "<");
 	blot(out, " name='Cookie'>", "<");
+	blot_query(out, "<put url=\"", '"');
+	blot_query(out, "<put url='", '\'');
 	/* belt and braces: the password itself never reaches the terminal */
 	for (p = out->p; pw && *pw && (p = strstr(p, pw)) != NULL;
 	    p += strlen(pw))

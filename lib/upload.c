@@ -37,6 +37,12 @@
 /* The longest URL taken from a slot: it goes into a message's body. */
 #define URL_MAX 4096
 
+/*
+ * The most of a pipe kept aside to learn its size: more than any upload
+ * service takes, and not enough to fill a tmpfs /tmp with /dev/zero.
+ */
+#define SPOOL_MAX (1024ULL * 1024 * 1024)
+
 /* Of a server's disco#items, how many are asked whether they upload. */
 #define ITEMS_MAX 32
 
@@ -102,7 +108,8 @@ attachment_name_check(const char *name)
 	if (strchr(name, '/'))
 		return "has a '/'";
 	if (!text_plain(name, len))
-		return "not UTF-8 text without control characters";
+		return "not UTF-8 text without control or bidirectional "
+		    "characters";
 	return NULL;
 }
 
@@ -134,9 +141,16 @@ spool(struct attachment *a, int in, const char *what)
 	while ((n = read_by(in, chunk, sizeof(chunk), 0)) != 0) {
 		if (n < 0 && errno == EINTR)
 			return close(fd), interrupted_nothing_sent();
+		if (n < 0 && errno == EAGAIN)
+			continue;	/* a FIFO's writer not there yet */
 		if (n < 0) {
 			warn("%s", what);
 			return close(fd), EX_NOINPUT;
+		}
+		if (a->size + n > SPOOL_MAX) {
+			warnx("%s: more than %llu bytes: not kept aside to be "
+			    "sent (attach a file instead)", what, SPOOL_MAX);
+			return close(fd), EX_DATAERR;
 		}
 		if (write_all(fd, chunk, n) == -1) {
 			warn("%s: copying it into %s", what, dir);
@@ -158,15 +172,15 @@ attachment_open(struct attachment *a, const char *path, const char *name)
 	struct buf shown = { 0 };
 	const char *base, *why;
 	struct stat st;
-	int fd, rc = EX_OK;
+	int fd, rc = EX_OK, named = 1;
 
 	*a = (struct attachment){ .fd = -1 };
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	if (name == NULL)
-		name = strcmp(path, "-") == 0 ? "stdin" : base;
+		named = 0, name = strcmp(path, "-") == 0 ? "stdin" : base;
 	if ((why = attachment_name_check(name)) != NULL) {
-		warnx("attachment name %s: %s (name it with --attach-name)",
-		    text_shown(&shown, name), why);
+		warnx("attachment name %s: %s%s", text_shown(&shown, name),
+		    why, named ? "" : " (name it with --attach-name)");
 		buf_free(&shown);
 		return EX_DATAERR;
 	}
@@ -175,8 +189,12 @@ attachment_open(struct attachment *a, const char *path, const char *name)
 	a->type = attachment_type(name);
 	if (strcmp(path, "-") == 0)
 		return spool(a, STDIN_FILENO, "stdin");
-	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1) {
+	/*
+	 * Not blocking: a FIFO with no writer would hold the open, and
+	 * signals with it; spool's reads wait for one as a signal allows.
+	 */
+	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK)) ==
+	    -1 || fstat(fd, &st) == -1) {
 		warn("%s", path);
 		if (fd != -1)
 			close(fd);
@@ -233,17 +251,19 @@ answered(struct session *s, xmpp_stanza_t *reply, void *arg)
 	a->all->done[a->i] = 1;
 }
 
+/* Every answer in, or a signal: the user need not wait for -T. */
 static int
 all_answered(struct session *s, void *arg)
 {
 	(void)s;
-	return ((struct answers *)arg)->got == ((struct answers *)arg)->n;
+	return ((struct answers *)arg)->got == ((struct answers *)arg)->n ||
+	    signals_interrupted();
 }
 
 /* Asks each of to[] for child at once, and waits for every answer. */
 static int
 ask_all(struct session *s, char *const to[], int n, const char *child,
-    struct answers *all, struct answer *slot)
+    const char *what, struct answers *all, struct answer *slot)
 {
 	int i, rc;
 
@@ -254,6 +274,10 @@ ask_all(struct session *s, char *const to[], int n, const char *child,
 		    &slot[i]));
 	}
 	rc = session_until(s, all_answered, all, "the server's services");
+	if (rc == EX_OK && all->got < n) {
+		warnx("interrupted while waiting for %s", what);
+		rc = EX_TEMPFAIL;
+	}
 	for (i = 0; i < n; i++) {
 		if (!all->done[i])	/* slot[] is going: no answer for it */
 			iq_cancel(s, all->id[i]);
@@ -375,11 +399,11 @@ upload_find(struct session *s, struct upload_service *svc)
 
 	*svc = (struct upload_service){ 0 };
 	rc = ask_all(s, &domain, 1, "<query xmlns='" NS_DISCO_ITEMS "'/>",
-	    &items, slot);
+	    "the server's services", &items, slot);
 	n = rc == EX_OK ? candidates(items.reply[0], domain, to) : 0;
 	if (rc == EX_OK)
 		rc = ask_all(s, to, n, "<query xmlns='" NS_DISCO_INFO "'/>",
-		    &infos, slot);
+		    "the server's services", &infos, slot);
 	for (i = 0; rc == EX_OK && i < n; i++)
 		if (uploads(infos.reply[i], &svc->max_size)) {
 			svc->jid = xstrdup(to[i]);
@@ -508,8 +532,11 @@ static int
 ask_slot(struct session *s, const struct upload_service *svc,
     const struct http *h, struct attachment *a, struct upload_slot *slot)
 {
-	struct buf req = { 0 }, why = { 0 };
+	struct buf req = { 0 }, why = { 0 }, what = { 0 };
+	struct answers all;
+	struct answer one;
 	xmpp_stanza_t *reply;
+	char *to = svc->jid;
 	const char *bad;
 	int rc;
 
@@ -518,10 +545,19 @@ ask_slot(struct session *s, const struct upload_service *svc,
 	buf_printf(&req, "' size='%" PRIu64 "' content-type='", a->size);
 	xml_escape(&req, a->type, strlen(a->type));
 	buf_adds(&req, "'/>");
-	rc = iq_call(s, "get", svc->jid, buf_str(&req), &reply);
+	buf_printf(&what, "a slot for %s", a->name);
+	rc = ask_all(s, &to, 1, buf_str(&req), buf_str(&what), &all, &one);
 	buf_free(&req);
-	if (rc != EX_OK)
+	buf_free(&what);
+	if (rc == EX_OK && (reply = all.reply[0]) == NULL) {
+		warnx("%s: the request for a slot was lost with the "
+		    "connection", a->name);
+		rc = EX_TEMPFAIL;
+	}
+	if (rc != EX_OK) {
+		answers_free(&all);
 		return rc;
+	}
 	if (!is_result(reply)) {
 		stanza_error_desc(reply, &why);
 		too_large(reply, &why);
@@ -533,7 +569,7 @@ ask_slot(struct session *s, const struct upload_service *svc,
 		warnx("%s: %s answered with %s", a->name, svc->jid, bad);
 		rc = EX_UNAVAILABLE;
 	}
-	xmpp_stanza_release(reply);
+	answers_free(&all);
 	buf_free(&why);
 	return rc;
 }
@@ -554,6 +590,9 @@ upload_send(struct session *s, const struct upload_service *svc,
 	if ((rc = ask_slot(s, svc, h, a, &slot)) != EX_OK)
 		return rc;
 	snprintf(what, sizeof(what), "%s", a->name);
+	if (strncasecmp(slot.put, "http:", 5) == 0)
+		warnx("WARNING: --insecure: %s goes up in clear text (http), "
+		    "with what authorises it", a->name);
 	if (lseek(a->fd, 0, SEEK_SET) == -1) {
 		warn("%s", a->name);
 		rc = EX_IOERR;

@@ -1266,6 +1266,7 @@ struct http {
 	const char *pin;	/* the account's pin: the key, not a CA */
 	int insecure;		/* --insecure: any certificate, http: too */
 	int stall;		/* seconds without progress: a failure */
+	int max_time;		/* seconds a transfer may take; 0: any */
 	int verbose;		/* 2 (-vv): headers, secrets redacted */
 	int progress;		/* a bar on stderr past 1 MB */
 	struct session *keep;	/* served while a transfer runs; NULL */

@@ -10,6 +10,8 @@ once it listens. Answers GET:
   /stream?n=BYTES    BYTES bytes of 'x' with no Content-Length (to the
                      connection's end), so only the body tells the size
   /redirect?to=URL   302 to URL
+  /drip?every=S      a body of 1 MB announced, one byte every S seconds
+                     (a sender holding a download open)
   /404               404
   anything else      "hostile\\n": for the names a sender picks
 
@@ -21,6 +23,7 @@ import http.server
 import os
 import ssl
 import sys
+import time
 import urllib.parse
 
 
@@ -53,6 +56,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if u.path == "/stream":
             self.close_connection = True
             return self.reply(200, b"x" * int(q["n"][0]), length=False)
+        if u.path == "/drip":
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(float(q["every"][0]))
+            except OSError:
+                return
         if u.path == "/redirect":
             return self.reply(302, b"", headers=[("Location", q["to"][0])])
         if u.path == "/404":

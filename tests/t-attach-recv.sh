@@ -103,7 +103,7 @@ is "$(rec 6 | jq -r '.oob[0] | [.path, .error] | map(tostring) | join(" ")')" \
 is "$(error 7)" "larger than 1048576 bytes" "also without a Content-Length"
 like "$(error 8)" "plain http" "http:// refused without --insecure"
 like "$(error 9)" "404" "a 404: an error"
-like "$(error 10)" 'Protocol "http" not supported' "a redirect to http:// refused"
+like "$(error 10)" 'redirected to a URL that is not https' "a redirect to http:// refused, saying why"
 is "$(path 11 0):$(path 11 1)" "$T/inbox/redirect:$T/inbox/two.txt" \
     "two in a message; an https redirect followed, named from the URL"
 is "$(cat "$T/inbox/two.txt")" "hostile" "the second's bytes"
@@ -124,6 +124,24 @@ like "$(cat "$T/tx.err")" "download $W/files/report.pdf: saved as $T/inbox/repor
     "-v: the saved file"
 like "$(cat "$T/tx.err")" "download $W/404: .*404" "a failed one on stderr"
 
+# ---- a sender who drips bytes holds the messages behind for --max-time
+# at most, and one who stops for -T
+listen drip -a bob -T 2 -n 3 --format json --download "$T/inbox" --max-time 4
+{
+	msg d1 "drip" "$(oob "$W/drip?every=0.5")"
+	msg d2 "stop" "$(oob "$W/drip?every=30")"
+	msg d3 "urgent"
+} | rawsend
+listener_wait drip
+is "$?" 0 "xlisten: all three printed"
+is "$(sed -n 1p "$T/drip.out" | jq -r '.oob[0].error')" "not done within 4 s" \
+    "a drip: cut at --max-time"
+is "$(sed -n 2p "$T/drip.out" | jq -r '.oob[0].error')" "no progress for 2 s" \
+    "a download that stops: cut after -T"
+is "$(sed -n 3p "$T/drip.out" | jq -r .body)" "urgent" "the message behind them printed"
+run xlisten -a bob --max-time 5
+is "$rc" 64 "--max-time without --download: usage"
+
 # ---- the directory, before any login
 run xlisten -a bob --download "$T/nowhere"
 is "$rc" 73 "a missing directory: 73"
@@ -134,6 +152,8 @@ is "$rc:$err" "73:xlisten: --download $T/shared: others can write in it" \
 ln -s "$T/inbox" "$T/link"
 run xlisten -a bob --download "$T/link"
 like "$rc:$err" "^73:.*a symlink" "a symlink: refused"
+run xlisten -a bob --download "$T/link/"
+like "$rc:$err" "^73:.*a symlink" "a symlink named with a trailing '/': refused too"
 run xlisten -a bob --max-size 1M
 is "$rc" 64 "--max-size without --download: usage"
 run xlisten -a bob --download "$T/inbox" --max-size 1T

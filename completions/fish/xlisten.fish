@@ -7,6 +7,7 @@ complete -c xlisten -f
 complete -c xlisten -l all -d 'Print every stanza, presence and iq too'
 complete -c xlisten -l download -x -a '(__fish_complete_directories)' -d 'Save the files messages link to into this directory'
 complete -c xlisten -l max-size -x -d 'The largest file --download saves (k, M, G)'
+complete -c xlisten -l max-time -x -d 'The longest a --download may take, in seconds'
 complete -c xlisten -s n -l count -x -d 'Exit after this many messages'
 complete -c xlisten -l format -x -a 'text json xml' -d 'Output format'
 complete -c xlisten -l from -x -d 'Only from this JID'

@@ -46,8 +46,9 @@ test_local_name(void)
 		{ "https://user:pw@h.example:8443/d/x-y_z.1", "x-y_z.1",
 		    "the authority does not count; - _ . kept" },
 		{ "https://h.example/%2F", "_", "an encoded slash alone" },
-		{ "https://h.example/-rf", "-rf", "a dash is kept: the path has "
-		    "the directory before it" },
+		{ "https://h.example/-rf", "_rf", "a leading dash is not kept: "
+		    "`rm *` in the directory would take it for an option" },
+		{ "https://h.example/a-b", "a-b", "a dash inside is kept" },
 	};
 	struct buf b = { 0 };
 	size_t i;
