@@ -16,12 +16,15 @@ ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 SYSTEMDUSERDIR ?= $(PREFIX)/lib/systemd/user
 
-PKGS = libstrophe expat openssl libidn libbsd-overlay jansson libcurl
+PKGS = libstrophe expat openssl libidn libbsd-overlay jansson
+# libcurl: its headers only; lib/http.c loads it on the first transfer
+# (dlopen), so that no tool pays for its dependencies at every start
+HEADER_PKGS = libcurl
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra
 # Recursive (=): pkg-config runs when a recipe needs it, after `deps`.
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(HEADER_PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lresolv -lm
 
 ifeq ($(SANITIZE),1)
