@@ -34,10 +34,10 @@
 #   7. HTTP File Upload (XEP-0363): tests/server.sh's upload_start with a
 #      64 MiB limit (Prosody 0.12's mod_http_file_share over HTTPS); a
 #      50 MB file of random bytes, curl -T to a fresh slot (up_slot) with
-#      the slot's headers, its time, MB/s and peak RSS; then xsend
-#      --attach of a 5 MB and the 50 MB file to bob (upload_row_xsend),
-#      its MB/s against curl's and its peak RSS, which must not grow with
-#      the file. Says n/a where xsend has no --attach
+#      the slot's headers, its time, MB/s and peak RSS; and xsend
+#      --attach of the 50 MB file and a 5 MB one to bob, in turn with
+#      curl's runs: its MB/s against curl's, and its peak RSS, which
+#      must not grow with the file
 #
 # RUNS (default 11) runs for one message, BURST_RUNS (3) for a burst;
 # BURST (10000) lines; AGENT_RUNS (51) for one message through the
@@ -597,60 +597,62 @@ UP_BIG=50000000
 UP_SMALL=5000000
 upload_ok=0
 declare -A up_ms up_mbs up_rss up_fails
+up_xsend=
 # up_rate BYTES MS: megabytes (10^6 bytes) a second
 up_rate() { awk -v b="$1" -v ms="$2" 'BEGIN { if (ms > 0) printf "%.1f", b / 1e6 / (ms / 1000); else print "-" }'; }
-# up_runs NAME BYTES CMD...: CMD UP_RUNS times (with {put}, {auth} in its
+# up_once NAME BYTES CMD...: one run of CMD (with {put}, {auth} in its
 # arguments replaced by a fresh slot's, when it has them), timed, under
-# nettool peakrss; sets up_ms, up_mbs, up_rss (the largest) and up_fails
-# of NAME. A run fails when CMD exits other than 0.
-up_runs() {
-	local name=$1 bytes=$2 i t0 t1 put= auth= get a r rss=0 fails=0
-	local ms=()
+# nettool peakrss: its ms appended to up_all[NAME], the largest RSS kept
+# in up_rss, a failure (an exit other than 0) counted in up_fails.
+# up_done NAME BYTES: the median of NAME's runs into up_ms and up_mbs.
+declare -A up_all
+up_once() {
+	local name=$1 bytes=$2 t0 t1 put= auth= get a r
 	shift 2
-	for i in $(seq "$UP_RUNS"); do
-		a=()
-		if printf '%s\n' "$@" | grep -q '{auth}'; then
-			{ read -r put; read -r auth; read -r get; } < <(up_slot alice \
-			    share.files.test "bench-$name-$i.bin" "$bytes" \
-			    application/octet-stream)
-		fi
-		for r; do
-			r=${r//\{put\}/$put}
-			a+=("${r//\{auth\}/$auth}")
-		done
-		t0=$(now_ns)
-		"$XT_NETTOOL" peakrss "$W/up.rss" "${a[@]}" >/dev/null \
-		    2>>"$W/up-$name.err"
-		r=$?
-		t1=$(now_ns)
-		[ "$r" -eq 0 ] || fails=$((fails + 1))
-		ms+=($(((t1 - t0) / 1000000)))
-		[ "$(cat "$W/up.rss")" -gt "$rss" ] && rss=$(cat "$W/up.rss")
-	done
-	up_ms[$name]=$(printf '%s\n' "${ms[@]}" | median)
-	up_mbs[$name]=$(up_rate "$bytes" "${up_ms[$name]}")
-	up_rss[$name]=$rss
-	up_fails[$name]=$fails
-	echo "#   $name: median ${up_ms[$name]} ms, ${up_mbs[$name]} MB/s, peak RSS $rss kB, $fails of $UP_RUNS failed"
-}
-# ---- xsend's row: a 5 MB and the 50 MB file, a message each to bob;
-# login, discovery, slot, PUT and message all in the time
-up_xsend=
-upload_row_xsend() {
-	local f
-	if "$XU_BUILD/xsend" --attach /dev/null 2>&1 </dev/null |
-	    grep -q -- "--attach: unknown"; then
-		up_xsend="n/a (xsend has no --attach)"
-		echo "#   xsend --attach: $up_xsend"
-		return
+	a=()
+	if printf '%s\n' "$@" | grep -q '{auth}'; then
+		{ read -r put; read -r auth; read -r get; } < <(up_slot alice \
+		    share.files.test "bench-$name-$RANDOM.bin" "$bytes" \
+		    application/octet-stream)
 	fi
-	for f in small big; do
-		[ $f = small ] && set -- "$UP_SMALL" "$W/up.small"
-		[ $f = big ] && set -- "$UP_BIG" "$W/up.big"
-		up_runs "xsend-$f" "$1" "$XU_BUILD/xsend" -f "$XU_UP_CONFIG" \
-		    -a alice --attach "$2" "bob@files.test"
+	for r; do
+		r=${r//\{put\}/$put}
+		a+=("${r//\{auth\}/$auth}")
 	done
-	up_xsend=ok
+	t0=$(now_ns)
+	"$XT_NETTOOL" peakrss "$W/up.rss" "${a[@]}" >/dev/null \
+	    2>>"$W/up-$name.err"
+	r=$?
+	t1=$(now_ns)
+	[ "$r" -eq 0 ] || up_fails[$name]=$((${up_fails[$name]:-0} + 1))
+	up_all[$name]="${up_all[$name]:-} $(((t1 - t0) / 1000000))"
+	[ "$(cat "$W/up.rss")" -gt "${up_rss[$name]:-0}" ] &&
+	    up_rss[$name]=$(cat "$W/up.rss")
+}
+up_done() {
+	up_ms[$1]=$(printf '%s\n' ${up_all[$1]} | median)
+	up_mbs[$1]=$(up_rate "$2" "${up_ms[$1]}")
+	up_fails[$1]=${up_fails[$1]:-0}
+	echo "#   $1: median ${up_ms[$1]} ms, ${up_mbs[$1]} MB/s, peak RSS ${up_rss[$1]} kB, ${up_fails[$1]} of $UP_RUNS failed"
+}
+# curl's row and xsend's, run in turn (curl, xsend, curl...): Prosody's
+# rate wanders from minute to minute on a shared machine, and each pair
+# sees the same. xsend's files, 5 MB and 50 MB, a message each to bob:
+# login, discovery, slot, PUT and message all in the time.
+up_curl() {
+	# (-f: a status of 400 or more is a failure; Prosody's is 201. No
+	# "Expect: 100-continue": Prosody never answers it, and curl would
+	# wait a second for it; xsend does not ask either)
+	up_once curl "$UP_BIG" curl -sSf --cacert "$XU_UP_CA" -T "$W/up.big" \
+	    -H "Authorization: {auth}" \
+	    -H "Content-Type: application/octet-stream" -H "Expect:" \
+	    -o /dev/null "{put}"
+}
+up_xsend() {	# up_xsend small|big
+	local bytes=$UP_SMALL
+	[ "$1" = big ] && bytes=$UP_BIG
+	up_once "xsend-$1" "$bytes" "$XU_BUILD/xsend" -f "$XU_UP_CONFIG" \
+	    -a alice --attach "$W/up.$1" "bob@files.test"
 }
 if want upload; then
 echo "# 7. HTTP File Upload: a $UP_BIG-byte file, curl -T vs xsend --attach, $UP_RUNS runs each"
@@ -658,13 +660,15 @@ if upload_start $((64 * 1024 * 1024)) >/dev/null; then
 	upload_ok=1
 	head -c "$UP_BIG" /dev/urandom >"$W/up.big"
 	head -c "$UP_SMALL" /dev/urandom >"$W/up.small"
-	# (-f: a status of 400 or more is a failure; Prosody's is 201. No
-	# "Expect: 100-continue": Prosody never answers it, and curl would
-	# wait a second for it; xsend does not ask either)
-	up_runs curl "$UP_BIG" curl -sSf --cacert "$XU_UP_CA" -T "$W/up.big" \
-	    -H "Authorization: {auth}" -H "Content-Type: application/octet-stream" \
-	    -H "Expect:" -o /dev/null "{put}"
-	upload_row_xsend
+	for i in $(seq "$UP_RUNS"); do
+		up_curl
+		up_xsend big
+		up_xsend small
+	done
+	up_done curl "$UP_BIG"
+	up_done xsend-big "$UP_BIG"
+	up_done xsend-small "$UP_SMALL"
+	up_xsend=ok
 	upload_stop
 else
 	echo "#   upload_start failed: skipped"
