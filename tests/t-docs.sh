@@ -54,7 +54,7 @@ done
 # package of each pkg-config module the Makefile uses), and it names
 # every tool and its page
 inst=$(sed -n '/^## Install/,/^## [^I]/p' README.md)
-for mod in $(sed -n 's/^PKGS = //p' Makefile); do
+for mod in $(sed -n 's/^PKGS = //p; s/^HEADER_PKGS = //p' Makefile); do
 	pkg=$(dpkg -S "$(pkg-config --path "$mod")" 2>/dev/null | cut -d: -f1)
 	[ -n "$pkg" ] || continue	# built from source here: nothing to name
 	grep -q "^sudo apt-get install .* $pkg\( \|\$\)" <<<"$inst"
