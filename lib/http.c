@@ -46,6 +46,7 @@
 struct transfer {
 	const struct http *h;
 	const char *what;	/* names the transfer in messages */
+	int upload;		/* a PUT; else a GET */
 	int fd;			/* read from (PUT) or written to (GET) */
 	uint64_t size;		/* a PUT's length */
 	uint64_t done;		/* bytes read for a PUT, written by a GET */
@@ -188,8 +189,8 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
     curl_off_t ultotal, curl_off_t ulnow)
 {
 	struct transfer *t = arg;
-	uint64_t total = t->size ? (uint64_t)ultotal : (uint64_t)dltotal;
-	uint64_t now = t->size ? (uint64_t)ulnow : (uint64_t)dlnow;
+	uint64_t total = t->upload ? (uint64_t)ultotal : (uint64_t)dltotal;
+	uint64_t now = t->upload ? (uint64_t)ulnow : (uint64_t)dlnow;
 
 	if (t->interrupted)
 		return 1;	/* abort */
@@ -376,24 +377,10 @@ easy_new(struct transfer *t, const char *url, char *errbuf)
 	return c;
 }
 
-/* Lets in a SIGINT or SIGTERM that waits: whether one came. */
-static int
-signalled(void)
-{
-	sigset_t pending, unblocked, old;
-
-	sigpending(&pending);
-	if (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM)) {
-		signals_wait_mask(&unblocked);
-		sigprocmask(SIG_SETMASK, &unblocked, &old);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-	}
-	return signals_interrupted();
-}
-
 /*
  * curl's sockets and the session's stream, in one ppoll that SIGINT
- * and SIGTERM end; at most wait_ms.
+ * and SIGTERM end (one that came while curl worked is let in there, at
+ * once); at most wait_ms.
  */
 static void
 wait_both(CURLM *m, struct session *s, long wait_ms)
@@ -406,7 +393,7 @@ wait_both(CURLM *m, struct session *s, long wait_ms)
 
 	pfd[0].fd = -1;
 	pfd[0].events = pfd[0].revents = 0;
-	if (s && session_failed(s) == EX_OK)
+	if (s)		/* a failed one: fd -1, and left alone */
 		session_poll_prepare(s, &pfd[0], &t);
 	if (t >= 0 && t < wait_ms)
 		wait_ms = t;
@@ -456,7 +443,7 @@ run(struct transfer *t, CURL *c)
 		if (wait_ms < 0 || wait_ms > 200)
 			wait_ms = 200;
 		wait_both(m, t->h->keep, wait_ms);
-		if (signalled())
+		if (signals_interrupted())
 			t->interrupted = 1;
 	}
 	while ((msg = lc.multi_info_read(m, &left)) != NULL)
@@ -529,7 +516,7 @@ outcome(struct transfer *t, CURL *c, CURLcode rc, const char *errbuf,
 
 	lc.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (t->bar_at)
-		bar_draw(t, t->done, t->size ? t->size : t->done, 1);
+		bar_draw(t, t->done, t->upload ? t->size : t->done, 1);
 	if (t->interrupted) {
 		buf_adds(&why, "interrupted");
 		ret = EX_TEMPFAIL;
@@ -554,20 +541,19 @@ outcome(struct transfer *t, CURL *c, CURLcode rc, const char *errbuf,
 	} else if (t->max_timed_out) {
 		buf_printf(&why, "not done within %d s", t->h->max_time);
 		ret = EX_TEMPFAIL;
-	} else if (rc == CURLE_UNSUPPORTED_PROTOCOL && t->size == 0)
+	} else if (rc == CURLE_UNSUPPORTED_PROTOCOL && !t->upload)
 		buf_adds(&why, "redirected to a URL that is not https "
 		    "(refused without --insecure)");
 	else if (rc == CURLE_URL_MALFORMAT)
 		buf_adds(&why, "a malformed URL");
-	else if (rc != CURLE_OK && proxied(rc)) {
-		text_escape(&why, *errbuf ? errbuf : lc.easy_strerror(rc),
-		    strlen(*errbuf ? errbuf : lc.easy_strerror(rc)));
-		buf_adds(&why, " (through the proxy the environment names)");
-	} else if (rc != CURLE_OK)
+	else if (rc != CURLE_OK) {
 		/* curl's words may quote the server (a redirect's URL) */
 		text_escape(&why, *errbuf ? errbuf : lc.easy_strerror(rc),
 		    strlen(*errbuf ? errbuf : lc.easy_strerror(rc)));
-	else if (status >= 300 && status < 400)
+		if (proxied(rc))
+			buf_adds(&why, " (through the proxy the environment "
+			    "names)");
+	} else if (status >= 300 && status < 400)
 		buf_printf(&why, "HTTP %ld: redirected, and an upload is not "
 		    "sent elsewhere", status);
 	else if (status < want_lo || status > want_hi)
@@ -585,8 +571,8 @@ int
 http_put(const struct http *h, const char *what, const char *url, int fd,
     uint64_t size, const char *type, char *const headers[], int nheaders)
 {
-	struct transfer t = { .h = h, .what = what, .fd = fd, .size = size,
-	    .began = now_ms(), .moved_at = now_ms() };
+	struct transfer t = { .h = h, .what = what, .upload = 1, .fd = fd,
+	    .size = size, .began = now_ms(), .moved_at = now_ms() };
 	struct curl_slist *hl = NULL;
 	struct buf line = { 0 };
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -595,11 +581,8 @@ http_put(const struct http *h, const char *what, const char *url, int fd,
 	CURLcode rc;
 	int i, ret;
 
-	if ((why = http_url_check(url, h->insecure)) != NULL) {
-		warnx("%s: the upload URL is %s", what, why);
-		return EX_UNAVAILABLE;
-	}
-	if ((why = http_init()) != NULL) {
+	if ((why = http_url_check(url, h->insecure)) != NULL ||
+	    (why = http_init()) != NULL) {
 		failed(h, what, why);
 		return EX_UNAVAILABLE;
 	}

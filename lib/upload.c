@@ -273,7 +273,7 @@ ask_all(struct session *s, char *const to[], int n, const char *child,
 		all->id[i] = xstrdup(iq_send(s, "get", to[i], child, answered,
 		    &slot[i]));
 	}
-	rc = session_until(s, all_answered, all, "the server's services");
+	rc = session_until(s, all_answered, all, what);
 	if (rc == EX_OK && all->got < n) {
 		warnx("interrupted while waiting for %s", what);
 		rc = EX_TEMPFAIL;
@@ -383,7 +383,8 @@ candidates(xmpp_stanza_t *items, const char *domain, char *to[])
 		    strcmp(xmpp_stanza_get_name(it), "item") == 0 &&
 		    xmpp_stanza_get_attribute(it, "node") == NULL &&
 		    (jid = xmpp_stanza_get_attribute(it, "jid")) != NULL &&
-		    jid_check(jid) == NULL && strcmp(jid, domain) != 0)
+		    jid_check(jid) == NULL && strcmp(jid, domain) != 0 &&
+		    text_plain(jid, strlen(jid)))	/* shown as it is */
 			to[n++] = (char *)jid;
 	return n;
 }
@@ -579,7 +580,6 @@ upload_send(struct session *s, const struct upload_service *svc,
     const struct http *h, struct attachment *a)
 {
 	struct upload_slot slot;
-	char what[NAME_MAX_LEN + 16];
 	int rc;
 
 	if (svc->max_size && a->size > svc->max_size) {
@@ -589,7 +589,6 @@ upload_send(struct session *s, const struct upload_service *svc,
 	}
 	if ((rc = ask_slot(s, svc, h, a, &slot)) != EX_OK)
 		return rc;
-	snprintf(what, sizeof(what), "%s", a->name);
 	if (strncasecmp(slot.put, "http:", 5) == 0)
 		warnx("WARNING: --insecure: %s goes up in clear text (http), "
 		    "with what authorises it", a->name);
@@ -597,7 +596,7 @@ upload_send(struct session *s, const struct upload_service *svc,
 		warn("%s", a->name);
 		rc = EX_IOERR;
 	} else
-		rc = http_put(h, what, slot.put, a->fd, a->size, a->type,
+		rc = http_put(h, a->name, slot.put, a->fd, a->size, a->type,
 		    slot.headers, slot.nheaders);
 	if (rc == EX_OK)
 		a->url = xstrdup(slot.get);

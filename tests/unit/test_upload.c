@@ -4,6 +4,7 @@
  * a file is announced with.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -172,6 +173,43 @@ types(void)
 	    "host's origin)");
 }
 
+/*
+ * A FIFO whose writer comes after we opened it, and writes in pieces
+ * larger than a pipe holds: all of it kept, none of it lost to the
+ * open that does not block.
+ */
+static void
+fifo(const char *dir)
+{
+	struct attachment a;
+	char path[64], chunk[70000], back[70000];
+	pid_t pid;
+	int i, fd, same = 1;
+
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	ok(mkfifo(path, 0600) == 0, "a FIFO");
+	memset(chunk, 'f', sizeof(chunk));
+	if ((pid = fork()) == 0) {
+		if ((fd = open(path, O_WRONLY)) == -1)
+			_exit(1);
+		for (i = 0; i < 3; i++)
+			if (write(fd, chunk, sizeof(chunk)) != sizeof(chunk))
+				_exit(1);
+		_exit(0);
+	}
+	ok(attachment_open(&a, path, NULL) == EX_OK &&
+	    a.size == 3 * sizeof(chunk), "a FIFO written in pieces after "
+	    "the open: every byte kept (%llu)", (unsigned long long)a.size);
+	for (i = 0; i < 3 && a.fd >= 0; i++)
+		same &= read(a.fd, back, sizeof(back)) == sizeof(back) &&
+		    memcmp(back, chunk, sizeof(chunk)) == 0;
+	ok(same, "and the same bytes, from the start");
+	waitpid(pid, &i, 0);
+	ok(WIFEXITED(i) && WEXITSTATUS(i) == 0, "the writer wrote it all");
+	attachment_free(&a);
+	unlink(path);
+}
+
 static void
 files(void)
 {
@@ -209,6 +247,7 @@ files(void)
 	attachment_free(&a);
 	dup2(saved, 0);
 	close(saved);
+	fifo(dir);
 	snprintf(path, sizeof(path), "%s/f.txt", dir);
 	unlink(path);
 	rmdir(dir);
