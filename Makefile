@@ -44,7 +44,7 @@ TOOLS = xsend xlisten xraw xroster xping xagent
 LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o agent.o \
 	signals.o logread.o loop.o timing.o inbound.o iq.o recover.o trust.o \
 	outbox.o confirm.o xmlin.o stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o \
-	proc.o jid.o roster.o place.o token.o http.o upload.o attach.o
+	proc.o jid.o roster.o place.o token.o http.o upload.o attach.o queue.o
 UNIT_TESTS = test_text test_config test_lines test_sasl test_xmlguard \
 	test_delivery test_outbox test_xmlin test_roster test_token \
 	test_upload test_attach
