@@ -49,7 +49,7 @@ LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o agent.o \
 	proc.o jid.o roster.o place.o token.o http.o upload.o attach.o queue.o
 UNIT_TESTS = test_text test_config test_lines test_sasl test_xmlguard \
 	test_delivery test_outbox test_xmlin test_roster test_token \
-	test_upload test_attach
+	test_upload test_attach test_queue
 
 BINS = $(TOOLS:%=$(B)/%)
 LIBA = $(B)/libxmpputils.a

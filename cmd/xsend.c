@@ -701,11 +701,11 @@ send_messages(struct session *s, struct job *j)
 	int rc;
 
 	while ((k = j->start + j->nsent) < j->msgs.nmsgs) {
+		note_progress(s, j);	/* as soon as the server confirms */
 		if (!room_to_send(s, j)) {
 			session_request_ack(s);
 			if ((rc = session_step(s, -1, -1)) > 1)
 				return rc;
-			note_progress(s, j);
 			continue;
 		}
 		m = &j->msgs.msgs[k];

@@ -144,11 +144,12 @@ qentry_format(struct buf *b, const struct qentry *e)
 	for (i = 0; i < e->nmsgs; i++) {
 		m = &e->msgs[i];
 		if (m->kind == QMSG_FILE) {
+			/* its type is its name's again, as it was: one
+			 * an entry cannot make HTML */
 			buf_printf(b, "file %d %" PRIu64 " ", m->index,
 			    m->size);
-			text_escape(b, m->type, strlen(m->type));
-			buf_addc(b, ' ');
-			field(b, "", m->name);
+			text_escape(b, m->name, strlen(m->name));
+			buf_addc(b, '\n');
 			continue;
 		}
 		buf_printf(b, "%s %zu\n", m->kind == QMSG_URL ? "url" :
@@ -265,17 +266,17 @@ parse_text(struct qentry *e, struct reader *r, enum qmsg_kind kind)
 	return NULL;
 }
 
-/* file I SIZE TYPE NAME */
+/* file I SIZE NAME */
 static const char *
 parse_file(struct qentry *e, struct reader *r)
 {
 	struct reader w = *r;
-	const char *f[3], *sp, *end = r->line + r->len;
+	const char *f[2], *sp, *end = r->line + r->len;
 	uint64_t index, size;
 	struct qmsg *m;
 	int i, n = 0;
 
-	for (i = 0, sp = r->line; i < 3; i++, sp++) {
+	for (i = 0, sp = r->line; i < 2; i++, sp++) {
 		f[i] = sp;
 		if ((sp = memchr(sp, ' ', end - sp)) == NULL)
 			return "a malformed file line";
@@ -284,20 +285,18 @@ parse_file(struct qentry *e, struct reader *r)
 		n += e->msgs[i].kind == QMSG_FILE;
 	if (!number(f[0], f[1] - f[0] - 1, 1000, &index) || (int)index != n)
 		return "a file out of order";
-	if (!number(f[1], f[2] - f[1] - 1, UINT64_MAX / 2, &size))
+	if (!number(f[1], sp - 1 - f[1], UINT64_MAX / 2, &size))
 		return "a malformed file size";
 	m = qentry_grow(e);
 	m->kind = QMSG_FILE;
 	m->index = n;
 	m->size = size;
-	m->type = xstrndup(f[2], sp - 1 - f[2]);
 	w.line = sp;
 	w.len = end - sp;
 	if ((m->name = value(&w)) == NULL || *m->name == '\0' ||
 	    attachment_name_check(m->name) != NULL)
 		return "a malformed file name";
-	if (*m->type == '\0' || !text_plain(m->type, strlen(m->type)))
-		return "a malformed file type";
+	m->type = xstrdup(attachment_type(m->name));
 	return NULL;
 }
 
