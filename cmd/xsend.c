@@ -824,6 +824,23 @@ bounce_ours(struct session *s, uint64_t n, const char *from, void *arg)
 	return 0;
 }
 
+/*
+ * --queue through an agent whose own login is down (reconnecting): the
+ * agent would hold what we send until it is back, and a queued copy
+ * would then arrive twice. Queued at once instead: EX_TEMPFAIL, said.
+ */
+static int
+agent_away(struct session *s)
+{
+	const char *status = agent_ask(s, 'Q');
+
+	if (status == NULL || strstr(status, "\nstate online\n"))
+		return EX_OK;
+	warnx("the agent's session is down, reconnecting: nothing handed to "
+	    "it");
+	return EX_TEMPFAIL;
+}
+
 /* Logs in, joins the rooms, uploads, sends, confirms, leaves, closes. */
 static int
 deliver(struct job *j, struct common_opts *o)
@@ -848,6 +865,8 @@ deliver(struct job *j, struct common_opts *o)
 	rc = session_start(&s, &acct, o);
 	if (j->retry == 0)
 		account_forget_password(&acct);	/* no login will need it */
+	if (rc == EX_OK && j->queue && session_agent(s))
+		rc = agent_away(s);
 	if (rc == EX_OK)
 		rc = join_rooms(s, j);
 	rc = recover(s, j, rc);
@@ -1097,6 +1116,9 @@ flush_send(struct flush *f, struct common_opts *o, struct account *acct,
 	rc = session_start(&s, acct, o);
 	if (f->j->retry == 0)
 		account_forget_password(acct);
+	/* the agent flushes once it is back: nothing to leave with it */
+	if (rc == EX_OK && session_agent(s))
+		rc = agent_away(s);
 	rc = recover(s, f->j, rc);
 	if (rc == EX_OK)
 		session_report_bounces(s, "message", bounce_ours, f->j);
