@@ -38,13 +38,22 @@
 #      --attach of the 50 MB file and a 5 MB one to bob, in turn with
 #      curl's runs: its MB/s against curl's, and its peak RSS, which
 #      must not grow with the file
+#   8. the queue (issue 22), its own XDG_STATE_HOMEs each run: with the
+#      test Prosody stopped, xsend --queue -l of BURST lines and
+#      QUEUE_ONE (200) xsend --queue -m runs of one message each
+#      (messages/s, process start to exit); Prosody started again, xsend
+#      --flush of each (counted at bob's receiver), the burst's in turn
+#      with xsend -l of BURST lines to the live server, and their ratio
+#      (target >= 0.5); fsyncs a message (strace -f -c, in runs of their
+#      own, installed when run as root; skipped without it)
 #
 # RUNS (default 11) runs for one message, BURST_RUNS (3) for a burst;
 # BURST (10000) lines; AGENT_RUNS (51) for one message through the
 # agent, BOT_RUNS (50) round trips, LOGIN_RUNS (7) for each login row,
-# UP_RUNS (5) for each upload row. ROWS picks sections (default all):
-# one burst recv xraw fed agent mem login upload, e.g. ROWS=agent (which also times
-# xsend's and bare's one message and the OpenSSL floor, its ratios'
+# UP_RUNS (5) for each upload row, BURST_RUNS for the queue, QUEUE_ONE
+# (200) single messages. ROWS picks sections (default all): one burst
+# recv xraw fed agent mem login upload queue, e.g. ROWS=agent (which also
+# times xsend's and bare's one message and the OpenSSL floor, its ratios'
 # denominators, in the same run). Peers are installed from Debian when
 # run as root.
 set -u
@@ -54,8 +63,8 @@ RECORD=0
 ROWS=${ROWS:-all}
 for r in $ROWS; do
 	case $r in
-	all|one|burst|recv|xraw|fed|agent|mem|login|upload) ;;
-	*) echo "bench: ROWS: no section $r (one burst recv xraw fed agent mem login upload)" >&2
+	all|one|burst|recv|xraw|fed|agent|mem|login|upload|queue) ;;
+	*) echo "bench: ROWS: no section $r (one burst recv xraw fed agent mem login upload queue)" >&2
 	   exit 64;;
 	esac
 done
@@ -152,6 +161,8 @@ finish_sink() {	# prints COUNT FIRST_NS LAST_NS
 }
 now_ns() { date +%s%N; }
 median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+ratio3() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
 
 results=$W/results
 : >"$results"
@@ -675,9 +686,173 @@ else
 fi
 fi
 
+# ---- 8. the queue (issue 22): queued with the server down, flushed once
+# it is back. The bench's Prosody is stopped and started again; each run
+# queues into fresh XDG_STATE_HOMEs of its own ($W/qs.*: no queue, no
+# FAST token), one for the burst, one for the single messages.
+QUEUE_ONE=${QUEUE_ONE:-200}
+queue_ok=0
+XQ="$XU_BUILD/xsend -f $XT_CONFIG -a alice"
+# q_rate COUNT T0_NS T1_NS LAST_NS: COUNT a second, from T0 to the later
+# of T1 (the process's exit) and LAST (the last delivery counted)
+q_rate() {
+	awk -v n="$1" -v a="$2" -v b="$3" -v l="$4" 'BEGIN { if (l > b) b = l
+	    if (b > a) printf "%.0f", n / ((b - a) / 1e9); else print 0 }'
+}
+# q_per COUNT N: COUNT / N, and COUNT; n/a without a COUNT
+q_per() {
+	[ -n "$1" ] || { echo n/a; return; }
+	awk -v c="$1" -v n="$2" 'BEGIN { printf "%g (%d)", c / n, c }'
+}
+# q_state NAME: a fresh XDG_STATE_HOME, printed
+q_state() { mkdir -m 700 "$W/qs.$1" && echo "$W/qs.$1"; }
+# q_waiting STATE: the messages STATE's queue holds (--list-queue)
+q_waiting() { env XDG_STATE_HOME="$1" $XQ --list-queue 2>/dev/null | wc -l; }
+# COUNT separate runs of CMD -m "TAG I" TO, as a cron job makes them, in
+# a shell of its own (so that strace can follow one as it does the other):
+#   bash -c "$q_loop" _ STATE TAG COUNT TO CMD...
+# prints how many of them exited 2 (queued)
+q_loop='s=$1 tag=$2 count=$3 to=$4 n=0; shift 4
+for i in $(seq "$count"); do
+	XDG_STATE_HOME=$s "$@" -m "$tag $i" "$to" 2>/dev/null
+	[ $? -eq 2 ] && n=$((n + 1))
+done
+echo $n'
+# q_syncs CMD...: how many fsync, fdatasync, syncfs and sync calls CMD
+# and its children make (strace -c; stdout and stderr to /dev/null)
+q_syncs() {
+	strace $q_seccomp -f -c -o "$W/strace.out" \
+	    -e trace=fsync,fdatasync,syncfs,sync "$@" >/dev/null 2>&1
+	# (strace -c writes nothing when none was made)
+	awk '$NF == "total" { n = $4 } END { print n + 0 }' "$W/strace.out"
+}
+# q_flush STATE N TAG: xsend --flush of STATE's queue, bob counting the N
+# messages tagged TAG; sets qf_ms (start to exit), qf_rate (the messages
+# counted a second, to the exit or the last delivery), qf_got, qf_rc
+q_flush() {
+	local t0 t1 first last
+	start_sink "$2" "$3" 3000
+	t0=$(now_ns)
+	env XDG_STATE_HOME="$1" $XQ --flush 2>>"$W/queue.err"
+	qf_rc=$?
+	t1=$(now_ns)
+	read -r qf_got first last < <(finish_sink)
+	qf_ms=$(((t1 - t0) / 1000000))
+	qf_rate=$(q_rate "$qf_got" "$t0" "$t1" "$last")
+}
+# q_live STATE TAG: xsend -l of BURST lines tagged TAG to the live
+# server, measured as q_flush measures; sets ql_rate, ql_got, ql_rc
+q_live() {
+	local t0 t1 first last
+	seq "$BURST" | sed "s/^/$2 /" >"$W/qlive"
+	start_sink "$BURST" "$2" 3000
+	t0=$(now_ns)
+	env XDG_STATE_HOME="$1" $XQ -l "$BOB" <"$W/qlive" 2>>"$W/queue.err"
+	ql_rc=$?
+	t1=$(now_ns)
+	read -r ql_got first last < <(finish_sink)
+	ql_rate=$(q_rate "$ql_got" "$t0" "$t1" "$last")
+}
+if want queue; then
+echo "# 8. the queue: $BURST lines and $QUEUE_ONE single messages queued with the server down, flushed once it is back, against xsend -l; $BURST_RUNS runs"
+if ! command -v strace >/dev/null && [ "$(id -u)" -eq 0 ]; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends strace >/dev/null 2>&1
+fi
+q_strace=0 q_seccomp=
+if command -v strace >/dev/null && strace -f -c -o /dev/null true >/dev/null 2>&1; then
+	q_strace=1
+	# (seccomp-bpf: only the traced calls stop the process)
+	strace --seccomp-bpf -f -c -o /dev/null -e trace=fsync true \
+	    >/dev/null 2>&1 && q_seccomp=--seccomp-bpf
+else
+	echo "#   strace: not installed, or not allowed to trace here: no fsync counts"
+fi
+qa_rates=() qb_rates=() qf_rates=() ql_rates=() qo_rates=() q_ratios=()
+qa_got=$BURST qb_got=$QUEUE_ONE qf_least=$BURST ql_least=$BURST
+qo_least=$QUEUE_ONE q_left=0 q_odd=0
+: >"$W/queue.err"
+for i in $(seq "$BURST_RUNS"); do
+	sa=$(q_state "a$i") sb=$(q_state "b$i")
+	seq "$BURST" | sed "s/^/qflush-$i /" >"$W/qlines"
+	server_kill TERM
+	# (a) one xsend -l --queue of the burst
+	t0=$(now_ns)
+	env XDG_STATE_HOME="$sa" $XQ --queue -l "$BOB" <"$W/qlines" 2>/dev/null
+	rc=$?
+	t1=$(now_ns)
+	[ "$rc" -eq 2 ] || q_odd=$((q_odd + 1))
+	qa_rates+=("$(q_rate "$BURST" "$t0" "$t1" 0)")
+	n=$(q_waiting "$sa")
+	[ "$n" -lt "$qa_got" ] && qa_got=$n
+	# (b) QUEUE_ONE runs of one message each
+	t0=$(now_ns)
+	n=$(bash -c "$q_loop" _ "$sb" "qone-$i" "$QUEUE_ONE" "$BOB" $XQ --queue)
+	t1=$(now_ns)
+	q_odd=$((q_odd + QUEUE_ONE - n))
+	qb_rates+=("$(q_rate "$QUEUE_ONE" "$t0" "$t1" 0)")
+	n=$(q_waiting "$sb")
+	[ "$n" -lt "$qb_got" ] && qb_got=$n
+	# the syncs, once, in runs of their own
+	if [ "$i" -eq 1 ] && [ "$q_strace" -eq 1 ]; then
+		seq "$BURST" | sed "s/^/qsa /" >"$W/qslines"
+		qa_syncs=$(q_syncs env XDG_STATE_HOME="$(q_state sa)" \
+		    $XQ --queue -l "$BOB" <"$W/qslines")
+		qb_syncs=$(q_syncs bash -c "$q_loop" _ "$(q_state sb)" qsb \
+		    "$QUEUE_ONE" "$BOB" $XQ --queue)
+	fi
+	if ! server_run >/dev/null 2>&1; then
+		echo "#   Prosody did not start again: skipped"
+		break
+	fi
+	# the flush and xsend -l in turn, first one then the other
+	if [ $((i % 2)) -eq 1 ]; then
+		q_flush "$sa" "$BURST" "qflush-$i"
+		q_live "$sa" "qlive-$i"
+	else
+		q_live "$sa" "qlive-$i"
+		q_flush "$sa" "$BURST" "qflush-$i"
+	fi
+	[ "$qf_rc" -eq 0 ] || q_odd=$((q_odd + 1))
+	[ "$ql_rc" -eq 0 ] || q_odd=$((q_odd + 1))
+	qf_rates+=("$qf_rate")
+	ql_rates+=("$ql_rate")
+	q_ratios+=("$(ratio "$qf_rate" "$ql_rate")")
+	[ "$qf_got" -lt "$qf_least" ] && qf_least=$qf_got
+	[ "$ql_got" -lt "$ql_least" ] && ql_least=$ql_got
+	echo "#   run $i: queued $BURST in ${qa_rates[-1]} msg/s, $QUEUE_ONE single in ${qb_rates[-1]} msg/s; flush $qf_rate msg/s ($qf_ms ms, $qf_got delivered), xsend -l $ql_rate msg/s ($ql_got delivered): ${q_ratios[-1]}"
+	# the single messages' entries
+	q_flush "$sb" "$QUEUE_ONE" "qone-$i"
+	[ "$qf_rc" -eq 0 ] || q_odd=$((q_odd + 1))
+	qo_rates+=("$qf_rate")
+	[ "$qf_got" -lt "$qo_least" ] && qo_least=$qf_got
+	q_left=$((q_left + $(q_waiting "$sa") + $(q_waiting "$sb")))
+	# and the flushes of what strace's runs queued, under strace
+	if [ "$i" -eq 1 ] && [ "$q_strace" -eq 1 ]; then
+		start_sink "$BURST" qsa 3000
+		qf_syncs=$(q_syncs env XDG_STATE_HOME="$W/qs.sa" $XQ --flush)
+		read -r qsa_got _ _ < <(finish_sink)
+		start_sink "$QUEUE_ONE" qsb 3000
+		qo_syncs=$(q_syncs env XDG_STATE_HOME="$W/qs.sb" $XQ --flush)
+		read -r qsb_got _ _ < <(finish_sink)
+		echo "#   fsyncs: queueing $BURST lines $qa_syncs, $QUEUE_ONE single $qb_syncs; flushing them $qf_syncs and $qo_syncs ($qsa_got and $qsb_got delivered under strace)"
+	fi
+	rm -rf "$sa" "$sb"
+	queue_ok=1
+done
+if [ "$queue_ok" -eq 1 ]; then
+	qa_rate=$(printf '%s\n' "${qa_rates[@]}" | median)
+	qb_rate=$(printf '%s\n' "${qb_rates[@]}" | median)
+	qf_rate=$(printf '%s\n' "${qf_rates[@]}" | median)
+	ql_rate=$(printf '%s\n' "${ql_rates[@]}" | median)
+	qo_rate=$(printf '%s\n' "${qo_rates[@]}" | median)
+	echo "#   medians: flush $qf_rate msg/s against xsend -l $ql_rate: $(ratio "$qf_rate" "$ql_rate") (runs: ${q_ratios[*]}); $q_odd unexpected exit statuses, $q_left messages left queued"
+	[ -s "$W/queue.err" ] && sort "$W/queue.err" | uniq -c | head -5 |
+	    sed 's/^ *\([0-9]*\) /#   xsend said (\1 times): /'
+fi
+fi
+
 # ---- the table
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
-ratio3() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
 {
 	if want one || want agent || want mem; then
 		echo "| one message (login, send, server ack, clean close) | median ms | × bare | delivered | peak RSS kB |"
@@ -786,6 +961,17 @@ ratio3() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; els
 		echo "(the server bounds the rate: Prosody 0.12's HTTP reads 8 kB an event-loop turn; see tests/server.sh)"
 		echo
 	fi
+	if [ "$queue_ok" -eq 1 ]; then
+		echo "| the queue: queued with the server down, flushed once it is back | msg/s (median) | × xsend -l (flush: target ≥ 0.5) | fewest queued / delivered | fsyncs a message (in all) |"
+		echo "|---|---:|---:|---:|---:|"
+		echo "| xsend --queue -l, $BURST lines, the server down | $qa_rate | | $qa_got/$BURST queued | $(q_per "${qa_syncs:-}" "$BURST") |"
+		echo "| $QUEUE_ONE × xsend --queue -m, one message each (a cron job's) | $qb_rate | | $qb_got/$QUEUE_ONE queued | $(q_per "${qb_syncs:-}" "$QUEUE_ONE") |"
+		echo "| xsend --flush of the $BURST (login, send, server's ack, close) | $qf_rate | $(ratio "$qf_rate" "$ql_rate") | $qf_least/$BURST | $(q_per "${qf_syncs:-}" "$BURST") |"
+		echo "| xsend -l of $BURST lines, live server, in turn with the flush | $ql_rate | 1.00 | $ql_least/$BURST | |"
+		echo "| xsend --flush of the $QUEUE_ONE one-message entries | $qo_rate | | $qo_least/$QUEUE_ONE | $(q_per "${qo_syncs:-}" "$QUEUE_ONE") |"
+		echo "(process start to exit; a flush's and xsend -l's messages counted at bob's receiver, to the later of the exit and the last delivery. fsyncs: fsync, fdatasync, syncfs and sync calls, strace -f -c, in runs of their own, each in a fresh XDG_STATE_HOME: its first xsend's own first files, FAST's place, count too)"
+		echo
+	fi
 	if want mem; then
 		echo "| xsend memory and work | |"
 		echo "|---|---:|"
@@ -801,7 +987,7 @@ ratio3() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; els
 	echo "Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), Linux $(uname -r)"
 	echo "Versions: xmpputils $("$XU_BUILD/xsend" --version | awk '{print $NF}'), libstrophe $(pkg-config --modversion libstrophe), Prosody $(dpkg-query -W -f='${Version}' prosody), $(openssl version | cut -d' ' -f1-2)$(for p in $peers; do printf ', %s %s' "$p" "$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null)"; done)"
 	[ "$login_ok" -eq 1 ] && echo "Login rows: Prosody $(cat "$(x13_cache)/root/usr/lib/prosody/prosody.version") (bookworm-backports, tests/deps.sh), ${gosx_version:-no go-sendxmpp}, nettool delay at $LOGIN_MS ms each way"
-	echo "Runs: $RUNS for one message, $BURST_RUNS for each burst$(want agent && echo ", $AGENT_RUNS for one message through the agent, $CONC_RUNS of $AGENT_CONC at once, $BOT_RUNS bot round trips")$(want upload && echo ", $UP_RUNS for each upload"); medians."
+	echo "Runs: $RUNS for one message, $BURST_RUNS for each burst$(want agent && echo ", $AGENT_RUNS for one message through the agent, $CONC_RUNS of $AGENT_CONC at once, $BOT_RUNS bot round trips")$(want upload && echo ", $UP_RUNS for each upload")$(want queue && echo ", $BURST_RUNS for the queue ($QUEUE_ONE single messages each)"); medians."
 } >"$W/notes"
 
 echo
