@@ -981,6 +981,7 @@ entry_job(struct flush *f, struct job *j, const char *jid)
 		if ((a->fd = queue_file_open(f->q, e, j->nfiles - 1)) == -1)
 			return "a file missing";
 	}
+	j->q = f->q;
 	j->start = j->recorded = e->sent;
 	outbox_init(&j->sent, WINDOW);
 	for (k = 0; k < j->nto; k++)
