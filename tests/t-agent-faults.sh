@@ -14,6 +14,11 @@ server_start || { echo "# could not start a Prosody of our own"; exit 1; }
 XDG_RUNTIME_DIR=$T/run
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 export XDG_RUNTIME_DIR
+# a state directory of its own: what another file left in the account's
+# queue (xsend --queue) is not for these agents to flush
+XDG_STATE_HOME=$T/state
+mkdir -m 700 "$XDG_STATE_HOME"
+export XDG_STATE_HOME
 # one another uid may reach (test 1)
 W=$(mktemp -d /tmp/xmpputils-agentw.XXXXXX)
 chmod 755 "$W"
