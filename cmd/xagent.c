@@ -12,13 +12,16 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>	/* PATH_MAX */
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +47,8 @@
 #define GONE_PREFIXES 256
 /* The greeting is due this soon after connecting. */
 #define HELLO_MS 10000
+/* A line of the flush child's longer than this goes into the log cut. */
+#define FLUSH_LINE_MAX 1024
 
 enum { OPT_IDLE = OPT_TOOL };
 
@@ -112,6 +117,12 @@ struct agent {
 				 * again on a fresh stream (NULL: none) */
 	int stop;		/* -x asked */
 	int detached;
+	char *config;		/* -f, made absolute (a detached agent
+				 * runs in /): for xsend --flush */
+	pid_t flush_pid;	/* xsend --flush, running (0: none) */
+	int flush_fd;		/* its stdout and stderr (-1: none, or at
+				 * their end) */
+	struct buf flush_line;	/* what it wrote of a line so far */
 };
 
 static void __attribute__((noreturn))
@@ -1000,6 +1011,277 @@ fresh(struct session *s, void *arg)
 	return EX_OK;
 }
 
+/* ---- the queue: xsend --flush through the agent's own session */
+
+/*
+ * SIGCHLD wakes the loop when the flush child ends: blocked, and let in
+ * only in the loop's ppoll, as signals.c does SIGINT and SIGTERM, so
+ * that one that comes between a look and the wait is not missed. The
+ * handler does nothing: the loop reaps (waitpid on the child's pid,
+ * never another's: a password_command's is waited for where it runs).
+ */
+static void
+on_child(int sig)
+{
+	(void)sig;
+}
+
+static void
+children_init(void)
+{
+	struct sigaction sa = { .sa_handler = on_child,
+	    .sa_flags = SA_NOCLDSTOP };
+	sigset_t set;
+
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+/* The xsend beside our own executable (a build tree, a prefix), else
+ * the one on PATH. */
+static void
+xsend_path(struct buf *b)
+{
+	char self[PATH_MAX];
+	char *slash;
+	ssize_t n;
+
+	b->len = 0;
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			buf_add(b, self, slash + 1 - self);
+			buf_adds(b, "xsend");
+			if (access(buf_str(b), X_OK) == 0)
+				return;
+		}
+	}
+	b->len = 0;
+	buf_adds(b, "xsend");
+	buf_str(b);
+}
+
+/* Ours, with XMPP_AGENT_SOCK our socket: made before the fork, so that
+ * the child only execs. The strings are borrowed (environ's, *var). */
+static char **
+flush_env(struct agent *a, struct buf *var)
+{
+	extern char **environ;
+	char **env;
+	size_t i, k = 0, n = 0;
+
+	while (environ[n] != NULL)
+		n++;
+	env = xreallocarray(NULL, n + 2, sizeof(*env));
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], "XMPP_AGENT_SOCK=", 16) != 0)
+			env[k++] = environ[i];
+	buf_printf(var, "XMPP_AGENT_SOCK=%s", a->path.p);
+	env[k++] = (char *)buf_str(var);
+	env[k] = NULL;
+	return env;
+}
+
+/*
+ * In the child: stdin /dev/null, stdout and stderr the pipe, no other
+ * descriptor of ours (all are close-on-exec; close_range also takes
+ * what the agent inherited), and the signals as a fresh process has
+ * them (a mask and SIGPIPE's SIG_IGN would outlive exec).
+ */
+static void __attribute__((noreturn))
+flush_exec(int out, const char *path, char *const argv[], char *const env[])
+{
+	sigset_t none;
+	int fd;
+
+	if ((fd = open("/dev/null", O_RDONLY)) != -1 && fd != STDIN_FILENO) {
+		dup2(fd, STDIN_FILENO);
+		close(fd);
+	}
+	if (dup2(out, STDOUT_FILENO) == -1 || dup2(out, STDERR_FILENO) == -1)
+		_exit(127);
+	close_range(3, ~0U, 0);	/* before 5.9, ENOSYS: close-on-exec does */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (strchr(path, '/'))
+		execve(path, argv, env);
+	else
+		execvpe(path, argv, env);
+	dprintf(STDERR_FILENO, "xagent: %s: %s\n", path, strerror(errno));
+	_exit(127);
+}
+
+/* The log says what runs (each word text_escape'd: a path may hold
+ * any byte). */
+static void
+flush_said(pid_t pid, const char *argv[])
+{
+	struct buf b = { 0 };
+	size_t i;
+
+	for (i = 0; argv[i] != NULL; i++) {
+		buf_adds(&b, i ? " " : "");
+		text_escape(&b, argv[i], strlen(argv[i]));
+	}
+	warnx("queue flush (pid %ld): %s", (long)pid, buf_str(&b));
+	buf_free(&b);
+}
+
+/*
+ * The session is up (its first login, or back after an outage): what
+ * the account's queue holds goes now, by "xsend --flush --agent" as a
+ * client of ours, unless a flush runs already. Its output goes into the
+ * log (flush_read); the loop reaps it (flush_reap).
+ */
+static void
+flush_maybe(struct agent *a)
+{
+	struct buf jid = { 0 }, xsend = { 0 }, var = { 0 };
+	const char *argv[10];
+	char **env;
+	int fds[2], n = 0;
+	pid_t pid;
+
+	jid_normalize(&jid, a->acct.jid, 1);
+	if (a->flush_pid != 0 || !queue_waiting(jid.p)) {
+		buf_free(&jid);
+		return;
+	}
+	xsend_path(&xsend);
+	argv[n++] = xsend.p;
+	argv[n++] = "--flush";
+	argv[n++] = "--agent";
+	argv[n++] = "--jid";
+	argv[n++] = jid.p;
+	if (a->config) {
+		argv[n++] = "-f";
+		argv[n++] = a->config;
+	}
+	if (a->o->acct.name) {
+		argv[n++] = "-a";
+		argv[n++] = a->o->acct.name;
+	}
+	argv[n] = NULL;
+	env = flush_env(a, &var);
+	fflush(NULL);
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		warn("queue flush: pipe");
+	else if ((pid = fork()) == -1) {
+		warn("queue flush: fork");
+		close(fds[0]);
+		close(fds[1]);
+	} else if (pid == 0)
+		flush_exec(fds[1], xsend.p, (char *const *)argv, env);
+	else {
+		close(fds[1]);
+		fcntl(fds[0], F_SETFL, O_NONBLOCK);
+		a->flush_pid = pid;
+		a->flush_fd = fds[0];
+		flush_said(pid, argv);
+	}
+	free(env);
+	buf_free(&var);
+	buf_free(&xsend);
+	buf_free(&jid);
+}
+
+static void
+flush_line_done(struct agent *a)
+{
+	if (a->flush_line.len > 0)
+		fprintf(stderr, "%s\n", buf_str(&a->flush_line));
+	a->flush_line.len = 0;
+}
+
+/*
+ * What the child wrote goes into the log a whole line at a time (the
+ * agent's own lines are not to cut into its), at most reads reads of it
+ * now: a child that writes on and on does not hold up the loop.
+ */
+static void
+flush_read(struct agent *a, int reads)
+{
+	char p[4096];
+	ssize_t n, i;
+
+	while (a->flush_fd >= 0 && reads-- > 0) {
+		if ((n = read(a->flush_fd, p, sizeof(p))) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {	/* its end (or an error: as good as) */
+			flush_line_done(a);
+			close(a->flush_fd);
+			a->flush_fd = -1;
+			return;
+		}
+		for (i = 0; i < n; i++)
+			if (p[i] == '\n')
+				flush_line_done(a);
+			else if (a->flush_line.len < FLUSH_LINE_MAX)
+				buf_addc(&a->flush_line, p[i]);
+	}
+}
+
+/* The child ended: the rest of what it wrote, then how it ended. */
+static void
+flush_reap(struct agent *a)
+{
+	int status;
+	pid_t r;
+
+	if (a->flush_pid == 0)
+		return;
+	while ((r = waitpid(a->flush_pid, &status, WNOHANG)) == -1 &&
+	    errno == EINTR)
+		;
+	if (r == 0)
+		return;
+	/* all it wrote is in the pipe now; what a process it started
+	 * may write there later is dropped, not waited for */
+	flush_read(a, 256);
+	flush_line_done(a);
+	if (a->flush_fd >= 0)
+		close(a->flush_fd);
+	a->flush_fd = -1;
+	if (r == -1)
+		warn("queue flush (pid %ld)", (long)a->flush_pid);
+	else if (WIFEXITED(status))
+		warnx("queue flush (pid %ld) exited %d", (long)a->flush_pid,
+		    WEXITSTATUS(status));
+	else
+		warnx("queue flush (pid %ld) killed by signal %d (%s)",
+		    (long)a->flush_pid, WTERMSIG(status),
+		    strsignal(WTERMSIG(status)));
+	a->flush_pid = 0;
+}
+
+/*
+ * The agent ends: a flush still running is left alone, to end with its
+ * connection to us (what the server did not confirm stays queued), and
+ * not waited for.
+ */
+static void
+flush_leave(struct agent *a)
+{
+	flush_reap(a);
+	if (a->flush_pid != 0)
+		warnx("queue flush (pid %ld) still running: left to end "
+		    "with its connection", (long)a->flush_pid);
+	if (a->flush_fd >= 0)
+		close(a->flush_fd);
+	a->flush_fd = -1;
+	buf_free(&a->flush_line);
+}
+
 /* ---- the loop */
 
 static void
@@ -1066,6 +1348,7 @@ attempt(struct agent *a)
 	warnx("back after %d attempt%s over %.1f s", a->attempt,
 	    a->attempt == 1 ? "" : "s", (now_ms() - a->down_since) / 1000.0);
 	a->attempt = 0;
+	flush_maybe(a);
 	return EX_OK;
 }
 
@@ -1111,7 +1394,7 @@ session_done(struct agent *a, struct pollfd *pfd)
 static int
 turn(struct agent *a, int timeout_ms)
 {
-	struct pollfd pfd[MAX_CLIENTS + 2];
+	struct pollfd pfd[MAX_CLIENTS + 3];
 	struct timespec ts;
 	sigset_t mask;
 	size_t i, n;
@@ -1140,15 +1423,22 @@ turn(struct agent *a, int timeout_ms)
 			timeout_ms = timeout_ms < 0 || timeout_ms > 1000 ?
 			    1000 : timeout_ms;
 	n = a->nclients;
+	pfd[n + 2].fd = a->flush_fd;	/* (-1: none, or at its end) */
+	pfd[n + 2].events = POLLIN;
+	pfd[n + 2].revents = 0;
 	ts.tv_sec = timeout_ms / 1000;
 	ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
 	signals_wait_mask(&mask);
-	if (ppoll(pfd, n + 2, timeout_ms < 0 ? NULL : &ts, &mask) == -1) {
+	sigdelset(&mask, SIGCHLD);	/* the flush child's end wakes us */
+	if (ppoll(pfd, n + 3, timeout_ms < 0 ? NULL : &ts, &mask) == -1) {
 		if (errno != EINTR)
 			err(EX_OSERR, "poll");
-		for (i = 0; i < n + 2; i++)
+		for (i = 0; i < n + 3; i++)
 			pfd[i].revents = 0;
 	}
+	if (pfd[n + 2].revents & (POLLIN | POLLHUP | POLLERR))
+		flush_read(a, 16);
+	flush_reap(a);
 	if ((rc = session_done(a, &pfd[0])) != EX_OK)
 		return rc;
 	for (i = 0; i < n; i++) {
@@ -1184,6 +1474,8 @@ serve(struct agent *a)
 {
 	int rc = EX_OK, wait;
 
+	children_init();
+	flush_maybe(a);		/* the first login */
 	while (rc == EX_OK && !a->stop && !signals_interrupted()) {
 		if (idle_over(a)) {
 			warnx("idle for %d s: stopping", a->idle_s);
@@ -1388,6 +1680,10 @@ start(struct agent *a, int foreground)
 
 	if ((rc = account_load(&a->acct, &a->o->acct)) != EX_OK)
 		return rc;
+	/* the flush child runs where a detached agent does, in / */
+	if (a->o->acct.file && (a->config = realpath(a->o->acct.file,
+	    NULL)) == NULL)
+		a->config = xstrdup(a->o->acct.file);
 	if ((rc = agent_path(&a->path, a->acct.jid)) != EX_OK ||
 	    (rc = agent_dir(a->path.p, 1)) != EX_OK)
 		return rc;
@@ -1438,6 +1734,7 @@ finish(struct agent *a)
 	}
 	account_free(&a->acct);
 	free(a->presence);
+	free(a->config);
 	buf_free(&a->path);
 }
 
@@ -1480,7 +1777,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct common_opts o;
-	struct agent a = { .lfd = -1, .lockfd = -1 };
+	struct agent a = { .lfd = -1, .lockfd = -1, .flush_fd = -1 };
 	int ch, foreground = 0, ask = 0, rc;
 	size_t i;
 
@@ -1524,6 +1821,7 @@ main(int argc, char *argv[])
 		/* one runs already: where, as if we had started it */
 		printf("%s\n", a.path.p);
 		account_free(&a.acct);
+		free(a.config);
 		buf_free(&a.path);
 		return stdout_done(EX_OK);
 	}
@@ -1535,6 +1833,7 @@ main(int argc, char *argv[])
 		drain(&a);
 	if (rc == EX_OK && signals_interrupted() && a.o->verbose)
 		warnx("stopped by a signal");
+	flush_leave(&a);
 	finish(&a);
 	/*
 	 * The lock goes before the clients do: an "xagent -x" that sees us

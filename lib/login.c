@@ -367,6 +367,9 @@ on_socket(xmpp_conn_t *conn, void *sockp)
 
 	if (s)
 		s->sock = fd;
+	/* libstrophe's socket is not close-on-exec: a child of ours (xagent's
+	 * queue flush) must not hold the stream open */
+	fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
 	/* stanzas are small and complete: send them now, not after an ACK */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return xmpp_sockopt_cb_keepalive(conn, sockp);

@@ -141,6 +141,32 @@ forger_stop() {
 	return $rc
 }
 
+# agent_start NAME ACCOUNT [OPTION...]: xagent -F -v in the background
+# ($XAGENT if set: a copy elsewhere), its log in $T/NAME.err; returns
+# once it listens, with its PID in $agent. agents_stop ends every agent
+# so started (SIGTERM) and waits for it: a file calls it in its trap.
+_agents=
+agent_start() {
+	local name=$1 acct=$2
+	shift 2
+	: >"$T/$name.err"
+	"${XAGENT:-$XU_BUILD/xagent}" -F -v -f "$XT_CONFIG" -T 10 -a "$acct" \
+	    "$@" 2>>"$T/$name.err" &
+	agent=$!
+	_agents="$_agents $agent"
+	wait_line "$T/$name.err" "holding .* for its tools" || {
+		echo "# agent $name did not start:"
+		sed 's/^/#   /' "$T/$name.err"
+		return 1
+	}
+}
+
+agents_stop() {
+	local p
+	for p in $_agents; do kill -TERM "$p" 2>/dev/null; done
+	for p in $_agents; do wait "$p" 2>/dev/null; done
+}
+
 # wait_line FILE PATTERN [COUNT]: waits (60 s at most) until FILE holds
 # COUNT lines (1) matching the grep pattern; tail -f follows it with
 # inotify, so this waits on the event, not in a loop of sleeps.

@@ -14,38 +14,20 @@ server_start || { echo "# could not start a Prosody of our own"; exit 1; }
 XDG_RUNTIME_DIR=$T/run
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 export XDG_RUNTIME_DIR
+# a state directory of its own: what another file left in the account's
+# queue (xsend --queue) is not for these agents to flush
+XDG_STATE_HOME=$T/state
+mkdir -m 700 "$XDG_STATE_HOME"
+export XDG_STATE_HOME
 # one another uid may reach (test 1)
 W=$(mktemp -d /tmp/xmpputils-agentw.XXXXXX)
 chmod 755 "$W"
 
-_agents=
-agents_stop() {
-	local p
-	for p in $_agents; do kill -TERM "$p" 2>/dev/null; done
-	for p in $_agents; do wait "$p" 2>/dev/null; done
-}
 trap 'agents_stop; server_stop; rm -rf "$W"; xt_cleanup' EXIT
 
 BOB=bob@$XT_DOMAIN
 POKE=$XU_BUILD/agentpoke
 SOCK=$XDG_RUNTIME_DIR/xmpputils/alice@$XT_DOMAIN
-
-# agent_start NAME ACCOUNT [OPTION...]: xagent -F in the background, its
-# log in $T/NAME.err; returns once it listens, with its PID in $agent
-agent_start() {
-	local name=$1 acct=$2
-	shift 2
-	: >"$T/$name.err"
-	"$XU_BUILD/xagent" -F -v -f "$XT_CONFIG" -T 10 -a "$acct" "$@" \
-	    2>>"$T/$name.err" &
-	agent=$!
-	_agents="$_agents $agent"
-	wait_line "$T/$name.err" "holding .* for its tools" || {
-		echo "# agent $name did not start:"
-		sed 's/^/#   /' "$T/$name.err"
-		return 1
-	}
-}
 
 # status FIELD: that line of xagent -s, for alice's agent
 status() { "$XU_BUILD/xagent" -s -f "$XT_CONFIG" -a alice | sed -n "s/^$1 //p"; }

@@ -13,6 +13,11 @@ XDG_RUNTIME_DIR=$(mktemp -d "$T/run.XXXXXX")
 chmod 700 "$XDG_RUNTIME_DIR"
 export XDG_RUNTIME_DIR
 SOCK=$XDG_RUNTIME_DIR/xmpputils/$ALICE
+# a state directory of its own: what another file left in the account's
+# queue (xsend --queue) is not for these agents to flush
+XDG_STATE_HOME=$T/state
+mkdir -m 700 "$XDG_STATE_HOME"
+export XDG_STATE_HOME
 
 # Every agent this file starts is stopped at the end, whatever failed:
 # asked first, then by the PIDs it said.
