@@ -38,6 +38,26 @@ XMPP_PASSWORD=bad vg 77 "xsend, a wrong password" xsend \
 vg 69 "xsend, no server" xsend -a alice --port "$("$XT_NETTOOL" freeport)" \
     -m x "bob@$XT_DOMAIN"
 vg 65 "xsend, refused input" xsend -a alice "bob@$XT_DOMAIN" < <(printf 'a\001')
+# the queue, in state directories of its own: kept while the server is
+# away, listed, flushed (one entry bouncing into failed/)
+down=$("$XT_NETTOOL" freeport)
+XDG_STATE_HOME=$T/vq vg 2 "xsend --queue -l, no server" xsend -a alice \
+    --queue --port "$down" -l "bob@$XT_DOMAIN" < <(seq 3)
+XDG_STATE_HOME=$T/vq vg 2 "xsend --queue -m, no server" xsend -a alice \
+    --queue --port "$down" -m x "nobody@$XT_DOMAIN"
+printf 'attached\n' >"$T/vq.txt"
+XDG_STATE_HOME=$T/vqa vg 2 "xsend --queue --attach, no server" xsend \
+    -a alice --queue --port "$down" --attach "$T/vq.txt" -m x \
+    "bob@$XT_DOMAIN"
+XDG_STATE_HOME=$T/vqa vg 0 "xsend --list-queue --format json" xsend \
+    -a alice --list-queue --format json
+XDG_STATE_HOME=$T/vq vg 0 "xsend --list-queue" xsend -a alice --list-queue
+XDG_STATE_HOME=$T/vq vg 2 "xsend --flush, no server" xsend -a alice \
+    --flush --port "$down"
+listen vq -a bob -n 3
+XDG_STATE_HOME=$T/vq vg 69 "xsend --flush, one entry bouncing" xsend \
+    -a alice --flush
+listener_wait vq
 listen vr -a bob -n 2
 vg 0 "xsend --confirm client, answered by xlisten's receipts" xsend -a alice \
     --confirm client -l "bob@$XT_DOMAIN" < <(seq 2)
