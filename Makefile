@@ -41,13 +41,15 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) \
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 TOOLS = xsend xlisten xraw xroster xping xagent
+UNITS = xagent.service xagent@.service xsend-flush.service \
+	xsend-flush@.service xsend-flush.timer xsend-flush@.timer
 LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o agent.o \
 	signals.o logread.o loop.o timing.o inbound.o iq.o recover.o trust.o \
 	outbox.o confirm.o xmlin.o stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o \
-	proc.o jid.o roster.o place.o token.o http.o upload.o attach.o
+	proc.o jid.o roster.o place.o token.o http.o upload.o attach.o queue.o
 UNIT_TESTS = test_text test_config test_lines test_sasl test_xmlguard \
 	test_delivery test_outbox test_xmlin test_roster test_token \
-	test_upload test_attach
+	test_upload test_attach test_queue
 
 BINS = $(TOOLS:%=$(B)/%)
 LIBA = $(B)/libxmpputils.a
@@ -153,7 +155,8 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@XU_BUILD=$(B) tests/demo.sh
 
-# The systemd user units run xagent where it is installed (BINDIR).
+# The systemd user units run xagent and xsend where they are installed
+# (BINDIR).
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
@@ -168,8 +171,8 @@ install: $(BINS)
 		install -m 0644 completions/bash/$$t $(DESTDIR)$(BASHCOMPDIR)/$$t; \
 		install -m 0644 completions/fish/$$t.fish $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; \
 	done
-	for u in xagent.service xagent@.service; do \
-		sed 's|/usr/local/bin/xagent|$(BINDIR)/xagent|' systemd/$$u \
+	for u in $(UNITS); do \
+		sed 's|=/usr/local/bin/|=$(BINDIR)/|' systemd/$$u \
 		    >$(DESTDIR)$(SYSTEMDUSERDIR)/$$u && \
 		chmod 0644 $(DESTDIR)$(SYSTEMDUSERDIR)/$$u || exit 1; \
 	done
@@ -181,9 +184,8 @@ uninstall:
 	done
 	rm -f $(DESTDIR)$(MANDIR)/man5/xmpputils.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man7/xmpputils.7 \
-	    $(DESTDIR)$(ZSHCOMPDIR)/_xmpputils \
-	    $(DESTDIR)$(SYSTEMDUSERDIR)/xagent.service \
-	    $(DESTDIR)$(SYSTEMDUSERDIR)/xagent@.service
+	    $(DESTDIR)$(ZSHCOMPDIR)/_xmpputils
+	for u in $(UNITS); do rm -f $(DESTDIR)$(SYSTEMDUSERDIR)/$$u; done
 
 clean:
 	rm -rf build

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "xmpputils.h"
@@ -23,11 +24,14 @@
 #define MAX_FILES 32
 
 enum { OPT_RETRY = OPT_TOOL, OPT_UNSENT, OPT_CONFIRM, OPT_ATTACH,
-	OPT_ATTACH_NAME };
+	OPT_ATTACH_NAME, OPT_QUEUE, OPT_NO_QUEUE, OPT_FLUSH, OPT_LIST_QUEUE,
+	OPT_FORMAT };
 
 /* Sent and taken by the server, not confirmed at --confirm's level in
  * time: told apart from a bounce (69) and a failed login (see xsend(1)). */
 #define EXIT_UNCONFIRMED 1
+/* --queue: not delivered yet, but kept on disk for --flush. */
+#define EXIT_QUEUED 2
 
 struct job {
 	const char *type;
@@ -58,17 +62,31 @@ struct job {
 	struct attachment files[MAX_FILES];
 	int nfiles;
 	int quiet;		/* -q: no progress bar */
+	struct qentry msgs;	/* not -l: the messages, in order */
+	size_t start;		/* the first of them to send (--flush: the
+				 * ones before were confirmed before) */
+	uint64_t base;		/* --flush: the numbers of the entries
+				 * before this one's (n is base + index) */
+	int queue;		/* --queue: 1; --no-queue: 0; -1: config */
+	struct queue *q;	/* --flush: the entry's queue */
+	size_t recorded;	/* --flush: progress on disk */
+	int keep_open;		/* --flush: more entries to come */
 };
 
 static void __attribute__((noreturn))
 usage(int rc)
 {
+	const char *p = getprogname();
+
 	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-l] [-q] [-m text] "
 	    "[-r room[/nick]] [-s subject] [-t type]\n\t[--attach file "
 	    "[--attach-name name]] ...\n\t[--confirm "
 	    "server|domain|client] [--retry n|inf] [--unsent file]\n\t"
-	    "[--agent-persist seconds] "
-	    COMMON_USAGE "\n\tjid ...\n", getprogname());
+	    "[--queue | --no-queue] [--agent-persist seconds] "
+	    COMMON_USAGE "\n\tjid ...\n"
+	    "       %s --flush [-q] [--retry n|inf] " COMMON_USAGE "\n"
+	    "       %s --list-queue [--format text|json] [-a account] "
+	    "[-f config] [--jid jid]\n", p, p, p);
 	exit(rc == EX_OK ? stdout_done(rc) : rc);
 }
 
@@ -266,13 +284,33 @@ readable_now(int fd)
 	return poll(&p, 1, 0) == 1;
 }
 
+/* --queue: a line read and not sent is queued, if it could be sent. */
+static void
+keep_line(struct job *j, struct qentry *keep, const char *line, size_t len)
+{
+	char what[64];
+
+	if (keep == NULL)
+		return;
+	snprintf(what, sizeof(what), "line %lu", j->in.lineno);
+	if (text_ok(what, line, len) &&
+	    (!may_be_too_big(j, len) || size_ok(j, what, line, len)))
+		qentry_add_text(keep, QMSG_TEXT, line, len);
+	else {
+		warnx("%s: not queued", what);
+		j->rejected++;
+	}
+}
+
 /*
- * What was read and never sent, and with --unsent what is waiting on
- * stdin now (once we exit, a writer's next line would be lost): added to
- * unread by line number, and written to f.
+ * What was read and never sent, and with --unsent (or --queue, keep)
+ * what is waiting on stdin now (once we exit, a writer's next line
+ * would be lost): added to unread by line number, and written to f (or
+ * kept).
  */
 static void
-gather_unread(struct job *j, struct unsent *f, struct ranges *unread)
+gather_unread(struct job *j, struct unsent *f, struct qentry *keep,
+    struct ranges *unread)
 {
 	const char *line;
 	size_t len, before;
@@ -286,8 +324,9 @@ gather_unread(struct job *j, struct unsent *f, struct ranges *unread)
 			if (line_text(&j->in, line, &len) > 0) {
 				ranges_add(unread, j->in.lineno);
 				unsent_write(f, line, len);
+				keep_line(j, keep, line, len);
 			}
-		if (!f || !readable_now(j->in.fd))
+		if ((!f && !keep) || !readable_now(j->in.fd))
 			break;
 		before = j->in.in.len - j->in.start;
 		if (lines_fill(&j->in) == -1 ||
@@ -298,6 +337,7 @@ gather_unread(struct job *j, struct unsent *f, struct ranges *unread)
 		warnx("line %lu: read without its end", j->in.lineno);
 		ranges_add(unread, j->in.lineno);
 		unsent_write(f, line, len);
+		keep_line(j, keep, line, len);
 	}
 }
 
@@ -341,7 +381,7 @@ report_unsent(struct session *s, struct job *j, int *rc)
 			ranges_add(&lines, m->number);
 		unsent_write(f, m->text, m->len);
 	}
-	gather_unread(j, f, &unread);
+	gather_unread(j, f, NULL, &unread);
 	written = unsent_written(j, f, rc);
 	if (count)
 		warnx("%zu message%s not confirmed by %s%s%s%s%s",
@@ -393,6 +433,130 @@ report_not_sent(struct job *j, int *rc)
 			    ": its URL written to --unsent" : "");
 		else if (a->name)
 			warnx("%s: not sent", a->name);
+}
+
+/*
+ * The messages the server never confirmed, into keep: -l's (and the
+ * lines read, and waiting, after them), else the messages from the
+ * first not confirmed on; a file not yet up as the file, one up as
+ * its URL. One the server confirmed but that awaits its recipients
+ * (--confirm domain, client) is the server's to deliver: not kept.
+ */
+static void
+gather_unconfirmed(struct session *s, struct job *j, struct qentry *keep,
+    struct ranges *unread)
+{
+	const struct outbox_msg *m;
+	const struct qmsg *q;
+	const struct attachment *a;
+	uint64_t below = s ? session_confirmed_below(s) : 0;
+	size_t i, first = j->start + j->nsent;
+
+	if (s)
+		outbox_confirmed(&j->sent, below);
+	for (i = 0; i < outbox_len(&j->sent); i++) {
+		if ((m = outbox_at(&j->sent, i))->last < below)
+			continue;
+		if (j->in.fd < 0) {
+			first = m->number - j->base - 1;
+			break;
+		}
+		qentry_add_text(keep, QMSG_TEXT, m->text, m->len);
+	}
+	if (j->in.fd >= 0) {
+		gather_unread(j, NULL, keep, unread);
+		return;
+	}
+	for (i = first; i < j->msgs.nmsgs; i++) {
+		q = &j->msgs.msgs[i];
+		a = q->kind == QMSG_FILE ? &j->files[q->index] : NULL;
+		if (a && a->url)
+			qentry_add_text(keep, QMSG_URL, a->url,
+			    strlen(a->url));
+		else if (a)
+			qentry_add_file(keep, a->name, a->type, a->size,
+			    a->fd);
+		else
+			qentry_add_text(keep, q->kind, q->text, q->len);
+	}
+}
+
+/*
+ * The queue could not take them: each text goes on stderr (cron mails
+ * it) and to --unsent, so that none is lost without a word.
+ */
+static void
+report_not_queued(struct job *j, const struct qentry *keep, int *rc)
+{
+	struct unsent *f = j->unsent ? unsent_open(j->unsent) : NULL;
+	const struct qmsg *m;
+	struct buf shown = { 0 };
+	size_t i;
+
+	for (i = 0; i < keep->nmsgs; i++) {
+		m = &keep->msgs[i];
+		if (m->kind == QMSG_FILE) {
+			warnx("%s: not sent, not queued",
+			    text_shown(&shown, m->name));
+			continue;
+		}
+		unsent_write(f, m->text, m->len);
+		shown.len = 0;
+		text_escape(&shown, m->text, m->len);
+		warnx("not sent, not queued: %s", buf_str(&shown));
+	}
+	if (unsent_written(j, f, rc))
+		warnx("%zu message%s written to --unsent", keep->nmsgs,
+		    keep->nmsgs == 1 ? "" : "s");
+	buf_free(&shown);
+}
+
+/*
+ * --queue, after a failure that may pass: what the server never
+ * confirmed becomes one entry of the account's queue, and *rc
+ * EXIT_QUEUED. If the queue cannot take it, *rc is why (74, 73), and
+ * the texts are said. Returns 0 when there was nothing to keep.
+ */
+static int
+queue_unsent(struct session *s, struct job *j, const char *jid, int *rc)
+{
+	struct qentry keep = { 0 };
+	struct ranges unread = { 0 };
+	struct buf from = { 0 };
+	struct queue *q = NULL;
+	int i, qrc;
+
+	gather_unconfirmed(s, j, &keep, &unread);
+	ranges_free(&unread);
+	if (keep.nmsgs == 0) {
+		qentry_free(&keep);
+		return 0;
+	}
+	jid_normalize(&from, jid, 1);
+	keep.from = xstrdup(from.p);
+	keep.type = xstrdup(j->type);
+	keep.subject = j->subject ? xstrdup(j->subject) : NULL;
+	keep.to = xcalloc(j->nto + 1, sizeof(char *));
+	for (i = 0; i < j->nto; i++)
+		keep.to[keep.nto++] = xstrdup(j->to[i]);
+	keep.rooms = xcalloc(j->nspecs + 1, sizeof(char *));
+	for (i = 0; i < j->nspecs; i++)
+		keep.rooms[keep.nrooms++] = xstrdup(j->specs[i]);
+	if ((qrc = queue_open(&q, from.p, 1)) == EX_OK)
+		qrc = queue_add(q, &keep);
+	if (qrc == EX_OK) {
+		warnx("%zu message%s queued (entry %s): xsend --flush sends "
+		    "%s", keep.nmsgs, keep.nmsgs == 1 ? "" : "s", keep.id,
+		    keep.nmsgs == 1 ? "it" : "them");
+		*rc = EXIT_QUEUED;
+	} else {
+		*rc = qrc;
+		report_not_queued(j, &keep, rc);
+	}
+	queue_close(q);
+	qentry_free(&keep);
+	buf_free(&from);
+	return 1;
 }
 
 /*
@@ -503,31 +667,56 @@ join_rooms(struct session *s, struct job *j)
 	return rc;
 }
 
-/* Not -l: the text message, then each file's, in that order. */
-static int
-messages(const struct job *j)
+/*
+ * --flush: how many of the entry's messages the server has confirmed
+ * is written down as it does, so that a flush killed mid-way sends
+ * again only those in flight.
+ */
+static void
+note_progress(struct session *s, struct job *j)
 {
-	return (j->text != NULL) + j->nfiles;
+	size_t done;
+
+	if (j->q == NULL)
+		return;
+	outbox_confirmed(&j->sent, session_confirmed_below(s));
+	done = j->start + j->nsent - outbox_len(&j->sent);
+	if (done > j->recorded) {
+		queue_progress(j->q, &j->msgs, done);
+		j->recorded = done;
+	}
 }
 
 /*
- * Sends those not sent yet, all at once: a file's message carries its
- * URL as its text, and again for XEP-0066, which is what clients show
- * inline.
+ * Not -l: sends those not sent yet, in order, while the window has
+ * room. A file's message carries its URL as its text, and again for
+ * XEP-0066, which is what clients show inline.
  */
-static void
+static int
 send_messages(struct session *s, struct job *j)
 {
-	const struct attachment *a;
-	unsigned long k;
+	const struct qmsg *m;
+	const char *url;
+	size_t k;
+	int rc;
 
-	while ((k = j->nsent) < (unsigned long)messages(j))
-		if (j->text && k == 0)
-			send_text(s, j, 1, j->text, strlen(j->text), NULL);
-		else {
-			a = &j->files[k - (j->text != NULL)];
-			send_text(s, j, k + 1, a->url, strlen(a->url), a->url);
+	while ((k = j->start + j->nsent) < j->msgs.nmsgs) {
+		note_progress(s, j);	/* as soon as the server confirms */
+		if (!room_to_send(s, j)) {
+			session_request_ack(s);
+			if ((rc = session_step(s, -1, -1)) > 1)
+				return rc;
+			continue;
 		}
+		m = &j->msgs.msgs[k];
+		url = m->kind == QMSG_FILE ? j->files[m->index].url :
+		    m->kind == QMSG_URL ? m->text : NULL;
+		if (url)
+			send_text(s, j, j->base + k + 1, url, strlen(url), url);
+		else
+			send_text(s, j, j->base + k + 1, m->text, m->len, NULL);
+	}
+	return EX_OK;
 }
 
 /*
@@ -574,9 +763,9 @@ send_all(struct session *s, struct job *j, int timeout)
 	if (j->in.fd >= 0)
 		rc = send_lines(s, j, timeout);
 	else
-		send_messages(s, j);
+		rc = send_messages(s, j);
 	if (rc == EX_OK && j->in.fd < 0 && j->nrooms == 0 && j->retry == 0 &&
-	    !confirm_needs_stream(j->confirm))
+	    !j->keep_open && !confirm_needs_stream(j->confirm))
 		/* nothing more to send on it: confirm and close at once */
 		return session_sync_close(s);
 	rc = rc == EX_IOERR ? rc : rc != EX_OK ? rc : session_sync(s);
@@ -627,12 +816,29 @@ bounce_ours(struct session *s, uint64_t n, const char *from, void *arg)
 	const char *to, *end = j->recipients.p + j->recipients.len;
 
 	(void)s;
-	if (n == 0 || n > j->last_number || from == NULL)
+	if (n <= j->base || n > j->last_number || from == NULL)
 		return 0;
 	for (to = j->recipients.p; to && to < end; to += strlen(to) + 1)
 		if (jid_bare_equal(from, to))
 			return 1;
 	return 0;
+}
+
+/*
+ * --queue through an agent whose own login is down (reconnecting): the
+ * agent would hold what we send until it is back, and a queued copy
+ * would then arrive twice. Queued at once instead: EX_TEMPFAIL, said.
+ */
+static int
+agent_away(struct session *s)
+{
+	const char *status = agent_ask(s, 'Q');
+
+	if (status == NULL || strstr(status, "\nstate online\n"))
+		return EX_OK;
+	warnx("the agent's session is down, reconnecting: nothing handed to "
+	    "it");
+	return EX_TEMPFAIL;
 }
 
 /* Logs in, joins the rooms, uploads, sends, confirms, leaves, closes. */
@@ -643,7 +849,7 @@ deliver(struct job *j, struct common_opts *o)
 	struct session *s;
 	struct http h = { .insecure = o->insecure, .stall = o->timeout,
 	    .verbose = o->verbose, .progress = !j->quiet && isatty(2) };
-	int i, rc;
+	int i, rc, kept;
 
 	if ((rc = account_load(&acct, &o->acct)) != EX_OK) {
 		if (j->in.fd < 0 && j->unsent)
@@ -653,10 +859,14 @@ deliver(struct job *j, struct common_opts *o)
 	h.cafile = acct.cafile;
 	h.capath = acct.capath;
 	h.pin = acct.pin;
+	if (j->queue < 0)
+		j->queue = acct.queue && strcmp(acct.queue, "yes") == 0;
 	o->resumable = j->retry != 0;
 	rc = session_start(&s, &acct, o);
 	if (j->retry == 0)
 		account_forget_password(&acct);	/* no login will need it */
+	if (rc == EX_OK && j->queue && session_agent(s))
+		rc = agent_away(s);
 	if (rc == EX_OK)
 		rc = join_rooms(s, j);
 	rc = recover(s, j, rc);
@@ -685,11 +895,13 @@ deliver(struct job *j, struct common_opts *o)
 		rc = EX_DATAERR;
 	if (j->confirm && j->nsent > 0)
 		confirm_report(j->confirm, j->nsent, j->verbose);
-	if (j->in.fd < 0 && j->nsent == 0) {
+	kept = j->queue && session_may_pass(s, rc) &&
+	    queue_unsent(s, j, acct.jid, &rc);
+	if (!kept && j->in.fd < 0 && j->nsent == 0) {
 		/* what the server has unconfirmed is none of ours: requests */
 		if (rc != EX_OK && (s || j->unsent))
 			report_not_sent(j, &rc);
-	} else if (s && (session_unconfirmed(s) > 0 ||
+	} else if (!kept && s && (session_unconfirmed(s) > 0 ||
 	    confirm_pending(j->confirm) || (j->in.fd >= 0 && rc != EX_OK)))
 		report_unsent(s, j, &rc);
 	for (i = 0; i < j->nrooms; i++)
@@ -697,13 +909,437 @@ deliver(struct job *j, struct common_opts *o)
 	if (s)
 		rc = worst(rc, session_close(s));
 	/* a bounce counts however late, up to the server's own close */
-	if ((rc == EX_OK || rc == EXIT_UNCONFIRMED) && s &&
-	    session_bounces(s) > 0)
+	if ((rc == EX_OK || rc == EXIT_UNCONFIRMED || rc == EXIT_QUEUED) &&
+	    s && session_bounces(s) > 0)
 		rc = EX_UNAVAILABLE;
 	session_free(s);
 	confirm_free(j->confirm);
 	account_free(&acct);
 	return rc;
+}
+
+/* ---- --flush and --list-queue */
+
+/* What a flush did, for its last word and its exit status. */
+struct flush {
+	struct queue *q;
+	struct job *j;		/* the entry's job, reused for each */
+	int64_t max_age;	/* queue_max_age: older entries fail; 0: none */
+	struct confirm **confirms;	/* freed after the session */
+	size_t nconfirms, cap;
+	unsigned long delivered;	/* messages */
+	int failed, corrupt;	/* entries moved into failed/ */
+};
+
+/* An entry moved into failed/ as why says, and said. */
+static void
+entry_fails(struct flush *f, const char *id, const char *why, int corrupt)
+{
+	struct buf shown = { 0 };
+
+	warnx("entry %s: %s: moved into %s/failed", id,
+	    text_shown(&shown, why), queue_path(f->q));
+	if (queue_fail(f->q, id, why) == EX_OK) {
+		f->corrupt += corrupt;
+		f->failed += !corrupt;
+	}
+	buf_free(&shown);
+}
+
+/*
+ * An entry read (its messages in j->msgs) made the job: its recipients,
+ * rooms and files. NULL, or why it cannot be one.
+ */
+static const char *
+entry_job(struct flush *f, struct job *j, const char *jid)
+{
+	const struct qentry *e = &j->msgs;
+	struct attachment *a;
+	size_t i;
+	int k;
+
+	if (!jid_bare_equal(e->from, jid))
+		return "queued by another account";
+	if (e->nrooms > MAX_ROOMS)
+		return "more rooms than xsend joins";
+	j->type = e->type;
+	j->subject = e->subject;
+	j->to = e->to;
+	j->nto = e->nto;
+	for (k = 0; k < e->nrooms; k++)
+		j->specs[k] = e->rooms[k];
+	j->nspecs = e->nrooms;
+	for (i = 0; i < e->nmsgs; i++) {
+		if (e->msgs[i].kind != QMSG_FILE)
+			continue;
+		if (j->nfiles == MAX_FILES)
+			return "more files than xsend sends";
+		a = &j->files[j->nfiles++];
+		a->name = xstrdup(e->msgs[i].name);
+		a->type = e->msgs[i].type;
+		a->size = e->msgs[i].size;
+		if ((a->fd = queue_file_open(f->q, e, j->nfiles - 1)) == -1)
+			return "a file missing";
+	}
+	j->start = j->recorded = e->sent;
+	outbox_init(&j->sent, WINDOW);
+	for (k = 0; k < j->nto; k++)
+		buf_add(&j->recipients, j->to[k], strlen(j->to[k]) + 1);
+	for (k = 0; k < j->nspecs; k++) {
+		buf_add(&j->recipients, j->specs[k], strcspn(j->specs[k],
+		    "/"));
+		buf_addc(&j->recipients, '\0');
+	}
+	return NULL;
+}
+
+/* The entry's job undone, for the next: the session's numbers go on. */
+static void
+entry_done(struct job *j)
+{
+	int i;
+
+	j->base = j->last_number > j->base ? j->last_number : j->base;
+	for (i = 0; i < j->nfiles; i++)
+		attachment_free(&j->files[i]);
+	memset(j->files, 0, sizeof(j->files));
+	j->nfiles = j->nspecs = j->nrooms = 0;
+	j->nsent = j->unprobed = 0;
+	j->confirm = NULL;
+	outbox_free(&j->sent);
+	buf_free(&j->recipients);
+	qentry_free(&j->msgs);
+}
+
+/*
+ * One entry on the session: its rooms joined, its files up, its
+ * messages sent in order and confirmed by the server (progress written
+ * down as it goes), its rooms left. Delivered, it is removed; bounced,
+ * moved into failed/. Returns EX_OK, or the session's failure, which
+ * leaves it queued.
+ */
+static int
+flush_entry(struct session *s, struct flush *f, struct http *h)
+{
+	struct job *j = f->j;
+	unsigned long bounced = session_bounces(s);
+	int i, rc;
+
+	rc = recover(s, j, join_rooms(s, j));
+	j->confirm = confirm_new(s, &j->sent, CONFIRM_SERVER, j->to, j->nto);
+	if (f->nconfirms == f->cap)
+		f->confirms = xgrow(f->confirms, &f->cap, sizeof(*f->confirms));
+	f->confirms[f->nconfirms++] = j->confirm;
+	while (rc == EX_OK) {
+		if ((rc = upload_all(s, j, h)) == EX_OK)
+			rc = send_all(s, j, j->timeout);
+		if (!retry_worth(s, rc))
+			break;
+		rc = recover(s, j, rc);
+	}
+	note_progress(s, j);
+	for (i = 0; i < j->nrooms; i++)
+		rc = worst(rc, muc_leave(j->rooms[i]));
+	/*
+	 * A bounce, or a refusal of the entry itself (a room's, an upload
+	 * service's) rather than of the session: final, as for xsend.
+	 */
+	if (session_bounces(s) > bounced || (rc != EX_OK &&
+	    rc != EX_TEMPFAIL && !session_failed(s))) {
+		entry_fails(f, j->msgs.id, stderr_last(), 0);
+		return session_failed(s) ? rc : EX_OK;
+	}
+	if (rc == EX_OK && queue_remove(f->q, j->msgs.id) == EX_OK)
+		f->delivered += j->msgs.nmsgs - j->start;
+	else
+		f->delivered += j->recorded - j->start;
+	return rc;
+}
+
+/*
+ * Before any login: each entry read; a corrupt one, or one older than
+ * queue_max_age, moved into failed/. Returns the ids of those to send.
+ */
+static size_t
+flush_check(struct flush *f, const char *jid, char **ids, size_t n)
+{
+	struct qentry e;
+	struct buf why = { 0 }, age = { 0 };
+	size_t i, keep = 0;
+	int64_t old;
+	char *id;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		id = ids[i];
+		ids[i] = NULL;
+		why.len = age.len = 0;
+		/* gone (69): another flush sent it */
+		if ((rc = queue_read(f->q, id, &e, &why)) == EX_DATAERR)
+			entry_fails(f, id, buf_str(&why), 1);
+		else if (rc == EX_OK && !jid_bare_equal(e.from, jid))
+			entry_fails(f, id, "queued by another account", 1);
+		else if (rc == EX_OK && f->max_age > 0 &&
+		    (old = time(NULL) - e.queued) > f->max_age) {
+			buf_adds(&age, "queued ");
+			queue_age_format(&age, old);
+			buf_adds(&age, " ago, before queue_max_age");
+			entry_fails(f, id, buf_str(&age), 0);
+		} else if (rc == EX_OK) {
+			ids[keep++] = id;
+			id = NULL;
+		}
+		qentry_free(&e);
+		free(id);
+	}
+	buf_free(&why);
+	buf_free(&age);
+	return keep;
+}
+
+/* Logs in and sends the entries ids, oldest first, while it can. */
+static int
+flush_send(struct flush *f, struct common_opts *o, struct account *acct,
+    char **ids, size_t n)
+{
+	struct session *s;
+	struct buf why = { 0 };
+	struct http h = { .insecure = o->insecure, .stall = o->timeout,
+	    .verbose = o->verbose, .cafile = acct->cafile,
+	    .capath = acct->capath, .pin = acct->pin,
+	    .progress = !f->j->quiet && isatty(2) };
+	const char *bad;
+	size_t i;
+	int rc;
+
+	o->resumable = f->j->retry != 0;
+	rc = session_start(&s, acct, o);
+	if (f->j->retry == 0)
+		account_forget_password(acct);
+	/* the agent flushes once it is back: nothing to leave with it */
+	if (rc == EX_OK && session_agent(s))
+		rc = agent_away(s);
+	rc = recover(s, f->j, rc);
+	if (rc == EX_OK)
+		session_report_bounces(s, "message", bounce_ours, f->j);
+	for (i = 0; rc == EX_OK && i < n; i++) {
+		why.len = 0;
+		if (queue_read(f->q, ids[i], &f->j->msgs, &why) != EX_OK)
+			continue;	/* gone since: another flush sent it */
+		if ((bad = entry_job(f, f->j, acct->jid)) != NULL)
+			entry_fails(f, ids[i], bad, 1);
+		else
+			rc = flush_entry(s, f, &h);
+		entry_done(f->j);
+	}
+	if (s)
+		rc = worst(rc, session_close(s));
+	session_free(s);
+	buf_free(&why);
+	return rc;
+}
+
+/* Messages still queued: those of every entry, less their progress. */
+static unsigned long
+count_left(struct queue *q)
+{
+	struct qentry e;
+	struct buf why = { 0 };
+	unsigned long left = 0;
+	char **ids;
+	size_t i, n;
+
+	queue_list(q, &ids, &n);
+	for (i = 0; i < n; i++) {
+		if (queue_read(q, ids[i], &e, &why) == EX_OK)
+			left += e.nmsgs - e.sent;
+		qentry_free(&e);
+	}
+	queue_ids_free(ids, n);
+	buf_free(&why);
+	return left;
+}
+
+/*
+ * --flush: the account's queue, oldest entry first, under the lock;
+ * without a login when nothing is left to send. The exit status puts
+ * what will never be delivered first: 69 (bounced, expired), 65
+ * (corrupt), then 2 (some still queued).
+ */
+static int
+flush(struct job *j, struct common_opts *o)
+{
+	struct flush f = { .j = j, .max_age = QUEUE_MAX_AGE };
+	struct account acct;
+	struct buf jid = { 0 };
+	unsigned long left = 0;
+	char **ids = NULL;
+	size_t i, n = 0;
+	int rc;
+
+	stderr_remember();	/* a bounce's words go into failed/ */
+	if ((rc = account_load(&acct, &o->acct)) != EX_OK)
+		return rc;
+	if (acct.queue_max_age)
+		queue_age_parse(acct.queue_max_age, &f.max_age);
+	jid_normalize(&jid, acct.jid, 1);
+	if ((rc = queue_open(&f.q, jid.p, 0)) == EX_UNAVAILABLE)
+		rc = EX_OK;	/* never made: nothing queued */
+	else if (rc == EX_OK && (rc = queue_lock(f.q)) == EX_OK) {
+		queue_tidy(f.q);
+		queue_list(f.q, &ids, &n);
+		if ((n = flush_check(&f, jid.p, ids, n)) > 0)
+			rc = flush_send(&f, o, &acct, ids, n);
+		queue_sync(f.q);
+		left = count_left(f.q);
+	}
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	if (f.q && (o->verbose || left || f.failed || f.corrupt))
+		warnx("%lu message%s delivered, %lu still queued",
+		    f.delivered, f.delivered == 1 ? "" : "s", left);
+	if (f.failed)
+		rc = EX_UNAVAILABLE;
+	else if (f.corrupt)
+		rc = EX_DATAERR;
+	else if (left && !signals_interrupted() && (rc == EX_OK ||
+	    rc == EX_TEMPFAIL || rc == EX_UNAVAILABLE))
+		rc = EXIT_QUEUED;	/* the server is away again */
+	for (i = 0; i < f.nconfirms; i++)
+		confirm_free(f.confirms[i]);
+	free(f.confirms);
+	queue_close(f.q);
+	account_free(&acct);
+	buf_free(&jid);
+	return rc;
+}
+
+/* One waiting message, as --list-queue prints it. */
+static void
+list_message(struct buf *b, const struct qentry *e, size_t k,
+    enum format fmt)
+{
+	const struct qmsg *m = &e->msgs[k];
+	const char *nl;
+	int i;
+
+	if (fmt == FORMAT_TEXT) {
+		queue_age_format(b, time(NULL) - e->queued);
+		buf_addc(b, '\t');
+		for (i = 0; i < e->nto + e->nrooms; i++) {
+			if (i)
+				buf_addc(b, ',');
+			text_escape(b, i < e->nto ? e->to[i] :
+			    e->rooms[i - e->nto], strlen(i < e->nto ?
+			    e->to[i] : e->rooms[i - e->nto]));
+		}
+		buf_addc(b, '\t');
+		if (m->kind == QMSG_FILE) {
+			buf_adds(b, "file ");
+			text_escape(b, m->name, strlen(m->name));
+			buf_printf(b, " (%" PRIu64 " bytes)", m->size);
+		} else {
+			nl = memchr(m->text, '\n', m->len);
+			text_escape(b, m->text, nl ? (size_t)(nl - m->text) :
+			    m->len);
+		}
+		buf_addc(b, '\n');
+		return;
+	}
+	buf_adds(b, "{\"entry\":");
+	json_value(b, e->id);
+	buf_printf(b, ",\"n\":%zu,\"queued\":%" PRId64 ",\"age\":%" PRId64,
+	    k + 1, e->queued, (int64_t)time(NULL) - e->queued);
+	json_field(b, "from", e->from);
+	buf_adds(b, ",\"to\":[");
+	for (i = 0; i < e->nto; i++) {
+		buf_adds(b, i ? "," : "");
+		json_value(b, e->to[i]);
+	}
+	buf_adds(b, "],\"rooms\":[");
+	for (i = 0; i < e->nrooms; i++) {
+		buf_adds(b, i ? "," : "");
+		json_value(b, e->rooms[i]);
+	}
+	buf_addc(b, ']');
+	json_field(b, "type", e->type);
+	json_field(b, "subject", e->subject);
+	if (m->kind == QMSG_FILE) {
+		buf_adds(b, ",\"file\":{\"name\":");
+		json_value(b, m->name);
+		json_field(b, "type", m->type);
+		buf_printf(b, ",\"size\":%" PRIu64 "}", m->size);
+	} else {
+		buf_adds(b, m->kind == QMSG_URL ? ",\"url\":" : ",\"text\":");
+		json_escape(b, m->text, m->len);
+	}
+	buf_adds(b, "}\n");
+}
+
+/* --list-queue: what waits, a line a message, oldest first; no login. */
+static int
+list_queue(struct common_opts *o, enum format fmt)
+{
+	struct account acct;
+	struct queue *q;
+	struct qentry e;
+	struct buf jid = { 0 }, out = { 0 }, why = { 0 };
+	char **ids = NULL;
+	size_t i, k, n = 0, failed;
+	int rc;
+
+	if ((rc = account_load(&acct, &o->acct)) != EX_OK)
+		return rc;
+	jid_normalize(&jid, acct.jid, 1);
+	if ((rc = queue_open(&q, jid.p, 0)) == EX_OK) {
+		queue_list(q, &ids, &n);
+		for (i = 0; i < n && !stdout_failed(); i++) {
+			why.len = 0;
+			if (queue_read(q, ids[i], &e, &why) == EX_DATAERR)
+				warnx("entry %s: corrupt: %s (--flush moves it "
+				    "into failed/)", ids[i], buf_str(&why));
+			for (k = e.sent; k < e.nmsgs; k++) {
+				out.len = 0;
+				list_message(&out, &e, k, fmt);
+				stdout_write(out.p, out.len);
+			}
+			qentry_free(&e);
+		}
+		if ((failed = queue_failed_count(q)) > 0)
+			warnx("%zu entr%s in %s/failed", failed, failed == 1 ?
+			    "y" : "ies", queue_path(q));
+		queue_ids_free(ids, n);
+		queue_close(q);
+	}
+	rc = rc == EX_UNAVAILABLE ? EX_OK : rc;	/* none: nothing queued */
+	account_free(&acct);
+	buf_free(&jid);
+	buf_free(&out);
+	buf_free(&why);
+	return rc;
+}
+
+/*
+ * --flush or --list-queue (mode), which take none of a message's
+ * options (sending ones) nor recipients: the queue's entries say them.
+ */
+static int
+queue_mode(struct job *j, struct common_opts *o, int mode, enum format fmt,
+    int nargs, int sending)
+{
+	if (nargs > 0 || sending)
+		errx(EX_USAGE, "%s: the queue says what to send, and to whom: "
+		    "no recipient, no message option", mode == OPT_FLUSH ?
+		    "--flush" : "--list-queue");
+	if (mode == OPT_LIST_QUEUE)
+		return list_queue(o, fmt);
+	j->verbose = o->verbose;
+	j->timeout = o->timeout;
+	j->keep_open = 1;
+	if (o->keepalive < 0)
+		o->keepalive = 0;
+	return flush(j, o);
 }
 
 /*
@@ -810,14 +1446,20 @@ main(int argc, char *argv[])
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "attach-name", required_argument, NULL, OPT_ATTACH_NAME },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "queue", no_argument, NULL, OPT_QUEUE },
+		{ "no-queue", no_argument, NULL, OPT_NO_QUEUE },
+		{ "flush", no_argument, NULL, OPT_FLUSH },
+		{ "list-queue", no_argument, NULL, OPT_LIST_QUEUE },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct common_opts o;
-	struct job j = { .type = "chat", .in = { .fd = -1 } };
+	struct job j = { .type = "chat", .in = { .fd = -1 }, .queue = -1 };
 	struct buf body = { 0 };
 	const char *m = NULL, *text = NULL;
-	int ch, lines = 0, rc = EX_OK;
+	enum format fmt = FORMAT_TEXT;
+	int ch, lines = 0, mode = 0, formatted = 0, rc = EX_OK;
 
 	stdfd_sanitise();
 	signals_init();
@@ -869,6 +1511,27 @@ main(int argc, char *argv[])
 		case OPT_UNSENT:
 			j.unsent = optarg;
 			break;
+		case OPT_QUEUE:
+		case OPT_NO_QUEUE:
+			j.queue = ch == OPT_QUEUE;
+			break;
+		case OPT_FLUSH:
+		case OPT_LIST_QUEUE:
+			if (mode && mode != ch)
+				errx(EX_USAGE, "--flush and --list-queue: one "
+				    "at a time");
+			mode = ch;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				fmt = FORMAT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				fmt = FORMAT_JSON;
+			else
+				errx(EX_USAGE, "--format %s: expected text or "
+				    "json", optarg);
+			formatted = 1;
+			break;
 		case OPT_CONFIRM:
 			if (!confirm_level_arg(optarg, &j.level))
 				errx(EX_USAGE, "--confirm %s: expected server, "
@@ -884,6 +1547,13 @@ main(int argc, char *argv[])
 		    "with --no-agent");
 	if (o.show_cert)
 		return stdout_done(session_show_cert(&o));
+	if (formatted && mode != OPT_LIST_QUEUE)
+		errx(EX_USAGE, "--format goes with --list-queue");
+	if (mode)
+		return stdout_done(queue_mode(&j, &o, mode, fmt, argc - optind,
+		    m || lines || j.nfiles || j.nspecs || j.subject ||
+		    j.queue >= 0 || j.unsent || j.level != CONFIRM_SERVER ||
+		    strcmp(j.type, "chat") != 0));
 	if ((rc = job_check(&j, argv + optind, argc - optind, m, lines)) !=
 	    EX_OK)
 		return rc;
@@ -899,6 +1569,11 @@ main(int argc, char *argv[])
 		rc = message_text(&j, m, &body, &text);
 	j.text = text;
 	rc = rc == EX_OK ? open_files(&j) : rc;
+	if (text)
+		qentry_add_text(&j.msgs, QMSG_TEXT, text, strlen(text));
+	for (ch = 0; rc == EX_OK && ch < j.nfiles; ch++)
+		qentry_add_file(&j.msgs, j.files[ch].name, j.files[ch].type,
+		    j.files[ch].size, j.files[ch].fd);
 	if (o.keepalive < 0)
 		o.keepalive = 0;
 	if (rc == EX_OK)
@@ -906,6 +1581,7 @@ main(int argc, char *argv[])
 	for (ch = 0; ch < j.nfiles; ch++)
 		attachment_free(&j.files[ch]);
 	lines_free(&j.in);
+	qentry_free(&j.msgs);
 	outbox_free(&j.sent);
 	buf_free(&j.recipients);
 	buf_free(&body);

@@ -85,6 +85,14 @@ yesno_check(const char *v)
 	return NULL;
 }
 
+static const char *
+age_check(const char *v)
+{
+	int64_t seconds;
+
+	return queue_age_parse(v, &seconds);
+}
+
 /* Names we know, so that a typo does not pin the account to nothing. */
 static const char *
 mechanisms_check(const char *v)
@@ -140,6 +148,9 @@ static const struct key keys[] = {
 	{ "fast", offsetof(struct account, fast), 0, yesno_check },
 	{ "sasl_mechanisms", offsetof(struct account, sasl_mechanisms), 0,
 	    mechanisms_check },
+	{ "queue", offsetof(struct account, queue), 0, yesno_check },
+	{ "queue_max_age", offsetof(struct account, queue_max_age), 0,
+	    age_check },
 };
 
 static const struct key *
@@ -1021,6 +1032,8 @@ account_free(struct account *acct)
 	free(acct->agent);
 	free(acct->agent_persist);
 	free(acct->sasl2);
+	free(acct->queue);
+	free(acct->queue_max_age);
 	free(acct->fast);
 	free(acct->sasl_mechanisms);
 	free(acct->config);

@@ -578,7 +578,7 @@ agent_login(struct session *s)
 		close(s->sock);
 	s->sock = a->ready;
 	a->ready = -1;
-	s->failed = s->why_rc = 0;
+	s->failed = s->why_rc = s->refused = 0;
 	s->failure[0] = '\0';
 	s->state = CONNECTING;
 	agent_reader_free(&a->in);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -66,4 +67,37 @@ place_dir(const char *dir, int make, char *why, size_t whylen)
 		return EX_NOPERM;
 	}
 	return EX_OK;
+}
+
+int
+place_state_dir(struct buf *dir, const char *sub, int make, char *why,
+    size_t whylen)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char *p;
+	int err;
+
+	*why = '\0';
+	dir->len = 0;
+	/* XDG: a relative path is invalid, and ignored */
+	if (state && state[0] == '/')
+		buf_printf(dir, "%s/xmpputils/%s", state, sub);
+	else if (home && home[0] == '/')
+		buf_printf(dir, "%s/.local/state/xmpputils/%s", home, sub);
+	else {
+		snprintf(why, whylen, "neither XDG_STATE_HOME nor HOME is an "
+		    "absolute path");
+		return EX_CONFIG;
+	}
+	buf_str(dir);
+	for (p = dir->p + 1; make && (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		err = mkdir(dir->p, 0700) == -1 && errno != EEXIST ? errno : 0;
+		if (err != 0)
+			snprintf(why, whylen, "%s: %s", dir->p, strerror(err));
+		*p = '/';
+		if (err != 0)
+			return EX_CANTCREAT;
+	}
+	return place_dir(dir->p, make, why, whylen);
 }

@@ -57,6 +57,14 @@ retry_worth(struct session *s, int rc)
 	return s && s->failed && (rc == EX_TEMPFAIL || rc == EX_UNAVAILABLE);
 }
 
+int
+session_may_pass(struct session *s, int rc)
+{
+	if (rc == EX_TEMPFAIL)
+		return 1;
+	return rc == EX_UNAVAILABLE && s && s->failed && !s->refused;
+}
+
 /* What the server forgot with the old stream, said again in order. */
 static int
 run_fresh_hooks(struct session *s)

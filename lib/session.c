@@ -131,13 +131,20 @@ session_on_stream_error(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	struct session *s = arg;
 	struct buf b = { 0 };
 	const char *cond;
+	int temporary;
 
 	(void)conn;
 	cond = stanza_condition(st, NS_STREAM_ERRORS, &b);
-	/* going down, or idle too long: worth trying again later */
-	session_fail(s, strcmp(cond, "system-shutdown") == 0 ||
+	/* going down, idle too long, overloaded: worth trying again later */
+	temporary = strcmp(cond, "system-shutdown") == 0 ||
 	    strcmp(cond, "connection-timeout") == 0 ||
-	    strcmp(cond, "reset") == 0 ? EX_TEMPFAIL : EX_UNAVAILABLE,
+	    strcmp(cond, "reset") == 0 ||
+	    strcmp(cond, "resource-constraint") == 0 ||
+	    strcmp(cond, "internal-server-error") == 0 ||
+	    strcmp(cond, "remote-connection-failed") == 0;
+	if (!s->failed && !temporary)
+		s->refused = 1;
+	session_fail(s, temporary ? EX_TEMPFAIL : EX_UNAVAILABLE,
 	    "%s: stream error: %s", s->host, b.p);
 	buf_free(&b);
 	return 1;
@@ -279,7 +286,7 @@ login_once(struct session *s)
 	s->partial = 0;
 	s->probe_at = 0;
 	s->sock = -1;
-	s->failed = s->why_rc = 0;
+	s->failed = s->why_rc = s->refused = 0;
 	s->failure[0] = '\0';
 	if (xmlguard_parsers() == guards) {
 		/* the library parses where xmlguard.c cannot see */

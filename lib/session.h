@@ -83,6 +83,8 @@ struct session {
 	int sock;		/* the library's socket, or -1 */
 	enum state state;
 	int failed;		/* EX_OK, or the exit code it failed with */
+	int refused;		/* by a stream error another login would
+				 * meet again (not a temporary one) */
 	char failure[512];	/* what session_fail said */
 	char why[512];		/* the best explanation seen so far */
 	int why_rc;

@@ -188,30 +188,8 @@ token_datetime(const char *s, int64_t *t)
 static int
 token_dir(struct buf *dir, int make, char *why, size_t whylen)
 {
-	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char *p;
-	int rc;
+	int rc = place_state_dir(dir, "fast", make, why, whylen);
 
-	dir->len = 0;
-	/* XDG: a relative path is invalid, and ignored */
-	if (state && state[0] == '/')
-		buf_printf(dir, "%s/xmpputils/fast", state);
-	else if (home && home[0] == '/')
-		buf_printf(dir, "%s/.local/state/xmpputils/fast", home);
-	else
-		return say(why, whylen, "no directory for FAST tokens: "
-		    "neither XDG_STATE_HOME nor HOME is an absolute path");
-	buf_str(dir);
-	for (p = dir->p + 1; make && (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		rc = mkdir(dir->p, 0700) == -1 && errno != EEXIST ? errno : 0;
-		if (rc != 0)
-			say(why, whylen, "%s: %s", dir->p, strerror(rc));
-		*p = '/';
-		if (rc != 0)
-			return -1;
-	}
-	rc = place_dir(dir->p, make, why, whylen);
 	return rc == EX_OK ? 0 : why[0] == '\0' ? 1 : -1;
 }
 

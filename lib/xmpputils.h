@@ -170,6 +170,8 @@ struct account {
 	char *sasl2;		/* "no": never XEP-0388's login */
 	char *fast;		/* "no": no FAST tokens (XEP-0484) */
 	char *sasl_mechanisms;	/* the only mechanisms allowed; NULL: any */
+	char *queue;		/* "yes": xsend --queue */
+	char *queue_max_age;	/* "7d" (NULL too): older entries fail */
 	char *config;		/* the file read (password_later) */
 	unsigned port;		/* 0: the default, or SRV's */
 };
@@ -655,6 +657,14 @@ int retry_arg(const char *arg, const char *opt);
 int64_t retry_delay(const struct retry *, int n);
 /* Whether a failure with exit code rc is worth another login. */
 int retry_worth(struct session *, int rc);
+/*
+ * Whether it may pass, for a message to be kept until later (xsend
+ * --queue): a timeout, a signal, a temporary stream error, or the
+ * session failed (the server unreachable, the stream lost, TLS) but
+ * not by a stream error that refuses us. Never a bounce, a refused
+ * login, a bad config or input.
+ */
+int session_may_pass(struct session *, int rc);
 
 /*
  * One outage: while the session has failed in a way worth retrying,
@@ -1181,6 +1191,13 @@ void place_name(struct buf *b, const char *jid, size_t max);
  * missing and not to be made (EX_UNAVAILABLE, why empty).
  */
 int place_dir(const char *dir, int make, char *why, size_t whylen);
+/*
+ * $XDG_STATE_HOME/xmpputils/sub (else ~/.local/state/xmpputils/sub) in
+ * dir, made with its parents (0700) if make, and checked as place_dir
+ * does: its exit code, why filled but for one missing and not made.
+ */
+int place_state_dir(struct buf *dir, const char *sub, int make, char *why,
+    size_t whylen);
 
 /* ---- agent.c: xagent's socket and its protocol (see xagent(1)) */
 
@@ -1354,6 +1371,115 @@ int upload_send(struct session *, const struct upload_service *,
 const char *upload_slot_parse(xmpp_stanza_t *slot, int insecure,
     struct upload_slot *);
 void upload_slot_free(struct upload_slot *);
+
+/* ---- queue.c: messages kept on disk until the server takes them */
+
+/*
+ * One account's queue (xsend --queue, --flush, --list-queue): a
+ * directory of entries under $XDG_STATE_HOME/xmpputils/queue/ (else
+ * ~/.local/state/...), named by the bare JID as place_name makes it;
+ * each entry a directory of its own, written whole or not at all.
+ * See xsend(1), QUEUE.
+ */
+#define QUEUE_MAX_AGE (7 * 86400)	/* queue_max_age's default */
+
+enum qmsg_kind { QMSG_TEXT, QMSG_URL, QMSG_FILE };
+
+/* One message of an entry. */
+struct qmsg {
+	enum qmsg_kind kind;
+	const char *text;	/* TEXT: its body; URL: the URL (NUL-ended) */
+	size_t len;
+	char *own;		/* text, when it is the message's own copy */
+	char *name, *type;	/* FILE: its name, Content-Type and size; */
+	uint64_t size;		/* the bytes are the entry's file.I */
+	int index;		/* FILE: I, from 0 */
+	int fd;			/* FILE, being queued: the attachment's */
+};
+
+/* An entry: who it goes to, and its messages in order. */
+struct qentry {
+	char *id;		/* its directory's name; NULL: not on disk */
+	char *from;		/* the account's bare JID */
+	int64_t queued;		/* when, Unix time (0: queue_add's now) */
+	char *type, *subject;	/* subject NULL: none */
+	char **to, **rooms;	/* JIDs; xsend -r's ROOM[/NICK] */
+	int nto, nrooms;
+	struct qmsg *msgs;
+	size_t nmsgs, cap;
+	size_t sent;		/* confirmed by an earlier flush */
+	char *map;		/* the file read (queue_read) */
+	size_t maplen;
+};
+
+/* Adds a message to an entry being built (copied). */
+void qentry_add_text(struct qentry *, enum qmsg_kind, const char *, size_t);
+void qentry_add_file(struct qentry *, const char *name, const char *type,
+    uint64_t size, int fd);
+void qentry_free(struct qentry *);
+
+/*
+ * The entry's text, and its parse (pure: for the unit tests): NULL, or
+ * why it is corrupt (static). Parsed, the texts point into text, which
+ * must outlive e.
+ */
+void qentry_format(struct buf *, const struct qentry *);
+const char *qentry_parse(struct qentry *e, const char *text, size_t len);
+
+/* "90", "90s", "15m", "3h", "7d": NULL and *seconds, or why not. */
+const char *queue_age_parse(const char *s, int64_t *seconds);
+/* Appends "45s", "12m", "3h" or "2d": the largest unit, floored. */
+void queue_age_format(struct buf *, int64_t seconds);
+
+struct queue;
+/*
+ * Opens jid's queue, made (0700, and its parents) if make: EX_OK, or
+ * said: 73 when it cannot be made or used (not ours alone, a symbolic
+ * link), 69 when it is missing and not to be made (not said).
+ */
+int queue_open(struct queue **, const char *jid, int make);
+void queue_close(struct queue *);
+const char *queue_path(const struct queue *);
+/* Whether jid's queue holds an entry: cheap, says nothing. */
+int queue_waiting(const char *jid);
+
+/*
+ * Writes e as a new entry: its files copied in, all of it synced, then
+ * put in place, so that a crash leaves all of it or none. EX_OK with
+ * e->id set, or said (74: a write failed, a full disk; 73: the
+ * directory), and nothing left behind.
+ */
+int queue_add(struct queue *, struct qentry *e);
+
+/* The entries' ids, oldest first: *ids the caller's (queue_ids_free). */
+int queue_list(struct queue *, char ***ids, size_t *n);
+void queue_ids_free(char **ids, size_t n);
+/*
+ * Reads entry id into *e (zeroed first): EX_OK; 65 with why a corrupt
+ * one; 69 when it is gone (another flusher took it).
+ */
+int queue_read(struct queue *, const char *id, struct qentry *e,
+    struct buf *why);
+/* An entry's file I, opened for reading: the fd, or -1 (said). */
+int queue_file_open(struct queue *, const struct qentry *, int index);
+/* Records that the first n of e's messages are confirmed (no sync: a
+ * crash of the machine may lose it, a killed process does not). */
+void queue_progress(struct queue *, const struct qentry *e, size_t n);
+/* A delivered entry, removed. */
+int queue_remove(struct queue *, const char *id);
+/* An entry moved into failed/, with why in its reason file. */
+int queue_fail(struct queue *, const char *id, const char *why);
+/* How many entries failed/ holds, and its path. */
+size_t queue_failed_count(struct queue *);
+/*
+ * The flushers' lock: waits for another's to end (a signal ends the
+ * wait: 75). EX_OK, or said.
+ */
+int queue_lock(struct queue *);
+/* Removes what a crash left being written, a day old at least. */
+void queue_tidy(struct queue *);
+/* Syncs the queue's directory: removals made durable. */
+void queue_sync(struct queue *);
 
 /* ---- attach.c: saving what messages link to (xlisten --download) */
 

@@ -79,7 +79,8 @@ for t in $TOOLS; do
 	done
 	codes="0 64 65 69 70 74 75 77 78"
 	[ $t = xsend ] || codes="0 1 64 65 69 70 74 75 77 78"
-	[ $t = xsend ] && codes="0 1 64 65 69 70 74 75 77 78"	# 1: --confirm
+	# 1: --confirm; 2: queued; 73: the queue's directory
+	[ $t = xsend ] && codes="0 1 2 64 65 69 70 73 74 75 77 78"
 	[ $t = xping ] && codes="0 1 2 3"	# ping(8)'s, and a plugin's
 	# 1: -s finds none; 71, 73: fork, the socket; 76: an agent's protocol
 	[ $t = xagent ] && codes="0 1 64 69 70 71 73 74 75 76 77 78"
@@ -177,7 +178,9 @@ for f in bin/xsend bin/xlisten share/man/man1/xsend.1 share/man/man1/xlisten.1 \
     share/fish/vendor_completions.d/xping.fish \
     bin/xagent share/man/man1/xagent.1 share/bash-completion/completions/xagent \
     share/fish/vendor_completions.d/xagent.fish \
-    lib/systemd/user/xagent.service lib/systemd/user/xagent@.service; do
+    lib/systemd/user/xagent.service lib/systemd/user/xagent@.service \
+    lib/systemd/user/xsend-flush.service lib/systemd/user/xsend-flush@.service \
+    lib/systemd/user/xsend-flush.timer lib/systemd/user/xsend-flush@.timer; do
 	[ -f "$T/root/opt/xu/$f" ]
 	ok $? "installed /opt/xu/$f"
 done
@@ -187,6 +190,12 @@ is "$(sed -n 's/^ExecStart=//p' "$u/xagent.service")" "/opt/xu/bin/xagent -F" \
     "xagent.service runs the installed xagent, for the default account"
 is "$(sed -n 's/^ExecStart=//p' "$u/xagent@.service")" "/opt/xu/bin/xagent -F -a %i" \
     "xagent@.service runs it for the account of its instance"
+is "$(sed -n 's/^ExecStart=//p' "$u/xsend-flush.service")" "/opt/xu/bin/xsend --flush" \
+    "xsend-flush.service flushes with the installed xsend, the default account"
+is "$(sed -n 's/^ExecStart=//p' "$u/xsend-flush@.service")" "/opt/xu/bin/xsend --flush -a %i" \
+    "xsend-flush@.service flushes the account of its instance"
+is "$(stat -c %a "$u/xsend-flush.timer" "$u/xsend-flush@.service")" "$(printf '644\n644')" \
+    "the units are installed 0644"
 if command -v systemd-analyze >/dev/null; then
 	# as systemd would load them (an instance of the template, as a
 	# file: through a link, a bad key goes unsaid), with the xagent
@@ -196,9 +205,16 @@ if command -v systemd-analyze >/dev/null; then
 	    >"$T/units/xagent.service"
 	sed "s|=/opt/xu/|=$T/root/opt/xu/|" "$u/xagent@.service" \
 	    >"$T/units/xagent@work.service"
+	for n in xsend-flush.service xsend-flush.timer; do
+		sed "s|=/opt/xu/|=$T/root/opt/xu/|" "$u/$n" >"$T/units/$n"
+		sed "s|=/opt/xu/|=$T/root/opt/xu/|" "$u/${n%.*}@.${n##*.}" \
+		    >"$T/units/${n%.*}@work.${n##*.}"
+	done
 	out=$(cd "$T/units" && MANPATH=$T/root/opt/xu/share/man \
 	    XDG_RUNTIME_DIR=$T/run systemd-analyze verify --user \
-	    ./xagent.service ./xagent@work.service 2>&1)
+	    ./xagent.service ./xagent@work.service \
+	    ./xsend-flush.service ./xsend-flush@work.service \
+	    ./xsend-flush.timer ./xsend-flush@work.timer 2>&1)
 	ok $? "systemd-analyze verify the installed units" "$out"
 	is "$out" "" "systemd-analyze has nothing to say of them"
 fi

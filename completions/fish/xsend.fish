@@ -53,3 +53,8 @@ complete -c xsend -l retry -x -a inf -d 'Logins to try each outage (inf: no limi
 complete -c xsend -l unsent -r -F -d 'Write what was not confirmed here'
 complete -c xsend -l confirm -x -a 'server domain client' -d 'How far delivery must be confirmed'
 complete -c xsend -l agent-persist -x -d 'Start an agent if none runs, to idle this many seconds'
+complete -c xsend -l queue -d 'Keep what cannot go now in the queue (exit 2)'
+complete -c xsend -l no-queue -d 'Queue nothing, whatever the config says'
+complete -c xsend -l flush -d 'Send what the queue holds, oldest first'
+complete -c xsend -l list-queue -d 'Print what the queue holds'
+complete -c xsend -l format -x -a 'text json' -d 'Output format of --list-queue'
