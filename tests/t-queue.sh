@@ -46,11 +46,18 @@ qdir() { printf '%s/xmpputils/queue/%s' "$1" "$ALICE"; }
 q() { local s=$1; shift; XDG_STATE_HOME=$s run xsend -a alice "$@"; }
 # entries STATE: the entries waiting in STATE's queue, oldest first, one a
 # line; failed STATE: those in its failed/
-entries() { ls "$(qdir "$1")" 2>/dev/null | grep -E '^[0-9]{16}\.[0-9]+\.[0-9]+$'; }
-failed() { ls "$(qdir "$1")/failed" 2>/dev/null | grep -E '^[0-9]{16}\.[0-9]+\.[0-9]+$'; }
+# (the design names them T.P.N; a T.P is found too, and the check of
+# the name says so once, rather than every check after it)
+ID='[0-9]{16}\.[0-9]+(\.[0-9]+)?'
+entries() { ls "$(qdir "$1")" 2>/dev/null | grep -xE "$ID"; }
+failed() { ls "$(qdir "$1")/failed" 2>/dev/null | grep -xE "$ID"; }
 count() { if [ -z "$1" ]; then echo 0; else printf '%s\n' "$1" | wc -l; fi; }
 # queued_ids: the entry IDs xsend's stderr ($err) says it queued
 queued_ids() { printf '%s\n' "$err" | sed -n 's/.*queued (entry \([^)]*\)).*/\1/p'; }
+# notqueued TEXT: whether $err has the line saying TEXT was not queued
+# (the design's "xsend: not queued: TEXT"; "not sent, not queued" too)
+notqueued() { printf '%s\n' "$err" | grep -qxF -e "xsend: not queued: $1" \
+    -e "xsend: not sent, not queued: $1"; }
 # bodies NAME: the texts listener NAME printed (text format), one a line
 bodies() { cut -f2 "$T/$1.out"; }
 # mark NAME: a message sent now, directly, and waited for: whatever a
@@ -83,9 +90,11 @@ server_kill TERM
 newstate main; M=$S
 q "$M" --queue -m one "$BOB"
 rc_is 2 "server down: xsend --queue -m one exits 2 (queued, not delivered)"
-like "$err" "1 message.{0,3} queued \(entry [0-9]{16}\.[0-9]+\.[0-9]+\): xsend --flush sends them" \
+like "$err" "1 message.{0,3} queued \(entry $ID\): xsend --flush sends (it|them)" \
     "and says it queued it, naming the entry and --flush"
 ids=$(queued_ids)
+like "$ids" "^[0-9]{16}\.[0-9]+\.[0-9]+\$" \
+    "the entry is named T.P.N (16-digit microseconds, pid, counter)"
 q "$M" --queue -m two "$BOB"
 rc_is 2 "-m two: exit 2"
 ids="$ids
@@ -225,8 +234,8 @@ if unshare -m sh -c 'mount -t tmpfs -o size=16k,mode=0700 tmpfs "$1"' sh "$FS" 2
 	rc_is 74 "a full file system (a 16k tmpfs) under the queue: exit 74"
 	like "$err" "$FS/xmpputils/queue.*No space left on device" \
 	    "a clear message naming the queue and why"
-	printf '%s\n' "$err" | grep -qxF "xsend: not queued: $big"
-	ok $? "the text is on stderr (xsend: not queued: TEXT)"
+	notqueued "$big"
+	ok $? "the text is on stderr (xsend: ... not queued: TEXT)"
 	is "$(cat "$T/full.unsent" 2>/dev/null)" "$big" "and in --unsent"
 	is "$(cat "$T/full.left")" "" "nothing half-written listed in the full queue"
 else
@@ -234,8 +243,8 @@ else
 	rmdir "$S" && echo "not a directory" >"$S"
 	q "$S" --queue --unsent "$T/full.unsent" -m "$big" "$BOB"
 	rc_is 73 "(no tmpfs here) XDG_STATE_HOME a regular file: exit 73"
-	printf '%s\n' "$err" | grep -qxF "xsend: not queued: $big"
-	ok $? "the text is on stderr (xsend: not queued: TEXT)"
+	notqueued "$big"
+	ok $? "the text is on stderr (xsend: ... not queued: TEXT)"
 	is "$(cat "$T/full.unsent" 2>/dev/null)" "$big" "and in --unsent"
 fi
 
@@ -244,7 +253,7 @@ newstate gw
 chmod 770 "$S/xmpputils/queue"
 q "$S" --queue --unsent "$T/gw.unsent" -m "group may write" "$BOB"
 rc_is 73 "a group-writable queue directory: refused, exit 73"
-printf '%s\n' "$err" | grep -qxF "xsend: not queued: group may write"
+notqueued "group may write"
 ok $? "the text is on stderr" "$err"
 is "$(cat "$T/gw.unsent" 2>/dev/null)" "group may write" "and in --unsent"
 newstate gw2
@@ -259,7 +268,7 @@ ln -s "$T/elsewhere" "$(qdir "$S")"
 q "$S" --queue -m "through a symlink" "$BOB"
 rc_is 73 "the account's queue a symlink: refused, exit 73"
 is "$(ls -A "$T/elsewhere")" "" "nothing written through it"
-printf '%s\n' "$err" | grep -qxF "xsend: not queued: through a symlink"
+notqueued "through a symlink"
 ok $? "the text is on stderr" "$err"
 
 # --- a file attached while the upload server is down: copied in
@@ -271,9 +280,9 @@ if [ -n "$up" ]; then
 	    -a alice --queue -m "with a file" --attach "$T/att.bin" bob@files.test
 	rc_is 2 "--attach with --queue, the server down: exit 2"
 	fq=$F/xmpputils/queue/alice@files.test
-	fe=$(ls "$fq" 2>/dev/null | grep -E '^[0-9]{16}\.')
-	cmp -s "$fq/$fe/file.1" "$T/att.orig"
-	ok $? "the file is copied into the entry (file.1)"
+	fe=$(ls "$fq" 2>/dev/null | grep -xE "$ID")
+	for f in "$fq/$fe"/file.*; do cmp -s "$f" "$T/att.orig" && break; done
+	ok $? "the file is copied into the entry (file.I)"
 	rm "$T/att.bin"
 	XDG_STATE_HOME=$F run "$XU_BUILD/xsend" -f "$XU_UP_CONFIG" -a alice \
 	    --list-queue --format json
@@ -333,10 +342,12 @@ listen kill -a bob
 XDG_STATE_HOME=$K "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 -a alice --flush \
     2>"$T/k1.err" &
 k1=$!
-wait_line "$T/kill.out" "kill [0-9]" 10
-kill -9 "$k1"
-wait "$k1"
-is "$?" 137 "the flusher was killed with -9 mid-way (10 of 5,000 received)"
+# (more than the window received first: a flush that noted no progress
+# would send them all again, and show it)
+wait_line "$T/kill.out" "kill [0-9]" 1000
+# (the shell's "Killed" notice would go to the TAP stream: not here)
+{ kill -9 "$k1"; wait "$k1"; } 2>/dev/null
+is "$?" 137 "the flusher was killed with -9 mid-way (1,000 of 5,000 received)"
 q "$K" --flush
 rc_is 0 "--flush again: exit 0"
 mark kill
@@ -366,7 +377,7 @@ like "$err" "${fb:-(no entry in failed/)}" "the report names the entry"
 is "$(entries "$B" | wc -l)" 0 "the others were delivered (none left)"
 q "$B" --list-queue
 is "$rc,$out" "0," "--list-queue: exit 0, nothing waits"
-like "$err" "1 entr.* in failed/: $(qdir "$B")/failed" "and a note of the entry in failed/"
+like "$err" "1 entr(y|ies) in (failed/: )?$(qdir "$B")/failed" "and a note of the entry in failed/"
 
 q "$A" --flush
 rc_is 69 "an entry older than queue_max_age (7 days): --flush exits 69"
@@ -453,23 +464,38 @@ else
 	ok 1 "upload_start: the upload test bed came up"
 fi
 
-# --- 8. xagent flushes when its session comes up, and after a reconnect
+# --- 8. xagent flushes when its session comes up, and after a reconnect.
+# (What waits on an event that did not come once is not waited on again:
+# each wait is a minute; the check fails all the same.)
 listen ag -a bob --reconnect
 XDG_STATE_HOME=$G "$XU_BUILD/xagent" -F -v -f "$XT_CONFIG" -T 10 -a alice \
     2>"$T/agent.err" &
 agent=$!
-wait_line "$T/ag.out" "agent 1"
-ok $? "xagent's session comes up: the queued message is delivered"
-wait_line "$T/agent.err" "queue flush (pid [0-9]*) exited 0"
-ok $? "the agent logs its flush child's exit 0" "$(cat "$T/agent.err")"
+wait_line "$T/agent.err" "holding .* for its tools"
+ok $? "xagent starts, its queue holding one entry" "$(cat "$T/agent.err")"
+flushed=
+wait_line "$T/ag.out" "agent 1" && flushed=1
+ok $((! flushed)) "its session comes up: the queued message is delivered" \
+    "$(cat "$T/agent.err")"
+if [ -n "$flushed" ]; then
+	wait_line "$T/agent.err" "queue flush (pid [0-9]*) exited 0"
+	ok $? "the agent logs its flush child's exit 0" "$(cat "$T/agent.err")"
+else
+	ok 1 "the agent logs its flush child's exit 0 (not waited for: no flush)"
+fi
 is "$(entries "$G" | wc -l)" 0 "the queue is empty"
 server_kill TERM
 q "$G" --queue --no-agent -m "agent 2" "$BOB"
 rc_is 2 "server down again: xsend --queue --no-agent: exit 2"
 server_run || { echo "# the server did not come back"; exit 1; }
-wait_line "$T/ag.out" "agent 2"
-ok $? "the agent reconnects and flushes: the listener gets it"
-wait_line "$T/agent.err" "queue flush (pid [0-9]*) exited 0" 2
+if [ -n "$flushed" ]; then
+	wait_line "$T/ag.out" "agent 2"
+	ok $? "the agent reconnects and flushes: the listener gets it" \
+	    "$(cat "$T/agent.err")"
+	wait_line "$T/agent.err" "queue flush (pid [0-9]*) exited 0" 2
+else
+	ok 1 "the agent reconnects and flushes (not waited for: no flush at its start)"
+fi
 is "$(entries "$G" | wc -l)" 0 "the queue is empty again"
 kill -TERM "$agent"
 wait "$agent"
