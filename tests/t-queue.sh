@@ -48,7 +48,7 @@ q() { local s=$1; shift; XDG_STATE_HOME=$s run xsend -a alice "$@"; }
 # line; failed STATE: those in its failed/
 # (the design names them T.P.N; a T.P is found too, and the check of
 # the name says so once, rather than every check after it)
-ID='[0-9]{16}\.[0-9]+(\.[0-9]+)?'
+ID='[0-9]{16}\.[0-9]+'
 entries() { ls "$(qdir "$1")" 2>/dev/null | grep -xE "$ID"; }
 failed() { ls "$(qdir "$1")/failed" 2>/dev/null | grep -xE "$ID"; }
 count() { if [ -z "$1" ]; then echo 0; else printf '%s\n' "$1" | wc -l; fi; }
@@ -93,8 +93,8 @@ rc_is 2 "server down: xsend --queue -m one exits 2 (queued, not delivered)"
 like "$err" "1 message.{0,3} queued \(entry $ID\): xsend --flush sends (it|them)" \
     "and says it queued it, naming the entry and --flush"
 ids=$(queued_ids)
-like "$ids" "^[0-9]{16}\.[0-9]+\.[0-9]+\$" \
-    "the entry is named T.P.N (16-digit microseconds, pid, counter)"
+like "$ids" "^[0-9]{16}\.[0-9]+\$" \
+    "the entry is named T.P (16-digit microseconds, made to grow; pid)"
 q "$M" --queue -m two "$BOB"
 rc_is 2 "-m two: exit 2"
 ids="$ids
