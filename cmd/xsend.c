@@ -702,6 +702,14 @@ send_messages(struct session *s, struct job *j)
 
 	while ((k = j->start + j->nsent) < j->msgs.nmsgs) {
 		note_progress(s, j);	/* as soon as the server confirms */
+		if (j->q && signals_interrupted()) {
+			/* a flush stops: what is in flight confirmed, within
+			 * -T, is not sent again; the rest stays queued */
+			rc = session_sync(s);
+			note_progress(s, j);
+			warnx("interrupted: the rest stays queued");
+			return rc == EX_OK ? EX_TEMPFAIL : rc;
+		}
 		if (!room_to_send(s, j)) {
 			session_request_ack(s);
 			if ((rc = session_step(s, -1, -1)) > 1)

@@ -173,6 +173,10 @@ rc_is 2 "-l of 5,000 lines while down: exit 2"
 XDG_STATE_HOME=$K xsend -a alice --list-queue | wc -l >"$T/kcount"
 is "$(cat "$T/kcount")" 5000 "--list-queue lists the 5,000"
 
+seq 3000 | sed 's/^/term /' >"$T/tlines"
+newstate term; TS=$S
+q "$TS" --queue -l "$BOB" <"$T/tlines"
+
 newstate bounce; B=$S
 q "$B" --queue -m "before bounce" "$BOB"
 q "$B" --queue -m "to nobody" "$NOBODY"
@@ -209,10 +213,10 @@ q "$U2" --queue -m "unit template" "$BOB"
 newstate agent; G=$S
 q "$G" --queue -m "agent 1" "$BOB"
 n=
-for s in "$C" "$K" "$B" "$A" "$A0" "$X" "$U1" "$U2" "$G"; do
+for s in "$C" "$K" "$TS" "$B" "$A" "$A0" "$X" "$U1" "$U2" "$G"; do
 	n="$n${s##*-} $(entries "$s" | wc -l), "
 done
-is "$n" "conc 4, kill 1, bounce 3, age 2, age0 1, corrupt 4, unit1 1, unit2 1, agent 1, " \
+is "$n" "conc 4, kill 1, term 1, bounce 3, age 2, age0 1, corrupt 4, unit1 1, unit2 1, agent 1, " \
     "the queues of the cases below, an entry a run of xsend (-l: one entry)"
 
 # --- a queue that cannot be written: never 0, never silent
@@ -360,6 +364,30 @@ echo "# duplicates after the kill -9: $d"
 ok $? "duplicates ($d) at most the window (256)"
 q "$K" --list-queue
 is "$rc,$out" "0," "the queue is empty"
+
+# --- 4b. a flusher stopped with SIGTERM: what it had in flight is
+# confirmed first, so nothing comes twice; the rest waits
+listen term -a bob
+XDG_STATE_HOME=$TS "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 -a alice --flush \
+    2>"$T/t1.err" &
+t1=$!
+wait_line "$T/term.out" "term [0-9]" 1000
+kill -TERM "$t1"
+wait "$t1"
+is "$?" 75 "a flush stopped by SIGTERM exits 75"
+like "$(cat "$T/t1.err")" "interrupted: the rest stays queued" \
+    "and says the rest stays queued"
+XDG_STATE_HOME=$TS xsend -a alice --list-queue | wc -l >"$T/tcount"
+left=$(cat "$T/tcount")
+[ "$left" -gt 0 ] && [ "$left" -lt 3000 ]
+ok $? "some were delivered, the rest ($left) still listed"
+q "$TS" --flush
+rc_is 0 "--flush again: exit 0"
+mark term
+bodies term | grep -v '^marker ' >"$T/tgot"
+cmp -s "$T/tgot" "$T/tlines"
+ok $? "every line received exactly once, in order" \
+    "$(wc -l <"$T/tgot") received"
 
 # --- 5. bounced, expired, corrupt: reported, moved to failed/, the rest
 # delivered; and what is never queued
