@@ -1,7 +1,9 @@
 #!/bin/bash
 # demo.sh: the main job end to end. A throwaway Prosody on loopback; bob
 # listens with xlisten; alice sends with xsend, which exits 0 only once
-# the server has confirmed delivery; bob's line appears; all stopped.
+# the server has confirmed delivery; bob's line appears. Then the server
+# goes down, an alert is queued (exit 2), the server comes back and a
+# flush delivers it; all stopped.
 set -u
 cd "$(dirname "$0")/.."
 XU_BUILD=$(cd "${XU_BUILD:-build}" && pwd) || exit 1
@@ -45,9 +47,42 @@ rc=$?
 say "What bob's xlisten printed (FROM<TAB>BODY, one line a message), exit $rc:"
 sed 's/^/    /' "$out/bob"
 n=$(wc -l <"$out/bob")
+
+# the queue lives in the demo's own state directory, never the user's
+export XDG_STATE_HOME=$out/state
+say "The server goes down; a cron job's alert is kept on disk, not lost:"
+server_kill TERM
+show "xsend --queue -a alice -m 'backup failed on db1' bob@$XT_DOMAIN; echo \"exit \$?\""
+"$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice --queue -m 'backup failed on db1' \
+    "bob@$XT_DOMAIN"
+qrc=$?
+echo "exit $qrc (queued, not yet delivered)"
+show "xsend -a alice --list-queue"
+"$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice --list-queue | sed 's/^/    /'
+
+say "The server is back; the timer's flush delivers it:"
+server_run || exit 1
+mkfifo "$out/err2"
+"$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -n 1 -v >"$out/bob2" 2>"$out/err2" &
+bob=$!
+exec 4<"$out/err2"
+while IFS= read -r -t 20 line <&4; do
+	case $line in *"listening as"*) break;; esac
+done
+cat <&4 >/dev/null &
+show "xsend -a alice --flush; echo \"exit \$?\""
+"$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice --flush
+frc=$?
+echo "exit $frc"
+wait "$bob"
+rc2=$?
+say "What bob's xlisten printed, exit $rc2:"
+sed 's/^/    /' "$out/bob2"
+n2=$(wc -l <"$out/bob2")
 say "Stopping Prosody."
-if [ "$rc" -eq 0 ] && [ "$n" -eq 2 ]; then
-	echo "demo: OK: both messages delivered and confirmed"
+if [ "$rc" -eq 0 ] && [ "$n" -eq 2 ] && [ "$qrc" -eq 2 ] && [ "$frc" -eq 0 ] &&
+    [ "$rc2" -eq 0 ] && [ "$n2" -eq 1 ]; then
+	echo "demo: OK: every message delivered and confirmed, the queued one once the server was back"
 else
 	echo "demo: FAILED"
 	exit 1
