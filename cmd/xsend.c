@@ -32,6 +32,9 @@ enum { OPT_RETRY = OPT_TOOL, OPT_UNSENT, OPT_CONFIRM, OPT_ATTACH,
 #define EXIT_UNCONFIRMED 1
 /* --queue: not delivered yet, but kept on disk for --flush. */
 #define EXIT_QUEUED 2
+/* --queue -l: the most text one run queues (an entry is held in memory
+ * as it is made). */
+#define QUEUE_TEXT_MAX (256 * 1024 * 1024)
 
 struct job {
 	const char *type;
@@ -303,14 +306,12 @@ keep_line(struct job *j, struct qentry *keep, const char *line, size_t len)
 }
 
 /*
- * What was read and never sent, and with --unsent (or --queue, keep)
- * what is waiting on stdin now (once we exit, a writer's next line
- * would be lost): added to unread by line number, and written to f (or
- * kept).
+ * What was read and never sent, and with --unsent what is waiting on
+ * stdin now (once we exit, a writer's next line would be lost): added to
+ * unread by line number, and written to f.
  */
 static void
-gather_unread(struct job *j, struct unsent *f, struct qentry *keep,
-    struct ranges *unread)
+gather_unread(struct job *j, struct unsent *f, struct ranges *unread)
 {
 	const char *line;
 	size_t len, before;
@@ -324,9 +325,8 @@ gather_unread(struct job *j, struct unsent *f, struct qentry *keep,
 			if (line_text(&j->in, line, &len) > 0) {
 				ranges_add(unread, j->in.lineno);
 				unsent_write(f, line, len);
-				keep_line(j, keep, line, len);
 			}
-		if ((!f && !keep) || !readable_now(j->in.fd))
+		if (!f || !readable_now(j->in.fd))
 			break;
 		before = j->in.in.len - j->in.start;
 		if (lines_fill(&j->in) == -1 ||
@@ -337,7 +337,6 @@ gather_unread(struct job *j, struct unsent *f, struct qentry *keep,
 		warnx("line %lu: read without its end", j->in.lineno);
 		ranges_add(unread, j->in.lineno);
 		unsent_write(f, line, len);
-		keep_line(j, keep, line, len);
 	}
 }
 
@@ -381,7 +380,7 @@ report_unsent(struct session *s, struct job *j, int *rc)
 			ranges_add(&lines, m->number);
 		unsent_write(f, m->text, m->len);
 	}
-	gather_unread(j, f, NULL, &unread);
+	gather_unread(j, f, &unread);
 	written = unsent_written(j, f, rc);
 	if (count)
 		warnx("%zu message%s not confirmed by %s%s%s%s%s",
@@ -436,6 +435,57 @@ report_not_sent(struct job *j, int *rc)
 }
 
 /*
+ * --queue -l, after a failure: the rest of stdin too, to its end,
+ * since the queue can take what no server could. A refused connection
+ * takes microseconds: stopping at what was ready would lose what a
+ * slower producer writes next (and kill it with SIGPIPE). But no
+ * longer than -T without a byte (a tail -f never ends), nor past a
+ * signal (the user stops it), nor past QUEUE_TEXT_MAX (memory). A line
+ * begun and not ended then is queued as it is, and said.
+ */
+static void
+gather_rest(struct job *j, struct qentry *keep)
+{
+	const char *line;
+	size_t len, total = 0;
+	int r, t, w;
+
+	for (;;) {
+		while ((r = lines_next(&j->in, &line, &len)) == 1)
+			if ((t = line_text(&j->in, line, &len)) > 0) {
+				keep_line(j, keep, line, len);
+				total += len;
+			} else
+				j->rejected += t < 0;
+		if (r == -1 || j->in.stopped)
+			break;	/* its end, or a signal's (sent_lines) */
+		if (total > QUEUE_TEXT_MAX) {
+			warnx("stdin: more than %d MiB to queue: the rest is "
+			    "not read", QUEUE_TEXT_MAX >> 20);
+			j->rejected++;
+			break;
+		}
+		w = wait_readable(j->in.fd, now_ms() + j->timeout * 1000LL);
+		if (w == 0)
+			warnx("stdin: nothing more within %d s: what was "
+			    "read is queued, the rest is not read",
+			    j->timeout);
+		if (w != 1 || lines_fill(&j->in) == -1)
+			break;
+	}
+	lines_stop(&j->in);
+	while (lines_next(&j->in, &line, &len) == 1)
+		if ((t = line_text(&j->in, line, &len)) > 0)
+			keep_line(j, keep, line, len);
+		else
+			j->rejected += t < 0;
+	if (lines_partial(&j->in, &line, &len)) {
+		warnx("line %lu: read without its end", j->in.lineno);
+		keep_line(j, keep, line, len);
+	}
+}
+
+/*
  * The messages the server never confirmed, into keep: -l's (and the
  * lines read, and waiting, after them), else the messages from the
  * first not confirmed on; a file not yet up as the file, one up as
@@ -443,8 +493,7 @@ report_not_sent(struct job *j, int *rc)
  * (--confirm domain, client) is the server's to deliver: not kept.
  */
 static void
-gather_unconfirmed(struct session *s, struct job *j, struct qentry *keep,
-    struct ranges *unread)
+gather_unconfirmed(struct session *s, struct job *j, struct qentry *keep)
 {
 	const struct outbox_msg *m;
 	const struct qmsg *q;
@@ -464,7 +513,7 @@ gather_unconfirmed(struct session *s, struct job *j, struct qentry *keep,
 		qentry_add_text(keep, QMSG_TEXT, m->text, m->len);
 	}
 	if (j->in.fd >= 0) {
-		gather_unread(j, NULL, keep, unread);
+		gather_rest(j, keep);
 		return;
 	}
 	for (i = first; i < j->msgs.nmsgs; i++) {
@@ -503,7 +552,7 @@ report_not_queued(struct job *j, const struct qentry *keep, int *rc)
 		unsent_write(f, m->text, m->len);
 		shown.len = 0;
 		text_escape(&shown, m->text, m->len);
-		warnx("not sent, not queued: %s", buf_str(&shown));
+		warnx("not queued: %s", buf_str(&shown));
 	}
 	if (unsent_written(j, f, rc))
 		warnx("%zu message%s written to --unsent", keep->nmsgs,
@@ -521,13 +570,11 @@ static int
 queue_unsent(struct session *s, struct job *j, const char *jid, int *rc)
 {
 	struct qentry keep = { 0 };
-	struct ranges unread = { 0 };
 	struct buf from = { 0 };
 	struct queue *q = NULL;
 	int i, qrc;
 
-	gather_unconfirmed(s, j, &keep, &unread);
-	ranges_free(&unread);
+	gather_unconfirmed(s, j, &keep);
 	if (keep.nmsgs == 0) {
 		qentry_free(&keep);
 		return 0;
@@ -905,6 +952,9 @@ deliver(struct job *j, struct common_opts *o)
 		confirm_report(j->confirm, j->nsent, j->verbose);
 	kept = j->queue && session_may_pass(s, rc) &&
 	    queue_unsent(s, j, acct.jid, &rc);
+	/* a line that could not be sent is lost: that outranks the rest */
+	if (kept && rc == EXIT_QUEUED && j->rejected > 0)
+		rc = EX_DATAERR;
 	if (!kept && j->in.fd < 0 && j->nsent == 0) {
 		/* what the server has unconfirmed is none of ours: requests */
 		if (rc != EX_OK && (s || j->unsent))
@@ -939,18 +989,23 @@ struct flush {
 	int failed, corrupt;	/* entries moved into failed/ */
 };
 
-/* An entry moved into failed/ as why says, and said. */
+/*
+ * An entry that will never be delivered as it is: moved into failed/
+ * as why says, and said. One that cannot be moved stays (marked: the
+ * next flush tries again) and counts as failed all the same.
+ */
 static void
 entry_fails(struct flush *f, const char *id, const char *why, int corrupt)
 {
 	struct buf shown = { 0 };
 
-	warnx("entry %s: %s: moved into %s/failed", id,
-	    text_shown(&shown, why), queue_path(f->q));
-	if (queue_fail(f->q, id, why) == EX_OK) {
-		f->corrupt += corrupt;
-		f->failed += !corrupt;
-	}
+	if (queue_fail(f->q, id, why) == EX_OK)
+		warnx("entry %s: %s: moved into %s/failed", id,
+		    text_shown(&shown, why), queue_path(f->q));
+	else
+		warnx("entry %s: %s", id, text_shown(&shown, why));
+	f->corrupt += corrupt;
+	f->failed += !corrupt;
 	buf_free(&shown);
 }
 
@@ -987,7 +1042,7 @@ entry_job(struct flush *f, struct job *j, const char *jid)
 		a->type = e->msgs[i].type;
 		a->size = e->msgs[i].size;
 		if ((a->fd = queue_file_open(f->q, e, j->nfiles - 1)) == -1)
-			return "a file missing";
+			return "a file not as it was queued";
 	}
 	j->q = f->q;
 	j->start = j->recorded = e->sent;
@@ -1088,6 +1143,9 @@ flush_check(struct flush *f, const char *jid, char **ids, size_t n)
 			entry_fails(f, id, buf_str(&why), 1);
 		else if (rc == EX_OK && !jid_bare_equal(e.from, jid))
 			entry_fails(f, id, "queued by another account", 1);
+		else if (rc == EX_OK && e.failing)
+			entry_fails(f, id, "failed before (its reason file "
+			    "says why)", 0);
 		else if (rc == EX_OK && f->max_age > 0 &&
 		    (old = time(NULL) - e.queued) > f->max_age) {
 			buf_adds(&age, "queued ");
@@ -1132,6 +1190,11 @@ flush_send(struct flush *f, struct common_opts *o, struct account *acct,
 	if (rc == EX_OK)
 		session_report_bounces(s, "message", bounce_ours, f->j);
 	for (i = 0; rc == EX_OK && i < n; i++) {
+		if (signals_interrupted()) {
+			warnx("interrupted: the rest stays queued");
+			rc = EX_TEMPFAIL;
+			break;
+		}
 		why.len = 0;
 		if (queue_read(f->q, ids[i], &f->j->msgs, &why) != EX_OK)
 			continue;	/* gone since: another flush sent it */
@@ -1341,6 +1404,9 @@ queue_mode(struct job *j, struct common_opts *o, int mode, enum format fmt,
 		errx(EX_USAGE, "%s: the queue says what to send, and to whom: "
 		    "no recipient, no message option", mode == OPT_FLUSH ?
 		    "--flush" : "--list-queue");
+	if (mode == OPT_LIST_QUEUE && (j->retry || j->quiet))
+		errx(EX_USAGE, "--list-queue: neither --retry nor -q goes "
+		    "with it");
 	if (mode == OPT_LIST_QUEUE)
 		return list_queue(o, fmt);
 	j->verbose = o->verbose;

@@ -503,8 +503,9 @@ proxied(CURLcode rc)
 
 /*
  * What became of the transfer, said if it failed: EX_OK, 75 for a
- * stall or a signal, 74 for our own file, 69 for the server or the
- * network.
+ * stall, a signal, a host not reached or one that says it is away (502,
+ * 503, 504), 74 for our own file, 69 for the server's refusal or the
+ * network's failure mid-way.
  */
 static int
 outcome(struct transfer *t, CURL *c, CURLcode rc, const char *errbuf,
@@ -553,12 +554,20 @@ outcome(struct transfer *t, CURL *c, CURLcode rc, const char *errbuf,
 		if (proxied(rc))
 			buf_adds(&why, " (through the proxy the environment "
 			    "names)");
+		/* a host not reached may be reached later (--queue keeps) */
+		if (rc == CURLE_COULDNT_RESOLVE_HOST ||
+		    rc == CURLE_COULDNT_RESOLVE_PROXY ||
+		    rc == CURLE_COULDNT_CONNECT)
+			ret = EX_TEMPFAIL;
 	} else if (status >= 300 && status < 400)
 		buf_printf(&why, "HTTP %ld: redirected, and an upload is not "
 		    "sent elsewhere", status);
-	else if (status < want_lo || status > want_hi)
+	else if (status < want_lo || status > want_hi) {
 		buf_printf(&why, "HTTP %ld%s", status, reason(t, &shown));
-	else
+		/* the server says it is away for now, or one before it */
+		if (status == 502 || status == 503 || status == 504)
+			ret = EX_TEMPFAIL;
+	} else
 		ret = EX_OK;
 	if (ret != EX_OK)
 		failed(t->h, t->what, buf_str(&why));

@@ -32,6 +32,8 @@
 #define NAME_ROOM 200		/* of the JID's name (NAME_MAX is 255) */
 #define URL_MAX 4096
 #define TIDY_AGE (24 * 3600)	/* a .tmp. older than this was a crash's */
+/* The largest entry read: xsend caps what one run queues well below. */
+#define ENTRY_READ_MAX (1024LL * 1024 * 1024 + 1024 * 1024)
 
 struct queue {
 	int fd;			/* the account's directory */
@@ -476,6 +478,33 @@ open_dir(int dirfd, const char *name)
 	return fd;
 }
 
+/*
+ * A regular file of dirfd, opened for reading: never a symbolic link,
+ * and never a FIFO or a device planted there, which would block the
+ * open or the read for good. The fd and *st, or -1 with errno.
+ */
+static int
+open_file(int dirfd, const char *name, struct stat *st)
+{
+	int fd, err = 0;
+
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, st) == -1)
+		err = errno;
+	else if (!S_ISREG(st->st_mode))
+		err = EINVAL;
+	else if (fcntl(fd, F_SETFL, 0) == -1)
+		err = errno;
+	if (err != 0) {
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
 static int
 queue_dir(struct buf *path, const char *jid, int make, int quiet)
 {
@@ -804,13 +833,13 @@ queue_add(struct queue *q, struct qentry *e)
 static size_t
 read_progress(int dfd)
 {
+	struct stat st;
 	char s[32];
 	ssize_t n;
 	uint64_t sent;
 	int fd;
 
-	if ((fd = openat(dfd, "sent", O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
-	    -1)
+	if ((fd = open_file(dfd, "sent", &st)) == -1)
 		return 0;
 	n = read(fd, s, sizeof(s) - 1);
 	close(fd);
@@ -838,11 +867,12 @@ queue_read(struct queue *q, const char *id, struct qentry *e,
 		buf_printf(why, "%s", strerror(errno));
 		return EX_DATAERR;
 	}
-	fd = openat(dfd, "entry", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &st) == -1) {
-		buf_printf(why, "entry: %s", strerror(errno));
-	} else if (!S_ISREG(st.st_mode) || st.st_size == 0) {
-		buf_printf(why, "entry: empty, or not a file");
+	if ((fd = open_file(dfd, "entry", &st)) == -1) {
+		buf_printf(why, "entry: %s", errno == EINVAL ?
+		    "not a regular file" : strerror(errno));
+	} else if (st.st_size == 0 || st.st_size > ENTRY_READ_MAX) {
+		buf_printf(why, "entry: empty, or larger than any xsend "
+		    "writes");
 	} else if ((map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd,
 	    0)) == MAP_FAILED) {
 		buf_printf(why, "entry: %s", strerror(errno));
@@ -856,6 +886,8 @@ queue_read(struct queue *q, const char *id, struct qentry *e,
 			e->sent = read_progress(dfd);
 			if (e->sent > e->nmsgs)
 				e->sent = e->nmsgs;
+			e->failing = fstatat(dfd, "reason", &st,
+			    AT_SYMLINK_NOFOLLOW) == 0;
 		}
 	}
 	if (fd != -1)
@@ -866,33 +898,60 @@ queue_read(struct queue *q, const char *id, struct qentry *e,
 	return e->id ? EX_OK : EX_DATAERR;
 }
 
+/*
+ * file.I must be the copy made when it was queued: a regular file of
+ * ours, with no other name (a hard link to another's file would be
+ * uploaded as this one), of the size the entry says.
+ */
 int
 queue_file_open(struct queue *q, const struct qentry *e, int index)
 {
+	struct stat st;
 	char name[32];
+	const char *why = NULL;
+	uint64_t size = UINT64_MAX;
+	size_t i;
 	int dfd, fd = -1;
 
+	for (i = 0; i < e->nmsgs; i++)
+		if (e->msgs[i].kind == QMSG_FILE && e->msgs[i].index == index)
+			size = e->msgs[i].size;
 	snprintf(name, sizeof(name), "file.%d", index);
-	if ((dfd = open_dir(q->fd, e->id)) != -1) {
-		fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if ((dfd = open_dir(q->fd, e->id)) == -1 ||
+	    (fd = open_file(dfd, name, &st)) == -1)
+		why = errno == EINVAL ? "not a regular file" : strerror(errno);
+	else if (st.st_uid != geteuid() || st.st_nlink != 1 ||
+	    (uint64_t)st.st_size != size)
+		why = "not the copy queued (its owner, its links or its size "
+		    "differ)";
+	if (dfd != -1)
 		close(dfd);
-	}
-	if (fd == -1)
-		warn("queue %s: entry %s: %s", q->path, e->id, name);
-	return fd;
+	if (why == NULL)
+		return fd;
+	if (fd != -1)
+		close(fd);
+	warnx("queue %s: entry %s: %s: %s", q->path, e->id, name, why);
+	return -1;
 }
 
 void
 queue_progress(struct queue *q, const struct qentry *e, size_t n)
 {
+	struct stat st;
 	char s[32];
 	int dfd;
 
 	if (q->sentid && strcmp(q->sentid, e->id) != 0)
 		progress_close(q);
 	if (q->sentfd == -1 && (dfd = open_dir(q->fd, e->id)) != -1) {
+		/* (a FIFO planted there: no reader, ENXIO, not a hang) */
 		q->sentfd = openat(dfd, "sent", O_WRONLY | O_CREAT |
-		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		    O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+		if (q->sentfd != -1 && (fstat(q->sentfd, &st) == -1 ||
+		    !S_ISREG(st.st_mode))) {
+			close(q->sentfd);
+			q->sentfd = -1;
+		}
 		q->sentid = xstrdup(e->id);
 		close(dfd);
 	}
@@ -929,24 +988,26 @@ queue_fail(struct queue *q, const char *id, const char *why)
 	int dfd, ffd = -1, err = 0;
 
 	progress_close(q);
-	if ((mkdirat(q->fd, "failed", 0700) == -1 && errno != EEXIST) ||
-	    (ffd = open_dir(q->fd, "failed")) == -1 ||
-	    (dfd = open_dir(q->fd, id)) == -1)
-		err = errno;
-	else {
+	/*
+	 * The reason first, in the entry: should it not move, the next
+	 * flush sees it failed, and never takes it for delivered.
+	 */
+	if ((dfd = open_dir(q->fd, id)) != -1) {
 		buf_printf(&reason, "%s\n", why);
 		unlinkat(dfd, "reason", 0);
 		err = write_file(dfd, "reason", reason.p, reason.len);
 		close(dfd);
-		if (err == 0 && renameat(q->fd, id, ffd, id) == -1)
-			err = errno;
 	}
+	if (err == 0 && ((mkdirat(q->fd, "failed", 0700) == -1 &&
+	    errno != EEXIST) || (ffd = open_dir(q->fd, "failed")) == -1 ||
+	    renameat(q->fd, id, ffd, id) == -1))
+		err = errno;
 	if (ffd != -1)
 		close(ffd);
 	buf_free(&reason);
 	if (err != 0) {
-		warnx("queue %s: moving %s into failed/: %s", q->path, id,
-		    strerror(err));
+		warnx("queue %s: entry %s: cannot move it into failed/: %s: "
+		    "it stays in the queue", q->path, id, strerror(err));
 		return EX_IOERR;
 	}
 	return EX_OK;

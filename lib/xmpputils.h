@@ -1296,8 +1296,9 @@ const char *http_url_check(const char *url, int insecure);
 /*
  * PUTs exactly size bytes read from fd to url, with a Content-Type and
  * the headers ("Name: value"); what names it in messages. EX_OK on a
- * 2xx; else said, with the server's reason, and 69 (75: a stall, or a
- * signal; 74: the file could not be read, or shrank). A redirect is a
+ * 2xx; else said, with the server's reason, and 69 (75: a stall, a
+ * signal, a host not reached, or HTTP 502, 503, 504; 74: the file could
+ * not be read, or shrank). A redirect is a
  * failure: an upload goes where the slot said, or nowhere.
  */
 int http_put(const struct http *, const char *what, const char *url,
@@ -1408,6 +1409,8 @@ struct qentry {
 	struct qmsg *msgs;
 	size_t nmsgs, cap;
 	size_t sent;		/* confirmed by an earlier flush */
+	int failing;		/* a flush found it failed, and could not
+				 * move it into failed/ */
 	char *map;		/* the file read (queue_read) */
 	size_t maplen;
 };
@@ -1460,14 +1463,18 @@ void queue_ids_free(char **ids, size_t n);
  */
 int queue_read(struct queue *, const char *id, struct qentry *e,
     struct buf *why);
-/* An entry's file I, opened for reading: the fd, or -1 (said). */
+/* An entry's file I, opened for reading: the fd, or -1 (said) when it
+ * is not the copy queued. */
 int queue_file_open(struct queue *, const struct qentry *, int index);
 /* Records that the first n of e's messages are confirmed (no sync: a
  * crash of the machine may lose it, a killed process does not). */
 void queue_progress(struct queue *, const struct qentry *e, size_t n);
 /* A delivered entry, removed. */
 int queue_remove(struct queue *, const char *id);
-/* An entry moved into failed/, with why in its reason file. */
+/*
+ * An entry moved into failed/, with why in its reason file: EX_OK, or
+ * said (it stays, and queue_read says it is failing).
+ */
 int queue_fail(struct queue *, const char *id, const char *why);
 /* How many entries failed/ holds, and its path. */
 size_t queue_failed_count(struct queue *);

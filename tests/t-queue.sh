@@ -173,6 +173,47 @@ rc_is 2 "-l of 5,000 lines while down: exit 2"
 XDG_STATE_HOME=$K xsend -a alice --list-queue | wc -l >"$T/kcount"
 is "$(cat "$T/kcount")" 5000 "--list-queue lists the 5,000"
 
+# producer NAME SECONDS: xsend --queue -l (-T SECONDS) reading the FIFO
+# $T/NAME.in in the background (its pid in pp), its writer's fd in pw, in
+# a state directory of its own (S)
+producer() {
+	newstate "$1"
+	mkfifo "$T/$1.in"
+	XDG_STATE_HOME=$S "$XU_BUILD/xsend" -f "$XT_CONFIG" -T "$2" -a alice \
+	    --queue -l "$BOB" <"$T/$1.in" 2>"$T/$1.err" &
+	pp=$!
+	exec {pw}>"$T/$1.in"
+}
+# a producer slower than a refused connection: what it writes after the
+# failure is queued too, a last line without its newline as a line
+producer slow 10; SL=$S
+wait_line "$T/slow.err" "Connection refused"
+printf 'slow 1\nslow 2\nslow 3' >&$pw
+exec {pw}>&-
+wait "$pp"
+is "$?" 2 "a producer that writes after the failure: exit 2"
+XDG_STATE_HOME=$SL xsend -a alice --list-queue | cut -f3 >"$T/slow.list"
+is "$(tr '\n' ' ' <"$T/slow.list")" "slow 1 slow 2 slow 3 " \
+    "what it wrote after the failure is queued, all of it"
+# one that writes and then says nothing while its end stays open (a
+# tail -f): -T without a byte ends the wait
+producer idle 2; IS=$S
+printf 'idle 1\n' >&$pw
+wait "$pp"
+is "$?" 2 "a producer that goes quiet, its end still open: exit 2"
+exec {pw}>&-
+like "$(cat "$T/idle.err")" "nothing more within 2 s" "saying it read no more"
+is "$(XDG_STATE_HOME=$IS xsend -a alice --list-queue | cut -f3)" "idle 1" \
+    "what it wrote is queued"
+# a line that could not be sent is lost: 65 outranks the queued 2
+newstate rej; RJ=$S
+printf 'good\nbad \377\n' >"$T/rej.in"
+XDG_STATE_HOME=$RJ run xsend -a alice --queue -l "$BOB" <"$T/rej.in"
+rc_is 65 "a line that cannot be sent among those queued: exit 65, not 2"
+like "$err" "line 2: .*not queued" "naming it"
+is "$(XDG_STATE_HOME=$RJ xsend -a alice --list-queue | cut -f3)" "good" \
+    "the good line queued"
+
 seq 3000 | sed 's/^/term /' >"$T/tlines"
 newstate term; TS=$S
 q "$TS" --queue -l "$BOB" <"$T/tlines"
@@ -205,6 +246,18 @@ if [ -n "$truncated" ]; then
 	sed -i '$d' "$(qdir "$X")/$truncated/entry"
 fi
 
+# failed/ not usable (a user let the group read it): a bounced entry
+# must stay, and say so, every flush, never taken for delivered
+newstate nofail; NF=$S
+q "$NF" --queue -m "bounces, failed/ unusable" "$NOBODY"
+mkdir -m 755 "$(qdir "$NF")/failed"
+# planted: a FIFO as an entry's file; a file swapped for another's
+newstate fifo; FI=$S
+q "$FI" --queue -m "fifo 1" "$BOB"
+q "$FI" --queue -m "fifo 2" "$BOB"
+ff=$(entries "$FI" | head -1)
+[ -n "$ff" ] && rm "$(qdir "$FI")/$ff/entry" && mkfifo "$(qdir "$FI")/$ff/entry"
+
 newstate unit1; U1=$S
 q "$U1" --queue -m "unit default" "$BOB"
 newstate unit2; U2=$S
@@ -213,10 +266,10 @@ q "$U2" --queue -m "unit template" "$BOB"
 newstate agent; G=$S
 q "$G" --queue -m "agent 1" "$BOB"
 n=
-for s in "$C" "$K" "$TS" "$B" "$A" "$A0" "$X" "$U1" "$U2" "$G"; do
+for s in "$C" "$K" "$TS" "$B" "$A" "$A0" "$X" "$NF" "$FI" "$U1" "$U2" "$G"; do
 	n="$n${s##*-} $(entries "$s" | wc -l), "
 done
-is "$n" "conc 4, kill 1, term 1, bounce 3, age 2, age0 1, corrupt 4, unit1 1, unit2 1, agent 1, " \
+is "$n" "conc 4, kill 1, term 1, bounce 3, age 2, age0 1, corrupt 4, nofail 1, fifo 2, unit1 1, unit2 1, agent 1, " \
     "the queues of the cases below, an entry a run of xsend (-l: one entry)"
 
 # --- a queue that cannot be written: never 0, never silent
@@ -428,6 +481,29 @@ like "$err" "${garbled:-(no entry)}" "the garbled one reported"
 like "$err" "${truncated:-(no entry)}" "the truncated one reported"
 is "$(entries "$X" | wc -l)" 0 "the good ones delivered (none left)"
 
+q "$NF" --flush
+rc_is 69 "a bounce with failed/ unusable: exit 69 all the same"
+like "$err" "cannot move it into failed/.*it stays in the queue" \
+    "saying it stays in the queue"
+q "$NF" --flush
+rc_is 69 "the next flush: 69 again, not taken for delivered"
+is "$(entries "$NF" | wc -l)" 1 "the entry is still there"
+chmod 700 "$(qdir "$NF")/failed"
+q "$NF" --flush
+rc_is 69 "once failed/ is usable: moved, 69"
+is "$(failed "$NF" | wc -l),$(entries "$NF" | wc -l)" "1,0" \
+    "into failed/, out of the queue"
+
+XDG_STATE_HOME=$FI run timeout 20 "$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice \
+    --list-queue
+is "$rc" 0 "--list-queue with a FIFO as an entry: no hang, exit 0"
+like "$err" "corrupt: entry: not a regular file" "saying the entry is corrupt"
+XDG_STATE_HOME=$FI run timeout 20 "$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice \
+    --flush
+rc_is 65 "--flush: no hang, the corrupt entry moved aside, exit 65"
+is "$(failed "$FI" | wc -l),$(entries "$FI" | wc -l)" "1,0" \
+    "it in failed/, the other delivered"
+
 # never queued: sent now when the server is up; a bounce; a refused login
 newstate direct; D=$S
 q "$D" --queue -m "direct" "$BOB"
@@ -469,7 +545,7 @@ fi
 
 mark mix
 is "$(bodies mix | tr '\n' ,)" \
-    "before bounce,after bounce,fresh,old but kept,good one,good two,direct,$units$marked," \
+    "before bounce,after bounce,fresh,old but kept,good one,good two,fifo 2,direct,$units$marked," \
     "bob got what was not bounced, expired or corrupt, once each, in order"
 
 # --- 7. the attachment: uploaded by --flush, the same bytes come down
@@ -486,6 +562,34 @@ if [ -n "$up" ]; then
 	curl -sf --cacert "$XU_UP_CA" -o "$T/att.got" "$url"
 	cmp -s "$T/att.got" "$T/att.orig"
 	ok $? "the URL serves the same 3000 bytes (the original long deleted)"
+
+	# a copy swapped for another file (a hard link to one of ours here;
+	# to /etc/shadow, as root, it would be the same)
+	head -c 3000 /dev/urandom >"$T/att2.bin"
+	newstate swap; SW=$S
+	XDG_STATE_HOME=$SW run "$XU_BUILD/xsend" -f "$T/up-down.cfg" -T 10 \
+	    -a alice --queue --attach "$T/att2.bin" bob@files.test
+	se=$SW/xmpputils/queue/alice@files.test/$(ls \
+	    "$SW/xmpputils/queue/alice@files.test" | grep -xE "$ID")
+	rm -f "$se/file.0"
+	ln "$T/att2.bin" "$se/file.0"
+	XDG_STATE_HOME=$SW run "$XU_BUILD/xsend" -f "$XU_UP_CONFIG" -T 10 \
+	    -a alice --flush
+	rc_is 65 "a file in an entry that is not the copy queued: 65"
+	like "$err" "file.0: not the copy queued" "saying so, not uploading it"
+
+	# the HTTP host unreachable, the XMPP server up: that may pass
+	xt_prosody_kill TERM "$XU_UP_RELAY_PID"
+	XU_UP_RELAY_PID=
+	newstate uphost; UH=$S
+	XDG_STATE_HOME=$UH run "$XU_BUILD/xsend" -f "$XU_UP_CONFIG" -T 10 \
+	    -a stall --queue -m "host away" --attach "$T/att2.bin" bob@files.test
+	rc_is 2 "--queue, the upload host unreachable: queued, exit 2"
+	XDG_STATE_HOME=$UH run "$XU_BUILD/xsend" -f "$XU_UP_CONFIG" -T 10 \
+	    -a stall --flush
+	rc_is 2 "--flush, the host still unreachable: exit 2, not failed/"
+	is "$(ls "$UH/xmpputils/queue/alice@stall.test" | grep -cxE "$ID")" 1 \
+	    "the entry still queued"
 	upload_stop
 	up=
 else

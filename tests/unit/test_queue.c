@@ -246,11 +246,28 @@ test_disk(void)
 	    "its file, a copy: the original's removal changes nothing");
 	if (fd >= 0)
 		close(fd);
+	snprintf(path, sizeof(path), "%s/xmpputils/queue/alice@example.org/"
+	    "%s/file.0", dir, e.id);
+	truncate(path, 4);
+	ok(queue_file_open(q, &back, 0) == -1,
+	    "a copy of another size: not the one queued");
+	truncate(path, 5);
+	ok((fd = queue_file_open(q, &back, 0)) >= 0, "its size again: taken");
+	close(fd);
 	queue_progress(q, &back, 3);
 	qentry_free(&back);
 	ok(queue_read(q, e.id, &back, &why) == EX_OK && back.sent == 3,
 	    "the progress of a flush, read back");
 	qentry_free(&back);
+	snprintf(path, sizeof(path), "%s/xmpputils/queue/alice@example.org/"
+	    "failed", dir);
+	ok(mkdir(path, 0755) == 0, "failed/ made, group-readable");
+	ok(queue_fail(q, e.id, "bounced: item-not-found") == EX_IOERR,
+	    "not moved into a failed/ that is not ours alone");
+	ok(queue_read(q, e.id, &back, &why) == EX_OK && back.failing,
+	    "it stays, marked failing (its reason written)");
+	qentry_free(&back);
+	chmod(path, 0700);
 	ok(queue_fail(q, e.id, "bounced: item-not-found") == EX_OK &&
 	    queue_failed_count(q) == 1, "moved into failed/");
 	ok(queue_read(q, e.id, &back, &why) == EX_UNAVAILABLE,
@@ -259,6 +276,22 @@ test_disk(void)
 	queue_list(q, &ids, &n);
 	ok(n == 0, "nothing listed");
 	queue_ids_free(ids, n);
+	qentry_free(&e);
+
+	sample(&e);
+	snprintf(path, sizeof(path), "%s/attachment", dir);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	ok(write(fd, "hello", 5) == 5, "another attachment");
+	e.msgs[2].fd = fd;
+	ok(queue_add(q, &e) == EX_OK, "another entry");
+	close(fd);
+	snprintf(path, sizeof(path), "%s/xmpputils/queue/alice@example.org/"
+	    "%s/entry", dir, e.id);
+	unlink(path);
+	ok(mkfifo(path, 0600) == 0, "its entry made a FIFO");
+	why.len = 0;
+	ok(queue_read(q, e.id, &back, &why) == EX_DATAERR,
+	    "read at once as corrupt, not waited on (%s)", buf_str(&why));
 	qentry_free(&e);
 	queue_close(q);
 
