@@ -32,9 +32,11 @@ enum { OPT_RETRY = OPT_TOOL, OPT_UNSENT, OPT_CONFIRM, OPT_ATTACH,
 #define EXIT_UNCONFIRMED 1
 /* --queue: not delivered yet, but kept on disk for --flush. */
 #define EXIT_QUEUED 2
-/* --queue -l: the most text one run queues (an entry is held in memory
- * as it is made). */
-#define QUEUE_TEXT_MAX (256 * 1024 * 1024)
+/* --queue -l: the most one run reads from stdin to queue (an entry is
+ * held in memory as it is made), each message costing this much more. */
+#define QUEUE_READ_MAX (128 * 1024 * 1024)
+#define QUEUE_MSG_COST 128
+#define REJECTS_SAID 10
 
 struct job {
 	const char *type;
@@ -111,8 +113,8 @@ text_ok(const char *what, const char *s, size_t len)
  * server would take for a reason to close the stream (room is left for
  * the longest JID, 3071 bytes, and the id).
  */
-static int
-size_ok(struct job *j, const char *what, const char *text, size_t len)
+static size_t
+stanza_size(struct job *j, const char *text, size_t len)
 {
 	struct buf b = { 0 };
 	size_t size;
@@ -120,6 +122,14 @@ size_ok(struct job *j, const char *what, const char *text, size_t len)
 	message_xml(&b, "", j->type, "", j->subject, text, len, NULL, 1);
 	size = b.len + 3071 + 64;
 	buf_free(&b);
+	return size;
+}
+
+static int
+size_ok(struct job *j, const char *what, const char *text, size_t len)
+{
+	size_t size = stanza_size(j, text, len);
+
 	if (size <= XU_STANZA_MAX)
 		return 1;
 	warnx("%s: %zu bytes once escaped for XML, more than %d", what,
@@ -287,22 +297,36 @@ readable_now(int fd)
 	return poll(&p, 1, 0) == 1;
 }
 
-/* --queue: a line read and not sent is queued, if it could be sent. */
+/*
+ * --queue: a line read and not sent (as lines_next gave it) is queued,
+ * if it could be sent; one that could not is said, the first
+ * REJECTS_SAID of them (a stream of garbage must not become a flood on
+ * stderr, which cron mails).
+ */
 static void
 keep_line(struct job *j, struct qentry *keep, const char *line, size_t len)
 {
-	char what[64];
+	const char *why = NULL;
+	size_t off;
 
-	if (keep == NULL)
+	if (line && len > 0 && line[len - 1] == '\r')
+		len--;
+	if (line == NULL || len > XU_TEXT_MAX)
+		why = "longer than the most a message holds";
+	else if (len == 0)
 		return;
-	snprintf(what, sizeof(what), "line %lu", j->in.lineno);
-	if (text_ok(what, line, len) &&
-	    (!may_be_too_big(j, len) || size_ok(j, what, line, len)))
+	else if ((why = text_check(line, len, &off)) == NULL &&
+	    may_be_too_big(j, len) && stanza_size(j, line, len) >
+	    XU_STANZA_MAX)
+		why = "too long once escaped for XML";
+	if (why == NULL) {
 		qentry_add_text(keep, QMSG_TEXT, line, len);
-	else {
-		warnx("%s: not queued", what);
-		j->rejected++;
+		return;
 	}
+	if (j->rejected++ < REJECTS_SAID)
+		warnx("line %lu: %s: not queued", j->in.lineno, why);
+	else if (j->rejected == REJECTS_SAID + 1)
+		warnx("more lines not queued: not named one by one");
 }
 
 /*
@@ -440,45 +464,46 @@ report_not_sent(struct job *j, int *rc)
  * takes microseconds: stopping at what was ready would lose what a
  * slower producer writes next (and kill it with SIGPIPE). But no
  * longer than -T without a byte (a tail -f never ends), nor past a
- * signal (the user stops it), nor past QUEUE_TEXT_MAX (memory). A line
- * begun and not ended then is queued as it is, and said.
+ * signal (the user stops it), nor past QUEUE_READ_MAX read, each
+ * message counting its cost in memory too. A line begun and not ended
+ * then is queued as it is, and said.
  */
 static void
 gather_rest(struct job *j, struct qentry *keep)
 {
 	const char *line;
-	size_t len, total = 0;
-	int r, t, w;
+	size_t len, held, cost = 0;
+	int r;
 
 	for (;;) {
-		while ((r = lines_next(&j->in, &line, &len)) == 1)
-			if ((t = line_text(&j->in, line, &len)) > 0) {
-				keep_line(j, keep, line, len);
-				total += len;
-			} else
-				j->rejected += t < 0;
+		while ((r = lines_next(&j->in, &line, &len)) == 1) {
+			keep_line(j, keep, line, len);
+			cost += QUEUE_MSG_COST;
+		}
 		if (r == -1 || j->in.stopped)
 			break;	/* its end, or a signal's (sent_lines) */
-		if (total > QUEUE_TEXT_MAX) {
+		if (cost > QUEUE_READ_MAX) {
 			warnx("stdin: more than %d MiB to queue: the rest is "
-			    "not read", QUEUE_TEXT_MAX >> 20);
+			    "not read", QUEUE_READ_MAX >> 20);
 			j->rejected++;
 			break;
 		}
-		w = wait_readable(j->in.fd, now_ms() + j->timeout * 1000LL);
-		if (w == 0)
+		r = wait_readable(j->in.fd, now_ms() + j->timeout * 1000LL);
+		if (r == 0)
 			warnx("stdin: nothing more within %d s: what was "
 			    "read is queued, the rest is not read",
 			    j->timeout);
-		if (w != 1 || lines_fill(&j->in) == -1)
+		else if (r == -1)
+			warnx("interrupted: what was read is queued, the rest "
+			    "is not read");
+		held = j->in.in.len - j->in.start;
+		if (r != 1 || lines_fill(&j->in) == -1)
 			break;
+		cost += j->in.in.len - held;	/* every byte, blank or not */
 	}
 	lines_stop(&j->in);
 	while (lines_next(&j->in, &line, &len) == 1)
-		if ((t = line_text(&j->in, line, &len)) > 0)
-			keep_line(j, keep, line, len);
-		else
-			j->rejected += t < 0;
+		keep_line(j, keep, line, len);
 	if (lines_partial(&j->in, &line, &len)) {
 		warnx("line %lu: read without its end", j->in.lineno);
 		keep_line(j, keep, line, len);
@@ -995,9 +1020,11 @@ struct flush {
  * next flush tries again) and counts as failed all the same.
  */
 static void
-entry_fails(struct flush *f, const char *id, const char *why, int corrupt)
+entry_fails(struct flush *f, const char *id, const char *reason,
+    int corrupt)
 {
 	struct buf shown = { 0 };
+	char *why = xstrdup(reason);	/* stderr_last's, which warnx moves */
 
 	if (queue_fail(f->q, id, why) == EX_OK)
 		warnx("entry %s: %s: moved into %s/failed", id,
@@ -1007,6 +1034,7 @@ entry_fails(struct flush *f, const char *id, const char *why, int corrupt)
 	f->corrupt += corrupt;
 	f->failed += !corrupt;
 	buf_free(&shown);
+	free(why);
 }
 
 /*
@@ -1117,6 +1145,16 @@ flush_entry(struct session *s, struct flush *f, struct http *h)
 		f->delivered += j->msgs.nmsgs - j->start;
 	else
 		f->delivered += j->recorded - j->start;
+	/*
+	 * Held up by something of its own that may pass (an upload host
+	 * away, a room that did not answer), the session fine: it waits
+	 * for the next flush, and the entries after it go now.
+	 */
+	if (rc == EX_TEMPFAIL && !session_failed(s) &&
+	    !signals_interrupted()) {
+		warnx("entry %s: kept for the next flush", j->msgs.id);
+		rc = EX_OK;
+	}
 	return rc;
 }
 
@@ -1223,7 +1261,7 @@ count_left(struct queue *q)
 
 	queue_list(q, &ids, &n);
 	for (i = 0; i < n; i++) {
-		if (queue_read(q, ids[i], &e, &why) == EX_OK)
+		if (queue_read(q, ids[i], &e, &why) == EX_OK && !e.failing)
 			left += e.nmsgs - e.sent;
 		qentry_free(&e);
 	}
@@ -1371,7 +1409,10 @@ list_queue(struct common_opts *o, enum format fmt)
 			if (queue_read(q, ids[i], &e, &why) == EX_DATAERR)
 				warnx("entry %s: corrupt: %s (--flush moves it "
 				    "into failed/)", ids[i], buf_str(&why));
-			for (k = e.sent; k < e.nmsgs; k++) {
+			else if (e.failing)
+				warnx("entry %s: failed (its reason file says "
+				    "why), not yet moved into failed/", ids[i]);
+			for (k = e.sent; !e.failing && k < e.nmsgs; k++) {
 				out.len = 0;
 				list_message(&out, &e, k, fmt);
 				stdout_write(out.p, out.len);

@@ -501,21 +501,31 @@ proxied(CURLcode rc)
 	return 0;
 }
 
+/* An HTTP status that says the server (or one before it) is away for
+ * now, or asks us to come back later. */
+static int
+away(long status)
+{
+	return status == 429 || status == 502 || status == 503 ||
+	    status == 504;
+}
+
 /*
- * What became of the transfer, said if it failed: EX_OK, 75 for a
- * stall, a signal, a host not reached or one that says it is away (502,
- * 503, 504), 74 for our own file, 69 for the server's refusal or the
- * network's failure mid-way.
+ * What became of the transfer, said if it failed: EX_OK; 75 for a
+ * stall, a signal, a host not reached, a connection cut, or a server
+ * (or proxy) that says it is away (429, 502, 503, 504); 74 for our own
+ * file; 69 for the server's refusal.
  */
 static int
 outcome(struct transfer *t, CURL *c, CURLcode rc, const char *errbuf,
     long want_lo, long want_hi)
 {
 	struct buf shown = { 0 }, why = { 0 };
-	long status = 0;
+	long status = 0, connect = 0;
 	int ret = EX_UNAVAILABLE;
 
 	lc.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	lc.easy_getinfo(c, CURLINFO_HTTP_CONNECTCODE, &connect);
 	if (t->bar_at)
 		bar_draw(t, t->done, t->upload ? t->size : t->done, 1);
 	if (t->interrupted) {
@@ -554,18 +564,22 @@ outcome(struct transfer *t, CURL *c, CURLcode rc, const char *errbuf,
 		if (proxied(rc))
 			buf_adds(&why, " (through the proxy the environment "
 			    "names)");
-		/* a host not reached may be reached later (--queue keeps) */
+		/*
+		 * A host not reached, a connection cut, a proxy that could
+		 * not reach it: all may pass (--queue keeps the file).
+		 */
 		if (rc == CURLE_COULDNT_RESOLVE_HOST ||
 		    rc == CURLE_COULDNT_RESOLVE_PROXY ||
-		    rc == CURLE_COULDNT_CONNECT)
+		    rc == CURLE_COULDNT_CONNECT || rc == CURLE_SEND_ERROR ||
+		    rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING ||
+		    rc == CURLE_PARTIAL_FILE || away(connect))
 			ret = EX_TEMPFAIL;
 	} else if (status >= 300 && status < 400)
 		buf_printf(&why, "HTTP %ld: redirected, and an upload is not "
 		    "sent elsewhere", status);
 	else if (status < want_lo || status > want_hi) {
 		buf_printf(&why, "HTTP %ld%s", status, reason(t, &shown));
-		/* the server says it is away for now, or one before it */
-		if (status == 502 || status == 503 || status == 504)
+		if (away(status))
 			ret = EX_TEMPFAIL;
 	} else
 		ret = EX_OK;

@@ -984,21 +984,25 @@ queue_remove(struct queue *q, const char *id)
 int
 queue_fail(struct queue *q, const char *id, const char *why)
 {
+	struct stat st;
 	struct buf reason = { 0 };
 	int dfd, ffd = -1, err = 0;
 
 	progress_close(q);
 	/*
 	 * The reason first, in the entry: should it not move, the next
-	 * flush sees it failed, and never takes it for delivered.
+	 * flush sees it failed, and never takes it for delivered. One
+	 * there already (a flush's that could not move it) is the first
+	 * words, and kept; nor is a reason that cannot be written a
+	 * reason to keep the entry from failed/.
 	 */
 	if ((dfd = open_dir(q->fd, id)) != -1) {
 		buf_printf(&reason, "%s\n", why);
-		unlinkat(dfd, "reason", 0);
-		err = write_file(dfd, "reason", reason.p, reason.len);
+		if (fstatat(dfd, "reason", &st, AT_SYMLINK_NOFOLLOW) == -1)
+			write_file(dfd, "reason", reason.p, reason.len);
 		close(dfd);
 	}
-	if (err == 0 && ((mkdirat(q->fd, "failed", 0700) == -1 &&
+	if (((mkdirat(q->fd, "failed", 0700) == -1 &&
 	    errno != EEXIST) || (ffd = open_dir(q->fd, "failed")) == -1 ||
 	    renameat(q->fd, id, ffd, id) == -1))
 		err = errno;

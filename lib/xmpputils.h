@@ -1297,8 +1297,9 @@ const char *http_url_check(const char *url, int insecure);
  * PUTs exactly size bytes read from fd to url, with a Content-Type and
  * the headers ("Name: value"); what names it in messages. EX_OK on a
  * 2xx; else said, with the server's reason, and 69 (75: a stall, a
- * signal, a host not reached, or HTTP 502, 503, 504; 74: the file could
- * not be read, or shrank). A redirect is a
+ * signal, a host not reached, a connection cut, or HTTP 429, 502, 503,
+ * 504, a proxy's too; 74: the file could not be read, or shrank). A
+ * redirect is a
  * failure: an upload goes where the slot said, or nowhere.
  */
 int http_put(const struct http *, const char *what, const char *url,

@@ -213,6 +213,16 @@ rc_is 65 "a line that cannot be sent among those queued: exit 65, not 2"
 like "$err" "line 2: .*not queued" "naming it"
 is "$(XDG_STATE_HOME=$RJ xsend -a alice --list-queue | cut -f3)" "good" \
     "the good line queued"
+# a stream of such lines: said ten times, not a flood (cron mails it)
+newstate rejs; RJS=$S
+{ echo alert; yes "$(printf '\001bad')" | head -5000; } >"$T/rejs.in"
+XDG_STATE_HOME=$RJS run xsend -a alice --queue -l "$BOB" <"$T/rejs.in"
+rc_is 65 "5,000 lines that cannot be sent: exit 65"
+n=$(printf '%s\n' "$err" | wc -l)
+[ "$n" -lt 20 ]
+ok $? "stderr says so in $n lines, not 5,000" "$(printf '%s\n' "$err" | tail -3)"
+is "$(XDG_STATE_HOME=$RJS xsend -a alice --list-queue | cut -f3)" "alert" \
+    "the good line queued"
 
 seq 3000 | sed 's/^/term /' >"$T/tlines"
 newstate term; TS=$S
@@ -493,6 +503,8 @@ q "$NF" --flush
 rc_is 69 "once failed/ is usable: moved, 69"
 is "$(failed "$NF" | wc -l),$(entries "$NF" | wc -l)" "1,0" \
     "into failed/, out of the queue"
+like "$(cat "$(qdir "$NF")/failed/$(failed "$NF")/reason" 2>/dev/null)" \
+    "bounced" "its reason still the bounce's, the first flush's words"
 
 XDG_STATE_HOME=$FI run timeout 20 "$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice \
     --list-queue
@@ -585,11 +597,19 @@ if [ -n "$up" ]; then
 	XDG_STATE_HOME=$UH run "$XU_BUILD/xsend" -f "$XU_UP_CONFIG" -T 10 \
 	    -a stall --queue -m "host away" --attach "$T/att2.bin" bob@files.test
 	rc_is 2 "--queue, the upload host unreachable: queued, exit 2"
+	XDG_STATE_HOME=$UH run "$XU_BUILD/xsend" -f "$T/up-down.cfg" -T 10 \
+	    -a stall --queue -m "urgent after" bob@files.test
+	rc_is 2 "a text queued after it"
+	XT_CONFIG=$XU_UP_CONFIG listen uh -a bob -n 1
 	XDG_STATE_HOME=$UH run "$XU_BUILD/xsend" -f "$XU_UP_CONFIG" -T 10 \
 	    -a stall --flush
 	rc_is 2 "--flush, the host still unreachable: exit 2, not failed/"
+	like "$err" "kept for the next flush" "saying the entry is kept"
+	listener_wait uh
+	is "$(bodies uh)" "urgent after" \
+	    "the entry after it went all the same (not held up for a week)"
 	is "$(ls "$UH/xmpputils/queue/alice@stall.test" | grep -cxE "$ID")" 1 \
-	    "the entry still queued"
+	    "the entry with the file still queued"
 	upload_stop
 	up=
 else

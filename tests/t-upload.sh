@@ -163,7 +163,8 @@ is "$?" 75 "SIGINT during the upload: exit 75 at once (not after -T 60)"
 like "$(cat "$T/int.err")" "five.bin: interrupted" "saying the upload was interrupted"
 is "$(cat "$T/unsent")" "interrupted" "the text goes to --unsent, unsent"
 
-# a PUT cut off mid-way (the relay resets it): 69, with curl's reason
+# a PUT cut off mid-way (the relay resets it): 75 (a cut may pass: with
+# --queue the file would be kept), with curl's reason
 n=$(grep -c stalled "$XU_UP_DIR/run/relay.out")
 "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 60 -a stall -m "cut" \
     --attach "$T/five.bin" "$BOB" >/dev/null 2>"$T/cut.err" &
@@ -171,7 +172,7 @@ pid=$!
 wait_line "$XU_UP_DIR/run/relay.out" stalled $((n + 1))
 echo cut >"$XU_UP_DIR/run/relay.in"
 wait $pid
-is "$?" 69 "a PUT whose connection is reset mid-way: exit 69"
+is "$?" 75 "a PUT whose connection is reset mid-way: exit 75"
 like "$(cat "$T/cut.err")" "five.bin: .*(reset|Send failure|Recv failure|closed)" "saying how it failed"
 
 xsend -a alice -m "marker" "$BOB"
