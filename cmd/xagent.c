@@ -19,7 +19,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>	/* PATH_MAX */
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1039,30 +1038,6 @@ children_init(void)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
-/* The xsend beside our own executable (a build tree, a prefix), else
- * the one on PATH. */
-static void
-xsend_path(struct buf *b)
-{
-	char self[PATH_MAX];
-	char *slash;
-	ssize_t n;
-
-	b->len = 0;
-	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/')) != NULL) {
-			buf_add(b, self, slash + 1 - self);
-			buf_adds(b, "xsend");
-			if (access(buf_str(b), X_OK) == 0)
-				return;
-		}
-	}
-	b->len = 0;
-	buf_adds(b, "xsend");
-	buf_str(b);
-}
-
 /* Ours, with XMPP_AGENT_SOCK our socket: made before the fork, so that
  * the child only execs. The strings are borrowed (environ's, *var). */
 static char **
@@ -1154,7 +1129,7 @@ flush_maybe(struct agent *a)
 		buf_free(&jid);
 		return;
 	}
-	xsend_path(&xsend);
+	proc_sibling(&xsend, "xsend");
 	argv[n++] = xsend.p;
 	argv[n++] = "--flush";
 	argv[n++] = "--agent";

@@ -386,13 +386,7 @@ main(int argc, char *argv[])
 			l.want = number_arg(optarg, 1, 1LL << 53, "-n");
 			break;
 		case OPT_FORMAT:
-			if (strcmp(optarg, "text") == 0)
-				l.format = FORMAT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				l.format = FORMAT_JSON;
-			else if (strcmp(optarg, "xml") == 0)
-				l.format = FORMAT_XML;
-			else
+			if (!format_parse(optarg, &l.format))
 				errx(EX_USAGE, "--format %s: expected text, "
 				    "json or xml", optarg);
 			break;

@@ -884,6 +884,24 @@ recover(struct session *s, struct job *j, int rc)
 }
 
 /*
+ * The window for the job's messages, and its recipients, each JID and
+ * room NUL-ended: what the outbox's records and the bounces name.
+ */
+static void
+job_targets(struct job *j)
+{
+	int i;
+
+	outbox_init(&j->sent, WINDOW);
+	for (i = 0; i < j->nto; i++)
+		buf_add(&j->recipients, j->to[i], strlen(j->to[i]) + 1);
+	for (i = 0; i < j->nspecs; i++) {
+		buf_add(&j->recipients, j->specs[i], strcspn(j->specs[i], "/"));
+		buf_addc(&j->recipients, '\0');
+	}
+}
+
+/*
  * Whether an error with the id of our message n is its bounce: n was
  * sent, and the error comes from one of its recipients (or its room),
  * as a bounce does (RFC 6120 8.3.1). Its other recipients saw the id
@@ -1010,7 +1028,8 @@ struct flush {
 	int64_t max_age;	/* queue_max_age: older entries fail; 0: none */
 	struct confirm **confirms;	/* freed after the session */
 	size_t nconfirms, cap;
-	unsigned long delivered;	/* messages */
+	unsigned long delivered, left;	/* messages; left: of those the
+					 * flush found, still queued */
 	int failed, corrupt;	/* entries moved into failed/ */
 };
 
@@ -1053,6 +1072,8 @@ entry_job(struct flush *f, struct job *j, const char *jid)
 		return "queued by another account";
 	if (e->nrooms > MAX_ROOMS)
 		return "more rooms than xsend joins";
+	if (e->nfiles > MAX_FILES)
+		return "more files than xsend sends";
 	j->type = e->type;
 	j->subject = e->subject;
 	j->to = e->to;
@@ -1063,8 +1084,6 @@ entry_job(struct flush *f, struct job *j, const char *jid)
 	for (i = 0; i < e->nmsgs; i++) {
 		if (e->msgs[i].kind != QMSG_FILE)
 			continue;
-		if (j->nfiles == MAX_FILES)
-			return "more files than xsend sends";
 		a = &j->files[j->nfiles++];
 		a->name = xstrdup(e->msgs[i].name);
 		a->type = e->msgs[i].type;
@@ -1074,14 +1093,7 @@ entry_job(struct flush *f, struct job *j, const char *jid)
 	}
 	j->q = f->q;
 	j->start = j->recorded = e->sent;
-	outbox_init(&j->sent, WINDOW);
-	for (k = 0; k < j->nto; k++)
-		buf_add(&j->recipients, j->to[k], strlen(j->to[k]) + 1);
-	for (k = 0; k < j->nspecs; k++) {
-		buf_add(&j->recipients, j->specs[k], strcspn(j->specs[k],
-		    "/"));
-		buf_addc(&j->recipients, '\0');
-	}
+	job_targets(j);
 	return NULL;
 }
 
@@ -1115,7 +1127,7 @@ flush_entry(struct session *s, struct flush *f, struct http *h)
 {
 	struct job *j = f->j;
 	unsigned long bounced = session_bounces(s);
-	int i, rc;
+	int i, rc, failed, removed = 0;
 
 	rc = recover(s, j, join_rooms(s, j));
 	j->confirm = confirm_new(s, &j->sent, CONFIRM_SERVER, j->to, j->nto);
@@ -1136,15 +1148,19 @@ flush_entry(struct session *s, struct flush *f, struct http *h)
 	 * A bounce, or a refusal of the entry itself (a room's, an upload
 	 * service's) rather than of the session: final, as for xsend.
 	 */
-	if (session_bounces(s) > bounced || (rc != EX_OK &&
-	    rc != EX_TEMPFAIL && !session_failed(s))) {
+	failed = session_bounces(s) > bounced || (rc != EX_OK &&
+	    rc != EX_TEMPFAIL && !session_failed(s));
+	if (failed)
 		entry_fails(f, j->msgs.id, stderr_last(), 0);
-		return session_failed(s) ? rc : EX_OK;
+	else if (rc == EX_OK && queue_remove(f->q, j->msgs.id) == EX_OK) {
+		j->recorded = j->msgs.nmsgs;
+		removed = 1;
 	}
-	if (rc == EX_OK && queue_remove(f->q, j->msgs.id) == EX_OK)
-		f->delivered += j->msgs.nmsgs - j->start;
-	else
-		f->delivered += j->recorded - j->start;
+	f->delivered += j->recorded - j->start;
+	f->left -= (failed || removed ? j->msgs.nmsgs : j->recorded) -
+	    j->start;
+	if (failed)
+		return session_failed(s) ? rc : EX_OK;
 	/*
 	 * Held up by something of its own that may pass (an upload host
 	 * away, a room that did not answer), the session fine: it waits
@@ -1191,6 +1207,7 @@ flush_check(struct flush *f, const char *jid, char **ids, size_t n)
 			buf_adds(&age, " ago, before queue_max_age");
 			entry_fails(f, id, buf_str(&age), 0);
 		} else if (rc == EX_OK) {
+			f->left += e.nmsgs - e.sent;
 			ids[keep++] = id;
 			id = NULL;
 		}
@@ -1236,9 +1253,10 @@ flush_send(struct flush *f, struct common_opts *o, struct account *acct,
 		why.len = 0;
 		if (queue_read(f->q, ids[i], &f->j->msgs, &why) != EX_OK)
 			continue;	/* gone since: another flush sent it */
-		if ((bad = entry_job(f, f->j, acct->jid)) != NULL)
+		if ((bad = entry_job(f, f->j, acct->jid)) != NULL) {
 			entry_fails(f, ids[i], bad, 1);
-		else
+			f->left -= f->j->msgs.nmsgs - f->j->msgs.sent;
+		} else
 			rc = flush_entry(s, f, &h);
 		entry_done(f->j);
 	}
@@ -1247,27 +1265,6 @@ flush_send(struct flush *f, struct common_opts *o, struct account *acct,
 	session_free(s);
 	buf_free(&why);
 	return rc;
-}
-
-/* Messages still queued: those of every entry, less their progress. */
-static unsigned long
-count_left(struct queue *q)
-{
-	struct qentry e;
-	struct buf why = { 0 };
-	unsigned long left = 0;
-	char **ids;
-	size_t i, n;
-
-	queue_list(q, &ids, &n);
-	for (i = 0; i < n; i++) {
-		if (queue_read(q, ids[i], &e, &why) == EX_OK && !e.failing)
-			left += e.nmsgs - e.sent;
-		qentry_free(&e);
-	}
-	queue_ids_free(ids, n);
-	buf_free(&why);
-	return left;
 }
 
 /*
@@ -1282,7 +1279,6 @@ flush(struct job *j, struct common_opts *o)
 	struct flush f = { .j = j, .max_age = QUEUE_MAX_AGE };
 	struct account acct;
 	struct buf jid = { 0 };
-	unsigned long left = 0;
 	char **ids = NULL;
 	size_t i, n = 0;
 	int rc;
@@ -1301,19 +1297,18 @@ flush(struct job *j, struct common_opts *o)
 		if ((n = flush_check(&f, jid.p, ids, n)) > 0)
 			rc = flush_send(&f, o, &acct, ids, n);
 		queue_sync(f.q);
-		left = count_left(f.q);
 	}
 	for (i = 0; i < n; i++)
 		free(ids[i]);
 	free(ids);
-	if (f.q && (o->verbose || left || f.failed || f.corrupt))
+	if (f.q && (o->verbose || f.left || f.failed || f.corrupt))
 		warnx("%lu message%s delivered, %lu still queued",
-		    f.delivered, f.delivered == 1 ? "" : "s", left);
+		    f.delivered, f.delivered == 1 ? "" : "s", f.left);
 	if (f.failed)
 		rc = EX_UNAVAILABLE;
 	else if (f.corrupt)
 		rc = EX_DATAERR;
-	else if (left && !signals_interrupted() && (rc == EX_OK ||
+	else if (f.left && !signals_interrupted() && (rc == EX_OK ||
 	    rc == EX_TEMPFAIL || rc == EX_UNAVAILABLE))
 		rc = EXIT_QUEUED;	/* the server is away again */
 	for (i = 0; i < f.nconfirms; i++)
@@ -1535,13 +1530,7 @@ job_check(struct job *j, char **to, int nto, const char *m, int lines)
 			    text_shown(&shown, j->to[i]), why);
 	if (j->subject && !text_ok("-s", j->subject, strlen(j->subject)))
 		return EX_DATAERR;
-	outbox_init(&j->sent, WINDOW);
-	for (i = 0; i < j->nto; i++)
-		buf_add(&j->recipients, j->to[i], strlen(j->to[i]) + 1);
-	for (i = 0; i < j->nspecs; i++) {
-		buf_add(&j->recipients, j->specs[i], strcspn(j->specs[i], "/"));
-		buf_addc(&j->recipients, '\0');
-	}
+	job_targets(j);
 	return EX_OK;
 }
 
@@ -1639,11 +1628,7 @@ main(int argc, char *argv[])
 			mode = ch;
 			break;
 		case OPT_FORMAT:
-			if (strcmp(optarg, "text") == 0)
-				fmt = FORMAT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				fmt = FORMAT_JSON;
-			else
+			if (!format_parse(optarg, &fmt) || fmt == FORMAT_XML)
 				errx(EX_USAGE, "--format %s: expected text or "
 				    "json", optarg);
 			formatted = 1;

@@ -766,18 +766,13 @@ agent_ask(struct session *s, int type)
 static void
 exec_agent(char *argv[])
 {
-	char self[PATH_MAX], *slash;
-	ssize_t n;
+	struct buf path = { 0 };
 
-	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 8)) > 0) {
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/')) != NULL) {
-			strcpy(slash + 1, "xagent");
-			if (access(self, X_OK) == 0)
-				execv(self, argv);
-		}
-	}
-	execvp("xagent", argv);
+	proc_sibling(&path, "xagent");
+	if (strchr(path.p, '/'))
+		execv(path.p, argv);
+	else
+		execvp(path.p, argv);
 	warn("xagent");
 	_exit(127);
 }

@@ -11,6 +11,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,4 +188,25 @@ const char *
 stderr_last(void)
 {
 	return last;
+}
+
+void
+proc_sibling(struct buf *b, const char *tool)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n;
+
+	b->len = 0;
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			buf_add(b, self, slash + 1 - self);
+			buf_adds(b, tool);
+			if (access(buf_str(b), X_OK) == 0)
+				return;
+		}
+	}
+	b->len = 0;
+	buf_adds(b, tool);
+	buf_str(b);
 }

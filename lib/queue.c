@@ -72,15 +72,12 @@ qentry_add_file(struct qentry *e, const char *name, const char *type,
     uint64_t size, int fd)
 {
 	struct qmsg *m = qentry_grow(e);
-	int i, n = 0;
 
-	for (i = 0; i < (int)e->nmsgs; i++)
-		n += e->msgs[i].kind == QMSG_FILE;
 	m->kind = QMSG_FILE;
 	m->name = xstrdup(name);
 	m->type = xstrdup(type);
 	m->size = size;
-	m->index = n;
+	m->index = e->nfiles++;
 	m->fd = fd;
 }
 
@@ -276,22 +273,21 @@ parse_file(struct qentry *e, struct reader *r)
 	const char *f[2], *sp, *end = r->line + r->len;
 	uint64_t index, size;
 	struct qmsg *m;
-	int i, n = 0;
+	int i;
 
 	for (i = 0, sp = r->line; i < 2; i++, sp++) {
 		f[i] = sp;
 		if ((sp = memchr(sp, ' ', end - sp)) == NULL)
 			return "a malformed file line";
 	}
-	for (i = 0; i < (int)e->nmsgs; i++)
-		n += e->msgs[i].kind == QMSG_FILE;
-	if (!number(f[0], f[1] - f[0] - 1, 1000, &index) || (int)index != n)
+	if (!number(f[0], f[1] - f[0] - 1, 1000, &index) ||
+	    (int)index != e->nfiles)
 		return "a file out of order";
 	if (!number(f[1], sp - 1 - f[1], UINT64_MAX / 2, &size))
 		return "a malformed file size";
 	m = qentry_grow(e);
 	m->kind = QMSG_FILE;
-	m->index = n;
+	m->index = e->nfiles++;
 	m->size = size;
 	w.line = sp;
 	w.len = end - sp;
@@ -578,29 +574,24 @@ queue_path(const struct queue *q)
 	return q->path;
 }
 
-/* Calls fn for each name in the directory dirfd: a count of names. */
-static size_t
+/* Calls fn for each name in the directory dirfd. */
+static void
 each_name(int dirfd, void (*fn)(const char *, void *), void *arg)
 {
 	struct dirent *d;
 	DIR *dir;
 	int fd;
-	size_t n = 0;
 
 	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
 	    -1 || (dir = fdopendir(fd)) == NULL) {
 		if (fd != -1)
 			close(fd);
-		return 0;
+		return;
 	}
 	while ((d = readdir(dir)) != NULL)
-		if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..")) {
-			n++;
-			if (fn)
-				fn(d->d_name, arg);
-		}
+		if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
+			fn(d->d_name, arg);
 	closedir(dir);
-	return n;
 }
 
 struct names {

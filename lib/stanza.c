@@ -336,6 +336,20 @@ format_text(struct buf *b, xmpp_stanza_t *st)
 	free(body);
 }
 
+int
+format_parse(const char *s, enum format *f)
+{
+	if (strcmp(s, "text") == 0)
+		*f = FORMAT_TEXT;
+	else if (strcmp(s, "json") == 0)
+		*f = FORMAT_JSON;
+	else if (strcmp(s, "xml") == 0)
+		*f = FORMAT_XML;
+	else
+		return 0;
+	return 1;
+}
+
 void
 stanza_format(struct buf *b, xmpp_stanza_t *st, enum format f)
 {

@@ -310,6 +310,13 @@ int stdfd_was_closed(int fd);
 /* write(2) until all of p is written: 0, or -1 with errno. */
 int write_all(int fd, const void *p, size_t len);
 
+/*
+ * In b: the program tool beside the running one (a build tree, a test,
+ * one install prefix), if it is there to run; else tool alone, for a
+ * PATH search.
+ */
+void proc_sibling(struct buf *b, const char *tool);
+
 /* No core file, and no ptrace: once a password is in memory. */
 void secrets_protect(void);
 
@@ -924,6 +931,8 @@ enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_XML };
 
 /* Appends one line (with '\n') for stanza to out. */
 void stanza_format(struct buf *out, xmpp_stanza_t *, enum format);
+/* --format's "text", "json" or "xml" into *f: 1, or 0 for another. */
+int format_parse(const char *, enum format *f);
 
 /* XEP-0066: the URLs a message carries, as JSON shows them ("oob"). */
 #define OOB_MAX 16
@@ -1409,6 +1418,7 @@ struct qentry {
 	int nto, nrooms;
 	struct qmsg *msgs;
 	size_t nmsgs, cap;
+	int nfiles;		/* of the messages, those of kind FILE */
 	size_t sent;		/* confirmed by an earlier flush */
 	int failing;		/* a flush found it failed, and could not
 				 * move it into failed/ */
