@@ -49,7 +49,7 @@
 /* A line of the flush child's longer than this goes into the log cut. */
 #define FLUSH_LINE_MAX 1024
 
-enum { OPT_IDLE = OPT_TOOL };
+enum { OPT_IDLE = OPT_TOOL, OPT_OLD_STATUS, OPT_OLD_STOP };
 
 struct client {
 	int fd;
@@ -124,14 +124,43 @@ struct agent {
 	struct buf flush_line;	/* what it wrote of a line so far */
 };
 
+static void
+usage_lines(FILE *f)
+{
+	fprintf(f, "usage: %s [-F] [--idle seconds] " LOGIN_USAGE "\n"
+	    "       %s -O status|stop [-qv] [-a account] [-f config] "
+	    "[-T seconds] [--jid jid]\n", getprogname(), getprogname());
+}
+
 static void __attribute__((noreturn))
 usage(int rc)
 {
-	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-F] [--idle "
-	    "seconds] " LOGIN_USAGE "\n       %s -s | -x [-v] [-a account] "
-	    "[-f config] [-T seconds] [--jid jid]\n", getprogname(),
-	    getprogname());
+	usage_lines(rc == EX_OK ? stdout : stderr);
 	exit(rc == EX_OK ? stdout_done(rc) : rc);
+}
+
+/* --help: every option of xagent's own, one line each. */
+static const char help[] =
+"Logs in once and lends the session to the other tools on a Unix socket.\n"
+"\n"
+"Running:\n"
+"  -F, --foreground         stay in the foreground (as systemd runs it)\n"
+"      --idle SECONDS       exit after SECONDS without a client (the\n"
+"                           config's agent_idle; else never)\n"
+"\n"
+"Asking one that runs (as ssh -O does):\n"
+"  -O, --control status     print its state: login, session, clients\n"
+"  -O, --control stop       stop it, once its clients' stanzas are confirmed\n";
+
+/* -O's commands, as the agent's protocol asks them. */
+static int
+control_arg(const char *arg)
+{
+	if (strcmp(arg, "status") == 0)
+		return 'Q';
+	if (strcmp(arg, "stop") == 0)
+		return 'X';
+	errx(EX_USAGE, "-O %s: expected status or stop", arg);
 }
 
 /* ---- clients */
@@ -1713,7 +1742,7 @@ finish(struct agent *a)
 	buf_free(&a->path);
 }
 
-/* -s and -x: the agent's own protocol, as any tool's session speaks it. */
+/* -O: the agent's own protocol, as any tool's session speaks it. */
 static int
 control(struct common_opts *o, int type)
 {
@@ -1730,7 +1759,7 @@ control(struct common_opts *o, int type)
 	acct.agent = NULL;
 	rc = session_start(&s, &acct, o);
 	if (rc == EX_UNAVAILABLE && type == 'Q')
-		rc = 1;		/* -s: "none runs" is an answer */
+		rc = 1;		/* -O status: "none runs" is an answer */
 	if (rc == EX_OK && (answer = agent_ask(s, type)) == NULL)
 		rc = session_failed(s);
 	else if (rc == EX_OK && type == 'Q')
@@ -1745,8 +1774,9 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "foreground", no_argument, NULL, 'F' },
-		{ "status", no_argument, NULL, 's' },
-		{ "stop", no_argument, NULL, 'x' },
+		{ "control", required_argument, NULL, 'O' },
+		{ "status", no_argument, NULL, OPT_OLD_STATUS },
+		{ "stop", no_argument, NULL, OPT_OLD_STOP },
 		{ "idle", required_argument, NULL, OPT_IDLE },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -1759,7 +1789,7 @@ main(int argc, char *argv[])
 	stdfd_sanitise();
 	signals_init();
 	common_init(&o);
-	while ((ch = common_getopt(argc, argv, "Fhsx" COMMON_SHORTOPTS,
+	while ((ch = common_getopt(argc, argv, "FhO:sx" COMMON_SHORTOPTS,
 	    longopts)) != -1) {
 		switch (ch) {
 		case 'F':
@@ -1767,10 +1797,19 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(EX_OK);
-		case 's':
+		case OPT_HELP:
+			help_print(usage_lines, help, HELP_NO_AGENT);
+		case 'O':
+			ask = control_arg(optarg);
+			break;
+		case 's':	/* xsend's -s is the subject: one meaning */
+		case OPT_OLD_STATUS:
+			deprecated(ch == 's' ? "-s" : "--status", "-O status");
 			ask = 'Q';
 			break;
 		case 'x':
+		case OPT_OLD_STOP:
+			deprecated(ch == 'x' ? "-x" : "--stop", "-O stop");
 			ask = 'X';
 			break;
 		case OPT_IDLE:

@@ -24,8 +24,8 @@ sed "s/$XT_PASS/(random)/" "$XT_CONFIG" | sed -n '1,9p' | sed 's/^/    /'
 out=$(mktemp -d)
 mkfifo "$out/err"
 say "bob listens:"
-show "xlisten -a bob -n 2 &"
-"$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -n 2 -v >"$out/bob" 2>"$out/err" &
+show "xlisten -a bob -c 2 &"
+"$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -c 2 -v >"$out/bob" 2>"$out/err" &
 bob=$!
 exec 3<"$out/err"
 while IFS= read -r -t 20 line <&3; do
@@ -63,7 +63,7 @@ show "xsend -a alice --list-queue"
 say "The server is back; the timer's flush delivers it:"
 server_run || exit 1
 mkfifo "$out/err2"
-"$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -n 1 -v >"$out/bob2" 2>"$out/err2" &
+"$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -c 1 -v >"$out/bob2" 2>"$out/err2" &
 bob=$!
 exec 4<"$out/err2"
 while IFS= read -r -t 20 line <&4; do

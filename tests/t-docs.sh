@@ -100,8 +100,8 @@ is "$(complete_bash xlisten --format '')" "json text xml " "bash: xlisten --form
 is "$(complete_bash xlisten --fo)" "--format " "bash: xlisten long options"
 is "$(complete_bash xsend --tls '')" "direct starttls " "bash: --tls modes"
 is "$(complete_bash xsend --retry '')" "inf " "bash: xsend --retry inf"
-is "$(complete_bash xlisten --re)" "--reconnect --resource --retry " \
-    "bash: xlisten --retry, and --reconnect still"
+is "$(complete_bash xlisten --re)" "--retry inf --resource --retry " \
+    "bash: xlisten --retry, and --retry inf still"
 is "$(complete_bash xsend --sh)" "--show-cert " "bash: the common options"
 is "$(complete_bash xraw --t)" "--timeout --tls --trace " "bash: xraw's own and the common ones"
 is "$(complete_bash xsend -f "$XT_CONFIG" -a '')" "alice bob carol dave $(printf '%s ' $XT_ROSTER_USERS)" \

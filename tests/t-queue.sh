@@ -562,7 +562,7 @@ is "$(bodies mix | tr '\n' ,)" \
 
 # --- 7. the attachment: uploaded by --flush, the same bytes come down
 if [ -n "$up" ]; then
-	XT_CONFIG=$XU_UP_CONFIG listen att -a bob -n 2 --format json
+	XT_CONFIG=$XU_UP_CONFIG listen att -a bob -c 2 --format json
 	XDG_STATE_HOME=$F run "$XU_BUILD/xsend" -f "$XU_UP_CONFIG" -T 10 \
 	    -a alice --flush
 	rc_is 0 "--flush of an entry with a file: exit 0"
@@ -600,7 +600,7 @@ if [ -n "$up" ]; then
 	XDG_STATE_HOME=$UH run "$XU_BUILD/xsend" -f "$T/up-down.cfg" -T 10 \
 	    -a stall --queue -m "urgent after" bob@files.test
 	rc_is 2 "a text queued after it"
-	XT_CONFIG=$XU_UP_CONFIG listen uh -a bob -n 1
+	XT_CONFIG=$XU_UP_CONFIG listen uh -a bob -c 1
 	XDG_STATE_HOME=$UH run "$XU_BUILD/xsend" -f "$XU_UP_CONFIG" -T 10 \
 	    -a stall --flush
 	rc_is 2 "--flush, the host still unreachable: exit 2, not failed/"
@@ -619,7 +619,7 @@ fi
 # --- 8. xagent flushes when its session comes up, and after a reconnect.
 # (What waits on an event that did not come once is not waited on again:
 # each wait is a minute; the check fails all the same.)
-listen ag -a bob --reconnect
+listen ag -a bob --retry inf
 XDG_STATE_HOME=$G "$XU_BUILD/xagent" -F -v -f "$XT_CONFIG" -T 10 -a alice \
     2>"$T/agent.err" &
 agent=$!
