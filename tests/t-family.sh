@@ -94,4 +94,22 @@ is "$(cut -f2 "$T/e.out" | tr '\n' ' ')" "one late -m is no stdin " "all three a
 run xsend -a alice -E --flush
 is "$rc" 64 "-E with --flush: a usage error"
 
+# --- SIGHUP (the terminal or the ssh session gone) ends a tool as SIGTERM
+# does; started with it ignored (nohup), the tool keeps it ignored
+listen hup -a bob
+eval "hpid=\$_pid_hup"
+kill -HUP "$hpid"
+listener_wait hup
+is "$?" 0 "SIGHUP: xlisten closes and exits 0, as on SIGTERM"
+like "$(cat "$T/hup.err")" "stream closed" "after closing the stream"
+: >"$T/nohup.err"
+(trap '' HUP; exec "$XU_BUILD/xlisten" -v -f "$XT_CONFIG" -T 10 -a bob -c 1 \
+    >"$T/nohup.out" 2>"$T/nohup.err") &
+npid=$!
+wait_line "$T/nohup.err" "listening as"
+kill -HUP "$npid"
+xsend -a alice -m "still there" "$BOB"
+wait "$npid"
+is "$?:$(cut -f2 "$T/nohup.out")" "0:still there" "under nohup, SIGHUP is ignored: the message after it is printed"
+
 done_testing
