@@ -6,7 +6,10 @@
 #   make bench          measure against peers and floors (RECORD=1: bench/RESULTS.md;
 #                       ROWS=agent...: only those sections, see bench/run.sh)
 #   make fuzz           run every libFuzzer target FUZZ_SECONDS (60) each
-#   make install        honours DESTDIR, PREFIX, BINDIR, MANDIR, SYSTEMDUSERDIR
+#   make install        honours DESTDIR, PREFIX, BINDIR, MANDIR, SYSTEMDUSERDIR,
+#                       BASHCOMPDIR, ZSHCOMPDIR, FISHCOMPDIR
+#   make deb            install what is missing, build the Debian package into
+#                       build/deb/ from the checkout's files, and check it
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -36,7 +39,8 @@ B = build
 SAN =
 endif
 
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) \
+# CPPFLAGS too: Debian's build passes -D_FORTIFY_SOURCE=2 there
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN) \
 	$(PKG_CFLAGS) -Ilib
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
@@ -57,6 +61,9 @@ LIBA = $(B)/libxmpputils.a
 all: $(BINS) $(B)/nettool $(B)/badserver $(B)/ptyrun $(B)/rawsend \
 	$(B)/forger $(B)/iqtool $(B)/agentpoke $(UNIT_TESTS:%=$(B)/%) \
 	$(B)/bench/bare $(B)/bench/timeit
+
+# the tools alone, without the tests' helpers (debian/rules builds this)
+tools: $(BINS)
 
 $(B)/lib $(B)/cmd $(B)/tests:
 	mkdir -p $@
@@ -155,6 +162,10 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@XU_BUILD=$(B) tests/demo.sh
 
+# tests/deb.sh says what it needs; the package is build/deb/*.deb.
+deb:
+	@tests/deb.sh
+
 # The systemd user units run xagent and xsend where they are installed
 # (BINDIR).
 install: $(BINS)
@@ -190,5 +201,6 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: fuzz fuzz-build all deps check demo bench install uninstall clean
+.PHONY: fuzz fuzz-build all tools deps check demo bench deb install uninstall \
+	clean
 .SECONDARY:
