@@ -22,7 +22,7 @@
 
 #include <strophe.h>
 
-#define XU_VERSION "0.1.0"
+#define XU_VERSION "0.2.0"
 
 /* -a's name for the account of the keys before the first section. */
 #define ACCOUNT_DEFAULT "default"
