@@ -49,7 +49,7 @@
 /* A line of the flush child's longer than this goes into the log cut. */
 #define FLUSH_LINE_MAX 1024
 
-enum { OPT_IDLE = OPT_TOOL, OPT_OLD_STATUS, OPT_OLD_STOP };
+enum { OPT_IDLE = OPT_TOOL, OPT_OLD_STATUS, OPT_OLD_STOP, OPT_FORMAT };
 
 struct client {
 	int fd;
@@ -128,8 +128,10 @@ static void
 usage_lines(FILE *f)
 {
 	fprintf(f, "usage: %s [-F] [--idle seconds] " LOGIN_USAGE "\n"
-	    "       %s -O status|stop [-qv] [-a account] [-f config] "
-	    "[-T seconds] [--jid jid]\n", getprogname(), getprogname());
+	    "       %s -O status [--format text|json] [-qv] [-a account] "
+	    "[-f config]\n\t[-T seconds] [--jid jid]\n"
+	    "       %s -O stop [-qv] [-a account] [-f config] [-T seconds] "
+	    "[--jid jid]\n", getprogname(), getprogname(), getprogname());
 }
 
 static void __attribute__((noreturn))
@@ -150,6 +152,7 @@ static const char help[] =
 "\n"
 "Asking one that runs (as ssh -O does):\n"
 "  -O, --control status     print its state: login, session, clients\n"
+"      --format FORMAT      -O status as text (the default) or json\n"
 "  -O, --control stop       stop it, once its clients' stanzas are confirmed\n";
 
 /* -O's commands, as the agent's protocol asks them. */
@@ -1742,12 +1745,61 @@ finish(struct agent *a)
 	buf_free(&a->path);
 }
 
+/* A word of -O status's: all digits, printed as a JSON number. */
+static int
+digits(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return len > 0 && len < 16;
+}
+
+/*
+ * -O status --format json: its "key value" lines as one object; rooms,
+ * a list of words, an array; counts numbers.
+ */
+static void
+status_json(struct buf *b, const char *text)
+{
+	const char *p, *nl, *v, *w, *end;
+	size_t klen;
+
+	buf_addc(b, '{');
+	for (p = text; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		klen = strcspn(p, " \n");
+		v = p[klen] == ' ' ? p + klen + 1 : nl;
+		if (b->len > 1)
+			buf_addc(b, ',');
+		json_escape(b, p, klen);
+		buf_addc(b, ':');
+		if (klen == 5 && memcmp(p, "rooms", 5) == 0) {
+			buf_addc(b, '[');
+			for (w = v; w < nl; w = end + 1) {
+				end = memchr(w, ' ', nl - w);
+				end = end ? end : nl;
+				if (w > v)
+					buf_addc(b, ',');
+				json_escape(b, w, end - w);
+			}
+			buf_addc(b, ']');
+		} else if (digits(v, nl - v))
+			buf_add(b, v, nl - v);
+		else
+			json_escape(b, v, nl - v);
+	}
+	buf_adds(b, "}\n");
+}
+
 /* -O: the agent's own protocol, as any tool's session speaks it. */
 static int
-control(struct common_opts *o, int type)
+control(struct common_opts *o, int type, int json)
 {
 	struct account acct;
 	struct session *s;
+	struct buf out = { 0 };
 	const char *answer;
 	int rc;
 
@@ -1762,8 +1814,12 @@ control(struct common_opts *o, int type)
 		rc = 1;		/* -O status: "none runs" is an answer */
 	if (rc == EX_OK && (answer = agent_ask(s, type)) == NULL)
 		rc = session_failed(s);
-	else if (rc == EX_OK && type == 'Q')
+	else if (rc == EX_OK && type == 'Q' && json) {
+		status_json(&out, answer);
+		stdout_write(out.p, out.len);
+	} else if (rc == EX_OK && type == 'Q')
 		stdout_write(answer, strlen(answer));
+	buf_free(&out);
 	session_free(s);
 	account_free(&acct);
 	return rc;
@@ -1775,6 +1831,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "foreground", no_argument, NULL, 'F' },
 		{ "control", required_argument, NULL, 'O' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "status", no_argument, NULL, OPT_OLD_STATUS },
 		{ "stop", no_argument, NULL, OPT_OLD_STOP },
 		{ "idle", required_argument, NULL, OPT_IDLE },
@@ -1783,7 +1840,8 @@ main(int argc, char *argv[])
 	};
 	struct common_opts o;
 	struct agent a = { .lfd = -1, .lockfd = -1, .flush_fd = -1 };
-	int ch, foreground = 0, ask = 0, rc;
+	enum format fmt = FORMAT_TEXT;
+	int ch, foreground = 0, ask = 0, formatted = 0, rc;
 	size_t i;
 
 	stdfd_sanitise();
@@ -1801,6 +1859,12 @@ main(int argc, char *argv[])
 			help_print(usage_lines, help, HELP_NO_AGENT);
 		case 'O':
 			ask = control_arg(optarg);
+			break;
+		case OPT_FORMAT:
+			if (!format_parse(optarg, &fmt) || fmt == FORMAT_XML)
+				errx(EX_USAGE, "--format %s: expected text or "
+				    "json", optarg);
+			formatted = 1;
 			break;
 		case 's':	/* xsend's -s is the subject: one meaning */
 		case OPT_OLD_STATUS:
@@ -1823,8 +1887,10 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(EX_USAGE);
+	if (formatted && ask != 'Q')
+		errx(EX_USAGE, "--format goes with -O status");
 	if (ask)
-		return stdout_done(control(&o, ask));
+		return stdout_done(control(&o, ask, fmt == FORMAT_JSON));
 	if (o.show_cert)
 		return stdout_done(session_show_cert(&o));
 	if (o.keepalive < 0)

@@ -40,12 +40,12 @@ rc_is() {	# rc_is CODE NAME: $rc is CODE; if not, $err says why
 xagent() { "$XU_BUILD/xagent" -f "$XT_CONFIG" -T 10 "$@"; }
 run_agent() { run "$XU_BUILD/xagent" -f "$XT_CONFIG" -T 10 "$@"; }
 
-# agent_pid [CONFIG ACCOUNT]: the running agent's PID, as -s says it
+# agent_pid [CONFIG ACCOUNT]: the running agent's PID, as -O status says it
 # (remembered for the cleanup); empty when none runs
 agent_pid() {
 	local p
 	p=$("$XU_BUILD/xagent" -f "${1:-$XT_CONFIG}" -a "${2:-alice}" -T 10 \
-	    -s 2>/dev/null | sed -n 's/^pid //p')
+	    -O status 2>/dev/null | sed -n 's/^pid //p')
 	[ -n "$p" ] && _agents="$_agents $p"
 	printf '%s' "$p"
 }
@@ -53,7 +53,7 @@ agent_pid() {
 # agent_gone PID: waits (10 s at most) for the process to end
 agent_gone() { timeout 10 tail -s 0.1 --pid="$1" -f /dev/null; }
 
-# agent_idled CONFIG ACCOUNT: polls -s (15 s at most) until no agent
+# agent_idled CONFIG ACCOUNT: polls -O status (15 s at most) until no agent
 # answers; prints the milliseconds since $t0 (date +%s%N) that took
 agent_idled() {
 	local i
@@ -65,14 +65,14 @@ agent_idled() {
 	return 1
 }
 
-# --- none runs: --agent fails clearly, -s says none
+# --- none runs: --agent fails clearly, -O status says none
 run xsend -a alice --agent -m "never sent" "$BOB"
 rc_is 69 "--agent with no agent up: exit 69"
 like "$err" "no agent runs for $ALICE" "saying none runs for the account"
-run_agent -a alice -s
+run_agent -a alice -O status
 rc_is 1 "xagent -O status with none: exit 1"
-case $err in *--agent*) ok 1 "-s names no option it was not given" "$err" ;;
-*) ok 0 "-s names no option it was not given" ;; esac
+case $err in *--agent*) ok 1 "-O status names no option it was not given" "$err" ;;
+*) ok 0 "-O status names no option it was not given" ;; esac
 
 # --- 1. xagent detaches once up, and says where
 run_agent -a alice
@@ -81,10 +81,17 @@ test -S "$SOCK"
 ok $? "a socket is there"
 is "$(stat -c %a "$SOCK"):$(stat -c %a "${SOCK%/*}")" "600:700" \
     "the socket is 0600, its directory 0700"
-run_agent -a alice -s
-rc_is 0 "xagent -s: exit 0"
-like "$out" "^jid $ALICE/" "-s names the JID it holds"
+run_agent -a alice -O status
+rc_is 0 "xagent -O status: exit 0"
+like "$out" "^jid $ALICE/" "-O status names the JID it holds"
 pid1=$(printf '%s\n' "$out" | sed -n 's/^pid //p')
+run_agent -a alice -O status --format json
+is "$(jq -r '[(.pid | type), .socket, .state, (.relayed | type), (.rooms | type)] | map(tostring) | join(" ")' <<<"$out")" \
+    "number $SOCK online number array" "-O status --format json: one object, the counts numbers, rooms an array"
+is "$(jq -r .pid <<<"$out")" "$pid1" "the same pid as the text says"
+like "$(jq -r .jid <<<"$out")" "^$ALICE/" "its jid the one it holds"
+run_agent -a alice -O stop --format json
+is "$rc" 64 "--format with -O stop: a usage error"
 _agents="$_agents $pid1"
 kill -0 "$pid1" 2>/dev/null
 ok $? "and the PID of a running process ($pid1)"
@@ -179,8 +186,8 @@ is "$(jq -r 'select(.stanza == "message" and .body != null) | .body' "$T/room.ou
     "room one,room two," "the occupant got both, in order"
 is "$(jq -r "select(.stanza == \"presence\" and .from == \"$ROOM/alice\") | .type" "$T/room.out" | tr '\n' ,)" \
     "available," "and saw the agent join once, and never leave"
-run_agent -a alice -s
-is "$(printf '%s\n' "$out" | grep '^rooms')" "rooms $ROOM" "-s: the room, once"
+run_agent -a alice -O status
+is "$(printf '%s\n' "$out" | grep '^rooms')" "rooms $ROOM" "-O status: the room, once"
 
 # a room that puts the agent out (a kick) is joined again at the next send
 KICK=kick@$XT_MUC
@@ -212,8 +219,8 @@ is "$?:$(cut -f2 "$T/la1.out" | tr '\n' ,)" "0:to both listeners,and a second," 
 listener_wait la2
 is "$?:$(cut -f2 "$T/la2.out" | tr '\n' ,)" "0:to both listeners,and a second," \
     "so did the second"
-run_agent -a alice -s
-is "$(printf '%s\n' "$out" | grep '^listeners')" "listeners 0" "-s: they left"
+run_agent -a alice -O status
+is "$(printf '%s\n' "$out" | grep '^listeners')" "listeners 0" "-O status: they left"
 listen plain -a alice --resource plain -c 1
 run xsend -a bob -m "for the other resource" "$ALICE"
 rc_is 0 "with no listener, a message to the bare JID: exit 0"
@@ -302,15 +309,15 @@ like "$out" "^zed@$XT_DOMAIN" "the contact is there"
 run xroster -a alice remove "zed@$XT_DOMAIN"
 rc_is 0 "xroster remove through the agent: exit 0"
 
-# --- 1. (end) -x stops it: its socket and its process go
-run_agent -a alice -x
-rc_is 0 "xagent -x: exit 0"
+# --- 1. (end) -O stop stops it: its socket and its process go
+run_agent -a alice -O stop
+rc_is 0 "xagent -O stop: exit 0"
 test -e "$SOCK"
 ok $((!$?)) "the socket is gone"
 agent_gone "$pid1"
 ok $? "the process ended"
-run_agent -a alice -s
-rc_is 1 "-s then: exit 1"
+run_agent -a alice -O status
+rc_is 1 "-O status then: exit 1"
 
 # --- 8. auto mode: started when none runs, gone when idle
 listen ra -a bob -c 2
@@ -322,9 +329,9 @@ like "$err" "via the agent $SOCK" "and sends through it"
 is "$out" "" "the agent's path is not printed"
 pid2=$(agent_pid)
 [ -n "$pid2" ]
-ok $? "xagent -s: one runs ($pid2)"
+ok $? "xagent -O status: one runs ($pid2)"
 ms=$(agent_idled "$XT_CONFIG" alice)
-ok $? "polled with -s, it stops by itself once idle (${ms:-not} ms)"
+ok $? "polled with -O status, it stops by itself once idle (${ms:-not} ms)"
 [ "${ms:-0}" -ge 2500 ]
 ok $? "not before its 3 s"
 agent_gone "$pid2"
@@ -338,9 +345,9 @@ rc_is 0 "agent = auto in the config, none up: exit 0"
 like "$err" "starting one, to idle 3 s" "starts one, to idle agent_persist"
 pid3=$(agent_pid "$T/auto" auto)
 [ -n "$pid3" ]
-ok $? "xagent -s: one runs ($pid3)"
+ok $? "xagent -O status: one runs ($pid3)"
 ms=$(agent_idled "$T/auto" auto)
-ok $? "polled with -s, it stops by itself once idle (${ms:-not} ms)"
+ok $? "polled with -O status, it stops by itself once idle (${ms:-not} ms)"
 [ "${ms:-0}" -ge 2500 ]
 ok $? "not before its 3 s"
 agent_gone "$pid3"
@@ -351,7 +358,7 @@ listener_wait ra
 is "$(cut -f2 "$T/ra.out" | tr '\n' ,)" "started one,agent = auto," \
     "both received"
 
-# --- the foreground form: up, said on stderr; -x lets two listeners go
+# --- the foreground form: up, said on stderr; -O stop lets two listeners go
 "$XU_BUILD/xagent" -F -f "$XT_CONFIG" -T 10 -a alice >"$T/fg.out" 2>"$T/fg.err" &
 fg=$!
 _agents="$_agents $fg"
@@ -364,7 +371,7 @@ listener_wait rf
 is "$(cut -f2 "$T/rf.out")" "via -F" "received"
 listen lx1 -a alice --agent
 listen lx2 -a alice --agent
-run_agent -a alice -x
+run_agent -a alice -O stop
 rc_is 0 "xagent -O stop with two listeners attached: exit 0"
 wait "$fg"
 fgrc=$?
