@@ -41,8 +41,8 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) \
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 TOOLS = xsend xlisten xraw xroster xping xagent
-UNITS = xagent.service xagent@.service xsend-flush.service \
-	xsend-flush@.service xsend-flush.timer xsend-flush@.timer
+UNITS = xagent.service xagent@.service xmpputils-flush.service \
+	xmpputils-flush@.service xmpputils-flush.timer xmpputils-flush@.timer
 LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o agent.o \
 	signals.o logread.o loop.o timing.o inbound.o iq.o recover.o trust.o \
 	outbox.o confirm.o xmlin.o stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o \

@@ -179,8 +179,8 @@ for f in bin/xsend bin/xlisten share/man/man1/xsend.1 share/man/man1/xlisten.1 \
     bin/xagent share/man/man1/xagent.1 share/bash-completion/completions/xagent \
     share/fish/vendor_completions.d/xagent.fish \
     lib/systemd/user/xagent.service lib/systemd/user/xagent@.service \
-    lib/systemd/user/xsend-flush.service lib/systemd/user/xsend-flush@.service \
-    lib/systemd/user/xsend-flush.timer lib/systemd/user/xsend-flush@.timer; do
+    lib/systemd/user/xmpputils-flush.service lib/systemd/user/xmpputils-flush@.service \
+    lib/systemd/user/xmpputils-flush.timer lib/systemd/user/xmpputils-flush@.timer; do
 	[ -f "$T/root/opt/xu/$f" ]
 	ok $? "installed /opt/xu/$f"
 done
@@ -190,11 +190,11 @@ is "$(sed -n 's/^ExecStart=//p' "$u/xagent.service")" "/opt/xu/bin/xagent -F" \
     "xagent.service runs the installed xagent, for the default account"
 is "$(sed -n 's/^ExecStart=//p' "$u/xagent@.service")" "/opt/xu/bin/xagent -F -a %i" \
     "xagent@.service runs it for the account of its instance"
-is "$(sed -n 's/^ExecStart=//p' "$u/xsend-flush.service")" "/opt/xu/bin/xsend --flush" \
-    "xsend-flush.service flushes with the installed xsend, the default account"
-is "$(sed -n 's/^ExecStart=//p' "$u/xsend-flush@.service")" "/opt/xu/bin/xsend --flush -a %i" \
-    "xsend-flush@.service flushes the account of its instance"
-is "$(stat -c %a "$u/xsend-flush.timer" "$u/xsend-flush@.service")" "$(printf '644\n644')" \
+is "$(sed -n 's/^ExecStart=//p' "$u/xmpputils-flush.service")" "/opt/xu/bin/xsend --flush" \
+    "xmpputils-flush.service flushes with the installed xsend, the default account"
+is "$(sed -n 's/^ExecStart=//p' "$u/xmpputils-flush@.service")" "/opt/xu/bin/xsend --flush -a %i" \
+    "xmpputils-flush@.service flushes the account of its instance"
+is "$(stat -c %a "$u/xmpputils-flush.timer" "$u/xmpputils-flush@.service")" "$(printf '644\n644')" \
     "the units are installed 0644"
 if command -v systemd-analyze >/dev/null; then
 	# as systemd would load them (an instance of the template, as a
@@ -205,7 +205,7 @@ if command -v systemd-analyze >/dev/null; then
 	    >"$T/units/xagent.service"
 	sed "s|=/opt/xu/|=$T/root/opt/xu/|" "$u/xagent@.service" \
 	    >"$T/units/xagent@work.service"
-	for n in xsend-flush.service xsend-flush.timer; do
+	for n in xmpputils-flush.service xmpputils-flush.timer; do
 		sed "s|=/opt/xu/|=$T/root/opt/xu/|" "$u/$n" >"$T/units/$n"
 		sed "s|=/opt/xu/|=$T/root/opt/xu/|" "$u/${n%.*}@.${n##*.}" \
 		    >"$T/units/${n%.*}@work.${n##*.}"
@@ -213,8 +213,8 @@ if command -v systemd-analyze >/dev/null; then
 	out=$(cd "$T/units" && MANPATH=$T/root/opt/xu/share/man \
 	    XDG_RUNTIME_DIR=$T/run systemd-analyze verify --user \
 	    ./xagent.service ./xagent@work.service \
-	    ./xsend-flush.service ./xsend-flush@work.service \
-	    ./xsend-flush.timer ./xsend-flush@work.timer 2>&1)
+	    ./xmpputils-flush.service ./xmpputils-flush@work.service \
+	    ./xmpputils-flush.timer ./xmpputils-flush@work.timer 2>&1)
 	ok $? "systemd-analyze verify the installed units" "$out"
 	is "$out" "" "systemd-analyze has nothing to say of them"
 fi
