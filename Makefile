@@ -45,8 +45,12 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN) \
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 TOOLS = xsend xlisten xraw xroster xping xagent
-UNITS = xagent.service xagent@.service xsend-flush.service \
-	xsend-flush@.service xsend-flush.timer xsend-flush@.timer
+UNITS = xagent.service xagent@.service xmpputils-flush.service \
+	xmpputils-flush@.service xmpputils-flush.timer xmpputils-flush@.timer \
+	xmpputils-alert@.service
+MAN1 = $(wildcard man/*.1)
+MAN5 = $(wildcard man/*.5)
+MAN7 = $(wildcard man/*.7)
 LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o agent.o \
 	signals.o logread.o loop.o timing.o inbound.o iq.o recover.o trust.o \
 	outbox.o confirm.o xmlin.o stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o \
@@ -167,36 +171,37 @@ deb:
 	@tests/deb.sh
 
 # The systemd user units run xagent and xsend where they are installed
-# (BINDIR).
+# (BINDIR): every /usr/local/bin/ in them, the alert's inside its sh -c
+# too. uninstall removes what install puts, from the same lists.
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
 		$(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(SYSTEMDUSERDIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)
-	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1
-	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5
-	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 	install -m 0644 completions/zsh/_xmpputils $(DESTDIR)$(ZSHCOMPDIR)
 	for t in $(TOOLS); do \
 		install -m 0644 completions/bash/$$t $(DESTDIR)$(BASHCOMPDIR)/$$t; \
 		install -m 0644 completions/fish/$$t.fish $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; \
 	done
 	for u in $(UNITS); do \
-		sed 's|=/usr/local/bin/|=$(BINDIR)/|' systemd/$$u \
+		sed 's|/usr/local/bin/|$(BINDIR)/|g' systemd/$$u \
 		    >$(DESTDIR)$(SYSTEMDUSERDIR)/$$u && \
 		chmod 0644 $(DESTDIR)$(SYSTEMDUSERDIR)/$$u || exit 1; \
 	done
 
 uninstall:
-	for t in $(TOOLS); do \
-		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 \
-		    $(DESTDIR)$(BASHCOMPDIR)/$$t $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; \
-	done
-	rm -f $(DESTDIR)$(MANDIR)/man5/xmpputils.conf.5 \
-	    $(DESTDIR)$(MANDIR)/man7/xmpputils.7 \
-	    $(DESTDIR)$(ZSHCOMPDIR)/_xmpputils
-	for u in $(UNITS); do rm -f $(DESTDIR)$(SYSTEMDUSERDIR)/$$u; done
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) \
+	    $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%) \
+	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) \
+	    $(MAN7:man/%=$(DESTDIR)$(MANDIR)/man7/%) \
+	    $(DESTDIR)$(ZSHCOMPDIR)/_xmpputils \
+	    $(TOOLS:%=$(DESTDIR)$(BASHCOMPDIR)/%) \
+	    $(TOOLS:%=$(DESTDIR)$(FISHCOMPDIR)/%.fish) \
+	    $(UNITS:%=$(DESTDIR)$(SYSTEMDUSERDIR)/%)
 
 clean:
 	rm -rf build

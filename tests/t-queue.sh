@@ -527,8 +527,8 @@ rc_is 77 "--queue, a wrong password: exit 77"
 is "$(find "$D" -name entry | wc -l)" 0 "none of the three was queued"
 
 # --- 6. the systemd units' command lines, run with the test's config
-unit=systemd/xsend-flush.service
-if [ -f "$unit" ] && [ -f systemd/xsend-flush@.service ]; then
+unit=systemd/xmpputils-flush.service
+if [ -f "$unit" ] && [ -f systemd/xmpputils-flush@.service ]; then
 	like "$(cat "$unit")" "^SuccessExitStatus=.*\\b2\\b" \
 	    "the unit takes exit 2 (still queued) as a success"
 	# the default account: its keys before any section
@@ -541,17 +541,17 @@ if [ -f "$unit" ] && [ -f systemd/xsend-flush@.service ]; then
 	set -- $cmd
 	like "${1:-}" "(^|/)xsend\$" "its ExecStart runs xsend ($cmd)"
 	XDG_STATE_HOME=$U1 run "$XU_BUILD/xsend" -f "$T/default.cfg" -T 10 "${@:2}"
-	rc_is 0 "xsend-flush.service's ExecStart ($cmd): exit 0"
+	rc_is 0 "xmpputils-flush.service's ExecStart ($cmd): exit 0"
 	is "$(entries "$U1" | wc -l)" 0 "it flushed the default account's queue"
-	cmd=$(sed -n 's/^ExecStart=[-@:+!]*//p' systemd/xsend-flush@.service |
+	cmd=$(sed -n 's/^ExecStart=[-@:+!]*//p' systemd/xmpputils-flush@.service |
 	    sed 's/%i/alice/g')
 	set -- $cmd
 	XDG_STATE_HOME=$U2 run "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 "${@:2}"
-	rc_is 0 "xsend-flush@alice.service's ExecStart ($cmd): exit 0"
+	rc_is 0 "xmpputils-flush@alice.service's ExecStart ($cmd): exit 0"
 	is "$(entries "$U2" | wc -l)" 0 "it flushed alice's queue"
 	units="unit default,unit template,"
 else
-	ok 0 "# SKIP systemd/xsend-flush.service and @.service not written yet"
+	ok 0 "# SKIP systemd/xmpputils-flush.service and @.service not written yet"
 	units=
 fi
 
