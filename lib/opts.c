@@ -151,13 +151,13 @@ deprecated(const char *old, const char *now)
 
 /* What every tool that logs in takes, for --help. */
 static const char login_help[] =
-"Account and login (xmpputils.conf(5) has each as a key):\n"
-"  -a, --account NAME       the config's account NAME; `default' is the one\n"
-"                           before any [section] (the default)\n"
+"Account and login (the config's keys are in xmpputils.conf(5)):\n"
+"  -a, --account NAME       the config's [NAME]; default: the keys before\n"
+"                           the first section (as without -a)\n"
 "  -f, --config FILE        the config (~/.config/xmpputils/config)\n"
 "      --jid JID            log in as JID (else the account's jid)\n"
 "      --server HOST        connect to HOST, not the domain's SRV records\n"
-"      --port PORT          connect to PORT (with --server)\n"
+"      --port PORT          connect to PORT (5222; 5223 with --tls direct)\n"
 "      --resource NAME      the resource to bind (else the server's choice)\n"
 "      --password-fd FD     read the password from descriptor FD\n"
 "      --no-fast            no FAST token: neither use nor keep one\n"
