@@ -1743,10 +1743,14 @@ main(int argc, char *argv[])
 	if (rc == EX_OK && !lines && j.if_nonempty && text == NULL &&
 	    j.nfiles == 0)
 		empty = 1;
+	j.text = text;
+	rc = rc == EX_OK && !empty ? open_files(&j) : rc;
+	/* cmd | xsend -E --attach -: an empty stdin is no file either */
+	if (rc == EX_OK && j.if_nonempty && text == NULL && j.nfiles == 1 &&
+	    strcmp(j.paths[0], "-") == 0 && j.files[0].size == 0)
+		empty = 1;
 	if (empty && j.verbose)
 		warnx("-E: stdin is empty: nothing sent");
-	j.text = text;
-	rc = rc == EX_OK ? open_files(&j) : rc;
 	if (text)
 		qentry_add_text(&j.msgs, QMSG_TEXT, text, strlen(text));
 	for (ch = 0; rc == EX_OK && ch < j.nfiles; ch++)

@@ -78,6 +78,8 @@ is "$rc:$err" "0:xsend: -E: stdin is empty: nothing sent" "-v says so"
 printf '\n\n\r\n' >"$T/blank"
 run xsend -a alice -E -l --port "$dead" "$BOB" <"$T/blank"
 is "$rc:$err" "0:" "-E -l, only empty lines: exit 0, no login"
+run xsend -a alice -E --attach - --port "$dead" "$BOB" </dev/null
+is "$rc:$err" "0:" "-E --attach -, stdin empty: no file either, no login"
 run xsend -a alice --port "$dead" "$BOB" </dev/null
 is "$rc:$err" "65:xsend: stdin: empty message, nothing sent" "without -E, empty stdin is an error (65), before any login"
 run xsend -a alice -l "$BOB" </dev/null
