@@ -6,7 +6,10 @@
 #   make bench          measure against peers and floors (RECORD=1: bench/RESULTS.md;
 #                       ROWS=agent...: only those sections, see bench/run.sh)
 #   make fuzz           run every libFuzzer target FUZZ_SECONDS (60) each
-#   make install        honours DESTDIR, PREFIX, BINDIR, MANDIR, SYSTEMDUSERDIR
+#   make install        honours DESTDIR, PREFIX, BINDIR, MANDIR, SYSTEMDUSERDIR,
+#                       BASHCOMPDIR, ZSHCOMPDIR, FISHCOMPDIR
+#   make deb            install what is missing, build the Debian package into
+#                       build/deb/ from the checkout's files, and check it
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -36,13 +39,18 @@ B = build
 SAN =
 endif
 
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) \
+# CPPFLAGS too: Debian's build passes -D_FORTIFY_SOURCE=2 there
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN) \
 	$(PKG_CFLAGS) -Ilib
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 TOOLS = xsend xlisten xraw xroster xping xagent
-UNITS = xagent.service xagent@.service xsend-flush.service \
-	xsend-flush@.service xsend-flush.timer xsend-flush@.timer
+UNITS = xagent.service xagent@.service xmpputils-flush.service \
+	xmpputils-flush@.service xmpputils-flush.timer xmpputils-flush@.timer \
+	xmpputils-alert@.service
+MAN1 = $(wildcard man/*.1)
+MAN5 = $(wildcard man/*.5)
+MAN7 = $(wildcard man/*.7)
 LIB_OBJS = buf.o text.o account.o opts.o session.o login.o delivery.o agent.o \
 	signals.o logread.o loop.o timing.o inbound.o iq.o recover.o trust.o \
 	outbox.o confirm.o xmlin.o stanza.o muc.o lines.o cert.o srv.o sasl.o xmlguard.o \
@@ -57,6 +65,9 @@ LIBA = $(B)/libxmpputils.a
 all: $(BINS) $(B)/nettool $(B)/badserver $(B)/ptyrun $(B)/rawsend \
 	$(B)/forger $(B)/iqtool $(B)/agentpoke $(UNIT_TESTS:%=$(B)/%) \
 	$(B)/bench/bare $(B)/bench/timeit
+
+# the tools alone, without the tests' helpers (debian/rules builds this)
+tools: $(BINS)
 
 $(B)/lib $(B)/cmd $(B)/tests:
 	mkdir -p $@
@@ -155,40 +166,46 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@XU_BUILD=$(B) tests/demo.sh
 
+# tests/deb.sh says what it needs; the package is build/deb/*.deb.
+deb:
+	@tests/deb.sh
+
 # The systemd user units run xagent and xsend where they are installed
-# (BINDIR).
+# (BINDIR): every /usr/local/bin/ in them, the alert's inside its sh -c
+# too. uninstall removes what install puts, from the same lists.
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
 		$(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(SYSTEMDUSERDIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)
-	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1
-	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5
-	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 	install -m 0644 completions/zsh/_xmpputils $(DESTDIR)$(ZSHCOMPDIR)
 	for t in $(TOOLS); do \
 		install -m 0644 completions/bash/$$t $(DESTDIR)$(BASHCOMPDIR)/$$t; \
 		install -m 0644 completions/fish/$$t.fish $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; \
 	done
 	for u in $(UNITS); do \
-		sed 's|=/usr/local/bin/|=$(BINDIR)/|' systemd/$$u \
+		sed 's|/usr/local/bin/|$(BINDIR)/|g' systemd/$$u \
 		    >$(DESTDIR)$(SYSTEMDUSERDIR)/$$u && \
 		chmod 0644 $(DESTDIR)$(SYSTEMDUSERDIR)/$$u || exit 1; \
 	done
 
 uninstall:
-	for t in $(TOOLS); do \
-		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 \
-		    $(DESTDIR)$(BASHCOMPDIR)/$$t $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; \
-	done
-	rm -f $(DESTDIR)$(MANDIR)/man5/xmpputils.conf.5 \
-	    $(DESTDIR)$(MANDIR)/man7/xmpputils.7 \
-	    $(DESTDIR)$(ZSHCOMPDIR)/_xmpputils
-	for u in $(UNITS); do rm -f $(DESTDIR)$(SYSTEMDUSERDIR)/$$u; done
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) \
+	    $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%) \
+	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) \
+	    $(MAN7:man/%=$(DESTDIR)$(MANDIR)/man7/%) \
+	    $(DESTDIR)$(ZSHCOMPDIR)/_xmpputils \
+	    $(TOOLS:%=$(DESTDIR)$(BASHCOMPDIR)/%) \
+	    $(TOOLS:%=$(DESTDIR)$(FISHCOMPDIR)/%.fish) \
+	    $(UNITS:%=$(DESTDIR)$(SYSTEMDUSERDIR)/%)
 
 clean:
 	rm -rf build
 
-.PHONY: fuzz fuzz-build all deps check demo bench install uninstall clean
+.PHONY: fuzz fuzz-build all tools deps check demo bench deb install uninstall \
+	clean
 .SECONDARY:

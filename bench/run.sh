@@ -237,7 +237,7 @@ for i in $(seq "$BURST_RUNS"); do
 	# take what earlier runs left in bob's offline store first
 	"$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -w 2 >/dev/null
 	mkfifo "$W/x.err"
-	"$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -v --format json -n "$BURST" \
+	"$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -v --format json -c "$BURST" \
 	    >/dev/null 2>"$W/x.err" &
 	xpid=$!
 	exec {xfd}<"$W/x.err"
@@ -379,7 +379,7 @@ done
 cat <&$afd >>"$W/agent.log" &
 rm -f "$W/a.err"
 # (setsid forks when it leads a process group: the agent says its pid)
-[ "$agent_ok" -eq 1 ] && agentpid=$("$XU_BUILD/xagent" -s -f "$XT_CONFIG" -a alice | awk '$1 == "pid" { print $2 }')
+[ "$agent_ok" -eq 1 ] && agentpid=$("$XU_BUILD/xagent" -O status -f "$XT_CONFIG" -a alice | awk '$1 == "pid" { print $2 }')
 started="$started $agentpid"
 fi
 if [ "$agent_ok" -eq 1 ]; then
@@ -428,7 +428,7 @@ if [ "$agent_ok" -eq 1 ]; then
 	relay_fine=$(awk -v a="$n0" -v b="$(cpu_ns "$agentpid")" 'BEGIN { printf "%.0f", (b - a) / 1e6 }')
 	agent_rss2=$(rss_kb "$agentpid")
 	read -r relay_got _ _ < <(finish_sink)
-	relayed=$("$XU_BUILD/xagent" -s -f "$XT_CONFIG" -a alice | awk '$1 == "relayed" { print $2 }')
+	relayed=$("$XU_BUILD/xagent" -O status -f "$XT_CONFIG" -a alice | awk '$1 == "relayed" { print $2 }')
 	echo "#   agent RSS: $agent_rss0 kB at start, $agent_rss1 kB after $batch, $agent_rss2 kB after $((nbatch * batch)) ($relay_got delivered, $relay_fails batches failed, agent CPU $relay_cpu ms, $relay_fine on CPU; $relayed relayed in all)"
 
 	# a bot: in through the agent and out through it, against a login

@@ -49,7 +49,7 @@
 /* A line of the flush child's longer than this goes into the log cut. */
 #define FLUSH_LINE_MAX 1024
 
-enum { OPT_IDLE = OPT_TOOL };
+enum { OPT_IDLE = OPT_TOOL, OPT_OLD_STATUS, OPT_OLD_STOP, OPT_FORMAT };
 
 struct client {
 	int fd;
@@ -124,14 +124,46 @@ struct agent {
 	struct buf flush_line;	/* what it wrote of a line so far */
 };
 
+static void
+usage_lines(FILE *f)
+{
+	fprintf(f, "usage: %s [-F] [--idle seconds] " LOGIN_USAGE "\n"
+	    "       %s -O status [--format text|json] [-qv] [-a account] "
+	    "[-f config]\n\t[-T seconds] [--jid jid]\n"
+	    "       %s -O stop [-qv] [-a account] [-f config] [-T seconds] "
+	    "[--jid jid]\n", getprogname(), getprogname(), getprogname());
+}
+
 static void __attribute__((noreturn))
 usage(int rc)
 {
-	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-F] [--idle "
-	    "seconds] " LOGIN_USAGE "\n       %s -s | -x [-v] [-a account] "
-	    "[-f config] [-T seconds] [--jid jid]\n", getprogname(),
-	    getprogname());
+	usage_lines(rc == EX_OK ? stdout : stderr);
 	exit(rc == EX_OK ? stdout_done(rc) : rc);
+}
+
+/* --help: every option of xagent's own, one line each. */
+static const char help[] =
+"Logs in once and lends the session to the other tools on a Unix socket.\n"
+"\n"
+"Running:\n"
+"  -F, --foreground         stay in the foreground (as systemd runs it)\n"
+"      --idle SECONDS       exit after SECONDS without a client (the\n"
+"                           config's agent_idle; else never)\n"
+"\n"
+"Asking one that runs (as ssh -O does):\n"
+"  -O, --control status     print its state: login, session, clients\n"
+"      --format FORMAT      -O status as text (the default) or json\n"
+"  -O, --control stop       stop it, once its clients' stanzas are confirmed\n";
+
+/* -O's commands, as the agent's protocol asks them. */
+static int
+control_arg(const char *arg)
+{
+	if (strcmp(arg, "status") == 0)
+		return 'Q';
+	if (strcmp(arg, "stop") == 0)
+		return 'X';
+	errx(EX_USAGE, "-O %s: expected status or stop", arg);
 }
 
 /* ---- clients */
@@ -1713,12 +1745,61 @@ finish(struct agent *a)
 	buf_free(&a->path);
 }
 
-/* -s and -x: the agent's own protocol, as any tool's session speaks it. */
+/* A word of -O status's: all digits, printed as a JSON number. */
 static int
-control(struct common_opts *o, int type)
+digits(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return len > 0 && len < 16;
+}
+
+/*
+ * -O status --format json: its "key value" lines as one object; rooms,
+ * a list of words, an array; counts numbers.
+ */
+static void
+status_json(struct buf *b, const char *text)
+{
+	const char *p, *nl, *v, *w, *end;
+	size_t klen;
+
+	buf_addc(b, '{');
+	for (p = text; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		klen = strcspn(p, " \n");
+		v = p[klen] == ' ' ? p + klen + 1 : nl;
+		if (b->len > 1)
+			buf_addc(b, ',');
+		json_escape(b, p, klen);
+		buf_addc(b, ':');
+		if (klen == 5 && memcmp(p, "rooms", 5) == 0) {
+			buf_addc(b, '[');
+			for (w = v; w < nl; w = end + 1) {
+				end = memchr(w, ' ', nl - w);
+				end = end ? end : nl;
+				if (w > v)
+					buf_addc(b, ',');
+				json_escape(b, w, end - w);
+			}
+			buf_addc(b, ']');
+		} else if (digits(v, nl - v))
+			buf_add(b, v, nl - v);
+		else
+			json_escape(b, v, nl - v);
+	}
+	buf_adds(b, "}\n");
+}
+
+/* -O: the agent's own protocol, as any tool's session speaks it. */
+static int
+control(struct common_opts *o, int type, int json)
 {
 	struct account acct;
 	struct session *s;
+	struct buf out = { 0 };
 	const char *answer;
 	int rc;
 
@@ -1730,11 +1811,15 @@ control(struct common_opts *o, int type)
 	acct.agent = NULL;
 	rc = session_start(&s, &acct, o);
 	if (rc == EX_UNAVAILABLE && type == 'Q')
-		rc = 1;		/* -s: "none runs" is an answer */
+		rc = 1;		/* -O status: "none runs" is an answer */
 	if (rc == EX_OK && (answer = agent_ask(s, type)) == NULL)
 		rc = session_failed(s);
-	else if (rc == EX_OK && type == 'Q')
+	else if (rc == EX_OK && type == 'Q' && json) {
+		status_json(&out, answer);
+		stdout_write(out.p, out.len);
+	} else if (rc == EX_OK && type == 'Q')
 		stdout_write(answer, strlen(answer));
+	buf_free(&out);
 	session_free(s);
 	account_free(&acct);
 	return rc;
@@ -1745,21 +1830,24 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "foreground", no_argument, NULL, 'F' },
-		{ "status", no_argument, NULL, 's' },
-		{ "stop", no_argument, NULL, 'x' },
+		{ "control", required_argument, NULL, 'O' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "status", no_argument, NULL, OPT_OLD_STATUS },
+		{ "stop", no_argument, NULL, OPT_OLD_STOP },
 		{ "idle", required_argument, NULL, OPT_IDLE },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct common_opts o;
 	struct agent a = { .lfd = -1, .lockfd = -1, .flush_fd = -1 };
-	int ch, foreground = 0, ask = 0, rc;
+	enum format fmt = FORMAT_TEXT;
+	int ch, foreground = 0, ask = 0, formatted = 0, rc;
 	size_t i;
 
 	stdfd_sanitise();
 	signals_init();
 	common_init(&o);
-	while ((ch = common_getopt(argc, argv, "Fhsx" COMMON_SHORTOPTS,
+	while ((ch = common_getopt(argc, argv, "FhO:sx" COMMON_SHORTOPTS,
 	    longopts)) != -1) {
 		switch (ch) {
 		case 'F':
@@ -1767,10 +1855,25 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(EX_OK);
-		case 's':
+		case OPT_HELP:
+			help_print(usage_lines, help, HELP_NO_AGENT);
+		case 'O':
+			ask = control_arg(optarg);
+			break;
+		case OPT_FORMAT:
+			if (!format_parse(optarg, &fmt) || fmt == FORMAT_XML)
+				errx(EX_USAGE, "--format %s: expected text or "
+				    "json", optarg);
+			formatted = 1;
+			break;
+		case 's':	/* xsend's -s is the subject: one meaning */
+		case OPT_OLD_STATUS:
+			deprecated(ch == 's' ? "-s" : "--status", "-O status");
 			ask = 'Q';
 			break;
 		case 'x':
+		case OPT_OLD_STOP:
+			deprecated(ch == 'x' ? "-x" : "--stop", "-O stop");
 			ask = 'X';
 			break;
 		case OPT_IDLE:
@@ -1784,8 +1887,10 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(EX_USAGE);
+	if (formatted && ask != 'Q')
+		errx(EX_USAGE, "--format goes with -O status");
 	if (ask)
-		return stdout_done(control(&o, ask));
+		return stdout_done(control(&o, ask, fmt == FORMAT_JSON));
 	if (o.show_cert)
 		return stdout_done(session_show_cert(&o));
 	if (o.keepalive < 0)

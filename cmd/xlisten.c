@@ -59,19 +59,52 @@ struct listener {
 	struct http http;	/* how a download is fetched */
 };
 
+static void
+usage_lines(FILE *f)
+{
+	fprintf(f, "usage: %s [-c count] [-r room[/nick]] [-t type] "
+	    "[-w seconds] [--all]\n\t[--format text|json|xml] [--from jid] "
+	    "[--retry n|inf] [--no-receipts]\n\t[--priority n] "
+	    "[--show away|chat|dnd|xa] [--status text]\n\t[--download dir "
+	    "[--max-size bytes] [--max-time seconds]]\n\t"
+	    COMMON_USAGE "\n", getprogname());
+}
+
 static void __attribute__((noreturn))
 usage(int rc)
 {
-	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [--all] [--format "
-	    "text|json|xml] [--from jid] [-n count]\n\t[--priority n] "
-	    "[--no-receipts] [--retry n|inf] [-r room[/nick]]\n\t"
-	    "[--download dir] [--max-size bytes]\n\t[--max-time seconds] "
-	    "[--show away|chat|dnd|xa] [--status text] [-t type] "
-	    "[-w seconds]\n\t"
-	    COMMON_USAGE "\n", getprogname());
+	usage_lines(rc == EX_OK ? stdout : stderr);
 	exit(rc == EX_OK ? stdout_done(rc) : rc);
 }
 
+/* --help: every option of xlisten's own, one line each. */
+static const char help[] =
+"Prints each message that arrives, as a line of text, JSON or XML.\n"
+"\n"
+"What to listen to:\n"
+"  -r, --room ROOM[/NICK]   join ROOM (as NICK) and print what is said there;\n"
+"                           repeatable\n"
+"  -t, --type TYPE          only messages of TYPE: chat, normal, headline,\n"
+"                           groupchat, error; repeatable\n"
+"      --from JID           only messages from JID (a bare JID: any resource)\n"
+"      --all                every stanza, not only messages (json or xml)\n"
+"      --download DIR       save the files messages share into DIR\n"
+"      --max-size BYTES     the largest file to save (with --download)\n"
+"      --max-time SECONDS   the longest a download may take (--download)\n"
+"\n"
+"How long:\n"
+"  -c, --count N            exit after N messages\n"
+"  -w, --wait SECONDS       exit after SECONDS (else until a signal)\n"
+"      --retry N|inf        log in again N times if the connection is lost\n"
+"\n"
+"Output:\n"
+"      --format FORMAT      text (the default), json (a line each) or xml\n"
+"      --no-receipts        never answer a sender's receipt request\n"
+"\n"
+"Presence (what others see of us):\n"
+"      --priority N         the presence's priority, -128 to 127 (0)\n"
+"      --show SHOW          away, chat, dnd or xa\n"
+"      --status TEXT        the presence's status text\n";
 static unsigned
 type_bit(const char *type)
 {
@@ -336,7 +369,7 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, OPT_ALL },
-		{ "count", required_argument, NULL, 'n' },
+		{ "count", required_argument, NULL, 'c' },
 		{ "download", required_argument, NULL, OPT_DOWNLOAD },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "from", required_argument, NULL, OPT_FROM },
@@ -371,11 +404,13 @@ main(int argc, char *argv[])
 	signals_init();
 	common_init(&o);
 	o.agent = AGENT_NEVER;	/* only with --agent: see xlisten(1) */
-	while ((ch = common_getopt(argc, argv, "hn:r:t:w:" COMMON_SHORTOPTS,
+	while ((ch = common_getopt(argc, argv, "c:hn:r:t:w:" COMMON_SHORTOPTS,
 	    longopts)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(EX_OK);
+		case OPT_HELP:
+			help_print(usage_lines, help, 0);
 		case OPT_ALL:
 			l.all = 1;
 			break;
@@ -383,7 +418,10 @@ main(int argc, char *argv[])
 			l.download = optarg;
 			break;
 		case 'n':
-			l.want = number_arg(optarg, 1, 1LL << 53, "-n");
+			deprecated("-n", "-c");
+			/* FALLTHROUGH */
+		case 'c':
+			l.want = number_arg(optarg, 1, 1LL << 53, "-c");
 			break;
 		case OPT_FORMAT:
 			if (!format_parse(optarg, &l.format))
@@ -412,6 +450,7 @@ main(int argc, char *argv[])
 			    "--priority");
 			break;
 		case OPT_RECONNECT:	/* what --retry inf was first */
+			deprecated("--reconnect", "--retry inf");
 			l.retry = RETRY_FOREVER;
 			break;
 		case OPT_RETRY:

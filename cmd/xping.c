@@ -18,7 +18,7 @@
 #include "xmpputils.h"
 
 enum { OPT_COUNT = OPT_TOOL, OPT_FORMAT, OPT_PLUGIN, OPT_TRACE, OPT_CERT_WARN,
-	OPT_CERT_CRIT, OPT_WANT, OPT_LOGOUT };
+	OPT_CERT_CRIT, OPT_WANT, OPT_LOGOUT, OPT_WAIT, OPT_WARNING, OPT_CRITICAL };
 
 enum output { OUT_TEXT, OUT_JSON, OUT_PROMETHEUS, OUT_PLUGIN };
 
@@ -76,25 +76,71 @@ static int usage_rc = PING_ERROR;
 static void want_check(struct pinger *, int *, struct buf *);
 static int plugin_said;	/* --plugin: the status line is out */
 
+static void
+usage_text(struct buf *b)
+{
+	buf_printf(b, "usage: %s [-c count] [-i interval] [-w seconds] "
+	    "[--trace]\n\t[--format text|json|prometheus] [--plugin "
+	    "[--warning rtt[,loss%%]]\n\t[--critical rtt[,loss%%]] "
+	    "[--cert-warning days] [--cert-critical days]\n\t[--want "
+	    "sasl2,binding,ssdp,fast]] [--logout] " COMMON_USAGE "\n\t"
+	    "[target]\n", getprogname());
+}
+
+static void
+usage_lines(FILE *f)
+{
+	struct buf b = { 0 };
+
+	usage_text(&b);
+	fputs(buf_str(&b), f);
+	buf_free(&b);
+}
+
 static void __attribute__((noreturn))
 usage(int rc)
 {
 	struct buf b = { 0 };
 
-	buf_printf(&b, "usage: %s [-q] [-c count] [-i interval] [-W timeout] "
-	    "[--trace]\n\t[--format text|json|prometheus] [--plugin [-w "
-	    "rtt[,loss%%]] [-c rtt[,loss%%]]\n\t[--cert-warn days] "
-	    "[--cert-crit days]\n\t[--want sasl2,binding,ssdp,fast]] "
-	    "[--logout] " COMMON_USAGE "\n\t[target]\n",
-	    getprogname());
 	if (rc == EX_OK)
-		fputs(buf_str(&b), stdout);
-	else	/* past stderr_remember: no part of the message before it */
+		usage_lines(stdout);
+	else {	/* past stderr_remember: no part of the message before it */
+		usage_text(&b);
 		write_all(STDERR_FILENO, b.p, b.len);
+	}
 	buf_free(&b);
 	exit(rc == EX_OK ? stdout_done(rc) : usage_rc);
 }
 
+/* --help: every option of xping's own, one line each. */
+static const char help[] =
+"Pings a server, a remote domain or a JID (XEP-0199), as ping(8) does;\n"
+"the account's server by default.\n"
+"\n"
+"How many:\n"
+"  -c, --count N            stop after N replies (else until a signal;\n"
+"                           1 with --plugin or --format prometheus)\n"
+"  -i, --interval SECONDS   between pings (1)\n"
+"  -w, --wait SECONDS       wait this long for each reply (-T's)\n"
+"\n"
+"Output:\n"
+"  -q, --quiet              only the summary\n"
+"      --format FORMAT      text (the default), json or prometheus\n"
+"      --trace              time the login phase by phase\n"
+"\n"
+"As a monitoring plugin (Nagios, Icinga; exits 0 to 3):\n"
+"      --plugin             one status line with performance data\n"
+"      --warning RTT[,LOSS%]\n"
+"                           WARNING at this round trip (ms) or loss\n"
+"      --critical RTT[,LOSS%]\n"
+"                           CRITICAL at this round trip (ms) or loss\n"
+"      --cert-warning DAYS  WARNING when the certificate expires sooner\n"
+"      --cert-critical DAYS CRITICAL when it expires sooner\n"
+"      --want FEATURES      CRITICAL unless the server offers each: sasl2,\n"
+"                           binding, ssdp, fast\n"
+"\n"
+"Other:\n"
+"      --logout             invalidate and delete the account's FAST tokens\n";
 /* ---- output */
 
 /* A line out, whole; a write that fails ends the run (stdout_done
@@ -1152,14 +1198,14 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "interval", required_argument, NULL, 'i' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "wait", required_argument, NULL, 'W' },
-		{ "warning", required_argument, NULL, 'w' },
+		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "warning", required_argument, NULL, OPT_WARNING },
+		{ "critical", required_argument, NULL, OPT_CRITICAL },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "plugin", no_argument, NULL, OPT_PLUGIN },
 		{ "trace", no_argument, NULL, OPT_TRACE },
-		{ "cert-warn", required_argument, NULL, OPT_CERT_WARN },
-		{ "cert-crit", required_argument, NULL, OPT_CERT_CRIT },
+		{ "cert-warning", required_argument, NULL, OPT_CERT_WARN },
+		{ "cert-critical", required_argument, NULL, OPT_CERT_CRIT },
 		{ "want", required_argument, NULL, OPT_WANT },
 		{ "logout", no_argument, NULL, OPT_LOGOUT },
 		COMMON_LONGOPTS,
@@ -1169,10 +1215,11 @@ main(int argc, char *argv[])
 	    .cert_warn = -1, .cert_crit = -1 };
 	struct common_opts o;
 	struct account acct;
-	const char *count = NULL, *warn = NULL, *c_arg = NULL;
+	const char *count = NULL, *warn = NULL, *crit = NULL, *c_arg = NULL;
+	const char *w_arg = NULL, *wait_arg = NULL;
 	int logout = 0;
 	enum output format = OUT_TEXT;
-	double interval = 1, wait = -1;
+	double interval = 1;
 	const char *why;
 	char *domain = NULL;
 	int ch, rc;
@@ -1187,13 +1234,15 @@ main(int argc, char *argv[])
 		on_exit(plugin_last_word, NULL);
 	}
 	common_usage_code(usage_rc);
-	while ((ch = common_getopt(argc, argv, "c:hi:qW:w:" COMMON_SHORTOPTS,
+	while ((ch = common_getopt(argc, argv, "c:hi:W:w:" COMMON_SHORTOPTS,
 	    longopts)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(EX_OK);
+		case OPT_HELP:
+			help_print(usage_lines, help, 0);
 		case 'c':
-			c_arg = optarg;	/* a count, or --plugin's -c */
+			c_arg = optarg;	/* a count, or --plugin's old -c */
 			break;
 		case OPT_COUNT:
 			count = optarg;
@@ -1201,14 +1250,20 @@ main(int argc, char *argv[])
 		case 'i':
 			interval = seconds_arg(optarg, 0.001, "-i");
 			break;
-		case 'q':
-			p.quiet = 1;
-			break;
 		case 'W':
-			wait = seconds_arg(optarg, 0.001, "-W");
+			deprecated("-W", "-w");
+			/* FALLTHROUGH */
+		case OPT_WAIT:
+			wait_arg = optarg;
 			break;
 		case 'w':
+			w_arg = optarg;	/* the wait, or --plugin's old -w */
+			break;
+		case OPT_WARNING:
 			warn = optarg;
+			break;
+		case OPT_CRITICAL:
+			crit = optarg;
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "text") == 0)
@@ -1229,11 +1284,11 @@ main(int argc, char *argv[])
 			break;
 		case OPT_CERT_WARN:
 			p.cert_warn = number_arg(optarg, 0, 100000,
-			    "--cert-warn");
+			    "--cert-warning");
 			break;
 		case OPT_CERT_CRIT:
 			p.cert_crit = number_arg(optarg, 0, 100000,
-			    "--cert-crit");
+			    "--cert-critical");
 			break;
 		case OPT_WANT:
 			p.want = want_arg(optarg);
@@ -1262,24 +1317,42 @@ main(int argc, char *argv[])
 		usage(EX_USAGE);
 	}
 	if (p.out == OUT_PLUGIN) {
-		/* -w and -c are the thresholds; --count the pings */
+		/* -w and -c were the thresholds: so for one release more */
+		if (w_arg && !warn) {
+			deprecated("-w with --plugin", "--warning");
+			warn = w_arg;
+		} else if (w_arg)
+			errx(usage_rc, "-w and --warning: one of them");
+		if (c_arg && !crit) {
+			deprecated("-c with --plugin", "--critical");
+			crit = c_arg;
+		} else if (c_arg)
+			errx(usage_rc, "-c and --critical: one of them");
 		if (format != OUT_TEXT)
 			errx(usage_rc, "--format: not with --plugin");
 		if (warn)
-			limit_arg(&p.warn, warn, "-w");
-		if (c_arg)
-			limit_arg(&p.crit, c_arg, "-c");
+			limit_arg(&p.warn, warn, "--warning");
+		if (crit)
+			limit_arg(&p.crit, crit, "--critical");
 	} else {
-		if (warn || p.cert_warn >= 0 || p.cert_crit >= 0 || p.want)
-			errx(usage_rc, "-w, --cert-warn, --cert-crit and "
-			    "--want go with --plugin");
+		if (warn || crit || p.cert_warn >= 0 || p.cert_crit >= 0 ||
+		    p.want)
+			errx(usage_rc, "--warning, --critical, --cert-warning, "
+			    "--cert-critical and --want go with --plugin");
 		p.out = format;
+		if (count && c_arg)
+			errx(usage_rc, "-c and --count: one of them");
 		if (count == NULL)
 			count = c_arg;
+		if (wait_arg && w_arg)
+			errx(usage_rc, "-w and --wait: one of them");
+		if (wait_arg == NULL)
+			wait_arg = w_arg;
 	}
 	p.count = count ? number_arg(count, 1, 1LL << 40, count == c_arg ?
 	    "-c" : "--count") :
 	    p.out == OUT_PLUGIN || p.out == OUT_PROMETHEUS ? 1 : 0;
+	p.quiet = o.quiet;
 	p.interval_us = interval * 1e6;
 	if (o.keepalive < 0)
 		o.keepalive = 0;
@@ -1288,7 +1361,8 @@ main(int argc, char *argv[])
 	if (p.target && (why = jid_check(p.target)) != NULL)
 		errx(usage_rc, "target %s: %s", text_shown(&p.line, p.target),
 		    why);
-	p.wait_us = (wait >= 0 ? wait : o.timeout) * 1e6;
+	p.wait_us = (wait_arg ? seconds_arg(wait_arg, 0.001, "-w") :
+	    o.timeout) * 1e6;
 
 	if ((rc = account_load(&acct, &o.acct)) != EX_OK) {
 		rc = finish(&p, rc);	/* --plugin says why, on stdout */

@@ -57,15 +57,36 @@ struct request {
 	unsigned long line, col;
 };
 
+static void
+usage_lines(FILE *f)
+{
+	fprintf(f, "usage: %s [--pretty | --trace] [--strict] [-w seconds]\n\t"
+	    COMMON_USAGE "\n", getprogname());
+}
+
 static void __attribute__((noreturn))
 usage(int rc)
 {
-	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [--pretty] "
-	    "[--strict] [--trace] [-w seconds]\n\t" COMMON_USAGE "\n",
-	    getprogname());
+	usage_lines(rc == EX_OK ? stdout : stderr);
 	exit(rc == EX_OK ? stdout_done(rc) : rc);
 }
 
+/* --help: every option of xraw's own, one line each. */
+static const char help[] =
+"Sends the stanzas written on stdin, prints every stanza the server sends,\n"
+"and waits for the answers to its requests.\n"
+"\n"
+"Input:\n"
+"      --strict             stop at the first bad input (exit 65); else it\n"
+"                           is said and skipped\n"
+"\n"
+"How long:\n"
+"  -w, --wait SECONDS       after the input ends, listen SECONDS more\n"
+"\n"
+"Output:\n"
+"      --pretty             each stanza indented, a blank line between\n"
+"      --trace              the whole exchange, login included, each element\n"
+"                           marked >> sent or << received\n";
 /* ---- output */
 
 /*
@@ -492,6 +513,8 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 'h':
 			usage(EX_OK);
+		case OPT_HELP:
+			help_print(usage_lines, help, 0);
 		case OPT_PRETTY:
 			c.pretty = 1;
 			break;

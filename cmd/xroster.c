@@ -20,8 +20,8 @@
 /* Exit code of xroster's own, beside sysexits(3)'s (see xroster(1)). */
 #define EXIT_REFUSED 1
 
-enum { OPT_DRY_RUN = OPT_TOOL, OPT_FORMAT, OPT_PRESENCE, OPT_PRUNE,
-	OPT_SUBSCRIBE };
+enum { OPT_DRY_RUN = OPT_TOOL, OPT_FORMAT, OPT_NAME, OPT_PRESENCE,
+	OPT_PRUNE, OPT_SUBSCRIBE };
 
 struct xroster {
 	struct session *s;
@@ -50,20 +50,55 @@ struct command {
 	int jids;		/* 1: takes JIDs, at least one */
 };
 
-static void __attribute__((noreturn))
-usage(int rc)
+static void
+usage_lines(FILE *f)
 {
-	fprintf(rc == EX_OK ? stdout : stderr,
-	    "usage: %s [list] [--format text|json] [--presence] [-w seconds]\n"
-	    "       %s add [-n name] [-g group]... [--subscribe] jid...\n"
+	const char *p = getprogname();
+
+	fprintf(f,
+	    "usage: %s [list] [--format text|json] [--presence [-w seconds]]\n"
+	    "       %s add [--name name] [-g group]... [--subscribe] jid...\n"
 	    "       %s remove|subscribe|unsubscribe|approve|deny jid...\n"
 	    "       %s export\n"
 	    "       %s import [--dry-run] [--prune]\n"
-	    "\t" COMMON_USAGE "\n", getprogname(), getprogname(),
-	    getprogname(), getprogname(), getprogname());
+	    "\t" COMMON_USAGE "\n", p, p, p, p, p);
+}
+
+static void __attribute__((noreturn))
+usage(int rc)
+{
+	usage_lines(rc == EX_OK ? stdout : stderr);
 	exit(rc == EX_OK ? stdout_done(rc) : rc);
 }
 
+/* --help: every subcommand and option of xroster's own. */
+static const char help[] =
+"Lists and changes the roster; a change counts once the server confirms it.\n"
+"\n"
+"Commands:\n"
+"  list                     print the roster (the default)\n"
+"  add JID...               add contacts (or change their name and groups)\n"
+"  remove JID...            remove contacts, and their subscriptions\n"
+"  subscribe JID...         ask to see their presence\n"
+"  unsubscribe JID...       stop seeing it\n"
+"  approve JID...           let them see ours (or pre-approve)\n"
+"  deny JID...              refuse, or revoke, their seeing ours\n"
+"  export                   print the roster as JSON lines, for import\n"
+"  import                   add or change the contacts of stdin's JSON lines\n"
+"\n"
+"list:\n"
+"      --format FORMAT      text (the default) or json (a line each)\n"
+"      --presence           with who is online, and how\n"
+"  -w, --wait SECONDS       --presence: wait this long for it (2)\n"
+"\n"
+"add:\n"
+"      --name NAME          the contacts' name in the roster\n"
+"  -g, --group GROUP        a group to put them in; repeatable\n"
+"      --subscribe          and ask to see their presence\n"
+"\n"
+"import:\n"
+"      --dry-run            say what would change; change nothing\n"
+"      --prune              remove the contacts stdin does not have\n";
 /* ---- the server's roster, and its pushes */
 
 static void
@@ -787,7 +822,7 @@ main(int argc, char *argv[])
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "group", required_argument, NULL, 'g' },
-		{ "name", required_argument, NULL, 'n' },
+		{ "name", required_argument, NULL, OPT_NAME },
 		{ "presence", no_argument, NULL, OPT_PRESENCE },
 		{ "prune", no_argument, NULL, OPT_PRUNE },
 		{ "subscribe", no_argument, NULL, OPT_SUBSCRIBE },
@@ -809,6 +844,8 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 'h':
 			usage(EX_OK);
+		case OPT_HELP:
+			help_print(usage_lines, help, 0);
 		case OPT_DRY_RUN:
 			x.dry_run = 1;
 			break;
@@ -829,8 +866,11 @@ main(int argc, char *argv[])
 				    MAX_GROUPS);
 			x.groups[x.ngroups++] = optarg;
 			break;
-		case 'n':
-			check_text("-n", optarg, roster_name_check);
+		case 'n':	/* xlisten's was a count: -n means neither */
+			deprecated("-n", "--name");
+			/* FALLTHROUGH */
+		case OPT_NAME:
+			check_text("--name", optarg, roster_name_check);
 			x.name = optarg;
 			x.name_set = 1;
 			break;

@@ -67,6 +67,7 @@ struct job {
 	struct attachment files[MAX_FILES];
 	int nfiles;
 	int quiet;		/* -q: no progress bar */
+	int if_nonempty;	/* -E: empty stdin is nothing to send */
 	struct qentry msgs;	/* not -l: the messages, in order */
 	size_t start;		/* the first of them to send (--flush: the
 				 * ones before were confirmed before) */
@@ -78,23 +79,59 @@ struct job {
 	int keep_open;		/* --flush: more entries to come */
 };
 
-static void __attribute__((noreturn))
-usage(int rc)
+static void
+usage_lines(FILE *f)
 {
 	const char *p = getprogname();
 
-	fprintf(rc == EX_OK ? stdout : stderr, "usage: %s [-l] [-q] [-m text] "
-	    "[-r room[/nick]] [-s subject] [-t type]\n\t[--attach file "
-	    "[--attach-name name]] ...\n\t[--confirm "
-	    "server|domain|client] [--retry n|inf] [--unsent file]\n\t"
-	    "[--queue | --no-queue] [--agent-persist seconds] "
+	fprintf(f, "usage: %s [-El] [-m text] [-r room[/nick]] [-s subject] "
+	    "[-t type]\n\t[--attach file [--attach-name name]] ...\n\t"
+	    "[--confirm server|domain|client] [--retry n|inf] [--unsent file]"
+	    "\n\t[--queue | --no-queue] [--agent-persist seconds] "
 	    COMMON_USAGE "\n\tjid ...\n"
-	    "       %s --flush [-q] [--retry n|inf] " COMMON_USAGE "\n"
+	    "       %s --flush [--retry n|inf] " COMMON_USAGE "\n"
 	    "       %s --list-queue [--format text|json] [-a account] "
 	    "[-f config] [--jid jid]\n", p, p, p);
+}
+
+static void __attribute__((noreturn))
+usage(int rc)
+{
+	usage_lines(rc == EX_OK ? stdout : stderr);
 	exit(rc == EX_OK ? stdout_done(rc) : rc);
 }
 
+/* --help: every option of xsend's own, one line each. */
+static const char help[] =
+"Sends a message to each JID and room; exits 0 once the server has it.\n"
+"\n"
+"What to send (stdin is the message unless -m or -l):\n"
+"  -m, --message TEXT       send TEXT\n"
+"  -l, --lines              each line of stdin is a message, sent as it comes\n"
+"  -E, --if-nonempty        stdin empty: no login, nothing sent, exit 0\n"
+"  -s, --subject TEXT       the messages' subject\n"
+"  -t, --type TYPE          chat (the default), normal, headline, groupchat\n"
+"      --attach FILE        upload FILE (- for stdin) and share its URL;\n"
+"                           repeatable\n"
+"      --attach-name NAME   the name the --attach before it is shared under\n"
+"\n"
+"Where:\n"
+"  JID ...                  the people (or services) to send to\n"
+"  -r, --room ROOM[/NICK]   join ROOM (as NICK) and send there; repeatable\n"
+"\n"
+"Delivery:\n"
+"      --confirm LEVEL      server (the default): the server has each;\n"
+"                           domain: each recipient's server; client: a\n"
+"                           recipient's client sent a receipt\n"
+"      --retry N|inf        log in again N times if the connection is lost\n"
+"      --unsent FILE        write what was not confirmed to FILE\n"
+"      --queue              keep on disk what cannot go now (exit 2)\n"
+"      --no-queue           do not, whatever the config says\n"
+"      --flush              send what the queue holds, oldest first\n"
+"      --list-queue         print what the queue holds; no login\n"
+"      --format FORMAT      --list-queue as text (the default) or json\n"
+"      --agent-persist SECONDS\n"
+"                           start an xagent that stays SECONDS idle\n";
 /* Refuses text XML cannot carry, naming where it goes wrong. */
 static int
 text_ok(const char *what, const char *s, size_t len)
@@ -710,7 +747,8 @@ message_text(struct job *j, const char *m, struct buf *body,
 {
 	int rc;
 
-	if (m == NULL && (rc = read_body(body, j->nfiles > 0)) != EX_OK)
+	if (m == NULL && (rc = read_body(body, j->nfiles > 0 ||
+	    j->if_nonempty)) != EX_OK)
 		return rc;
 	if (m == NULL && body->len == 0)
 		return EX_OK;	/* files alone: no text */
@@ -1470,6 +1508,35 @@ text_on_stdin(const struct job *j)
 }
 
 /*
+ * -E with -l: reads stdin before any login until it holds a line that
+ * is not empty, or ends without one (*empty). A `grep ERROR log |
+ * xsend -E -l` with nothing to say never logs in. What is read stays in
+ * j->in for the send.
+ */
+static int
+first_line(struct job *j, int *empty)
+{
+	struct lines *in = &j->in;
+	size_t i;
+
+	for (;;) {
+		for (i = in->start; i < in->in.len; i++)
+			if (in->in.p[i] != '\n' && in->in.p[i] != '\r')
+				return EX_OK;
+		if (in->eof) {
+			*empty = 1;
+			return EX_OK;
+		}
+		if (wait_readable(in->fd, 0) < 0)
+			return interrupted_nothing_sent();
+		if (lines_fill(in) == -1) {
+			warn("reading stdin");
+			return EX_IOERR;
+		}
+	}
+}
+
+/*
  * --attach: every file opened (stdin's read) before any login, so that
  * one that cannot be is an error before anything is sent.
  */
@@ -1550,12 +1617,12 @@ main(int argc, char *argv[])
 		    OPT_AGENT_PERSIST },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "attach-name", required_argument, NULL, OPT_ATTACH_NAME },
-		{ "quiet", no_argument, NULL, 'q' },
 		{ "queue", no_argument, NULL, OPT_QUEUE },
 		{ "no-queue", no_argument, NULL, OPT_NO_QUEUE },
 		{ "flush", no_argument, NULL, OPT_FLUSH },
 		{ "list-queue", no_argument, NULL, OPT_LIST_QUEUE },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "if-nonempty", no_argument, NULL, 'E' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1564,24 +1631,26 @@ main(int argc, char *argv[])
 	struct buf body = { 0 };
 	const char *m = NULL, *text = NULL;
 	enum format fmt = FORMAT_TEXT;
-	int ch, lines = 0, mode = 0, formatted = 0, rc = EX_OK;
+	int ch, lines = 0, mode = 0, formatted = 0, empty = 0, rc = EX_OK;
 
 	stdfd_sanitise();
 	signals_init();
 	common_init(&o);
-	while ((ch = common_getopt(argc, argv, "hlm:qr:s:t:" COMMON_SHORTOPTS,
+	while ((ch = common_getopt(argc, argv, "Ehlm:r:s:t:" COMMON_SHORTOPTS,
 	    longopts)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(EX_OK);
+		case OPT_HELP:
+			help_print(usage_lines, help, 0);
+		case 'E':
+			j.if_nonempty = 1;
+			break;
 		case 'l':
 			lines = 1;
 			break;
 		case 'm':
 			m = optarg;
-			break;
-		case 'q':
-			j.quiet = 1;
 			break;
 		case OPT_ATTACH:
 			if (j.nfiles == MAX_FILES)
@@ -1650,9 +1719,10 @@ main(int argc, char *argv[])
 		return stdout_done(session_show_cert(&o));
 	if (formatted && mode != OPT_LIST_QUEUE)
 		errx(EX_USAGE, "--format goes with --list-queue");
+	j.quiet = o.quiet;
 	if (mode)
 		return stdout_done(queue_mode(&j, &o, mode, fmt, argc - optind,
-		    m || lines || j.nfiles || j.nspecs || j.subject ||
+		    m || lines || j.if_nonempty || j.nfiles || j.nspecs || j.subject ||
 		    j.queue >= 0 || j.unsent || j.level != CONFIRM_SERVER ||
 		    strcmp(j.type, "chat") != 0));
 	if ((rc = job_check(&j, argv + optind, argc - optind, m, lines)) !=
@@ -1666,8 +1736,15 @@ main(int argc, char *argv[])
 		/* a silent dead link shows when we next send, if ever */
 		if (o.keepalive < 0)
 			o.keepalive = 30;
+		if (j.if_nonempty)
+			rc = first_line(&j, &empty);
 	} else if (m || j.nfiles == 0 || text_on_stdin(&j))
 		rc = message_text(&j, m, &body, &text);
+	if (rc == EX_OK && !lines && j.if_nonempty && text == NULL &&
+	    j.nfiles == 0)
+		empty = 1;
+	if (empty && j.verbose)
+		warnx("-E: stdin is empty: nothing sent");
 	j.text = text;
 	rc = rc == EX_OK ? open_files(&j) : rc;
 	if (text)
@@ -1677,8 +1754,13 @@ main(int argc, char *argv[])
 		    j.files[ch].size, j.files[ch].fd);
 	if (o.keepalive < 0)
 		o.keepalive = 0;
-	if (rc == EX_OK)
+	if (rc == EX_OK && !empty)
 		rc = deliver(&j, &o);
+	/* as without -l: no message at all is an error, unless -E */
+	if (rc == EX_OK && lines && !empty && j.nsent == 0) {
+		warnx("stdin: no lines, nothing sent");
+		rc = EX_DATAERR;
+	}
 	for (ch = 0; ch < j.nfiles; ch++)
 		attachment_free(&j.files[ch]);
 	lines_free(&j.in);

@@ -292,6 +292,14 @@ config_parse(struct account *acct, const char *text, size_t len,
 				    "expected [name]", path, line);
 				return EX_CONFIG;
 			}
+			if (e - s - 2 == (int)strlen(ACCOUNT_DEFAULT) &&
+			    memcmp(s + 1, ACCOUNT_DEFAULT, e - s - 2) == 0) {
+				warnx("%s:%u: [%s] is the name of the keys "
+				    "before the first section: call this "
+				    "account something else", path, line,
+				    ACCOUNT_DEFAULT);
+				return EX_CONFIG;
+			}
 			in_global = 0;
 			in_chosen = section && strlen(section) ==
 			    (size_t)(e - s - 2) &&
@@ -934,7 +942,7 @@ account_load(struct account *acct, const struct account_opts *o)
 {
 	const char *env_jid = getenv("XMPP_JID");
 	const char *env_pw = getenv("XMPP_PASSWORD");
-	const char *jid;
+	const char *jid, *section;
 	char *path;
 	int rc, timeout = o->timeout > 0 ? o->timeout : XU_TIMEOUT;
 
@@ -942,7 +950,10 @@ account_load(struct account *acct, const struct account_opts *o)
 	/* whatever holds a password from here on stays out of core files */
 	secrets_protect();
 	path = config_path(o->file);
-	if (path && (rc = load_file(acct, path, o->name,
+	/* -a default: the keys before the first section, by name */
+	section = o->name && strcmp(o->name, ACCOUNT_DEFAULT) == 0 ? NULL :
+	    o->name;
+	if (path && (rc = load_file(acct, path, section,
 	    o->file != NULL || o->name != NULL, timeout)) != EX_OK)
 		goto out;
 	/*

@@ -68,6 +68,9 @@ common_option(struct common_opts *c, int ch, const char *arg)
 	case 'v':
 		c->verbose++;
 		break;
+	case 'q':
+		c->quiet = 1;
+		break;
 	case OPT_JID:
 		c->acct.jid = arg;
 		break;
@@ -130,6 +133,72 @@ common_option(struct common_opts *c, int ch, const char *arg)
 		return 0;
 	}
 	return 1;
+}
+
+void
+deprecated(const char *old, const char *now)
+{
+	static const char *said[8];
+	size_t i;
+
+	for (i = 0; i < 8 && said[i] != NULL; i++)
+		if (strcmp(said[i], old) == 0)
+			return;
+	if (i < 8)
+		said[i] = old;
+	warnx("%s is deprecated: use %s (see NEWS)", old, now);
+}
+
+/* What every tool that logs in takes, for --help. */
+static const char login_help[] =
+"Account and login (the config's keys are in xmpputils.conf(5)):\n"
+"  -a, --account NAME       the config's [NAME]; default: the keys before\n"
+"                           the first section (as without -a)\n"
+"  -f, --config FILE        the config (~/.config/xmpputils/config)\n"
+"      --jid JID            log in as JID (else the account's jid)\n"
+"      --server HOST        connect to HOST, not the domain's SRV records\n"
+"      --port PORT          connect to PORT (5222; 5223 with --tls direct)\n"
+"      --resource NAME      the resource to bind (else the server's choice)\n"
+"      --password-fd FD     read the password from descriptor FD\n"
+"      --no-fast            no FAST token: neither use nor keep one\n"
+"      --keepalive SECONDS  probe a silent connection after SECONDS (0: never)\n"
+"\n"
+"TLS (verified by default):\n"
+"      --tls MODE           starttls (the default) or direct (TLS at once)\n"
+"      --cafile FILE        trust the CA certificates in FILE\n"
+"      --pin sha256//HASH   trust the server's key with this hash only\n"
+"      --show-cert          print the server's certificate and its pin; send\n"
+"                           nothing\n"
+"      --insecure           accept any certificate (loud; never for real use)\n"
+"      --insecure-plaintext allow a login without TLS (loud)\n";
+
+static const char agent_help[] =
+"\n"
+"Agent (xagent(1)):\n"
+"      --agent              go through a running xagent; none is an error\n"
+"      --no-agent           log in ourselves even if an xagent runs\n";
+
+static const char general_help[] =
+"\n"
+"General:\n"
+"  -T, --timeout SECONDS    the longest any one step may take (10)\n"
+"  -v, --verbose            say what happens on stderr; -vv: the XML too\n"
+"  -q, --quiet              say less: no progress or notes, only results and\n"
+"                           errors\n"
+"  -h                       the short usage\n"
+"      --help               this help\n"
+"      --version            the version\n";
+
+void
+help_print(void (*usage_lines)(FILE *), const char *own, int flags)
+{
+	usage_lines(stdout);
+	printf("\n%s\n%s", own, login_help);
+	if (!(flags & HELP_NO_AGENT))
+		fputs(agent_help, stdout);
+	printf("%s\nThe manual: man %s (and xmpputils(7), xmpputils.conf(5))\n",
+	    general_help, getprogname());
+	exit(stdout_done(EX_OK));
 }
 
 /*

@@ -149,7 +149,9 @@ session_recover(struct session *s, const struct retry *r)
 			break;
 		}
 		ms = retry_delay(r, ++n);
-		if (r->attempts != RETRY_FOREVER)
+		if (s->quiet)
+			;	/* -q: the outage is said only if it lasts */
+		else if (r->attempts != RETRY_FOREVER)
 			warnx("reconnecting in %.1f s (attempt %d of %d)",
 			    ms / 1000.0, n, r->attempts);
 		else

@@ -371,6 +371,7 @@ session_new(const struct account *acct, const struct common_opts *o)
 	s->acct = acct;
 	s->opts = o;
 	s->verbose = o->verbose;
+	s->quiet = o->quiet;
 	s->timeout_ms = o->timeout * 1000;
 	s->show_cert = o->show_cert;
 	s->resumable = o->resumable;

@@ -79,6 +79,7 @@ struct session {
 	const struct account *acct;	/* borrowed: see xmpputils.h */
 	const struct common_opts *opts;	/* borrowed too */
 	int verbose;
+	int quiet;		/* -q: no notes of reconnects */
 	int timeout_ms;
 	int sock;		/* the library's socket, or -1 */
 	enum state state;

@@ -1,6 +1,7 @@
 /*
  * signals.c: the process's signals. SIGINT and SIGTERM ask for a
- * graceful end: they are blocked except while a session waits in
+ * graceful end, and so does SIGHUP (the terminal or the ssh session
+ * gone) unless the tool was started with it ignored (nohup(1)): they are blocked except while a session waits in
  * ppoll, so none is lost between checking the flag and sleeping, and
  * every wait is bounded by the timeout, so a second one is no different
  * (timeout(1), for one, signals twice).
@@ -58,7 +59,7 @@ void
 signals_init(void)
 {
 	static int done;
-	struct sigaction sa = { 0 };
+	struct sigaction sa = { 0 }, old;
 	sigset_t set;
 
 	if (done++)
@@ -66,10 +67,13 @@ signals_init(void)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (sigaction(SIGHUP, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+		sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
@@ -85,6 +89,7 @@ signals_wait_mask(sigset_t *set)
 	sigprocmask(SIG_SETMASK, NULL, set);
 	sigdelset(set, SIGINT);
 	sigdelset(set, SIGTERM);
+	sigdelset(set, SIGHUP);
 }
 
 int
@@ -156,6 +161,7 @@ signals_read(int fd, void *p, size_t cap)
 	sigemptyset(&both);
 	sigaddset(&both, SIGINT);
 	sigaddset(&both, SIGTERM);
+	sigaddset(&both, SIGHUP);
 	if (sigsetjmp(out_of_read, 1)) {
 		errno = EINTR;
 		return -1;

@@ -17,11 +17,15 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sysexits.h>
 
 #include <strophe.h>
 
-#define XU_VERSION "0.1.0"
+#define XU_VERSION "0.2.0"
+
+/* -a's name for the account of the keys before the first section. */
+#define ACCOUNT_DEFAULT "default"
 
 /*
  * The largest text a tool accepts for one message body or stdin line, and
@@ -221,6 +225,7 @@ struct common_opts {
 	struct account_opts acct;
 	int timeout;		/* seconds, for each phase */
 	int verbose;		/* -v: events; -vv: the XML exchange */
+	int quiet;		/* -q: no notes on stderr, only errors */
 	int insecure;		/* --insecure: any certificate will do */
 	int insecure_plaintext;	/* --insecure-plaintext: TLS optional */
 	int show_cert;		/* --show-cert: print it, log in no further */
@@ -235,12 +240,12 @@ struct common_opts {
 };
 
 /* getopt_long tables: the tools append these to their own. */
-#define COMMON_SHORTOPTS "a:f:T:v"
+#define COMMON_SHORTOPTS "a:f:qT:v"
 enum {
 	OPT_JID = 256, OPT_SERVER, OPT_PORT, OPT_RESOURCE, OPT_CAFILE,
 	OPT_TLS, OPT_PIN, OPT_PASSWORD, OPT_PASSWORD_FD, OPT_INSECURE,
 	OPT_INSECURE_PLAINTEXT, OPT_SHOW_CERT, OPT_KEEPALIVE, OPT_VERSION,
-	OPT_AGENT, OPT_NO_AGENT, OPT_AGENT_PERSIST, OPT_NO_FAST,
+	OPT_AGENT, OPT_NO_AGENT, OPT_AGENT_PERSIST, OPT_NO_FAST, OPT_HELP,
 	OPT_TOOL		/* a tool's own long options from here */
 };
 #define COMMON_LONGOPTS \
@@ -248,6 +253,7 @@ enum {
 	{ "config", required_argument, NULL, 'f' }, \
 	{ "timeout", required_argument, NULL, 'T' }, \
 	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "jid", required_argument, NULL, OPT_JID }, \
 	{ "server", required_argument, NULL, OPT_SERVER }, \
 	{ "port", required_argument, NULL, OPT_PORT }, \
@@ -264,12 +270,12 @@ enum {
 	{ "no-fast", no_argument, NULL, OPT_NO_FAST }, \
 	{ "agent", no_argument, NULL, OPT_AGENT }, \
 	{ "no-agent", no_argument, NULL, OPT_NO_AGENT }, \
-	{ "help", no_argument, NULL, 'h' }, \
+	{ "help", no_argument, NULL, OPT_HELP }, \
 	{ "version", no_argument, NULL, OPT_VERSION }
 
 /* xagent takes the login's options, not the choice of an agent. */
 #define LOGIN_USAGE \
-	"[-v] [-a account] [-f config] [-T seconds] [--jid jid]\n" \
+	"[-qv] [-a account] [-f config] [-T seconds] [--jid jid]\n" \
 	"\t[--server host] [--port port] [--resource resource] [--cafile file]\n" \
 	"\t[--tls starttls|direct] [--pin sha256//...] [--password-fd fd]\n" \
 	"\t[--keepalive seconds] [--no-fast] [--show-cert] [--insecure]\n" \
@@ -289,6 +295,20 @@ int common_getopt(int argc, char *argv[], const char *shortopts,
     const struct option *longopts);
 /* Handles one common option; returns 0 if ch is not one, else 1. */
 int common_option(struct common_opts *, int ch, const char *arg);
+/*
+ * An old spelling, still taken for one release: says once, on stderr,
+ * what to write instead (NEWS lists them all).
+ */
+void deprecated(const char *old, const char *now);
+/*
+ * --help: the usage, then the tool's own options described (own: one
+ * "Group:" line, then "  -x, --long ARG  what it does" lines, groups
+ * apart by a blank line), then the login options (with the choice of
+ * an agent unless HELP_NO_AGENT), then where the man page is. Exits 0.
+ */
+#define HELP_NO_AGENT	0x1
+void help_print(void (*usage_lines)(FILE *), const char *own, int flags)
+    __attribute__((noreturn));
 
 /*
  * Parses a number in [min, max] given for option opt, or exits 64 (or

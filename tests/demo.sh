@@ -1,9 +1,10 @@
 #!/bin/bash
-# demo.sh: the main job end to end. A throwaway Prosody on loopback; bob
-# listens with xlisten; alice sends with xsend, which exits 0 only once
-# the server has confirmed delivery; bob's line appears. Then the server
-# goes down, an alert is queued (exit 2), the server comes back and a
-# flush delivers it; all stopped.
+# demo.sh: the main job end to end, and every tool once. A throwaway
+# Prosody on loopback; bob listens with xlisten; alice sends with xsend,
+# which exits 0 only once the server has confirmed delivery, and again
+# through an xagent; bob's lines appear. xping, xraw and xroster ask the
+# server. Then the server goes down, an alert is queued (exit 2), the
+# server comes back and a flush delivers it; all stopped.
 set -u
 cd "$(dirname "$0")/.."
 XU_BUILD=$(cd "${XU_BUILD:-build}" && pwd) || exit 1
@@ -24,8 +25,8 @@ sed "s/$XT_PASS/(random)/" "$XT_CONFIG" | sed -n '1,9p' | sed 's/^/    /'
 out=$(mktemp -d)
 mkfifo "$out/err"
 say "bob listens:"
-show "xlisten -a bob -n 2 &"
-"$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -n 2 -v >"$out/bob" 2>"$out/err" &
+show "xlisten -a bob -c 3 &"
+"$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -c 3 -v >"$out/bob" 2>"$out/err" &
 bob=$!
 exec 3<"$out/err"
 while IFS= read -r -t 20 line <&3; do
@@ -42,11 +43,49 @@ show "printf 'backup started\\n' | xsend -a alice -l bob@$XT_DOMAIN; echo \"exit
 printf 'backup started\n' | "$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice -l "bob@$XT_DOMAIN"
 echo "exit $?"
 
+# the agent's socket in the demo's own runtime directory, never the user's
+mkdir -m 0700 "$out/run"
+export XDG_RUNTIME_DIR=$out/run
+say "xagent logs in once and lends its session; a send through it costs no login:"
+show "xagent -a alice"
+"$XU_BUILD/xagent" -f "$XT_CONFIG" -a alice | sed 's/^/    (socket) /'
+show "xsend -a alice --agent -m 'sent through the agent' bob@$XT_DOMAIN; echo \"exit \$?\""
+"$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice --agent -m 'sent through the agent' \
+    "bob@$XT_DOMAIN"
+arc=$?
+echo "exit $arc"
+show "xagent -a alice -O status | head -3"
+"$XU_BUILD/xagent" -f "$XT_CONFIG" -a alice -O status | head -3 | sed 's/^/    /'
+show "xagent -a alice -O stop"
+"$XU_BUILD/xagent" -f "$XT_CONFIG" -a alice -O stop
+src=$?
+
 wait "$bob"
 rc=$?
 say "What bob's xlisten printed (FROM<TAB>BODY, one line a message), exit $rc:"
 sed 's/^/    /' "$out/bob"
 n=$(wc -l <"$out/bob")
+
+say "xping: the server's round trip, as ping(8) would say it:"
+show "xping -a alice -c 2 -i 0.2"
+"$XU_BUILD/xping" -f "$XT_CONFIG" -a alice -c 2 -i 0.2 | sed 's/^/    /'
+prc=${PIPESTATUS[0]}
+show "xping -a alice --plugin --warning 200 --critical 500   # for Icinga"
+"$XU_BUILD/xping" -f "$XT_CONFIG" -a alice --plugin --warning 200 \
+    --critical 500 | cut -d'|' -f1 | sed 's/^/    /'
+
+say "xraw: a stanza in, the server's answer out (a service discovery query):"
+q="<iq type='get' to='$XT_DOMAIN' id='d1'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>"
+show "echo \"$q\" | xraw -a alice | grep -o \"var='[^']*'\" | head -4"
+echo "$q" | "$XU_BUILD/xraw" -f "$XT_CONFIG" -a alice >"$out/disco"
+xrc=$?
+grep -o "var='[^']*'" "$out/disco" | head -4 | sed 's/^/    /'
+
+say "xroster: alice adds bob, and lists her roster with who is online:"
+show "xroster -a alice add --name Bob bob@$XT_DOMAIN && xroster -a alice --presence -w 1"
+"$XU_BUILD/xroster" -f "$XT_CONFIG" -a alice add --name Bob "bob@$XT_DOMAIN" &&
+    "$XU_BUILD/xroster" -f "$XT_CONFIG" -a alice --presence -w 1 | sed 's/^/    /'
+rrc=${PIPESTATUS[0]}
 
 # the queue lives in the demo's own state directory, never the user's
 export XDG_STATE_HOME=$out/state
@@ -63,7 +102,7 @@ show "xsend -a alice --list-queue"
 say "The server is back; the timer's flush delivers it:"
 server_run || exit 1
 mkfifo "$out/err2"
-"$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -n 1 -v >"$out/bob2" 2>"$out/err2" &
+"$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -c 1 -v >"$out/bob2" 2>"$out/err2" &
 bob=$!
 exec 4<"$out/err2"
 while IFS= read -r -t 20 line <&4; do
@@ -80,9 +119,10 @@ say "What bob's xlisten printed, exit $rc2:"
 sed 's/^/    /' "$out/bob2"
 n2=$(wc -l <"$out/bob2")
 say "Stopping Prosody."
-if [ "$rc" -eq 0 ] && [ "$n" -eq 2 ] && [ "$qrc" -eq 2 ] && [ "$frc" -eq 0 ] &&
-    [ "$rc2" -eq 0 ] && [ "$n2" -eq 1 ]; then
-	echo "demo: OK: every message delivered and confirmed, the queued one once the server was back"
+if [ "$rc" -eq 0 ] && [ "$n" -eq 3 ] && [ "$arc" -eq 0 ] && [ "$src" -eq 0 ] &&
+    [ "$prc" -eq 0 ] && [ "$xrc" -eq 0 ] && [ "$rrc" -eq 0 ] &&
+    [ "$qrc" -eq 2 ] && [ "$frc" -eq 0 ] && [ "$rc2" -eq 0 ] && [ "$n2" -eq 1 ]; then
+	echo "demo: OK: every tool answered; every message delivered and confirmed, the queued one once the server was back"
 else
 	echo "demo: FAILED"
 	exit 1

@@ -17,6 +17,7 @@
 #
 #   tests/deps.sh            install, fetch, unpack (quick when done)
 #   tests/deps.sh --cache    print the cache's directory, do nothing else
+#   tests/deps.sh --only PKG...  install only these (tests/deb.sh's tools)
 PKGS="gcc make pkg-config libc6-dev libstrophe-dev libexpat1-dev libssl-dev
 libidn-dev libbsd-dev libjansson-dev libcurl4-openssl-dev curl prosody lua-unbound openssl jq mandoc valgrind
 python3 python3-prometheus-client zsh fish
@@ -174,6 +175,12 @@ prosody13() {
 if [ "${1:-}" = --cache ]; then
 	x13_cache
 	exit 0
+fi
+if [ "${1:-}" = --only ]; then
+	shift
+	PKGS="$*"
+	install_debian
+	exit
 fi
 install_debian || exit 1
 prosody13

@@ -30,7 +30,7 @@ POKE=$XU_BUILD/agentpoke
 SOCK=$XDG_RUNTIME_DIR/xmpputils/alice@$XT_DOMAIN
 
 # status FIELD: that line of xagent -s, for alice's agent
-status() { "$XU_BUILD/xagent" -s -f "$XT_CONFIG" -a alice | sed -n "s/^$1 //p"; }
+status() { "$XU_BUILD/xagent" -O status -f "$XT_CONFIG" -a alice | sed -n "s/^$1 //p"; }
 
 # received NAME TEXT: whether listener NAME printed a message TEXT
 received() { cut -f2 "$T/$1.out" | grep -qxF -- "$2"; }
@@ -67,9 +67,9 @@ wait_line "$T/r1.out" "carol after the refusal"
 listener_stop r1
 is "$(cut -f2 "$T/r1.out")" "carol after the refusal" \
     "the receiver got that message, and nothing from the other uid"
-XMPP_AGENT_SOCK=$W/carol "$XU_BUILD/xagent" -x -f "$XT_CONFIG" -a carol
+XMPP_AGENT_SOCK=$W/carol "$XU_BUILD/xagent" -O stop -f "$XT_CONFIG" -a carol
 wait "$a1"
-is "$?" 0 "xagent -x stops it: exit 0"
+is "$?" 0 "xagent -O stop stops it: exit 0"
 
 # --- 1b. another uid's directory where ours would be (/tmp made before
 # us): no client looks there; not even a socket that never answers stalls one
@@ -83,7 +83,7 @@ $NOBODY perl -MIO::Socket::UNIX -e '
 	sleep 30;' "$W/run2/xmpputils/alice@$XT_DOMAIN" "$W/run2/up" &
 trap_pid=$!
 for i in $(seq 100); do [ -e "$W/run2/up" ] && break; sleep 0.05; done
-listen r1b -a bob -n 1
+listen r1b -a bob -c 1
 run env XDG_RUNTIME_DIR="$W/run2" timeout 20 "$XU_BUILD/xsend" \
     -f "$XT_CONFIG" -T 5 -a alice -m "past a foreign directory" "$BOB"
 is "$rc" 0 "xsend past another uid's agent directory: exit 0" "$err"
@@ -112,7 +112,7 @@ mkfifo "$T/slow"
     "$BOB" <"$T/slow" 2>"$T/slow.err" &
 slow=$!
 exec 7>"$T/slow"
-listen r1d -a bob -n 1
+listen r1d -a bob -c 1
 # the line comes after the agent's idle time has passed twice over
 sleep 2.5
 echo "a slow first line" >&7
@@ -174,10 +174,10 @@ is "$(cat "$T/p.big")" "cut off: E 65 a stanza over the size limit" \
     "greeted, then 250 kB, more than a server takes: refused (65)"
 kill -0 "$ag"
 ok $? "the agent is still up"
-like "$(status relayed)" "^[1-9]" "xagent -s still answers"
+like "$(status relayed)" "^[1-9]" "xagent -O status still answers"
 
 # --- 6. 100 xsend processes at once through one agent
-listen r6 -a bob -n 100
+listen r6 -a bob -c 100
 before=$(status relayed)
 pids=
 for i in $(seq 100); do
@@ -208,7 +208,7 @@ n=$(grep -c "client [0-9]* (pid [0-9]*): " "$T/ag.err")
 ok $? "the agent logged each one it cut off ($n)"
 
 # --- 4. the server restarted under the agent
-listen r4 -a bob --reconnect
+listen r4 -a bob --retry inf
 run xsend -a alice --agent -m "before the restart" "$BOB"
 is "$rc" 0 "before the restart: exit 0"
 server_kill TERM
@@ -229,7 +229,7 @@ run xsend -a alice -T 20 --agent -m "after the restart" "$BOB"
 is "$rc" 0 "after the restart, xsend through the agent works again" "$err"
 wait_line "$T/r4.out" "after the restart"
 ok $? "and its message arrives"
-like "$(status reconnects)" "^[1-9]" "xagent -s counts the reconnect"
+like "$(status reconnects)" "^[1-9]" "xagent -O status counts the reconnect"
 like "$(cat "$T/ag.err")" "back after [0-9]+ attempts?" \
     "the agent's log says it came back"
 
@@ -348,8 +348,8 @@ is "$rc" 0 "and serves" "$err"
 wait_line "$T/r5.out" "through the new agent"
 ok $? "its message arrives"
 listener_stop r5
-"$XU_BUILD/xagent" -x -f "$XT_CONFIG" -a alice
+"$XU_BUILD/xagent" -O stop -f "$XT_CONFIG" -a alice
 wait "$a2"
-is "$?" 0 "xagent -x stops it: exit 0"
+is "$?" 0 "xagent -O stop stops it: exit 0"
 
 done_testing

@@ -25,7 +25,7 @@ release() { timeout 10 sh -c 'echo released >"$1"' sh "$FAKE_FIFO"; }
 gone() { timeout 20 tail -s 0.1 --pid="$1" -f /dev/null; }
 
 # status FIELD: that line of xagent -s, for alice's agent
-status() { "$XU_BUILD/xagent" -s -f "$XT_CONFIG" -a alice | sed -n "s/^$1 //p"; }
+status() { "$XU_BUILD/xagent" -O status -f "$XT_CONFIG" -a alice | sed -n "s/^$1 //p"; }
 
 # --- 1. the server down: xsend --queue keeps the message
 server_kill TERM
@@ -36,7 +36,7 @@ like "$out" "	$BOB	queued while down\$" "--list-queue shows it"
 
 # --- 2. the agent's first login sends it, through the agent
 server_run
-listen r1 -a bob --reconnect
+listen r1 -a bob --retry inf
 agent_start ag alice
 ag=$agent
 wait_line "$T/r1.out" "queued while down"

@@ -24,7 +24,7 @@ export XDG_STATE_HOME
 _agents=
 agent_cleanup() {
 	local p
-	"$XU_BUILD/xagent" -f "$XT_CONFIG" -a alice -T 5 -x >/dev/null 2>&1
+	"$XU_BUILD/xagent" -f "$XT_CONFIG" -a alice -T 5 -O stop >/dev/null 2>&1
 	for p in $_agents; do
 		grep -qs xagent "/proc/$p/cmdline" && kill "$p" 2>/dev/null
 	done
@@ -40,12 +40,12 @@ rc_is() {	# rc_is CODE NAME: $rc is CODE; if not, $err says why
 xagent() { "$XU_BUILD/xagent" -f "$XT_CONFIG" -T 10 "$@"; }
 run_agent() { run "$XU_BUILD/xagent" -f "$XT_CONFIG" -T 10 "$@"; }
 
-# agent_pid [CONFIG ACCOUNT]: the running agent's PID, as -s says it
+# agent_pid [CONFIG ACCOUNT]: the running agent's PID, as -O status says it
 # (remembered for the cleanup); empty when none runs
 agent_pid() {
 	local p
 	p=$("$XU_BUILD/xagent" -f "${1:-$XT_CONFIG}" -a "${2:-alice}" -T 10 \
-	    -s 2>/dev/null | sed -n 's/^pid //p')
+	    -O status 2>/dev/null | sed -n 's/^pid //p')
 	[ -n "$p" ] && _agents="$_agents $p"
 	printf '%s' "$p"
 }
@@ -53,26 +53,26 @@ agent_pid() {
 # agent_gone PID: waits (10 s at most) for the process to end
 agent_gone() { timeout 10 tail -s 0.1 --pid="$1" -f /dev/null; }
 
-# agent_idled CONFIG ACCOUNT: polls -s (15 s at most) until no agent
+# agent_idled CONFIG ACCOUNT: polls -O status (15 s at most) until no agent
 # answers; prints the milliseconds since $t0 (date +%s%N) that took
 agent_idled() {
 	local i
 	for i in $(seq 150); do
-		"$XU_BUILD/xagent" -f "$1" -a "$2" -T 10 -s >/dev/null 2>&1 ||
+		"$XU_BUILD/xagent" -f "$1" -a "$2" -T 10 -O status >/dev/null 2>&1 ||
 		    { echo $((($(date +%s%N) - t0) / 1000000)); return 0; }
 		sleep 0.1
 	done
 	return 1
 }
 
-# --- none runs: --agent fails clearly, -s says none
+# --- none runs: --agent fails clearly, -O status says none
 run xsend -a alice --agent -m "never sent" "$BOB"
 rc_is 69 "--agent with no agent up: exit 69"
 like "$err" "no agent runs for $ALICE" "saying none runs for the account"
-run_agent -a alice -s
-rc_is 1 "xagent -s with none: exit 1"
-case $err in *--agent*) ok 1 "-s names no option it was not given" "$err" ;;
-*) ok 0 "-s names no option it was not given" ;; esac
+run_agent -a alice -O status
+rc_is 1 "xagent -O status with none: exit 1"
+case $err in *--agent*) ok 1 "-O status names no option it was not given" "$err" ;;
+*) ok 0 "-O status names no option it was not given" ;; esac
 
 # --- 1. xagent detaches once up, and says where
 run_agent -a alice
@@ -81,10 +81,17 @@ test -S "$SOCK"
 ok $? "a socket is there"
 is "$(stat -c %a "$SOCK"):$(stat -c %a "${SOCK%/*}")" "600:700" \
     "the socket is 0600, its directory 0700"
-run_agent -a alice -s
-rc_is 0 "xagent -s: exit 0"
-like "$out" "^jid $ALICE/" "-s names the JID it holds"
+run_agent -a alice -O status
+rc_is 0 "xagent -O status: exit 0"
+like "$out" "^jid $ALICE/" "-O status names the JID it holds"
 pid1=$(printf '%s\n' "$out" | sed -n 's/^pid //p')
+run_agent -a alice -O status --format json
+is "$(jq -r '[(.pid | type), .socket, .state, (.relayed | type), (.rooms | type)] | map(tostring) | join(" ")' <<<"$out")" \
+    "number $SOCK online number array" "-O status --format json: one object, the counts numbers, rooms an array"
+is "$(jq -r .pid <<<"$out")" "$pid1" "the same pid as the text says"
+like "$(jq -r .jid <<<"$out")" "^$ALICE/" "its jid the one it holds"
+run_agent -a alice -O stop --format json
+is "$rc" 64 "--format with -O stop: a usage error"
 _agents="$_agents $pid1"
 kill -0 "$pid1" 2>/dev/null
 ok $? "and the PID of a running process ($pid1)"
@@ -97,7 +104,7 @@ like "$err" "an agent for $ALICE runs already" "with -v saying one runs"
 is "$(agent_pid)" "$pid1" "still the one agent (-s: the same PID)"
 
 # --- 2. xsend through it, or past it
-listen rb -a bob -n 4
+listen rb -a bob -c 4
 run xsend -a alice -v -m "via the agent" "$BOB"
 rc_is 0 "xsend through the agent: exit 0"
 like "$err" "logged in as $ALICE/[^ ]* via the agent $SOCK" "-v says via the agent"
@@ -124,13 +131,13 @@ is "$(cut -f2 "$T/rb.out" | tr '\n' ,)" \
 
 # --- 3. many lines, and the stronger confirmations, through it
 seq 2000 | sed 's/^/line /' >"$T/lines"
-listen many -a bob -n 2000
+listen many -a bob -c 2000
 run xsend -a alice -l "$BOB" <"$T/lines"
 rc_is 0 "xsend -l 2000 lines through the agent: exit 0"
 listener_wait many
 cut -f2 "$T/many.out" | cmp -s - "$T/lines"
 ok $? "all 2000 received once, in order"
-listen rcl -a bob -n 2
+listen rcl -a bob -c 2
 run xsend -a alice --confirm client -v -m "client level" "$BOB"
 rc_is 0 "--confirm client through the agent: exit 0"
 like "$err" "$BOB: 1 of 1 confirmed by its client" "confirmed by bob's client"
@@ -141,7 +148,7 @@ listener_wait rcl
 is "$(cut -f2 "$T/rcl.out" | tr '\n' ,)" "client level,domain level," "both received"
 
 # --- 4. a bounce goes to the client whose message bounced, not another
-listen rg -a bob -n 2
+listen rg -a bob -c 2
 mkfifo "$T/good.in"
 "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 -a alice -v -l "$BOB" \
     <"$T/good.in" >/dev/null 2>"$T/good.err" &
@@ -179,12 +186,12 @@ is "$(jq -r 'select(.stanza == "message" and .body != null) | .body' "$T/room.ou
     "room one,room two," "the occupant got both, in order"
 is "$(jq -r "select(.stanza == \"presence\" and .from == \"$ROOM/alice\") | .type" "$T/room.out" | tr '\n' ,)" \
     "available," "and saw the agent join once, and never leave"
-run_agent -a alice -s
-is "$(printf '%s\n' "$out" | grep '^rooms')" "rooms $ROOM" "-s: the room, once"
+run_agent -a alice -O status
+is "$(printf '%s\n' "$out" | grep '^rooms')" "rooms $ROOM" "-O status: the room, once"
 
 # a room that puts the agent out (a kick) is joined again at the next send
 KICK=kick@$XT_MUC
-listen kr -a carol -r "$KICK/carol" -n 2
+listen kr -a carol -r "$KICK/carol" -c 2
 run xsend -a alice -r "$KICK/alicebot" -m "before the kick"
 rc_is 0 "xsend -r to a second room through the agent: exit 0"
 run xraw -a carol --no-agent <<EOF
@@ -200,8 +207,8 @@ is "$(cut -f2 "$T/kr.out" | tr '\n' ,)" "before the kick,after the kick," \
     "the occupant got both"
 
 # --- 6. listeners through the agent; none: the account's other clients
-listen la1 -a alice --agent -n 2
-listen la2 -a alice --agent -n 2
+listen la1 -a alice --agent -c 2
+listen la2 -a alice --agent -c 2
 like "$(cat "$T/la1.err")" "via the agent $SOCK" "xlisten --agent listens through the agent"
 run xsend -a bob -m "to both listeners" "$ALICE"
 rc_is 0 "a message from another account: exit 0"
@@ -212,9 +219,9 @@ is "$?:$(cut -f2 "$T/la1.out" | tr '\n' ,)" "0:to both listeners,and a second," 
 listener_wait la2
 is "$?:$(cut -f2 "$T/la2.out" | tr '\n' ,)" "0:to both listeners,and a second," \
     "so did the second"
-run_agent -a alice -s
-is "$(printf '%s\n' "$out" | grep '^listeners')" "listeners 0" "-s: they left"
-listen plain -a alice --resource plain -n 1
+run_agent -a alice -O status
+is "$(printf '%s\n' "$out" | grep '^listeners')" "listeners 0" "-O status: they left"
+listen plain -a alice --resource plain -c 1
 run xsend -a bob -m "for the other resource" "$ALICE"
 rc_is 0 "with no listener, a message to the bare JID: exit 0"
 listener_wait plain
@@ -226,7 +233,7 @@ run xraw -a alice <<EOF
 <presence to='$ALICE'/>
 EOF
 rc_is 0 "xraw sends presence to the account itself through the agent"
-listen plain2 -a alice --resource plain -n 1
+listen plain2 -a alice --resource plain -c 1
 run xsend -a bob -m "after a presence to self" "$ALICE"
 rc_is 0 "a message to the bare JID then: exit 0, no refusal from the agent" 
 listener_wait plain2
@@ -235,7 +242,7 @@ is "$(cut -f2 "$T/plain2.out")" "after a presence to self" \
 
 # a lower-priority listener that comes and goes (xroster --presence)
 # leaves the account's presence to the one still listening
-listen lp -a alice --agent -n 2
+listen lp -a alice --agent -c 2
 wait_line "$T/lp.err" "listening" 2>/dev/null || true
 run xsend -a bob -m "before xroster" "$ALICE"
 run xroster -a alice list --presence
@@ -247,7 +254,7 @@ is "$?:$(cut -f2 "$T/lp.out" | tr '\n' ,)" "0:before xroster,after xroster," \
 
 # a message the account sends itself through the agent reaches its
 # listeners: its id is the sender's, but it is no answer to it
-listen ls -a alice --agent -n 1
+listen ls -a alice --agent -c 1
 run xsend -a alice -m "note to self" "$ALICE"
 rc_is 0 "xsend to the account itself through the agent: exit 0"
 listener_wait ls
@@ -255,7 +262,7 @@ is "$?:$(cut -f2 "$T/ls.out")" "0:note to self" "a listener gets it"
 
 # a stanza larger than a client may send, as the server passes it on
 # (50,000 quotes, each &quot; once escaped): still a listener's
-listen lb -a alice --agent -n 1
+listen lb -a alice --agent -c 1
 { printf "<message to='%s' type='chat'><body>" "$ALICE"
   head -c 50000 /dev/zero | tr '\0' '"'
   printf '</body></message>\n'; } | "$XU_BUILD/rawsend" "$XT_CONFIG" bob
@@ -265,7 +272,7 @@ is "$?:$(cut -f2 "$T/lb.out" | wc -c)" "0:50001" \
 
 # what comes to the agent's own JID while nobody listens is refused, and
 # said (the ping after it: its answer comes after the refusal)
-full=$(xagent -a alice -s | sed -n 's/^jid //p')
+full=$(xagent -a alice -O status | sed -n 's/^jid //p')
 run xraw -a bob --no-agent <<EOF
 <message to='$full' type='chat' id='lost'><body>to the agent itself</body></message>
 <iq type='get' id='after' to='$full'><ping xmlns='urn:xmpp:ping'/></iq>
@@ -302,18 +309,18 @@ like "$out" "^zed@$XT_DOMAIN" "the contact is there"
 run xroster -a alice remove "zed@$XT_DOMAIN"
 rc_is 0 "xroster remove through the agent: exit 0"
 
-# --- 1. (end) -x stops it: its socket and its process go
-run_agent -a alice -x
-rc_is 0 "xagent -x: exit 0"
+# --- 1. (end) -O stop stops it: its socket and its process go
+run_agent -a alice -O stop
+rc_is 0 "xagent -O stop: exit 0"
 test -e "$SOCK"
 ok $((!$?)) "the socket is gone"
 agent_gone "$pid1"
 ok $? "the process ended"
-run_agent -a alice -s
-rc_is 1 "-s then: exit 1"
+run_agent -a alice -O status
+rc_is 1 "-O status then: exit 1"
 
 # --- 8. auto mode: started when none runs, gone when idle
-listen ra -a bob -n 2
+listen ra -a bob -c 2
 run xsend -a alice -v --agent-persist 3 -m "started one" "$BOB"
 t0=$(date +%s%N)
 rc_is 0 "xsend --agent-persist 3 with none up: exit 0"
@@ -322,9 +329,9 @@ like "$err" "via the agent $SOCK" "and sends through it"
 is "$out" "" "the agent's path is not printed"
 pid2=$(agent_pid)
 [ -n "$pid2" ]
-ok $? "xagent -s: one runs ($pid2)"
+ok $? "xagent -O status: one runs ($pid2)"
 ms=$(agent_idled "$XT_CONFIG" alice)
-ok $? "polled with -s, it stops by itself once idle (${ms:-not} ms)"
+ok $? "polled with -O status, it stops by itself once idle (${ms:-not} ms)"
 [ "${ms:-0}" -ge 2500 ]
 ok $? "not before its 3 s"
 agent_gone "$pid2"
@@ -338,34 +345,34 @@ rc_is 0 "agent = auto in the config, none up: exit 0"
 like "$err" "starting one, to idle 3 s" "starts one, to idle agent_persist"
 pid3=$(agent_pid "$T/auto" auto)
 [ -n "$pid3" ]
-ok $? "xagent -s: one runs ($pid3)"
+ok $? "xagent -O status: one runs ($pid3)"
 ms=$(agent_idled "$T/auto" auto)
-ok $? "polled with -s, it stops by itself once idle (${ms:-not} ms)"
+ok $? "polled with -O status, it stops by itself once idle (${ms:-not} ms)"
 [ "${ms:-0}" -ge 2500 ]
 ok $? "not before its 3 s"
 agent_gone "$pid3"
 ok $? "its process ended"
-run "$XU_BUILD/xagent" -f "$T/auto" -a auto -T 10 -s
-rc_is 1 "xagent -s with agent = auto starts none: exit 1"
+run "$XU_BUILD/xagent" -f "$T/auto" -a auto -T 10 -O status
+rc_is 1 "xagent -O status with agent = auto starts none: exit 1"
 listener_wait ra
 is "$(cut -f2 "$T/ra.out" | tr '\n' ,)" "started one,agent = auto," \
     "both received"
 
-# --- the foreground form: up, said on stderr; -x lets two listeners go
+# --- the foreground form: up, said on stderr; -O stop lets two listeners go
 "$XU_BUILD/xagent" -F -f "$XT_CONFIG" -T 10 -a alice >"$T/fg.out" 2>"$T/fg.err" &
 fg=$!
 _agents="$_agents $fg"
 wait_line "$T/fg.err" "holding $ALICE/[^ ]* for its tools at $SOCK"
 ok $? "xagent -F says when it is up, on stderr"
-listen rf -a bob -n 1
+listen rf -a bob -c 1
 run xsend -a alice -m "via -F" "$BOB"
 rc_is 0 "xsend through it: exit 0"
 listener_wait rf
 is "$(cut -f2 "$T/rf.out")" "via -F" "received"
 listen lx1 -a alice --agent
 listen lx2 -a alice --agent
-run_agent -a alice -x
-rc_is 0 "xagent -x with two listeners attached: exit 0"
+run_agent -a alice -O stop
+rc_is 0 "xagent -O stop with two listeners attached: exit 0"
 wait "$fg"
 fgrc=$?
 if [ "$fgrc" -eq 0 ]; then ok 0 "the agent stops: exit 0"; else

@@ -21,7 +21,7 @@ msg() {	# msg ID BODY XML...: a message to bob
 rawsend() { "$XU_BUILD/rawsend" "$XT_CONFIG" alice; }
 
 # ---- JSON: the fields, and records without oob as they were
-listen js -a bob -n 4 --format json
+listen js -a bob -c 4 --format json
 {
 	msg one "see https://a.example/x.log" "$(oob https://a.example/x.log 'the log')"
 	msg two "two" "$(oob https://a.example/1.png)" "$(oob https://a.example/2.png 'second')"
@@ -64,7 +64,7 @@ W=https://127.0.0.1:$port
 # ---- --download: what is saved, and where
 mkdir -m 700 "$T/inbox"
 ln -s "$T/victim" "$T/inbox/planted.txt"
-listen dl -a bob -n 11 --format json --download "$T/inbox/" --max-size 1M
+listen dl -a bob -c 11 --format json --download "$T/inbox/" --max-size 1M
 {
 	msg ok "$W/files/report.pdf" "$(oob "$W/files/report.pdf" report)"
 	msg again "again" "$(oob "$W/files/report.pdf")"
@@ -115,7 +115,7 @@ is "$(grep -v ': saved as ' "$T/dl.err" | grep -c '^xlisten: download ')" 5 \
     "each failed download said on stderr"
 
 # ---- text format: the line as ever; failures on stderr, -v the saved
-listen tx -a bob -n 1 --download "$T/inbox"
+listen tx -a bob -c 1 --download "$T/inbox"
 msg t "$W/files/report.pdf" "$(oob "$W/files/report.pdf")" "$(oob "$W/404")" | rawsend
 listener_wait tx
 is "$(cat "$T/tx.out")" "alice@$XT_DOMAIN/rawsend	$W/files/report.pdf" \
@@ -126,7 +126,7 @@ like "$(cat "$T/tx.err")" "download $W/404: .*404" "a failed one on stderr"
 
 # ---- a sender who drips bytes holds the messages behind for --max-time
 # at most, and one who stops for -T
-listen drip -a bob -T 2 -n 3 --format json --download "$T/inbox" --max-time 4
+listen drip -a bob -T 2 -c 3 --format json --download "$T/inbox" --max-time 4
 {
 	msg d1 "drip" "$(oob "$W/drip?every=0.5")"
 	msg d2 "stop" "$(oob "$W/drip?every=30")"
@@ -168,7 +168,7 @@ case $XU_BUILD in
 	    --show-leak-kinds=definite,indirect \
 	    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
 	    --log-file="$T/vg.log" "$XU_BUILD/xlisten" -v -f "$XT_CONFIG" \
-	    -T 30 -a bob -n 1 --format json --download "$T/inbox" \
+	    -T 30 -a bob -c 1 --format json --download "$T/inbox" \
 	    >"$T/vg.out" 2>"$T/vg.fifo" &
 	vgpid=$!
 	_bg="$_bg $vgpid"

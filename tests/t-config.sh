@@ -8,7 +8,7 @@ ALICE=alice@$XT_DOMAIN
 mkdir -p "$T/xdg/xmpputils" "$T/home/.config/xmpputils"
 cp "$XT_CONFIG" "$T/xdg/xmpputils/config"
 cp "$XT_CONFIG" "$T/home/.config/xmpputils/config"
-listen found -a bob -n 3
+listen found -a bob -c 3
 XDG_CONFIG_HOME=$T/xdg "$XU_BUILD/xsend" -a alice -m "via XDG" "$BOB"
 ok $? "the config under \$XDG_CONFIG_HOME/xmpputils is found"
 env -u XDG_CONFIG_HOME HOME=$T/home "$XU_BUILD/xsend" -a alice -m "via HOME" "$BOB"
@@ -31,7 +31,7 @@ cafile = $XT_CA
 jid = $ALICE
 password_file = $T/pw
 EOF
-listen pwfile -a bob -n 1
+listen pwfile -a bob -c 1
 "$XU_BUILD/xsend" -f "$T/pwfile" --resource cron -m "via password_file" "$BOB"
 ok $? "password_file: the password is its first line"
 listener_wait pwfile
@@ -44,7 +44,7 @@ port = $XT_PORT
 cafile = $XT_CA
 jid = $ALICE
 EOF
-listen prompt -a bob -n 1
+listen prompt -a bob -c 1
 "$XU_BUILD/ptyrun" "Password for" "$XT_PASS" \
     "$XU_BUILD/xsend" -f "$T/nopw" -m "typed at the prompt" "$BOB" \
     >"$T/prompt.tty"
@@ -84,7 +84,7 @@ is "$rc" 78 "another account's JID: alice's password is not sent for it"
 like "$err" "no password for bob@$XT_DOMAIN" "said so"
 
 # -v never prints the password, not even at -vv
-listen verbose -a carol -n 1
+listen verbose -a carol -c 1
 run xsend -a alice -vv -m "verbose" "carol@$XT_DOMAIN"
 is "$rc" 0 "xsend -vv works"
 listener_wait verbose

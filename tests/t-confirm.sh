@@ -6,7 +6,7 @@ BOB=bob@$XT_DOMAIN
 CAROL=carol@$XT_DOMAIN
 
 # --- a listening client answers once each line is printed
-listen rb -a bob -n 3 --format json
+listen rb -a bob -c 3 --format json
 run xsend -a alice --confirm client -v -m "first" "$BOB"
 is "$rc" 0 "--confirm client to an xlisten: exit 0 ($err)"
 like "$(cat "$T/rb.out")" '"body":"first"' "the line was written before xsend's exit"
@@ -27,14 +27,14 @@ run xsend -a alice --confirm client -T 2 -m "$(printf 'two\nlines')" \
 is "$rc" 1 "a message of two lines, not confirmed: exit 1"
 printf 'two\nlines\n' | cmp -s - "$T/u2l"
 ok $? "--unsent holds it as read, for xsend <FILE to send again"
-listen nr -a bob --no-receipts -n 1
+listen nr -a bob --no-receipts -c 1
 run xsend -a alice --confirm client -T 2 -m "no receipts" "$BOB"
 is "$rc" 1 "to an xlisten --no-receipts: exit 1"
 listener_wait nr
 like "$(cat "$T/nr.out")" "no receipts" "though the line was printed"
 
 # --- a mix: each recipient said, --unsent gets exactly what was not confirmed
-listen mx -a bob -n 4
+listen mx -a bob -c 4
 printf 'l1\nl2\nl3\nl4\n' >"$T/four"
 run xsend -a alice --confirm client -T 2 -v -l --unsent "$T/unsent" "$BOB" "$CAROL" <"$T/four"
 is "$rc" 1 "bob answers, carol has no client: exit 1"
@@ -51,7 +51,7 @@ run xsend -a alice --confirm client -l --unsent "$T/unsent2" "$BOB" < <(true)
 is "$rc" 0 "nothing to send: exit 0"
 
 # --- xlisten answers what XEP-0184 allows, and nothing else
-listen rr -a bob -n 3 --resource rr
+listen rr -a bob -c 3 --resource rr
 xraw -a alice -w 5 >"$T/rr.xml" 2>"$T/rr.err" <<IN &
 <message to='$BOB/rr' type='error' id='e1'><body>an error</body><request xmlns='urn:xmpp:receipts'/></message>
 <message to='$BOB/rr' type='chat'><body>no id</body><request xmlns='urn:xmpp:receipts'/></message>
@@ -69,18 +69,18 @@ is "$(grep -c "<received " "$T/rr.xml")" 1 \
 # --- a listener with messages waiting (carol's, above, asked for
 # receipts) answers them while it logs in, and still joins its room
 # (all six of them: the tests after this one find carol's store empty)
-listen cw -a carol -r "wait@$XT_MUC" -n 6
+listen cw -a carol -r "wait@$XT_MUC" -c 6
 listener_wait cw
 is "$?" 0 "xlisten with receipts to answer at login: joins, prints, exit 0"
 is "$(cut -f2 "$T/cw.out" | tr '\n' ,)" 'offline,two\nlines,l1,l2,l3,l4,' \
     "every stored message, in order"
 
 # --- rooms count by reflection at every level; the own domain at domain level
-listen room -a bob -r "confirm@$XT_MUC" -n 1
+listen room -a bob -r "confirm@$XT_MUC" -c 1
 run xsend -a alice --confirm client -r "confirm@$XT_MUC" -m "to the room"
 is "$rc" 0 "--confirm client to a room: its reflection confirms it"
 listener_wait room
-listen od -a bob -n 1
+listen od -a bob -c 1
 run xsend -a alice --confirm domain -v -m "own domain" "$BOB"
 is "$rc" 0 "--confirm domain to the own domain: the server is its domain"
 like "$err" "$BOB: 1 of 1 confirmed by the server" "said so"

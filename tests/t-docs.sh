@@ -100,8 +100,8 @@ is "$(complete_bash xlisten --format '')" "json text xml " "bash: xlisten --form
 is "$(complete_bash xlisten --fo)" "--format " "bash: xlisten long options"
 is "$(complete_bash xsend --tls '')" "direct starttls " "bash: --tls modes"
 is "$(complete_bash xsend --retry '')" "inf " "bash: xsend --retry inf"
-is "$(complete_bash xlisten --re)" "--reconnect --resource --retry " \
-    "bash: xlisten --retry, and --reconnect still"
+is "$(complete_bash xlisten --re)" "--retry inf --resource --retry " \
+    "bash: xlisten --retry, and --retry inf still"
 is "$(complete_bash xsend --sh)" "--show-cert " "bash: the common options"
 is "$(complete_bash xraw --t)" "--timeout --tls --trace " "bash: xraw's own and the common ones"
 is "$(complete_bash xsend -f "$XT_CONFIG" -a '')" "alice bob carol dave $(printf '%s ' $XT_ROSTER_USERS)" \
@@ -161,66 +161,66 @@ fi
 san=
 case $XU_BUILD in */san) san=SANITIZE=1;; esac
 make -s install $san DESTDIR="$T/root" PREFIX=/opt/xu >"$T/install.log" 2>&1
-ok $? "make install DESTDIR=... PREFIX=/opt/xu"
-for f in bin/xsend bin/xlisten share/man/man1/xsend.1 share/man/man1/xlisten.1 \
-    share/man/man5/xmpputils.conf.5 share/man/man7/xmpputils.7 \
-    share/bash-completion/completions/xsend \
-    share/bash-completion/completions/xlisten \
-    share/zsh/site-functions/_xmpputils \
-    share/fish/vendor_completions.d/xsend.fish \
-    share/fish/vendor_completions.d/xlisten.fish \
-    bin/xraw share/man/man1/xraw.1 share/bash-completion/completions/xraw \
-    share/fish/vendor_completions.d/xraw.fish \
-    bin/xroster share/man/man1/xroster.1 \
-    share/bash-completion/completions/xroster \
-    share/fish/vendor_completions.d/xroster.fish \
-    bin/xping share/man/man1/xping.1 share/bash-completion/completions/xping \
-    share/fish/vendor_completions.d/xping.fish \
-    bin/xagent share/man/man1/xagent.1 share/bash-completion/completions/xagent \
-    share/fish/vendor_completions.d/xagent.fish \
-    lib/systemd/user/xagent.service lib/systemd/user/xagent@.service \
-    lib/systemd/user/xsend-flush.service lib/systemd/user/xsend-flush@.service \
-    lib/systemd/user/xsend-flush.timer lib/systemd/user/xsend-flush@.timer; do
-	[ -f "$T/root/opt/xu/$f" ]
-	ok $? "installed /opt/xu/$f"
+ok $? "make install DESTDIR=... PREFIX=/opt/xu" "$(cat "$T/install.log")"
+# what it must put, from the repository: a mode and a path a line
+{
+	for t in $TOOLS; do echo "755 bin/$t"; done
+	for m in man/*.[1-9]; do echo "644 share/man/man${m##*.}/${m#man/}"; done
+	for f in completions/bash/*; do echo "644 share/bash-completion/completions/${f##*/}"; done
+	for f in completions/zsh/*; do echo "644 share/zsh/site-functions/${f##*/}"; done
+	for f in completions/fish/*; do echo "644 share/fish/vendor_completions.d/${f##*/}"; done
+	for f in systemd/*; do echo "644 lib/systemd/user/${f##*/}"; done
+} | sed 's| | opt/xu/|' | sort -k2 >"$T/expected"
+find "$T/root" -type f -printf '%m %P\n' | sort -k2 >"$T/installed"
+is "$(cut -d' ' -f2 "$T/installed")" "$(cut -d' ' -f2 "$T/expected")" \
+    "make install puts every file, and no other, where PREFIX says" \
+    "$(diff <(cut -d' ' -f2 "$T/expected") <(cut -d' ' -f2 "$T/installed"))"
+is "$(cat "$T/installed")" "$(cat "$T/expected")" \
+    "the tools 0755, the rest 0644" "$(diff "$T/expected" "$T/installed")"
+for t in $TOOLS; do
+	is "$("$T/root/opt/xu/bin/$t" --version 2>&1)" "$("$XU_BUILD/$t" --version)" \
+	    "the installed $t runs (--version)"
 done
-# the units run the xagent installed, for the account their instance names
+# the units run the tools installed, for the account their instance names
 u=$T/root/opt/xu/lib/systemd/user
 is "$(sed -n 's/^ExecStart=//p' "$u/xagent.service")" "/opt/xu/bin/xagent -F" \
     "xagent.service runs the installed xagent, for the default account"
 is "$(sed -n 's/^ExecStart=//p' "$u/xagent@.service")" "/opt/xu/bin/xagent -F -a %i" \
     "xagent@.service runs it for the account of its instance"
-is "$(sed -n 's/^ExecStart=//p' "$u/xsend-flush.service")" "/opt/xu/bin/xsend --flush" \
-    "xsend-flush.service flushes with the installed xsend, the default account"
-is "$(sed -n 's/^ExecStart=//p' "$u/xsend-flush@.service")" "/opt/xu/bin/xsend --flush -a %i" \
-    "xsend-flush@.service flushes the account of its instance"
-is "$(stat -c %a "$u/xsend-flush.timer" "$u/xsend-flush@.service")" "$(printf '644\n644')" \
-    "the units are installed 0644"
+is "$(sed -n 's/^ExecStart=//p' "$u/xmpputils-flush.service")" "/opt/xu/bin/xsend --flush" \
+    "xmpputils-flush.service flushes with the installed xsend, the default account"
+is "$(sed -n 's/^ExecStart=//p' "$u/xmpputils-flush@.service")" "/opt/xu/bin/xsend --flush -a %i" \
+    "xmpputils-flush@.service flushes the account of its instance"
+# the alert's ExecStart= (continuation lines and all): /bin/sh, and in
+# its script the installed xsend
+alert=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$u/xmpputils-alert@.service")
+like "$alert" "^ExecStart=/bin/sh -c " "xmpputils-alert@.service runs a sh -c script"
+like "$alert" "^ +/opt/xu/bin/xsend --queue " "whose xsend is the installed one"
+is "$(grep -l /usr/local "$u"/*)" "" "no unit names /usr/local any more"
 if command -v systemd-analyze >/dev/null; then
 	# as systemd would load them (an instance of the template, as a
-	# file: through a link, a bad key goes unsaid), with the xagent
+	# file: through a link, a bad key goes unsaid), with the tools
 	# under DESTDIR in ExecStart, which it checks, and the page named
 	mkdir -m 0700 "$T/run" "$T/units"
-	sed "s|=/opt/xu/|=$T/root/opt/xu/|" "$u/xagent.service" \
-	    >"$T/units/xagent.service"
-	sed "s|=/opt/xu/|=$T/root/opt/xu/|" "$u/xagent@.service" \
-	    >"$T/units/xagent@work.service"
-	for n in xsend-flush.service xsend-flush.timer; do
-		sed "s|=/opt/xu/|=$T/root/opt/xu/|" "$u/$n" >"$T/units/$n"
-		sed "s|=/opt/xu/|=$T/root/opt/xu/|" "$u/${n%.*}@.${n##*.}" \
+	for n in xagent.service xmpputils-flush.service xmpputils-flush.timer; do
+		sed "s|/opt/xu/|$T/root/opt/xu/|g" "$u/$n" >"$T/units/$n"
+		sed "s|/opt/xu/|$T/root/opt/xu/|g" "$u/${n%.*}@.${n##*.}" \
 		    >"$T/units/${n%.*}@work.${n##*.}"
 	done
+	sed "s|/opt/xu/|$T/root/opt/xu/|g" "$u/xmpputils-alert@.service" \
+	    >"$T/units/xmpputils-alert@foo.service.service"
 	out=$(cd "$T/units" && MANPATH=$T/root/opt/xu/share/man \
 	    XDG_RUNTIME_DIR=$T/run systemd-analyze verify --user \
 	    ./xagent.service ./xagent@work.service \
-	    ./xsend-flush.service ./xsend-flush@work.service \
-	    ./xsend-flush.timer ./xsend-flush@work.timer 2>&1)
+	    ./xmpputils-flush.service ./xmpputils-flush@work.service \
+	    ./xmpputils-flush.timer ./xmpputils-flush@work.timer \
+	    ./xmpputils-alert@foo.service.service 2>&1)
 	ok $? "systemd-analyze verify the installed units" "$out"
 	is "$out" "" "systemd-analyze has nothing to say of them"
+	is "$(ls "$T/units" | wc -l)" "$(ls systemd | wc -l)" "it verified every unit"
 fi
-"$T/root/opt/xu/bin/xsend" --version >/dev/null
-ok $? "the installed xsend runs"
 make -s uninstall $san DESTDIR="$T/root" PREFIX=/opt/xu >>"$T/install.log" 2>&1
-is "$(find "$T/root" -type f | wc -l)" 0 "make uninstall removes every file"
+ok $? "make uninstall DESTDIR=... PREFIX=/opt/xu" "$(cat "$T/install.log")"
+is "$(find "$T/root" -type f -printf '%P\n')" "" "make uninstall removes every file"
 
 done_testing

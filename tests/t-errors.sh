@@ -10,7 +10,7 @@ is "$rc" 77 "a wrong password exits 77"
 like "$err" "^xsend: authentication as alice@$XT_DOMAIN refused: not-authorized" \
     "and says authentication was refused"
 
-XMPP_PASSWORD=wrong run xlisten --jid "bob@$XT_DOMAIN" -T 5 -n 1
+XMPP_PASSWORD=wrong run xlisten --jid "bob@$XT_DOMAIN" -T 5 -c 1
 is "$rc" 77 "xlisten: a wrong password exits 77 too"
 
 deadport=$("$XT_NETTOOL" freeport)
@@ -33,7 +33,7 @@ like "$(tail -1 <<<"$err")" "^xsend: -m: not sent: written to --unsent$" \
     "after giving up, -m's text is said not sent"
 printf 'first\nsecond\n' | cmp -s - "$T/u2"
 ok $? "a message of two lines is kept as read, not as two messages"
-listen again -a bob -n 1
+listen again -a bob -c 1
 run xsend -a alice "$BOB" <"$T/u2"
 listener_wait again
 is "$rc.$(cut -f2 "$T/again.out")" '0.first\nsecond' "xsend <FILE sends it again, whole"
@@ -109,14 +109,14 @@ like "$err" "message 1 to nobody@$XT_DOMAIN bounced: service-unavailable" \
 run xsend -a alice -m hi "someone@remote.invalid"
 is "$rc" 69 "a message to an unreachable domain bounces: exit 69"
 like "$err" "bounced: not-allowed" "with the server's reason"
-listen multi -a bob -n 1
+listen multi -a bob -c 1
 run xsend -a alice -m "to both" "$BOB" "nobody@$XT_DOMAIN"
 is "$rc" 69 "one bounce among several recipients still fails"
 listener_wait multi
 is "$(cut -f2 "$T/multi.out")" "to both" "while the good recipient gets it"
 
 # --- text XML cannot carry is refused, never sent
-listen clean -a bob -n 1
+listen clean -a bob -c 1
 printf 'ok so far\001 then a control character' >"$T/ctl"
 run xsend -a alice "$BOB" <"$T/ctl"
 is "$rc" 65 "a control character in the body exits 65"
@@ -155,7 +155,7 @@ is "$(cut -f2 "$T/clean.out")" "marker" "none of the refused messages reached th
 	printf 'line \377 five\n'
 	echo "line six"
 } >"$T/mixed"
-listen mixed -a bob -n 3
+listen mixed -a bob -c 3
 run xsend -a alice -l "$BOB" <"$T/mixed"
 is "$rc" 65 "xsend -l with refused lines exits 65"
 like "$err" "line 2: control character U\\+0001" "line 2 is named"
@@ -167,7 +167,7 @@ is "$(cut -f2 "$T/mixed.out" | tr '\n' ,)" "line one,line three,line six," \
 
 # --- stdout that cannot be written: 74, said, in every output format
 for f in text json xml; do
-	timeout 30 "$XU_BUILD/xlisten" -v -f "$XT_CONFIG" -a bob -n 1 \
+	timeout 30 "$XU_BUILD/xlisten" -v -f "$XT_CONFIG" -a bob -c 1 \
 	    --format $f >/dev/full 2>"$T/full.err" &
 	pid=$!
 	wait_line "$T/full.err" "listening as"
@@ -177,7 +177,7 @@ for f in text json xml; do
 	is "$rc:$(grep -c '^xlisten: stdout: No space left on device$' "$T/full.err")" "74:1" \
 	    "xlisten --format $f >/dev/full: exit 74, saying why once"
 done
-run xlisten -a bob -n 3
+run xlisten -a bob -c 3
 is "$(cut -f2 "$T/out" | tr '\n' ,)" "to a full disk, text,to a full disk, json,to a full disk, xml," \
     "what could not be written stayed with the server, for the next listener"
 xroster -a alice add "$BOB" 2>/dev/null	# a roster with something in it

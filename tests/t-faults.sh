@@ -30,7 +30,7 @@ wait $sender
 ok $? "xsend -l --retry: exit 0 after Prosody was killed and restarted" \
     "$(cat "$T/burst.err")"
 like "$(cat "$T/burst.err")" "reconnecting in" "it said it was reconnecting"
-xlisten -a bob -n 10000 | cut -f2 >"$T/got"
+xlisten -a bob -c 10000 | cut -f2 >"$T/got"
 xlisten -a bob -w 2 | cut -f2 >>"$T/got"
 unique "$T/got" | cmp -s - "$T/lines"
 ok $? "every line reached bob, in order"
@@ -40,7 +40,7 @@ echo "# duplicates after kill -9 (no resumption possible): $d"
 ok $? "duplicates ($d) no more than the window of unconfirmed stanzas"
 
 # --- 2. the server stays down longer than --retry allows
-listen before -a bob -n 100
+listen before -a bob -c 100
 : >"$T/down.rc"
 exec 3> >("$XU_BUILD/xsend" -f "$XT_CONFIG" -T 5 -a alice -l --retry 2 \
     --unsent "$T/unsent" "$BOB" 2>"$T/down.err"; echo $? >"$T/down.rc")
@@ -70,7 +70,7 @@ ok $? "and none of the unsent lines reached him: sending them again is safe"
 
 # --- 3. a relay that cuts, and one that stalls: noticed, recovered
 relay_start "$XT_PORT"
-listen viarelay -a bob --port "$relayport" --reconnect --keepalive 2
+listen viarelay -a bob --port "$relayport" --retry inf --keepalive 2
 read -r conn <&$rout
 xsend -a alice -m "before the cut" "$BOB"
 wait_line "$T/viarelay.out" "before the cut"
@@ -100,7 +100,7 @@ is "$(cut -f2 "$T/viarelay.out" | tr '\n' ,)" \
 
 # xsend -l through the relay, cut mid-stream: resumed, nothing twice
 seq 2000 | sed 's/^/relayed /' >"$T/rlines"
-listen relayed -a bob -n 2000
+listen relayed -a bob -c 2000
 mkfifo "$T/rfeed"
 "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 -v -a alice --port "$relayport" -l \
     --retry 5 "$BOB" <"$T/rfeed" 2>"$T/rsend.err" &
@@ -119,7 +119,7 @@ listener_wait relayed
 cut -f2 "$T/relayed.out" | cmp -s - "$T/rlines"
 ok $? "all 2,000 lines arrived, in order, none twice (resumed: zero duplicates)"
 # a stalled link, no retries: the lines it swallowed are reported unsent
-listen unstalled -a bob -n 3
+listen unstalled -a bob -c 3
 mkfifo "$T/sfeed"
 "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 -v -a alice --port "$relayport" -l \
     --keepalive 2 --unsent "$T/stalled" "$BOB" <"$T/sfeed" 2>"$T/ssend.err" &
@@ -140,8 +140,8 @@ exec {feed}>&-
 listener_wait unstalled
 exec {rin}>&-
 
-# --- 4. xlisten --reconnect across a server restart
-listen restart -a bob --reconnect
+# --- 4. xlisten --retry inf across a server restart
+listen restart -a bob --retry inf
 xsend -a alice -m "before the restart" "$BOB"
 wait_line "$T/restart.out" "before the restart"
 server_kill TERM
@@ -153,7 +153,7 @@ wait_line "$T/restart.out" "after the restart"
 listener_stop restart
 is "$(cut -f2 "$T/restart.out" | sort | tr '\n' ,)" \
     "after the restart,before the restart,during the restart," \
-    "xlisten --reconnect printed what came before, during and after, once each"
+    "xlisten --retry inf printed what came before, during and after, once each"
 like "$(cat "$T/restart.err")" "port $XT_PORT: the server closed the (stream|connection without closing the stream)" \
     "the server's shutdown said as such"
 ! grep -q "was lost (TLS)" "$T/restart.err"

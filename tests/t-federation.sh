@@ -16,7 +16,7 @@ echo "# fed_start took $FED_START_MS ms ($FED_A on $FED_A_ADDR:$FED_A_PORT," \
 XT_CONFIG=$FED_CONFIG
 
 # --- a message crosses, each way, from whom it says
-listen bb -a b-bob -n 1
+listen bb -a b-bob -c 1
 xsend -a a-alice -m "from a to b" "bob@$FED_B"
 ok $? "xsend from $FED_A to bob@$FED_B: exit 0"
 listener_wait bb
@@ -24,7 +24,7 @@ ok $? "the listener on $FED_B got it and exited (-n 1)" "$(cat "$T/bb.err")"
 is "$(cut -f2 "$T/bb.out")" "from a to b" "the body, across s2s"
 is "$(cut -f1 "$T/bb.out" | cut -d/ -f1)" "alice@$FED_A" "from alice@$FED_A"
 
-listen ac -a a-carol -n 1
+listen ac -a a-carol -c 1
 xsend -a b-alice -m "from b to a" "carol@$FED_A"
 ok $? "xsend from $FED_B to carol@$FED_A: exit 0"
 listener_wait ac
@@ -35,7 +35,7 @@ is "$(cut -f1 "$T/ac.out" | cut -d/ -f1)	$(cut -f2 "$T/ac.out")" \
 
 # --- a burst crosses whole and in order
 seq 1000 | sed 's/^/fed line /' >"$T/lines"
-listen burst -a b-carol -n 1000
+listen burst -a b-carol -c 1000
 xsend -a a-bob -l "carol@$FED_B" <"$T/lines"
 ok $? "xsend -l of 1,000 lines to $FED_B: exit 0"
 listener_wait burst
@@ -83,7 +83,7 @@ like "$err" "no-such-domain\\.test: remote-server-not-found .*not delivered" \
     "the domain's failure said"
 
 seq 1000 | sed 's/^/confirmed line /' >"$T/dlines"
-listen dom -a b-carol -n 1000
+listen dom -a b-carol -c 1000
 run xsend -a a-bob --confirm domain -v -l "carol@$FED_B" <"$T/dlines"
 is "$rc" 0 "--confirm domain, 1,000 lines across s2s: exit 0 ($err)"
 like "$err" "carol@$FED_B: 1000 of 1000 confirmed by its domain" "-v: what confirmed them"
@@ -91,7 +91,7 @@ listener_wait dom
 cut -f2 "$T/dom.out" | cmp -s - "$T/dlines"
 ok $? "every line arrived, in order"
 
-listen cc -a b-bob -n 3
+listen cc -a b-bob -c 3
 run xsend -a a-alice --confirm client -v -m "receipted" "bob@$FED_B"
 is "$rc" 0 "--confirm client across s2s to an xlisten: exit 0 ($err)"
 like "$err" "bob@$FED_B: 1 of 1 confirmed by its client" "confirmed by its client"
@@ -112,7 +112,7 @@ like "$err" "line 1 to nobody@no-such-domain\\.test bounced: remote-server-not-f
 is "$(cat "$T/mix.unsent")" "m1
 m2" "--unsent: the two lines, not confirmed for everyone"
 listener_wait cc
-xlisten -a b-alice -n 3 >/dev/null 2>&1	# take back what alice stored
+xlisten -a b-alice -c 3 >/dev/null 2>&1	# take back what alice stored
 
 # --- the servers authenticated each other by certificate (SASL EXTERNAL
 # on s2s, with s2s_secure_auth), and dialback played no part

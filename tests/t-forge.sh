@@ -125,7 +125,7 @@ forger_stop fcli
 forged fcli "--confirm client"
 # carol's copies wait for her: taken now (the tests after this one find
 # her store empty), and each there once
-listen cdrain -a carol -n 3
+listen cdrain -a carol -c 3
 listener_wait cdrain
 is "$(cut -f2 "$T/cdrain.out" | tr '\n' ,)" "l1,l2,l3," \
     "carol's copies were stored for her, once each"
@@ -153,7 +153,7 @@ like "$err" "ignoring an error for line 2 from $BOB/fbnc: it did not go there" \
     "-v says what was ignored"
 forger_stop fbnc
 forged fbnc "forged bounces"
-listen cdrain2 -a carol -n 1
+listen cdrain2 -a carol -c 1
 listener_wait cdrain2
 is "$(cut -f2 "$T/cdrain2.out")" "only line" "carol got the one line (and her store is empty again)"
 

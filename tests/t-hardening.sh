@@ -27,7 +27,7 @@ rc=$?
 is "$rc" 0 "xlisten with stdout closed: exit 0, as for a reader gone"
 [ "$(since)" -lt 4000 ]
 ok $? "at once, taking nothing ($(since) ms; -w was 8 s)"
-listen closed -a bob -n 2
+listen closed -a bob -c 2
 (exec 2>&-; exec "$XU_BUILD/xsend" -f "$XT_CONFIG" -v -a alice -m "stderr closed" "$BOB")
 is "$?" 0 "xsend -v with stderr closed: exit 0 (no log onto the TLS stream)"
 (exec 0<&-; exec "$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice -l "$BOB")
@@ -41,7 +41,7 @@ is "$(cut -f2 "$T/closed.out" | tr '\n' ,)" "stderr closed,marker," \
     "what was sent with stderr closed arrived, and nothing else"
 
 # --- --password-fd 0 with -l: one line is the password, the rest messages
-listen pwfd -a bob -n 2
+listen pwfd -a bob -c 2
 printf '%s\nline one\nline two\n' "$XT_PASS" |
     env -u XMPP_PASSWORD "$XU_BUILD/xsend" -f "$T/nopw" --jid "$ALICE" \
     --password-fd 0 -l "$BOB" 2>"$T/err"
@@ -138,12 +138,12 @@ exec {feed}>&-
 
 # --- a line without its newline: sent at the end of input; on a signal,
 # named and kept
-listen eof -a bob -n 2
+listen eof -a bob -c 2
 printf 'first\nlast, no newline' | xsend -a alice -l "$BOB"
 is "$?" 0 "-l: a last line without a newline is sent at the end of input"
 listener_wait eof
 is "$(cut -f2 "$T/eof.out" | tr '\n' ,)" "first,last, no newline," "both lines arrived"
-listen part -a bob -n 1
+listen part -a bob -c 1
 mkfifo "$T/pfeed"
 "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 -a alice -l --unsent "$T/punsent" \
     "$BOB" <"$T/pfeed" 2>"$T/psend.err" &
@@ -177,7 +177,7 @@ wait "$sender"
 is "$(cat "$T/victim")" "" "--unsent never writes through a symbolic link"
 
 # --- -l: a line too big once escaped is refused alone
-listen big -a bob -n 2
+listen big -a bob -c 2
 { echo before; head -c 60000 /dev/zero | tr '\0' '&'; echo; echo after; } |
     xsend -a alice -l "$BOB" 2>"$T/err"
 is "$?" 65 "-l: a line that escaping makes too big: exit 65"
@@ -188,19 +188,19 @@ is "$(cut -f2 "$T/big.out" | tr '\n' ,)" "before,after," \
     "the lines around it were delivered"
 
 # --- exactly 65,536 bytes and a newline: a message of 65,536 bytes
-listen exact -a bob -n 1
+listen exact -a bob -c 1
 { head -c 65536 /dev/zero | tr '\0' x; echo; } | xsend -a alice "$BOB"
 is "$?" 0 "65,536 bytes and a trailing newline are sent"
 listener_wait exact
 is "$(cut -f2 "$T/exact.out" | tr -d '\n' | wc -c)" 65536 "all of them arrived"
 
 # --- JIDs as servers compare them
-listen upper -a bob --from "ALICE@${XT_DOMAIN^^}" -n 1
+listen upper -a bob --from "ALICE@${XT_DOMAIN^^}" -c 1
 xsend -a alice -m "to the upper-case filter" "$BOB"
 listener_wait upper
 is "$(cut -f2 "$T/upper.out")" "to the upper-case filter" \
     "xlisten --from ALICE@DOMAIN matches alice"
-listen room -a carol -r "$ROOM/carol" -n 1
+listen room -a carol -r "$ROOM/carol" -c 1
 run xsend -a alice -r "Hardening@$XT_MUC" -m "to Hardening"
 is "$rc" 0 "xsend -r Room@service: the room's reflection is recognised ($err)"
 listener_wait room
@@ -277,7 +277,7 @@ exec {gate}>&-
 # --- a signal ends any read a tool makes before its session at once, and
 # nothing is sent. Each runs under timeout -k, which passes the signal
 # on, and kills a tool that ignores it 2 s later (exit 137).
-listen aborted -a bob -n 1
+listen aborted -a bob -c 1
 
 # signalled NAME COMMAND...: COMMAND in the background, as $sender (the
 # timeout), its stderr in $T/NAME.err
@@ -458,7 +458,7 @@ wait "$pid"
 is "$(ls "$T/core")" "" "and a crash leaves none"
 
 # --- what the network says is escaped before it reaches a terminal
-listen evil -a bob --resource evil --format xml -n 1
+listen evil -a bob --resource evil --format xml -c 1
 printf '%s\n' "<message to='$BOB/evil' type='chat' id='e'><body>del $(printf '\177') csi $(printf '\302\233')2J rlo $(printf '\342\200\256')evil</body></message>" |
     "$XU_BUILD/rawsend" "$XT_CONFIG" alice
 listener_wait evil

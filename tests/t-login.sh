@@ -62,7 +62,7 @@ done
 
 # --- 2. a message through SASL2 + Bind2: received; the resource is the
 # tool's tag; stream management on in the same round trip
-listen bob -a bob -n 1
+listen bob -a bob -c 1
 run xsend -a alice --no-fast -vv -m "via sasl2" "bob@$X13_DOMAIN"
 is "$rc" 0 "xsend over SASL2 + Bind2: exit 0" "$err"
 listener_wait bob
@@ -227,7 +227,7 @@ mitm_stop m3
 
 # --- 8. stream resumption inside SASL2: a cut connection, resumed
 relay_start "$X13_PORT"
-listen viarelay -a bob --no-fast -vv --port "$relayport" --reconnect
+listen viarelay -a bob --no-fast -vv --port "$relayport" --retry inf
 read -r conn <&$rout
 echo cut >&$rin
 wait_line "$T/viarelay.err" "listening as .*(resumed)"

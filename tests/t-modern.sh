@@ -26,7 +26,7 @@ features() {
 }
 
 # --- a message, with today's login
-listen bob -a bob -n 1
+listen bob -a bob -c 1
 echo hi | xsend -a alice --no-agent "bob@$X13_DOMAIN"
 ok $? "xsend logs in to Prosody 13 and sends (STARTTLS)"
 listener_wait bob

@@ -3,7 +3,7 @@
 
 ROOM=ops@$XT_MUC
 
-listen room -a carol -r "$ROOM/carol" -n 2
+listen room -a carol -r "$ROOM/carol" -c 2
 xsend -a alice -r "$ROOM" -m "deploy finished"
 ok $? "xsend -r joins the room, sends, and exits 0"
 printf 'disk full\non db1' | xsend -a alice -r "$ROOM/alerts" -s "alert"
@@ -17,7 +17,7 @@ is "$(sed -n 2p "$T/room.out")" "$ROOM/alerts	disk full\\non db1" \
 
 # -l into a room: every line, in order, each confirmed by the room
 seq 100 | sed 's/^/room line /' >"$T/lines"
-listen burst -a carol -r "$ROOM/carol" -n 100
+listen burst -a carol -r "$ROOM/carol" -c 100
 xsend -a alice -l -r "$ROOM" <"$T/lines"
 ok $? "xsend -l -r sends 100 lines and exits 0"
 listener_wait burst
@@ -25,8 +25,8 @@ cut -f2 "$T/burst.out" | cmp -s - "$T/lines"
 ok $? "the occupant got all 100, in order"
 
 # A room and a person at once.
-listen both -a bob -n 1
-listen both_room -a carol -r "$ROOM/carol" -n 1
+listen both -a bob -c 1
+listen both_room -a carol -r "$ROOM/carol" -c 1
 xsend -a alice -r "$ROOM" -m "to room and bob" "bob@$XT_DOMAIN"
 ok $? "xsend to a room and a JID at once"
 listener_wait both
@@ -46,7 +46,7 @@ run xsend -a alice -r "not a room" -m x
 is "$rc" 65 "a malformed room is bad input: exit 65"
 
 # xlisten in the room prints its JSON with the room as sender
-listen json -a carol -r "$ROOM/carol" -n 1 --format json
+listen json -a carol -r "$ROOM/carol" -c 1 --format json
 xsend -a alice -r "$ROOM" -m "json in a room"
 listener_wait json
 is "$(jq -r '.type + " " + .from + " " + .body' "$T/json.out")" \
@@ -56,7 +56,7 @@ is "$(jq -r '.type + " " + .from + " " + .body' "$T/json.out")" \
 # rooms' beside it: every room joined, every room's message taken.
 rooms=()
 for i in $(seq 1 16); do rooms+=(-r "many$i@$XT_MUC/carol"); done
-listen many -a carol "${rooms[@]}" -n 16
+listen many -a carol "${rooms[@]}" -c 16
 ok $? "xlisten joins 16 rooms at once"
 srooms=()
 for i in $(seq 1 16); do srooms+=(-r "many$i@$XT_MUC"); done

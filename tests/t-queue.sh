@@ -527,8 +527,8 @@ rc_is 77 "--queue, a wrong password: exit 77"
 is "$(find "$D" -name entry | wc -l)" 0 "none of the three was queued"
 
 # --- 6. the systemd units' command lines, run with the test's config
-unit=systemd/xsend-flush.service
-if [ -f "$unit" ] && [ -f systemd/xsend-flush@.service ]; then
+unit=systemd/xmpputils-flush.service
+if [ -f "$unit" ] && [ -f systemd/xmpputils-flush@.service ]; then
 	like "$(cat "$unit")" "^SuccessExitStatus=.*\\b2\\b" \
 	    "the unit takes exit 2 (still queued) as a success"
 	# the default account: its keys before any section
@@ -541,17 +541,17 @@ if [ -f "$unit" ] && [ -f systemd/xsend-flush@.service ]; then
 	set -- $cmd
 	like "${1:-}" "(^|/)xsend\$" "its ExecStart runs xsend ($cmd)"
 	XDG_STATE_HOME=$U1 run "$XU_BUILD/xsend" -f "$T/default.cfg" -T 10 "${@:2}"
-	rc_is 0 "xsend-flush.service's ExecStart ($cmd): exit 0"
+	rc_is 0 "xmpputils-flush.service's ExecStart ($cmd): exit 0"
 	is "$(entries "$U1" | wc -l)" 0 "it flushed the default account's queue"
-	cmd=$(sed -n 's/^ExecStart=[-@:+!]*//p' systemd/xsend-flush@.service |
+	cmd=$(sed -n 's/^ExecStart=[-@:+!]*//p' systemd/xmpputils-flush@.service |
 	    sed 's/%i/alice/g')
 	set -- $cmd
 	XDG_STATE_HOME=$U2 run "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 10 "${@:2}"
-	rc_is 0 "xsend-flush@alice.service's ExecStart ($cmd): exit 0"
+	rc_is 0 "xmpputils-flush@alice.service's ExecStart ($cmd): exit 0"
 	is "$(entries "$U2" | wc -l)" 0 "it flushed alice's queue"
 	units="unit default,unit template,"
 else
-	ok 0 "# SKIP systemd/xsend-flush.service and @.service not written yet"
+	ok 0 "# SKIP systemd/xmpputils-flush.service and @.service not written yet"
 	units=
 fi
 
@@ -562,7 +562,7 @@ is "$(bodies mix | tr '\n' ,)" \
 
 # --- 7. the attachment: uploaded by --flush, the same bytes come down
 if [ -n "$up" ]; then
-	XT_CONFIG=$XU_UP_CONFIG listen att -a bob -n 2 --format json
+	XT_CONFIG=$XU_UP_CONFIG listen att -a bob -c 2 --format json
 	XDG_STATE_HOME=$F run "$XU_BUILD/xsend" -f "$XU_UP_CONFIG" -T 10 \
 	    -a alice --flush
 	rc_is 0 "--flush of an entry with a file: exit 0"
@@ -600,7 +600,7 @@ if [ -n "$up" ]; then
 	XDG_STATE_HOME=$UH run "$XU_BUILD/xsend" -f "$T/up-down.cfg" -T 10 \
 	    -a stall --queue -m "urgent after" bob@files.test
 	rc_is 2 "a text queued after it"
-	XT_CONFIG=$XU_UP_CONFIG listen uh -a bob -n 1
+	XT_CONFIG=$XU_UP_CONFIG listen uh -a bob -c 1
 	XDG_STATE_HOME=$UH run "$XU_BUILD/xsend" -f "$XU_UP_CONFIG" -T 10 \
 	    -a stall --flush
 	rc_is 2 "--flush, the host still unreachable: exit 2, not failed/"
@@ -619,7 +619,7 @@ fi
 # --- 8. xagent flushes when its session comes up, and after a reconnect.
 # (What waits on an event that did not come once is not waited on again:
 # each wait is a minute; the check fails all the same.)
-listen ag -a bob --reconnect
+listen ag -a bob --retry inf
 XDG_STATE_HOME=$G "$XU_BUILD/xagent" -F -v -f "$XT_CONFIG" -T 10 -a alice \
     2>"$T/agent.err" &
 agent=$!

@@ -5,13 +5,13 @@
 BOB=bob@$XT_DOMAIN
 
 # One message of each type that goes to a bare JID.
-listen types -a bob -n 3 --format json
+listen types -a bob -c 3 --format json
 for type in chat normal headline; do
 	xsend -a alice -t "$type" -m "a $type message" "$BOB"
 	ok $? "xsend -t $type exits 0"
 done
 listener_wait types
-ok $? "xlisten -n 3 exits 0 after three messages"
+ok $? "xlisten -c 3 exits 0 after three messages"
 is "$(jq -r '[.type, .body] | join(":")' "$T/types.out" | sort | tr '\n' ' ')" \
     "chat:a chat message headline:a headline message normal:a normal message " \
     "each type arrives with its body"
@@ -22,7 +22,7 @@ is "$(jq -r .from "$T/types.out" | cut -d/ -f1 | sort -u)" "alice@$XT_DOMAIN" \
 # (Not a carriage return: the server writes it raw, and the receiver's XML
 # parser must turn a raw CR into LF. See xsend(1).)
 printf 'first line\nsecond\ttabbed\n\n  spaces  \\ backslash <tag> & "q" '"'"'a'"'"'\n\303\274n\303\257c\303\270d\303\251 \360\237\230\200 end' >"$T/body"
-listen exact -a bob -n 2 --format json
+listen exact -a bob -c 2 --format json
 xsend -a alice "$BOB" <"$T/body"
 ok $? "xsend reads a multi-line body from stdin"
 xsend -a alice -m "$(cat "$T/body")" "$BOB"
@@ -37,7 +37,7 @@ cmp -s "$T/body" "$T/got2"
 ok $? "a body from -m arrives byte-exact"
 
 # The text format, reversed with printf %b, gives the same bytes.
-listen text -a bob -n 1
+listen text -a bob -c 1
 xsend -a alice "$BOB" <"$T/body"
 listener_wait text
 is "$(wc -l <"$T/text.out")" 1 "text format: one line for a multi-line body"
@@ -49,7 +49,7 @@ is "$(cut -f1 "$T/text.out" | cut -d/ -f1)" "alice@$XT_DOMAIN" \
 
 # 1,000 lines through xsend -l, every one received, in order.
 seq 1000 | sed 's/^/line /' >"$T/lines"
-listen burst -a bob -n 1000
+listen burst -a bob -c 1000
 xsend -a alice -l "$BOB" <"$T/lines"
 ok $? "xsend -l of 1,000 lines exits 0"
 listener_wait burst
@@ -59,7 +59,7 @@ ok $? "all 1,000 lines arrived in order"
 
 # Without stream management (dave's host), the ping barrier does the job.
 seq 300 | sed 's/^/nosm /' >"$T/nosm"
-listen nosm -a bob -n 300
+listen nosm -a bob -c 300
 xsend -a dave -l -v "$BOB" <"$T/nosm" 2>"$T/nosm.err"
 ok $? "xsend -l from a host without stream management exits 0"
 listener_wait nosm
@@ -73,7 +73,7 @@ fi
 
 # A message to someone offline waits for them, and says when it was sent.
 xsend -a alice -m "while you were out" "carol@$XT_DOMAIN"
-listen offline -a carol -n 1 --format json
+listen offline -a carol -c 1 --format json
 listener_wait offline
 is "$(jq -r '.body + " " + (.delay | type)' "$T/offline.out")" \
     "while you were out string" "offline message printed with its delay stamp"

@@ -80,7 +80,7 @@ like "$rc $err" "^69 .*certificate of $XT_EXPIRED .*not trusted: certificate has
     "an expired certificate is refused"
 
 # --- pinning: the key, not the CA
-listen pinned -a bob -n 2
+listen pinned -a bob -c 2
 nocafile "pin = $PIN"
 run "$XU_BUILD/xsend" -f "$T/nocafile" -T 5 -m "pinned in the config" "$BOB"
 is "$rc" 0 "a matching pin is accepted without any CA (pin = in the config)"
@@ -115,11 +115,11 @@ is "$rc:$(echo "$out" | grep '^verified')" "0:verified: yes" \
 run "$XU_BUILD/xsend" -f "$T/nocafile" -T 5 --insecure -m "insecure" "carol@$XT_DOMAIN"
 like "$rc $err" "^0 .*WARNING: --insecure: any certificate is accepted" \
     "--insecure accepts the certificate and says what that means"
-listen drain -a carol -n 1
+listen drain -a carol -c 1
 listener_wait drain
 
 # --- direct TLS (XEP-0368) on Prosody's direct TLS port
-listen direct -a bob -n 1
+listen direct -a bob -c 1
 run xsend -a alice --tls direct --port "$XT_TLS_PORT" -m "over direct TLS" "$BOB"
 is "$rc" 0 "--tls direct: delivered over Prosody's direct TLS port"
 listener_wait direct
@@ -152,7 +152,7 @@ cafile = $XT_CA
 jid = $ALICE
 password_command = printf '%s\\nsecond line\\n' '$XT_PASS'
 EOF
-listen pw -a bob -n 2
+listen pw -a bob -c 2
 run "$XU_BUILD/xsend" -f "$T/cmd" -m "via password_command" "$BOB"
 is "$rc" 0 "password_command: the first line of its output"
 sed -i '/password_command/d' "$T/cmd"
@@ -191,7 +191,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 cp "$XT_CONFIG" "$T/cc"
 printf '[cc]\njid = %s\npassword = %s\nclient_cert = %s\nclient_key = %s\n' \
     "$ALICE" "$XT_PASS" "$T/client.pem" "$T/client.key" >>"$T/cc"
-listen cc -a bob -n 1
+listen cc -a bob -c 1
 run "$XU_BUILD/xsend" -f "$T/cc" -a cc -m "with a client certificate" "$BOB"
 is "$rc" 0 "client_cert and client_key: presented, and the login goes on (SCRAM: Prosody offers no EXTERNAL)"
 listener_wait cc
@@ -213,7 +213,7 @@ run "$XU_BUILD/xlisten" -f "$T/open" -a bob -w 1
 is "$rc" 78 "group-readable too, and by xlisten"
 
 # --- -vv shows the exchange, never the password
-listen vv -a bob -n 1 -vv
+listen vv -a bob -c 1 -vv
 run xsend -a alice -vv -m "verbose" "$BOB"
 listener_wait vv
 like "$err" "SENT: <auth .*>\\[redacted\\]</auth>" "xsend -vv redacts <auth>"
@@ -229,7 +229,7 @@ fi
 rawsend() {	# rawsend FILE: its lines, a stanza each, as alice
 	"$XU_BUILD/rawsend" "$XT_CONFIG" alice <"$1"
 }
-listen spoof -a bob -n 1 --format json --resource spoofed
+listen spoof -a bob -c 1 --format json --resource spoofed
 cat >"$T/spoof" <<EOF
 <message to='$BOB/spoofed' type='chat' id='c1'><received xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client' from='carol@$XT_DOMAIN/x' to='$BOB' type='chat'><body>I am carol, honest</body></message></forwarded></received><body>outer</body></message>
 <iq to='$BOB/spoofed' type='set' id='r1'><query xmlns='jabber:iq:roster'><item jid='mallory@evil.test' name='your bank' subscription='both'/></query></iq>

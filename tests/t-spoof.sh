@@ -29,7 +29,7 @@ forged30() {
 }
 
 for format in text json xml; do
-	listen "f$format" -a bob --resource "spoof-$format" --format "$format" -n 1
+	listen "f$format" -a bob --resource "spoof-$format" --format "$format" -c 1
 	{ forged "$BOB/spoof-$format"; forged30 "$BOB/spoof-$format"
 	  printf '%s\n' "<message to='$BOB/spoof-$format' type='chat' id='real'><body>from alice</body></message>"
 	} | raw alice
@@ -60,7 +60,7 @@ done
 
 # --- a filter for carol's groupchat lets the forgery through no more;
 # carol's real one passes (sent raw: xsend sends groupchat only to rooms)
-listen filter -a bob --resource spoof-filter --from "$CAROL" -t groupchat -n 1
+listen filter -a bob --resource spoof-filter --from "$CAROL" -t groupchat -c 1
 { forged "$BOB/spoof-filter"; forged30 "$BOB/spoof-filter"; } | raw alice
 printf '%s\n' "<message to='$BOB/spoof-filter' type='groupchat' id='c'><body>really carol</body></message>" |
     raw carol
@@ -70,7 +70,7 @@ is "$(cat "$T/filter.out")" "$CAROL/rawsend	really carol" \
     "and only carol's real message passed the filter"
 
 # --- the prefix may come first, and it may claim another type or id
-listen order -a bob --resource spoof-order --format json -n 1
+listen order -a bob --resource spoof-order --format json -c 1
 { printf '%s\n' "<message $NS n1:from='$CAROL/evil' to='$BOB/spoof-order' id='a'><body>prefix first</body></message>"
   printf '%s\n' "<message to='$BOB/spoof-order' $NS n1:type='headline' id='b'><body>typed</body></message>"
   printf '%s\n' "<message to='$BOB/spoof-order' type='chat' id='c'><x xmlns='urn:y' $NS a='1' n1:a='2'/><body>child</body></message>"
@@ -96,7 +96,7 @@ like "$(cat "$T/roster.err")" "dropped an iq from alice@$XT_DOMAIN/rawsend" \
     "it is reported with alice's real JID"
 
 # --- in a room: an occupant claims to be another occupant
-listen room -a bob -r "$ROOM/bob" --format json --from "$ROOM/carol" -n 1
+listen room -a bob -r "$ROOM/bob" --format json --from "$ROOM/carol" -c 1
 { printf '%s\n' "<presence to='$ROOM/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>"
   printf '%s\n' "<message to='$ROOM' type='groupchat' id='r1' $NS n1:from='$ROOM/carol'><body>I am carol in the room</body></message>"
   printf '%s\n' "<presence to='$ROOM/alice' type='unavailable'/>"

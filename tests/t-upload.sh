@@ -60,7 +60,7 @@ mkdir -m 700 "$T/dl"
 n=0
 for f in empty.txt one.bin five.bin; do
 	n=$((n + 1))
-	listen get$n -a bob -n 1 --format json --download "$T/dl"
+	listen get$n -a bob -c 1 --format json --download "$T/dl"
 	run xsend -a alice -q --attach "$T/$f" "$BOB"
 	rc_is 0 "xsend --attach $f: exit 0"
 	listener_wait get$n
@@ -76,7 +76,7 @@ for f in empty.txt one.bin five.bin; do
 done
 
 # --- 2. a message and two files: three messages, in that order
-listen bob -a bob -n 3 --format xml
+listen bob -a bob -c 3 --format xml
 run xsend -a alice -m "backup failed on db1" --attach "$T/b.log" --attach "$T/graph.png" "$BOB"
 rc_is 0 "-m with two --attach: exit 0"
 listener_wait bob
@@ -91,7 +91,7 @@ ok $? "b.log comes down as it went up"
 rm -f "$T/got"
 
 # --- 2b. without -m, the text is stdin's, as without files
-listen bob2 -a bob -n 2 --format xml
+listen bob2 -a bob -c 2 --format xml
 echo "piped text" | xsend -a alice -q --attach "$T/b.log" "$BOB"
 ok $? "text on stdin, a file with --attach: exit 0"
 listener_wait bob2
@@ -99,7 +99,7 @@ is "$(bodies bob2 | sed 's|^https://.*/||')" "piped text
 b.log" "stdin's text first, then the file"
 
 # --- 3. stdin as a file, named with --attach-name
-listen bob3 -a bob -n 2 --format xml
+listen bob3 -a bob -c 2 --format xml
 printf 'from a pipe\n' | xsend -a alice -q --attach - --attach-name report.txt "$BOB"
 ok $? "--attach - --attach-name report.txt: exit 0"
 printf 'unnamed\n' | xsend -a alice -q --attach - "$BOB"
@@ -114,7 +114,7 @@ run "$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice -m x --attach - --attach - "$BOB"
 rc_is 64 "--attach - twice: 64 (stdin is read once)"
 
 # --- 4. failures: each said, with its reason, and nothing sent
-listen bob4 -a bob -n 1 --format xml
+listen bob4 -a bob -c 1 --format xml
 truncate -s 9M "$T/big.bin"
 run xsend -a alice -m "big one" --attach "$T/big.bin" "$BOB"
 rc_is 69 "a file over the service's limit: exit 69"
@@ -219,7 +219,7 @@ else
 fi
 
 # --- 6. --insecure takes a plain http slot, loudly
-listen bob6 -a bob -n 1 --format xml
+listen bob6 -a bob -c 1 --format xml
 run xsend -a plain --insecure -q --attach "$T/b.log" "$BOB"
 rc_is 0 "--insecure: a plain http slot is used"
 like "$err" "WARNING: --insecure: any certificate" "and the warning says so"
@@ -263,14 +263,14 @@ proxy_stop
 # --- 10. through the agent: the slot is asked on the held session
 "$XU_BUILD/xagent" -f "$XT_CONFIG" -a alice -T 10 >/dev/null 2>"$T/agent.err"
 ok $? "xagent for alice is up" "$(cat "$T/agent.err")"
-listen bob10 -a bob -n 2 --format xml
+listen bob10 -a bob -c 2 --format xml
 run xsend -a alice --agent -v -m "via the agent" --attach "$T/b.log" "$BOB"
 rc_is 0 "xsend --agent --attach: exit 0"
 like "$err" "via the agent" "it used the agent's session"
 listener_wait bob10
 is "$(bodies bob10 | sed 's|^https://.*/||')" "via the agent
 b.log" "both arrive, in order"
-"$XU_BUILD/xagent" -f "$XT_CONFIG" -a alice -T 10 -x >/dev/null 2>&1
+"$XU_BUILD/xagent" -f "$XT_CONFIG" -a alice -T 10 -O stop >/dev/null 2>&1
 
 # --- 11. valgrind: no leak, no invalid access on an upload (not under
 # SANITIZE=1, which covers that build)

@@ -25,7 +25,7 @@ vg_verdict() {	# vg_verdict RC EXPECTED-RC NAME [LOG]: and $T/LOG.log (vg) empty
 	fi
 }
 
-listen v -a bob -n 3
+listen v -a bob -c 3
 vg 0 "xsend -m" xsend -a alice -m "one" "bob@$XT_DOMAIN"
 vg 0 "xsend -l to a room and a JID" xsend -a alice -l \
     -r "ops@$XT_MUC" "bob@$XT_DOMAIN" < <(seq 2)
@@ -54,11 +54,11 @@ XDG_STATE_HOME=$T/vqa vg 0 "xsend --list-queue --format json" xsend \
 XDG_STATE_HOME=$T/vq vg 0 "xsend --list-queue" xsend -a alice --list-queue
 XDG_STATE_HOME=$T/vq vg 2 "xsend --flush, no server" xsend -a alice \
     --flush --port "$down"
-listen vq -a bob -n 3
+listen vq -a bob -c 3
 XDG_STATE_HOME=$T/vq vg 69 "xsend --flush, one entry bouncing" xsend \
     -a alice --flush
 listener_wait vq
-listen vr -a bob -n 2
+listen vr -a bob -c 2
 vg 0 "xsend --confirm client, answered by xlisten's receipts" xsend -a alice \
     --confirm client -l "bob@$XT_DOMAIN" < <(seq 2)
 listener_wait vr
@@ -75,13 +75,13 @@ vg 0 "xraw --trace" xraw -a alice --trace < <(echo "<presence/>")
 vg 0 "xping --trace, json" xping -a alice -c 2 -i 0.01 --trace --format json
 vg 1 "xping, error answers" xping -a alice -c 2 -i 0.01 "nobody@$XT_DOMAIN/x"
 vg 0 "xping --format prometheus" xping -a alice -c 2 -i 0.01 --format prometheus
-vg 0 "xping --plugin" xping -a alice --plugin -w 5000 -c 10000 --cert-warn 0
+vg 0 "xping --plugin" xping -a alice --plugin --warning 5000 --critical 10000 --cert-warning 0
 vg 2 "xping --plugin, no server" xping -a alice --plugin \
     --port "$("$XT_NETTOOL" freeport)"
 # xroster, on kate's roster (one of XT_ROSTER_USERS; judy is only a
 # contact there): sets, pushes,
 # a refusal, --presence, import with a bad line and a good one
-vg 0 "xroster add" xroster -a kate add -n J -g a -g b --subscribe "judy@$XT_DOMAIN"
+vg 0 "xroster add" xroster -a kate add --name J -g a -g b --subscribe "judy@$XT_DOMAIN"
 vg 1 "xroster add, refused" xroster -a kate add "kate@$XT_DOMAIN"
 vg 0 "xroster list --presence --format json" xroster -a kate list --presence -w 1 --format json
 vg 65 "xroster import, a bad line" xroster -a kate import < <(printf '{"jid":"a@b"}\n{"jid":1}\n')
@@ -100,7 +100,7 @@ _bg="$_bg $!"
 
 : >"$T/vl.err"
 $VG --log-file="$T/vg.log" "$XU_BUILD/xlisten" -f "$XT_CONFIG" -T 20 -v \
-    -a bob --port "$relayport" --reconnect -n 2 >"$T/vl.out" 2>"$T/vl.err" &
+    -a bob --port "$relayport" --retry inf -c 2 >"$T/vl.out" 2>"$T/vl.err" &
 vl=$!
 wait_line "$T/vl.err" "listening as"
 xsend -a alice -m "before the cut" "bob@$XT_DOMAIN"
@@ -109,11 +109,11 @@ echo cut >&$rin
 wait_line "$T/vl.err" "listening as" 2
 xsend -a alice -m "after the cut" "bob@$XT_DOMAIN"
 wait "$vl"
-vg_verdict $? 0 "xlisten --reconnect across a cut link"
+vg_verdict $? 0 "xlisten --retry inf across a cut link"
 [ "$(cut -f2 "$T/vl.out" | tr '\n' ,)" = "before the cut,after the cut," ]
 ok $? "and it printed both messages"
 
-listen v2 -a bob -n 2
+listen v2 -a bob -c 2
 : >"$T/vs.err"
 $VG --log-file="$T/vg.log" "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 20 -v \
     -a alice --port "$relayport" -l --retry 3 "bob@$XT_DOMAIN" \
@@ -144,7 +144,7 @@ $VG --log-file="$T/va.log" "$XU_BUILD/xagent" -F -f "$XT_CONFIG" -T 20 \
 va=$!
 _bg="$_bg $va"
 wait_line "$T/va.err" "holding .* for its tools"
-listen vab -a bob -n 222
+listen vab -a bob -c 222
 vg 0 "xsend -l through the agent, 200 lines" xsend -a alice --agent -l \
     "bob@$XT_DOMAIN" < <(seq -f 'through the agent %g' 200)
 pids=
@@ -158,7 +158,7 @@ is "$fails" 0 "20 clients at once through the agent under valgrind" \
     "$(cat "$T/va.clients")"
 vg 0 "xsend -r through the agent (it joins and stays)" xsend -a alice \
     --agent -r "ops@$XT_MUC" -m "to the room" "bob@$XT_DOMAIN"
-listen val -a alice --agent -n 1
+listen val -a alice --agent -c 1
 xsend -a bob -m "to the agent's listener" "alice@$XT_DOMAIN"
 listener_wait val
 ok $? "a listener through the agent gets its message"
@@ -167,11 +167,11 @@ for poke in "garbage 1 65536" "length 10485760" "vanish alice@$XT_DOMAIN" \
     "noise alice@$XT_DOMAIN 1 100" "hello alice@$XT_DOMAIN"; do
 	"$XU_BUILD/agentpoke" "$sock" $poke >/dev/null
 done
-vg 0 "xagent -s" xagent -a alice -s
+vg 0 "xagent -O status" xagent -a alice -O status
 xsend -a alice --agent -m "last" "bob@$XT_DOMAIN"
 listener_wait vab
 ok $? "bob got all 222"
-vg 0 "xagent -x" xagent -a alice -x
+vg 0 "xagent -O stop" xagent -a alice -O stop
 wait "$va"
 vg_verdict $? 0 "xagent under that load, then stopped" va
 

@@ -9,14 +9,14 @@ is "$rc" 1 "-w 1 with no message exits 1"
 is "$out" "" "and prints nothing"
 
 # -w with a message: exit 0 once -n is reached, long before -w runs out
-listen waited -a bob -w 60 -n 1
+listen waited -a bob -w 60 -c 1
 xsend -a alice -m "within the wait" "$BOB"
 listener_wait waited
-is "$?" 0 "-w 60 -n 1 exits 0 as soon as the message is printed"
+is "$?" 0 "-w 60 -c 1 exits 0 as soon as the message is printed"
 is "$(cut -f2 "$T/waited.out")" "within the wait" "and printed it"
 
 # -n stops after exactly COUNT messages
-listen two -a bob -n 2
+listen two -a bob -c 2
 xsend -a alice -l "$BOB" <<'EOF2'
 first
 second
@@ -26,14 +26,14 @@ listener_wait two
 is "$(cut -f2 "$T/two.out" | tr '\n' ,)" "first,second," "-n 2 prints exactly two"
 # The third came while xlisten was leaving: it neither printed nor
 # acknowledged it, so the server kept it for the next login, once.
-listen third -a bob -n 1 -w 30
+listen third -a bob -c 1 -w 30
 listener_wait third
 is "$(cut -f2 "$T/third.out")" "third" "what -n left unprinted is printed next time"
 run xlisten -a bob -w 1
 is "$rc:$out" "1:" "and what was printed is not printed again"
 
 # -n in a room: the room still lets us go cleanly after the count
-listen roomn -a carol -r "ops@$XT_MUC/carol" -n 1
+listen roomn -a carol -r "ops@$XT_MUC/carol" -c 1
 xsend -a alice -r "ops@$XT_MUC" -l <<'EOF2'
 room one
 room two
@@ -42,7 +42,7 @@ listener_wait roomn
 is "$?:$(cut -f2 "$T/roomn.out")" "0:room one" "-n 1 in a room exits 0 after one"
 
 # --from and -t filter
-listen filtered -a bob -n 1 --from "carol@$XT_DOMAIN" -t headline
+listen filtered -a bob -c 1 --from "carol@$XT_DOMAIN" -t headline
 xsend -a alice -t headline -m "from alice" "$BOB"
 xsend -a carol -t chat -m "chat from carol" "$BOB"
 xsend -a carol -t headline -m "headline from carol" "$BOB"
@@ -51,7 +51,7 @@ is "$(cut -f2 "$T/filtered.out")" "headline from carol" \
     "--from and -t print only what matches both"
 
 # --format xml: one stanza a line, even for a multi-line body
-listen xml -a bob -n 1 --format xml
+listen xml -a bob -c 1 --format xml
 printf 'two\nlines & <markup>' | xsend -a alice "$BOB"
 listener_wait xml
 is "$(wc -l <"$T/xml.out")" 1 "--format xml: one line per stanza"
@@ -59,7 +59,7 @@ like "$(cat "$T/xml.out")" "^<message .*<body>two&#10;lines &amp; &lt;markup&gt;
     "the body escaped, the newline as a character reference"
 
 # JSON that jq accepts, control characters escaped
-listen ctl -a bob -n 1 --format json
+listen ctl -a bob -c 1 --format json
 # (sent raw: xsend itself refuses DEL and C1)
 printf "<message to='%s' type='chat' id='ctl'><body>del \177 c1 \302\205 tab\t end</body></message>\n" "$BOB" |
     "$XU_BUILD/rawsend" "$XT_CONFIG" alice
@@ -71,7 +71,7 @@ like "$(cat "$T/ctl.out")" '"body":"del \\u007f c1 \\u0085 tab\\t end"' \
 is "$(jq -r '[.stanza, .type, .to, (.id|type), .thread, .subject, .delay] | map(tostring) | join(" ")' "$T/ctl.out")" \
     "message chat $BOB string null null null" "every field is present, null when absent"
 
-listen ctltext -a bob -n 1
+listen ctltext -a bob -c 1
 printf "<message to='%s' type='chat' id='ctl'><body>del \177 c1 \302\205</body></message>\n" "$BOB" |
     "$XU_BUILD/rawsend" "$XT_CONFIG" alice
 listener_wait ctltext
@@ -82,7 +82,7 @@ is "$(cut -f2 "$T/ctltext.out")" 'del \x7F c1 \xC2\x85' \
 # end a line there, so every format escapes them, reversibly
 lsep=$(printf '\342\200\250') psep=$(printf '\342\200\251')
 for f in text json xml; do
-	listen "sep$f" -a bob -n 1 --format $f
+	listen "sep$f" -a bob -c 1 --format $f
 	xsend -a alice -m "line${lsep}sep${psep}para" "$BOB"
 	listener_wait "sep$f"
 	is "$(grep -cF -e "$lsep" -e "$psep" "$T/sep$f.out")" 0 \
@@ -98,7 +98,7 @@ like "$(cat "$T/sepxml.out")" '<body>line&#x2028;sep&#x2029;para</body>' \
     "xml: character references"
 
 # --all: presence too, here bob's own, with his priority
-listen all -a bob -n 1 --all --format json --priority 7 -t chat
+listen all -a bob -c 1 --all --format json --priority 7 -t chat
 listener_wait all
 jq -e 'select(.stanza == "presence")' "$T/all.out" >/dev/null
 ok $? "--all prints presence"

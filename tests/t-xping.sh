@@ -44,19 +44,19 @@ is "$rc" 1 "an unknown domain: exit 1"
 like "$out" "error from no-such-domain.test: seq=1 .*: (remote-server-not-found|not-allowed|service-unavailable)" \
     "with the server's reason ($out)"
 
-# --- a silent path: pings unanswered within -W are lost
+# --- a silent path: pings unanswered within -w are lost
 relay_start "$XT_PORT"
 cat <&$rout >/dev/null &
 _bg="$_bg $!"
 timeout 30 "$XU_BUILD/xping" -f "$XT_CONFIG" -T 3 -a alice --port "$relayport" \
-    -c 3 -i 0.3 -W 0.5 >"$T/stall.out" 2>"$T/stall.err" &
+    -c 3 -i 0.3 -w 0.5 >"$T/stall.out" 2>"$T/stall.err" &
 pid=$!
 wait_line "$T/stall.out" "^PING "
 echo stall >&$rin
 wait "$pid"
 rc=$?
 like "$(cat "$T/stall.out")" "no reply from $XT_DOMAIN: seq=3: timed out after 0\\.5 s" \
-    "a ping lost on a stalled link: said so after -W"
+    "a ping lost on a stalled link: said so after -w"
 like "$(cat "$T/stall.out")" "3 sent, [0-2] received, [0-9]+% loss" "and counted lost"
 like "$rc" "^[01]$" "exit 1 if none came back, 0 if one did ($rc)"
 
@@ -290,27 +290,34 @@ for item in perf.split(" "):
     labels.append(m.group(1))
 print(" ".join(labels))'
 }
-run xping -a alice --plugin -w 5000 -c 10000
+run xping -a alice --plugin --warning 5000 --critical 10000
 is "$rc" 0 "--plugin within thresholds: exit 0 (OK)"
 like "$out" "^XMPP OK - $XT_DOMAIN: rtt [0-9.]+ ms, 0% loss, login [0-9.]+ ms, certificate expires in [0-9]+ days?\\|" \
     "one status line"
 is "$(perf_ok "$out")" "rtt loss login cert_days" "parseable perfdata: rtt, loss, login, cert_days"
 like "$out" "\\|rtt=[0-9.]+ms;5000;10000;0 " "rtt with its thresholds"
 run xping -a alice --plug -c 10000 -w 5000
-is "$rc:$(cut -c1-8 "$T/out")" "0:XMPP OK " "--plug, getopt's abbreviation, is --plugin too (its -c a threshold)"
-run xping -a alice --plugin -w 0 -c 10000
+is "$rc:$(cut -c1-8 "$T/out")" "0:XMPP OK " "--plug, getopt's abbreviation, is --plugin too (its old -c, -w thresholds)"
+is "$(cat "$T/err")" "$(printf '%s\n' \
+    "xping: -w with --plugin is deprecated: use --warning (see NEWS)" \
+    "xping: -c with --plugin is deprecated: use --critical (see NEWS)")" \
+    "the old -w and -c of --plugin still work for a release, and say what replaces them"
+like "$out" "\\|rtt=[0-9.]+ms;5000;10000;0 " "as the thresholds they were"
+run xping -a alice --plugin --warning 5000 -w 1
+is "$rc" 3 "--plugin with -w and --warning: UNKNOWN, not a guess"
+run xping -a alice --plugin --warning 0 --critical 10000
 is "$rc" 1 "rtt above -w: exit 1 (WARNING)"
 like "$out" "^XMPP WARNING - $XT_DOMAIN: rtt [0-9.]+ ms > 0 ms" "saying why"
-run xping -a alice --plugin -w 0 -c 0
+run xping -a alice --plugin --warning 0 --critical 0
 is "$rc" 2 "rtt above -c: exit 2 (CRITICAL)"
 like "$out" "^XMPP CRITICAL - " "CRITICAL"
-run xping -a alice --plugin --cert-warn 100000 --cert-crit 0
-is "$rc" 1 "a certificate inside --cert-warn: WARNING"
+run xping -a alice --plugin --cert-warning 100000 --cert-critical 0
+is "$rc" 1 "a certificate inside --cert-warning: WARNING"
 like "$out" "certificate expires in [0-9]+ days? \\(< 100000\\)" "saying so"
 like "$out" " cert_days=[0-9]+;100000:;0:$" "cert_days with its thresholds, as ranges"
-run xping -a alice --plugin --cert-crit 100000
-is "$rc" 2 "inside --cert-crit: CRITICAL"
-run xping -a alice --plugin --count 2 -i 0.05 -w 5000,10% -c 10000,50% "$BOB/gone"
+run xping -a alice --plugin --cert-critical 100000
+is "$rc" 2 "inside --cert-critical: CRITICAL"
+run xping -a alice --plugin --count 2 -i 0.05 --warning 5000,10% --critical 10000,50% "$BOB/gone"
 is "$rc" 2 "no reply: CRITICAL"
 like "$out" "^XMPP CRITICAL - $BOB/gone: no reply: service-unavailable; 100% loss" "with the reason"
 is "$(perf_ok "$out")" "rtt loss login cert_days" "perfdata still parseable"
@@ -332,9 +339,9 @@ run xping -a alice --plugin --port "$("$XT_NETTOOL" freeport)"
 is "$rc" 2 "a login failure: CRITICAL"
 like "$out" "^XMPP CRITICAL - $XT_DOMAIN: login failed: connect to 127\\.0\\.0\\.1 port [0-9]+: Connection refused" \
     "with the reason on the status line"
-run xping -a alice --plugin -w bogus
+run xping -a alice --plugin --warning bogus
 is "$rc" 3 "a bad threshold: exit 3 (UNKNOWN)"
-is "$out" "XMPP UNKNOWN - -w bogus: not a round-trip time in ms" \
+is "$out" "XMPP UNKNOWN - --warning bogus: not a round-trip time in ms" \
     "its status line says why: Nagios shows no stderr"
 run xping -a alice --plugin --no-such-option
 is "$rc" 3 "a bad option under --plugin: UNKNOWN"
@@ -391,8 +398,14 @@ run xping -a alice -i nonsense
 is "$rc" 2 "a bad interval: exit 2"
 run xping -a alice --bogus
 is "$rc" 2 "an unknown option: exit 2"
-run xping -a alice -w 10
-is "$rc" 2 "-w without --plugin: exit 2"
+run xping -a alice --warning 10
+is "$rc" 2 "--warning without --plugin: exit 2"
+run xping -a alice -c 1 -w 10
+is "$rc" 0 "-w is the wait for each reply, as --wait"
+run xping -a alice -c 1 -W 10
+is "$rc:$err" "0:xping: -W is deprecated: use -w (see NEWS)" "-W, its old spelling, works for a release and says so"
+run xping -a alice -c 1 -w 10 --wait 10
+is "$rc" 2 "-w and --wait at once: exit 2"
 run xping -a alice --format yaml
 is "$rc" 2 "an unknown format: exit 2"
 

@@ -48,7 +48,7 @@ timeout 30 "$XU_BUILD/xraw" -f "$XT_CONFIG" -a alice <"$T/pings" 2>"$T/head.err"
 is "${PIPESTATUS[0]}" 0 "xraw | head -1: exit 0 ($(cat "$T/head.err"))"
 
 # --- what reaches another client
-listen bob -a bob -n 3
+listen bob -a bob -c 3
 xraw -a alice 2>"$T/bad.err" <<IN
 <message to='$BOB'><body>first</body></message>
 <message to='$BOB'><body>broken</bdy></message>
@@ -63,7 +63,7 @@ is "$(cut -f2 "$T/bob.out" | tr '\n' '|')" "first|after the broken one|prefixed 
     "nothing of the broken stanza was sent, the next ones were, prefixes and all"
 
 # a stanza that trickles in a byte at a time arrives once, whole
-listen drip -a bob -n 2
+listen drip -a bob -c 2
 msg="<message to='$BOB'><body>drip fed</body></message>"
 mkfifo "$T/drip"
 "$XU_BUILD/xraw" -f "$XT_CONFIG" -a alice <"$T/drip" 2>"$T/drip.err" &

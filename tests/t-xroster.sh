@@ -31,16 +31,16 @@ is "$rc.$(head -1 <<<"$err")" "64.xroster: export: takes no JID: $FRANK" \
     "a JID where none is taken: exit 64, said"
 run xroster -a erin list --prune
 is "$rc" 64 "an option of another subcommand: exit 64"
-run xroster -a erin add -n "$(printf 'bell\a')" "$FRANK"
+run xroster -a erin add --name "$(printf 'bell\a')" "$FRANK"
 is "$rc" 65 "a control character in a name: exit 65 ($err)"
 run xroster -a erin add -g "$(printf '\377')" "$FRANK"
 is "$rc" 65 "invalid UTF-8 in a group: exit 65 ($err)"
 # XML would hand these back as a space (a name is an attribute) or a
 # newline (a carriage return in a group): the roster would never match
-run xroster -a erin add -n "$(printf 'a\nb')" "$FRANK"
-is "$rc.$err" "65.xroster: -n: byte 2: control character U+000A, which would come back as a space" \
+run xroster -a erin add --name "$(printf 'a\nb')" "$FRANK"
+is "$rc.$err" "65.xroster: --name: byte 2: control character U+000A, which would come back as a space" \
     "a newline in a name: exit 65, said why"
-run xroster -a erin add -n "$(printf 'a\tb')" "$FRANK"
+run xroster -a erin add --name "$(printf 'a\tb')" "$FRANK"
 is "$rc" 65 "a tab in a name: exit 65 ($err)"
 run xroster -a erin add -g "$(printf 'a\rb')" "$FRANK"
 is "$rc" 65 "a carriage return in a group: exit 65 ($err)"
@@ -74,7 +74,7 @@ xroster -a heidi remove "$JUDY"
 # --- add: a name and groups, escaped. (A tab in a name is refused, as
 # Prosody would write it back raw in the attribute, where XML makes it a
 # space: the tab is tested in a group, which is element text.)
-run xroster -a erin add -n 'Frank F, back\slash' -g 'a,b' -g "$(printf 'tab\there')" "$FRANK"
+run xroster -a erin add --name 'Frank F, back\slash' -g 'a,b' -g "$(printf 'tab\there')" "$FRANK"
 is "$rc" 0 "add with a name and two groups: exit 0 ($err)"
 run xroster -a erin
 is "$out" "$(printf '%s\t%s\tnone\ta\\x2Cb,tab\\there' "$FRANK" 'Frank F, back\\slash')" \
@@ -89,7 +89,7 @@ is "$(xroster -a erin | cut -f2,4)" "$(printf '%s\tFriends' 'Frank F, back\\slas
 
 # --- subscribe, and the contact approves: both sides see it
 # (-n 2: the first is frank's own presence, reflected)
-listen fr -a frank --all --format json -n 2
+listen fr -a frank --all --format json -c 2
 run xroster -a erin subscribe "$FRANK"
 is "$rc" 0 "subscribe: exit 0 ($err)"
 listener_wait fr
@@ -166,7 +166,7 @@ is "$(xroster -a ivan export)" "$(cat "$T/erin.json")" \
     "ivan's export is erin's: names, groups, subscriptions"
 run xroster -a ivan import <"$T/erin.json"
 is "$rc.$out" "0." "imported again: nothing to change"
-xroster -a ivan add -n extra "$JUDY"
+xroster -a ivan add --name extra "$JUDY"
 run xroster -a ivan import --prune --dry-run <"$T/erin.json"
 is "$out" "$(printf 'remove\t%s' "$JUDY")" "--prune --dry-run: what the file lacks"
 run xroster -a ivan import --prune <"$T/erin.json"

@@ -1,0 +1,115 @@
+# t-family: one flag vocabulary across the tools: a letter means one
+# thing everywhere, --help says it, the old spellings still work for a
+# release and say what replaces them; -a default; xsend -E.
+. tests/lib.sh
+
+TOOLS=$(sed -n 's/^TOOLS = //p' Makefile)
+BOB=bob@$XT_DOMAIN
+
+# --- one meaning a letter: "-x, --long" in every --help that has -x
+for t in $TOOLS; do
+	"$XU_BUILD/$t" --help >"$T/help.$t"
+	ok $? "$t --help: exit 0"
+	is "$(tail -1 "$T/help.$t")" "The manual: man $t (and xmpputils(7), xmpputils.conf(5))" \
+	    "$t --help ends with where the manual is"
+	[ "$("$XU_BUILD/$t" -h | wc -l)" -lt "$(wc -l <"$T/help.$t")" ]
+	ok $? "$t -h is the short usage, shorter than --help"
+done
+pairs=$(cat "$T"/help.* | grep -o '^  -[a-zA-Z], --[a-z-]*' | sort -u)
+is "$(printf '%s\n' "$pairs" | cut -c3-4 | uniq -d)" "" \
+    "no letter has two long names across the tools ($(echo $pairs))"
+for pair in "-c, --count" "-w, --wait" "-t, --type" "-r, --room" "-q, --quiet" \
+    "-a, --account" "-f, --config" "-T, --timeout" "-v, --verbose"; do
+	grep -qxF -- "  $pair" <<<"$pairs"
+	ok $? "$pair is the one meaning of ${pair%%,*}"
+done
+is "$(grep -l -- '^  -n,' "$T"/help.* | wc -l)" 0 "-n means nothing now (it was a count and a name)"
+
+# --- the old spellings: they work, once, and say what replaces them
+listen old -a bob -n 1 --reconnect
+xsend -a alice -m "to the old spelling" "$BOB"
+listener_wait old
+is "$?" 0 "xlisten -n 1 still stops after one message"
+like "$(cat "$T/old.err")" "xlisten: -n is deprecated: use -c \\(see NEWS\\)" "and says -c replaces it"
+like "$(cat "$T/old.err")" "xlisten: --reconnect is deprecated: use --retry inf" "--reconnect says --retry inf"
+run xlisten -a bob -n 1 -n 1 -w 1
+is "$(grep -c deprecated <<<"$err")" 1 "said once however often it is given"
+run "$XU_BUILD/xagent" -f "$XT_CONFIG" -a alice -s
+is "$rc:$(head -1 <<<"$err")" "1:xagent: -s is deprecated: use -O status (see NEWS)" "xagent -s: still asks (none runs: 1), and says -O status"
+run "$XU_BUILD/xagent" -f "$XT_CONFIG" -a alice --stop
+like "$err" "^xagent: --stop is deprecated: use -O stop" "xagent --stop says -O stop"
+run "$XU_BUILD/xagent" -f "$XT_CONFIG" -a alice -O restart
+is "$rc" 64 "xagent -O with an unknown command: 64"
+like "$err" "-O restart: expected status or stop" "naming the two"
+run xroster -a alice add -n "Bob B" "$BOB"
+is "$rc:$err" "0:xroster: -n is deprecated: use --name (see NEWS)" "xroster add -n still names, and says --name"
+run xroster -a alice --format json
+like "$out" '"name":"Bob B"' "the name is the one -n gave"
+run xroster -a alice remove "$BOB"
+
+# --- -a default: the keys before the first section have a name
+{
+	sed -n '/^\[/q;p' "$XT_CONFIG"
+	printf 'jid = alice@%s\npassword = %s\n' "$XT_DOMAIN" "$XT_PASS"
+	sed -n '/^\[bob\]/,$p' "$XT_CONFIG"
+} >"$T/def.conf"
+chmod 600 "$T/def.conf"
+listen def -a bob -c 2 --format json
+"$XU_BUILD/xsend" -f "$T/def.conf" -a default -m "from -a default" "$BOB"
+is "$?" 0 "xsend -a default sends as the default account"
+"$XU_BUILD/xsend" -f "$T/def.conf" -m "from no -a" "$BOB"
+is "$?" 0 "as without -a"
+listener_wait def
+is "$(jq -r '.from' "$T/def.out" | cut -d/ -f1 | sort -u)" "alice@$XT_DOMAIN" "both from the default's jid"
+printf '[default]\njid = x@%s\n' "$XT_DOMAIN" >>"$T/def.conf"
+run "$XU_BUILD/xsend" -f "$T/def.conf" -a bob -m x "$BOB"
+is "$rc" 78 "a [default] section: 78, whichever account is asked for"
+like "$err" "def.conf:[0-9]+: \\[default\\] is the name of the keys before the first section" "saying why"
+run "$XU_BUILD/xsend" -f "$XT_CONFIG" -a default -m x "$BOB"
+is "$rc:$err" "78:xsend: no account: set jid in $XT_CONFIG, XMPP_JID, or --jid" \
+    "-a default where the keys before the first section name no jid: 78"
+
+# --- xsend -E: nothing to say is no error, and no login
+dead=$("$XT_NETTOOL" freeport)
+run xsend -a alice -E --port "$dead" "$BOB" </dev/null
+is "$rc:$err" "0:" "-E, stdin empty: exit 0, no login (the server's port is closed)"
+run xsend -a alice -E -v --port "$dead" "$BOB" </dev/null
+is "$rc:$err" "0:xsend: -E: stdin is empty: nothing sent" "-v says so"
+printf '\n\n\r\n' >"$T/blank"
+run xsend -a alice -E -l --port "$dead" "$BOB" <"$T/blank"
+is "$rc:$err" "0:" "-E -l, only empty lines: exit 0, no login"
+run xsend -a alice --port "$dead" "$BOB" </dev/null
+is "$rc:$err" "65:xsend: stdin: empty message, nothing sent" "without -E, empty stdin is an error (65), before any login"
+run xsend -a alice -l "$BOB" </dev/null
+is "$rc:$err" "65:xsend: stdin: no lines, nothing sent" "and so with -l: the two agree"
+listen e -a bob -c 3
+printf 'one\n' | xsend -a alice -E "$BOB"
+is "$?" 0 "-E with a message sends it"
+printf '\n\nlate\n' | xsend -a alice -E -l "$BOB"
+is "$?" 0 "-E -l sends the lines after the empty ones"
+xsend -a alice -E -m "-m is no stdin" "$BOB" </dev/null
+is "$?" 0 "-E -m: -m is sent, stdin unread"
+listener_wait e
+is "$(cut -f2 "$T/e.out" | tr '\n' ' ')" "one late -m is no stdin " "all three arrived"
+run xsend -a alice -E --flush
+is "$rc" 64 "-E with --flush: a usage error"
+
+# --- SIGHUP (the terminal or the ssh session gone) ends a tool as SIGTERM
+# does; started with it ignored (nohup), the tool keeps it ignored
+listen hup -a bob
+eval "hpid=\$_pid_hup"
+kill -HUP "$hpid"
+listener_wait hup
+is "$?" 0 "SIGHUP: xlisten closes and exits 0, as on SIGTERM"
+like "$(cat "$T/hup.err")" "stream closed" "after closing the stream"
+: >"$T/nohup.err"
+(trap '' HUP; exec "$XU_BUILD/xlisten" -v -f "$XT_CONFIG" -T 10 -a bob -c 1 \
+    >"$T/nohup.out" 2>"$T/nohup.err") &
+npid=$!
+wait_line "$T/nohup.err" "listening as"
+kill -HUP "$npid"
+xsend -a alice -m "still there" "$BOB"
+wait "$npid"
+is "$?:$(cut -f2 "$T/nohup.out")" "0:still there" "under nohup, SIGHUP is ignored: the message after it is printed"
+
+done_testing
