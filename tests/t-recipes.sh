@@ -207,22 +207,17 @@ env=$(recipe onfailure-env | grep -v '^#')
 bad=$(printf '%s\n' "$env" | grep -v '^[A-Z_][A-Z0-9_]*=[^ ]')
 is "$bad" "" "onfailure-env: only lines KEY=VALUE, as EnvironmentFile= reads"
 vars=$(printf '%s\n' "$env" | cut -d= -f1 | sort)
-# TODO: remove this skip once main has systemd/xmpputils-alert@.service
 unit=systemd/xmpputils-alert@.service
-if [ -f "$unit" ]; then
-	reads=$(grep -o 'XMPPUTILS_ALERT_[A-Z_]*' "$unit" | sort -u)
-	is "$(comm -23 <(echo "$vars") <(echo "$reads"))" "" \
-	    "onfailure-env: every variable is one $unit reads"
-else
-	ok 0 "onfailure-env: the variables are the unit's # SKIP no $unit on main yet"
-fi
+reads=$(grep -o 'XMPPUTILS_ALERT_[A-Z_]*' "$unit" | sort -u)
+is "$(comm -23 <(echo "$vars") <(echo "$reads"))" "" \
+    "onfailure-env: every variable is one $unit reads"
 like "$vars" "XMPPUTILS_ALERT_TO" "onfailure-env: whom to tell is there"
 if command -v systemd-analyze >/dev/null; then
 	u=$T/units
 	mkdir -p "$u/backup.service.d"
 	printf '[Service]\nType=oneshot\nExecStart=/bin/false\n' >"$u/backup.service"
 	recipe onfailure-dropin >"$u/backup.service.d/alert.conf"
-	[ -f "$unit" ] && cp "$unit" "$u/"
+	cp "$unit" "$u/"
 	out=$(SYSTEMD_UNIT_PATH=$u: systemd-analyze --user verify \
 	    "$u/backup.service" 2>&1)
 	is "$?:$out" 0: "onfailure-dropin: systemd-analyze verify takes it, without a word"
@@ -250,7 +245,7 @@ wait_line "$T/errs.out" "	ERROR" 3
 wait_line "$T/tail.pid" .
 kill -TERM "$(head -1 "$T/tail.pid")"
 wait "$errs"
-is "$?" 0 "log-errors: tail ended, xsend exits 0 ($(cat "$T/errs.run"))"
+ok $? "log-errors: tail ended, xsend exits 0" "$(cat "$T/errs.run")"
 mark errs
 is "$(bodies errs)" "$(printf 'ERROR disk full\nERROR db1 down\nERROR db1 still down')" \
     "log-errors: exactly the ERROR lines arrived, in order"
@@ -294,7 +289,7 @@ is "$(cut -f2 "$T/answers.out" | sed 's/.*load average.*/(uptime)/')" \
     "bot: pong to ping, the uptime to uptime, a hint to the rest"
 kill -TERM "$(head -1 "$T/bot.pid")"
 wait "$bot"
-is "$?" 0 "bot: its xlisten ended, the pipeline ends ($(cat "$T/bot.run"))"
+ok $? "bot: its xlisten ended, the pipeline ends" "$(cat "$T/bot.run")"
 run "$XU_BUILD/xagent" -a bot -O stop
 is "$rc" 0 "bot: its agent stops ($err)"
 
