@@ -52,10 +52,12 @@ XT_AS_PROSODY=
 [ "$(id -u)" -eq 0 ] &&
     XT_AS_PROSODY="setpriv --reuid=prosody --regid=prosody --init-groups --"
 
-# xt_make_ca DIR: a test CA, DIR/ca.pem and its key DIR/ca.key
+# xt_make_ca DIR: a test CA, DIR/ca.pem and its key DIR/ca.key. It and
+# the certificates below last XT_CERT_DAYS days (2): t-recipes.sh checks
+# with the README's thresholds for expiry, 21 days and 7.
 xt_make_ca() {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$1/ca.key" -out "$1/ca.pem" -days 2 \
+	    -keyout "$1/ca.key" -out "$1/ca.pem" -days "${XT_CERT_DAYS:-2}" \
 	    -subj "/CN=xmpputils test CA" >/dev/null 2>&1
 }
 
@@ -72,7 +74,8 @@ xt_make_cert() {
 	    -subj "/CN=$cn" >/dev/null 2>&1 || return 1
 	printf 'subjectAltName=%s\n' "${san#,}" >"$d/$name.ext"
 	openssl x509 -req -in "$d/$name.csr" -CA "$ca/ca.pem" \
-	    -CAkey "$ca/ca.key" -CAserial "$d/ca.srl" -CAcreateserial -days 2 \
+	    -CAkey "$ca/ca.key" -CAserial "$d/ca.srl" -CAcreateserial \
+	    -days "${XT_CERT_DAYS:-2}" \
 	    -extfile "$d/$name.ext" -out "$d/$name.pem" >/dev/null 2>&1
 }
 
