@@ -16,6 +16,7 @@
 #   - paths of the system's, by this table (in recipe):
 #       /var/log/app.log                     $T/app.log
 #       /var/lib/prometheus/node-exporter/   $T/textfile/
+#       /srv/spool                           $T/spool
 #   - a crontab line: the five time fields go; sh runs the rest
 #   - what a recipe calls that is the user's own (backup, deploy): stubs
 #     in $T/bin, first on PATH, then the tools of XU_BUILD; and what it
@@ -145,7 +146,8 @@ recipe() {
 	    at == 2 && /^```$/ { exit }
 	    at == 2 { print }' README.md |
 	    sed -e "s|/var/log/app\\.log|$T/app.log|g" \
-	    -e "s|/var/lib/prometheus/node-exporter/|$T/textfile/|g"
+	    -e "s|/var/lib/prometheus/node-exporter/|$T/textfile/|g" \
+	    -e "s|/srv/spool|$T/spool|g"
 }
 
 # cron [N]: standard input's Nth crontab line (1), its time fields dropped
@@ -170,7 +172,7 @@ mark() {
 bodies() { cut -f2- "$T/$1.out" | grep -vx marker; }
 
 # --- the recipes, each where README has it
-names="cron-failure onfailure-dropin onfailure-env log-errors ci-room bot
+names="cron-failure cron-if-nonempty onfailure-dropin onfailure-env log-errors ci-room bot
 agent-session disco-features icinga-command icinga-check prometheus-cron
 queue-outage"
 is "$(sed -n 's/^<!-- recipe: \(.*\) -->$/\1/p' README.md | sort | tr '\n' ' ')" \
@@ -198,6 +200,21 @@ listen works -a ops
 BACKUP_RC=0 run sh -c "$line"
 is "$rc:$out$err" 0: "cron-failure: a backup that works: exit 0, silent"
 mark works
+
+# --- cron-if-nonempty: nothing stale, nothing sent (and no login); a
+# stale file, its path
+line=$(recipe cron-if-nonempty | cron)
+mkdir -m 700 "$T/spool"
+touch "$T/spool/fresh"
+listen spool -a ops
+run sh -c "$line -v --port $("$XT_NETTOOL" freeport)"
+is "$rc:$err" "0:xsend: -E: stdin is empty: nothing sent" \
+    "cron-if-nonempty: nothing found: exit 0, nothing sent, no login (its port closed)"
+touch -d '2 hours ago' "$T/spool/stale"
+run sh -c "$line"
+is "$rc:$out$err" 0: "cron-if-nonempty: a stale file: exit 0, silent"
+mark spool
+is "$(bodies spool)" "$T/spool/stale" "cron-if-nonempty: the stale file's path, and only that"
 is "$(bodies works)" "" "cron-failure: and nothing is sent"
 
 # --- onfailure-dropin, onfailure-env: checked, not run (the unit's own
