@@ -48,7 +48,9 @@ l3
 l4" "--unsent holds exactly the lines not confirmed"
 listener_wait mx
 run xsend -a alice --confirm client -l --unsent "$T/unsent2" "$BOB" < <(true)
-is "$rc" 0 "nothing to send: exit 0"
+is "$rc" 65 "no line to send: exit 65, as without -l"
+run xsend -a alice -E --confirm client -l --unsent "$T/unsent2" "$BOB" < <(true)
+is "$rc" 0 "and with -E: exit 0"
 
 # --- xlisten answers what XEP-0184 allows, and nothing else
 listen rr -a bob -c 3 --resource rr
