@@ -30,8 +30,10 @@ ok $? "at once, taking nothing ($(since) ms; -w was 8 s)"
 listen closed -a bob -c 2
 (exec 2>&-; exec "$XU_BUILD/xsend" -f "$XT_CONFIG" -v -a alice -m "stderr closed" "$BOB")
 is "$?" 0 "xsend -v with stderr closed: exit 0 (no log onto the TLS stream)"
-(exec 0<&-; exec "$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice -l "$BOB")
-is "$?" 0 "xsend -l with stdin closed: an empty input, exit 0 at once"
+(exec 0<&-; exec "$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice -l "$BOB" 2>/dev/null)
+is "$?" 65 "xsend -l with stdin closed: an empty input, exit 65 at once (no line)"
+(exec 0<&-; exec "$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice -E -l "$BOB")
+is "$?" 0 "and with -E: exit 0"
 (exec 0<&-; exec "$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice "$BOB") 2>"$T/err"
 is "$?" 65 "xsend with stdin closed: an empty message (65), not an I/O error"
 like "$(cat "$T/err")" "stdin: empty message" "and it says so"
