@@ -144,7 +144,7 @@ done
 # the -D default (bash-completion's loader) when there is none yet.
 bash_ask() {	# bash_ask TOOL <lines: a line of candidates each
 	BASH_COMPLETION_USER_DIR=$T/bash timeout 30 bash --norc --noprofile -c '
-	    . /usr/share/bash-completion/bash_completion || exit 1
+	    . "$0" || exit 1
 	    compopt() { :; }	# (how readline inserts: no readline here)
 	    set -f
 	    complete -p "$1" >/dev/null 2>&1 && echo "# $1: loaded before TAB" ||
@@ -173,7 +173,7 @@ bash_ask() {	# bash_ask TOOL <lines: a line of candidates each
 		done
 		echo ${COMPREPLY[@]}
 	    done
-	    complete -p "$1"' bash "$1"
+	    complete -p "$1"' $bc "$1"
 }
 zsh_ask() { timeout 30 zsh -f tests/zcomplete.zsh completions/zsh; }
 fish_ask() {
@@ -183,32 +183,32 @@ fish_ask() {
 		echo (complete -C "$q" | cut -f1)
 	    end'
 }
-declare -A have=(
-	[bash]=/usr/share/bash-completion/bash_completion
-	[zsh]=/usr/bin/zsh [fish]=/usr/bin/fish)
+bc=/usr/share/bash-completion/bash_completion
+there() {	# there SHELL: whether it is installed (bash: and bash-completion)
+	case $1 in
+	bash) [ -r $bc ];;
+	*) command -v $1 >/dev/null;;
+	esac
+}
 mkdir -p "$T/bash"
 cp -R completions/bash "$T/bash/completions"
 for sh in bash zsh fish; do
-	if ! [ -e "${have[$sh]}" ]; then
+	if ! there $sh; then
+		what=$sh
+		[ $sh = bash ] && what=$bc
 		# CI has tests/deps.sh install them: a failure there
 		if [ "${XT_NEED13:-}" = 1 ]; then
-			ok 1 "$sh: ${have[$sh]} is there (tests/deps.sh installs it)"
+			ok 1 "$sh: $what is installed (tests/deps.sh installs it)"
 		else
-			ok 0 "# SKIP $sh: no ${have[$sh]} (tests/deps.sh installs it)"
+			ok 0 "# SKIP $sh: no $what (tests/deps.sh installs it)"
 		fi
 		continue
 	fi
 	declare -A got=()
-	if [ $sh = zsh ]; then
-		# (one zsh for all: compinit reads every #compdef)
-		cat "${tools[@]/#/$T/q.}" >"$T/q.zsh"
-		zsh_ask <"$T/q.zsh" >"$T/r.zsh"
-		mapfile -t r <"$T/r.zsh"
-		mapfile -t q <"$T/q.zsh"
-		for i in "${!q[@]}"; do got[${q[i]}]=${r[i]-(none)}; done
-	fi
-	for t in "${tools[@]}"; do
-		[ $sh = zsh ] && continue
+	# (zsh: one for all tools, as compinit reads every #compdef)
+	asked=("${tools[@]}")
+	[ $sh = zsh ] && asked=(all) && cat "${tools[@]/#/$T/q.}" >"$T/q.all"
+	for t in "${asked[@]}"; do
 		${sh}_ask $t <"$T/q.$t" >"$T/r.$sh.$t"
 		mapfile -t r <"$T/r.$sh.$t"
 		mapfile -t q <"$T/q.$t"
@@ -234,6 +234,7 @@ for sh in bash zsh fish; do
 	done
 	[ -e "$T/pwned" ]
 	is $? 1 "$sh: the config's [\$(touch ...)] was not run"
+	rm -f "$T/pwned"
 	unset got
 done
 done_testing
