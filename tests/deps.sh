@@ -20,12 +20,14 @@
 #   tests/deps.sh --only PKG...  install only these (tests/deb.sh's tools)
 PKGS="gcc make pkg-config libc6-dev libstrophe-dev libexpat1-dev libssl-dev
 libidn-dev libbsd-dev libjansson-dev libcurl4-openssl-dev curl prosody lua-unbound openssl jq mandoc valgrind
-python3 python3-prometheus-client zsh fish
+python3 python3-prometheus-client bash-completion zsh fish
 clang libclang-rt-14-dev
 lua5.4 lua-expat lua-filesystem lua-sec lua-socket lua-bitop libicu72"
 # (clang and its libFuzzer runtime, for tests/fuzz: Debian 12's clang is 14;
-# Prometheus' own parser reads xping's output in tests/t-xping.sh; zsh and
-# fish check the completions in tests/t-docs.sh, which skips them without;
+# Prometheus' own parser reads xping's output in tests/t-xping.sh;
+# tests/t-completions.sh runs the completions in bash (under Debian's
+# bash-completion, which loads them), zsh and fish: it skips a shell that
+# is missing, and fails instead in CI (XT_NEED13=1);
 # lua5.4 and the Lua libraries below it are what Prosody 13 runs on)
 
 # What is fetched from bookworm-backports. A pinned version gone from the

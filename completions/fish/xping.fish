@@ -1,18 +1,26 @@
-# fish completion for xping(1); the common options are in xsend.fish
+# fish completion for xping(1); what every tool shares is in xsend.fish
 functions -q __xmpputils_common; or source (status dirname)/xsend.fish
+
+# --want's features, each once, after those the word has
+function __xping_want
+    set -l done (commandline -ct | string replace -r -- '^--want=' '' | string replace -r -- '[^,]*$' '')
+    for f in sasl2 binding ssdp fast
+        contains -- $f (string split -- , $done); or echo $done$f
+    end
+end
 
 __xmpputils_common xping
 __xmpputils_agent xping
 complete -c xping -f
-complete -c xping -s c -l count -x -d 'Stop after this many pings (--plugin: -c is the critical threshold)'
+complete -c xping -s c -l count -x -d 'Stop after N replies'
 complete -c xping -s i -l interval -x -d 'Seconds between pings'
-complete -c xping -s q -l quiet -d 'Only the header and the summary'
-complete -c xping -s W -l wait -x -d 'Seconds to wait for each answer'
+complete -c xping -s w -l wait -x -d 'Wait this long for each reply'
 complete -c xping -l format -x -a 'text json prometheus' -d 'Output format'
-complete -c xping -l trace -d 'Time the login, phase by phase'
-complete -c xping -l plugin -d 'Run as a Nagios/Icinga plugin'
-complete -c xping -s w -l warning -x -d 'With --plugin: WARNING above RTT ms[,LOSS%]'
-complete -c xping -l cert-warn -x -d 'With --plugin: WARNING when the certificate expires within DAYS'
-complete -c xping -l cert-crit -x -d 'With --plugin: CRITICAL when the certificate expires within DAYS'
-complete -c xping -l want -x -a 'sasl2 binding ssdp fast' -d 'With --plugin: WARNING for a login without these'
-complete -c xping -l logout -d "Invalidate the account's FAST tokens at the server, delete them"
+complete -c xping -l trace -d 'Time the login phase by phase'
+complete -c xping -l plugin -d 'A monitoring plugin: one status line, exit 0 to 3'
+complete -c xping -l warning -x -d 'WARNING at this round trip (ms) or loss: RTT[,LOSS%]'
+complete -c xping -l critical -x -d 'CRITICAL at this round trip (ms) or loss: RTT[,LOSS%]'
+complete -c xping -l cert-warning -x -d 'WARNING when the certificate expires within DAYS'
+complete -c xping -l cert-critical -x -d 'CRITICAL when it expires within DAYS'
+complete -c xping -l want -x -a '(__xping_want)' -d 'CRITICAL unless the server offers each'
+complete -c xping -l logout -d "Invalidate and delete the account's FAST tokens"

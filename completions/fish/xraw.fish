@@ -1,10 +1,10 @@
-# fish completion for xraw(1); the common options are in xsend.fish
+# fish completion for xraw(1); what every tool shares is in xsend.fish
 functions -q __xmpputils_common; or source (status dirname)/xsend.fish
 
 __xmpputils_common xraw
 __xmpputils_agent xraw
 complete -c xraw -f
-complete -c xraw -l pretty -d 'Indent what arrives, a blank line between stanzas'
 complete -c xraw -l strict -d 'Stop at the first bad input'
-complete -c xraw -l trace -d 'Show the XML both ways, the login too'
-complete -c xraw -s w -l wait -x -d 'After the input, wait (and listen) this many seconds'
+complete -c xraw -s w -l wait -x -d 'After the input ends, listen SECONDS more'
+complete -c xraw -l pretty -d 'Each stanza indented, a blank line between'
+complete -c xraw -l trace -d 'The whole exchange, login included'

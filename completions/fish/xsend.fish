@@ -1,60 +1,80 @@
-# fish completion for xsend(1); xlisten.fish shares what is common
+# fish completion for xsend(1), and what every tool shares: the other
+# tools' files load this one, so each works when fish loads it alone
 
+# The accounts of the config (the last -f on the line, else the XDG one):
+# `default' and its [section]s. The file is read, never run; a missing
+# or unreadable one (or a FIFO) has none.
 function __xmpputils_accounts
     set -l file (set -q XDG_CONFIG_HOME; and echo $XDG_CONFIG_HOME; or echo $HOME/.config)/xmpputils/config
     set -l tokens (commandline -opc)
-    for i in (seq (count $tokens))
-        if contains -- $tokens[$i] -f --config; and test $i -lt (count $tokens)
-            set file $tokens[(math $i + 1)]
+    set -l i 2
+    while test $i -le (count $tokens)
+        switch $tokens[$i]
+            case --
+                break
+            case -f --config
+                set i (math $i + 1)
+                test $i -le (count $tokens); and set file $tokens[$i]
+            case '--config=*'
+                set file (string replace -- --config= '' $tokens[$i])
+            case '-f?*'
+                set file (string sub -s 3 -- $tokens[$i])
         end
+        set i (math $i + 1)
     end
-    test -r $file; and sed -n 's/^[[:space:]]*\[\([^]]*\)\][[:space:]]*$/\1/p' $file
+    string match -q -- '~/*' $file; and set file $HOME/(string sub -s 3 -- $file)
+    test -f $file -a -r $file; or return
+    echo default
+    string match -rg '^\s*\[(.+)\]\s*$' <$file
 end
 
 function __xmpputils_common -a cmd
-    complete -c $cmd -s a -l account -x -a '(__xmpputils_accounts)' -d 'Account section of the config'
-    complete -c $cmd -s f -l config -r -F -d 'Config file'
-    complete -c $cmd -s T -l timeout -x -d 'Seconds each step may take'
-    complete -c $cmd -s v -l verbose -d 'Report progress; twice for the XML'
-    complete -c $cmd -l jid -x -d 'Account JID'
-    complete -c $cmd -l server -x -a '(__fish_print_hostnames)' -d 'Host to connect to'
-    complete -c $cmd -l port -x -d 'Port'
-    complete -c $cmd -l resource -x -d 'Resource to bind'
-    complete -c $cmd -l cafile -r -F -d 'CA certificates'
+    complete -c $cmd -s a -l account -x -a '(__xmpputils_accounts)' -d "The config's account NAME"
+    complete -c $cmd -s f -l config -r -F -d 'The config'
+    complete -c $cmd -l jid -x -d 'Log in as JID'
+    complete -c $cmd -l server -x -a '(__fish_print_hostnames)' -d 'Connect to HOST, not the SRV records'
+    complete -c $cmd -l port -x -d 'Connect to PORT (with --server)'
+    complete -c $cmd -l resource -x -d 'The resource to bind'
+    complete -c $cmd -l password-fd -x -d 'Read the password from descriptor FD'
+    complete -c $cmd -l no-fast -d 'No FAST token: neither use nor keep one'
+    complete -c $cmd -l keepalive -x -d 'Probe a silent connection after SECONDS'
     complete -c $cmd -l tls -x -a 'starttls direct' -d 'How TLS starts'
-    complete -c $cmd -l pin -x -d 'Accept only this public key'
-    complete -c $cmd -l password-fd -x -d 'Read the password from this descriptor'
-    complete -c $cmd -l show-cert -d 'Print the server certificate and its pin'
-    complete -c $cmd -l keepalive -x -d 'Seconds of silence before asking for a sign of life'
-    complete -c $cmd -l no-fast -d 'Use and keep no FAST token: log in with the password'
-    complete -c $cmd -l insecure -d 'Accept any certificate (dangerous)'
-    complete -c $cmd -l insecure-plaintext -d 'Allow no TLS at all (dangerous)'
-    complete -c $cmd -s h -l help -d 'Usage'
-    complete -c $cmd -l version -d 'Version'
+    complete -c $cmd -l cafile -r -F -d 'Trust the CA certificates in FILE'
+    complete -c $cmd -l pin -x -d "Trust the server's key with this hash only"
+    complete -c $cmd -l show-cert -d "Print the server's certificate and its pin"
+    complete -c $cmd -l insecure -d 'Accept any certificate (loud)'
+    complete -c $cmd -l insecure-plaintext -d 'Allow a login without TLS (loud)'
+    complete -c $cmd -s T -l timeout -x -d 'The longest any one step may take'
+    complete -c $cmd -s v -l verbose -d 'Say what happens on stderr; -vv: the XML too'
+    complete -c $cmd -s q -l quiet -d 'Say less: only results and errors'
+    complete -c $cmd -s h -d 'The short usage'
+    complete -c $cmd -l help -d 'Every option'
+    complete -c $cmd -l version -d 'The version'
 end
 
-# which agent to use: every tool's choice but xagent's own
+# xagent is the agent: it refuses these
 function __xmpputils_agent -a cmd
-    complete -c $cmd -l agent -d "Go through the account's agent (xagent), or fail"
-    complete -c $cmd -l no-agent -d 'Never go through an agent: log in'
+    complete -c $cmd -l agent -d 'Go through a running xagent; none is an error'
+    complete -c $cmd -l no-agent -d 'Log in ourselves even if an xagent runs'
 end
 
 __xmpputils_common xsend
 __xmpputils_agent xsend
-complete -c xsend -s l -l lines -d 'Send each stdin line as it arrives'
-complete -c xsend -s m -l message -x -d 'Message text'
-complete -c xsend -s q -l quiet -d 'No progress bar for an upload'
-complete -c xsend -l attach -r -F -d 'Upload a file and send a message that shares it'
-complete -c xsend -l attach-name -x -d 'The name the file before goes by'
-complete -c xsend -s r -l room -x -d 'Join a MUC room and send there'
-complete -c xsend -s s -l subject -x -d 'Subject'
+complete -c xsend -f
+complete -c xsend -s m -l message -x -d 'Send TEXT'
+complete -c xsend -s l -l lines -d 'Each line of stdin is a message'
+complete -c xsend -s E -l if-nonempty -d 'Stdin empty: no login, nothing sent, exit 0'
+complete -c xsend -s s -l subject -x -d "The messages' subject"
 complete -c xsend -s t -l type -x -a 'chat normal headline groupchat' -d 'Message type'
-complete -c xsend -l retry -x -a inf -d 'Logins to try each outage (inf: no limit)'
-complete -c xsend -l unsent -r -F -d 'Write what was not confirmed here'
+complete -c xsend -l attach -r -F -d 'Upload FILE and share its URL'
+complete -c xsend -l attach-name -x -d 'The name the --attach before it is shared under'
+complete -c xsend -s r -l room -x -d 'Join ROOM (as NICK) and send there'
 complete -c xsend -l confirm -x -a 'server domain client' -d 'How far delivery must be confirmed'
-complete -c xsend -l agent-persist -x -d 'Start an agent if none runs, to idle this many seconds'
-complete -c xsend -l queue -d 'Keep what cannot go now in the queue (exit 2)'
-complete -c xsend -l no-queue -d 'Queue nothing, whatever the config says'
+complete -c xsend -l retry -x -a inf -d 'Log in again N times if the connection is lost'
+complete -c xsend -l unsent -r -F -d 'Write what was not confirmed to FILE'
+complete -c xsend -l queue -d 'Keep on disk what cannot go now (exit 2)'
+complete -c xsend -l no-queue -d 'Do not, whatever the config says'
 complete -c xsend -l flush -d 'Send what the queue holds, oldest first'
 complete -c xsend -l list-queue -d 'Print what the queue holds'
-complete -c xsend -l format -x -a 'text json' -d 'Output format of --list-queue'
+complete -c xsend -l format -x -a 'text json' -n '__fish_seen_argument -l list-queue' -d '--list-queue as text or json'
+complete -c xsend -l agent-persist -x -d 'Start an xagent that stays SECONDS idle'
