@@ -118,7 +118,7 @@ static const char help[] =
 "the account's server by default.\n"
 "\n"
 "How many:\n"
-"  -c, --count N            stop after N replies (else until a signal;\n"
+"  -c, --count N            send N pings (else until a signal;\n"
 "                           1 with --plugin or --format prometheus)\n"
 "  -i, --interval SECONDS   between pings (1)\n"
 "  -w, --wait SECONDS       wait this long for each reply (-T's)\n"
@@ -141,6 +141,7 @@ static const char help[] =
 "\n"
 "Other:\n"
 "      --logout             invalidate and delete the account's FAST tokens\n";
+
 /* ---- output */
 
 /* A line out, whole; a write that fails ends the run (stdout_done
