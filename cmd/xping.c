@@ -124,7 +124,6 @@ static const char help[] =
 "  -w, --wait SECONDS       wait this long for each reply (-T's)\n"
 "\n"
 "Output:\n"
-"  -q, --quiet              only the summary\n"
 "      --format FORMAT      text (the default), json or prometheus\n"
 "      --trace              time the login phase by phase\n"
 "\n"

@@ -183,8 +183,8 @@ static const char general_help[] =
 "General:\n"
 "  -T, --timeout SECONDS    the longest any one step may take (10)\n"
 "  -v, --verbose            say what happens on stderr; -vv: the XML too\n"
-"  -q, --quiet              say less: no progress or notes, only results and\n"
-"                           errors\n"
+"  -q, --quiet              say less: only results and errors (no progress,\n"
+"                           no notes; xping: only the summary)\n"
 "  -h                       the short usage\n"
 "      --help               this help\n"
 "      --version            the version\n";
