@@ -1,6 +1,7 @@
-# t-docs: man pages lint clean and read right, completions load and
-# complete, the README's Install is enough, and make install puts
-# everything where PREFIX and DESTDIR say.
+# t-docs: man pages lint clean and read right, and answer for every
+# option, section, exit code and config key the tools have; the
+# README's Install is enough; make install puts everything where PREFIX
+# and DESTDIR say. (The completions' tests are t-completions.sh's.)
 . tests/lib.sh
 
 for m in man/*.[1-9]; do
@@ -65,97 +66,97 @@ for t in $(sed -n 's/^TOOLS = //p' Makefile); do
 	ok $? "README's Install names $t and $t(1)"
 done
 TOOLS=$(sed -n 's/^TOOLS = //p' Makefile)
-# the options a tool's usage shows, one a line
-usage_opts() { "$XU_BUILD/$1" -h | grep -o -- '--\?[a-zA-Z][a-z-]*' | sort -u; }
+
+# A page's section NAME, lines continued with a backslash joined
+section() {	# section PAGE NAME
+	sed -e ':a' -e '/\\$/{N' -e 's/\\\n//' -e 'ba' -e '}' "$1" |
+	    awk -v s=".Sh $2" '/^\.Sh /{ on = ($0 == s); next } on'
+}
+# the options --help describes (its first column), one a line
+help_opts() { "$XU_BUILD/$1" --help | cut -c1-27 | grep '^ *-' |
+    grep -o -- '--\?[a-zA-Z][a-zA-Z-]*' | sort -u; }
+# the options of -h's usage, and of mdoc text, "-qv" as "-q" and "-v"
+split_opts() { sed 's/^-\([a-zA-Z]\)\([a-zA-Z]\)/-\1\n-\2/; s/^-\([a-zA-Z]\)\n-\([a-zA-Z]\)\([a-zA-Z]\)$/-\1\n-\2\n-\3/'; }
+usage_opts() { "$XU_BUILD/$1" -h | grep -o -- '--\?[a-zA-Z][a-z-]*' |
+    split_opts | sort -u; }
+mdoc_opts() { sed 's/\\&//g' | grep -o 'Fl Fl [a-z-]*\|Fl [A-Za-z]*' | sed 's/^Fl Fl /--/; s/^Fl /-/' |
+    grep -x -- '--\?[a-zA-Z][a-zA-Z-]*' | split_opts | sort -u; }
+# what is in the first list and not in the second, on one line
+minus() { comm -23 <(printf '%s\n' "$1") <(printf '%s\n' "$2") | grep . | tr '\n' ' '; }
+
+# The sections every tool's page has, in this order (mdoc's for its
+# own, ours where mdoc has none); other sections may come between
+sections="NAME SYNOPSIS DESCRIPTION OPTIONS OUTPUT_FORMAT ENVIRONMENT FILES EXIT_STATUS EXAMPLES SEE_ALSO"
 for t in $TOOLS; do
-	# every option the usage shows: "-x" is "Fl x", "--xy" is "Fl Fl xy"
-	for opt in $(usage_opts $t); do
-		case $opt in
-		--*) pat="Fl Fl ${opt#--}";;
-		*) pat="Fl ${opt#-}";;
-		esac
-		grep -q -- "$pat\\( \\|$\\)" "man/$t.1"
-		ok $? "man/$t.1 documents $opt"
+	m=man/$t.1
+	got=$(sed -n 's/^\.Sh //p' "$m" | tr ' ' _ | grep -xF "$(tr ' ' '\n' <<<"$sections")" | tr '\n' ' ')
+	is "$got" "$sections " "$m has the sections, in order"
+
+	# the SYNOPSIS is the usage: the same options, no more (an old
+	# spelling is not in it), no fewer
+	syn=$(section "$m" SYNOPSIS | mdoc_opts)
+	use=$(usage_opts $t)
+	is "$(minus "$use" "$syn")" "" "$m SYNOPSIS has every option of $t -h"
+	is "$(minus "$syn" "$use")" "" "$m SYNOPSIS has no option $t -h lacks"
+
+	# OPTIONS: an item for every option --help lists, short and long,
+	# and none for an option it does not
+	items=$(section "$m" OPTIONS | grep '^\.It ' | mdoc_opts)
+	help=$(help_opts $t)
+	for opt in $help; do
+		grep -qxF -- "$opt" <<<"$items"
+		ok $? "$m OPTIONS has an item for $opt"
 	done
+	is "$(minus "$items" "$help")" "" "$m OPTIONS has no item for an option $t --help lacks"
+
+	# DEPRECATED: each old spelling NEWS lists for the tool
+	dep=$(section "$m" DEPRECATED | mdoc_opts)
+	for opt in $(sed -n "s/^| $t | \\([^|]*\\) |.*/\\1/p" NEWS |
+	    grep -o -- '--\?[a-zA-Z][a-zA-Z-]*' | sort -u); do
+		grep -qxF -- "$opt" <<<"$dep"
+		ok $? "$m DEPRECATED names $opt, as NEWS does"
+	done
+
 	codes="0 64 65 69 70 74 75 77 78"
 	[ $t = xsend ] || codes="0 1 64 65 69 70 74 75 77 78"
-	# 1: --confirm; 2: queued; 73: the queue's directory
-	[ $t = xsend ] && codes="0 1 2 64 65 69 70 73 74 75 77 78"
+	# 1: --confirm; 2: queued; 66: a file to attach; 73: the queue's directory
+	[ $t = xsend ] && codes="0 1 2 64 65 66 69 70 73 74 75 77 78"
 	[ $t = xping ] && codes="0 1 2 3"	# ping(8)'s, and a plugin's
-	# 1: -s finds none; 71, 73: fork, the socket; 76: an agent's protocol
+	# 1: -O status finds none; 71, 73: fork, the socket; 76: an agent's protocol
 	[ $t = xagent ] && codes="0 1 64 69 70 71 73 74 75 76 77 78"
 	for code in $codes; do
-		grep -q "^\\.It $code\$" "man/$t.1"
-		ok $? "man/$t.1 documents exit code $code"
+		grep -q "^\\.It $code\$" "$m"
+		ok $? "$m documents exit code $code"
 	done
 done
 
-# bash: complete as the shell would
-complete_bash() {	# complete_bash WORDS...: the candidates for the last word
-	bash -c '. completions/bash/xsend; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
-	    _xmpputils; printf "%s\n" "${COMPREPLY[@]}"' bash "$@" | sort | tr '\n' ' '
-}
-is "$(complete_bash xsend -t '')" "chat groupchat headline normal " "bash: xsend -t types"
-is "$(complete_bash xlisten --format '')" "json text xml " "bash: xlisten --format"
-is "$(complete_bash xlisten --fo)" "--format " "bash: xlisten long options"
-is "$(complete_bash xsend --tls '')" "direct starttls " "bash: --tls modes"
-is "$(complete_bash xsend --retry '')" "inf " "bash: xsend --retry inf"
-is "$(complete_bash xlisten --re)" "--retry inf --resource --retry " \
-    "bash: xlisten --retry, and --retry inf still"
-is "$(complete_bash xsend --sh)" "--show-cert " "bash: the common options"
-is "$(complete_bash xraw --t)" "--timeout --tls --trace " "bash: xraw's own and the common ones"
-is "$(complete_bash xsend -f "$XT_CONFIG" -a '')" "alice bob carol dave $(printf '%s ' $XT_ROSTER_USERS)" \
-    "bash: -a lists the accounts of the -f config"
-is "$(complete_bash xroster '')" "add approve deny export import list remove subscribe unsubscribe " \
-    "bash: xroster's subcommands"
-is "$(complete_bash xroster -a erin im)" "import " "bash: a subcommand after an option"
-is "$(complete_bash xroster import --d)" "--dry-run " "bash: xroster's options"
-is "$(complete_bash xlisten --show '')" "away chat dnd xa " "bash: xlisten --show"
-is "$(complete_bash xping --format '')" "json prometheus text " "bash: xping --format"
-is "$(complete_bash xping --ce)" "--cert-crit --cert-warn " "bash: xping's own options"
-is "$(complete_bash xagent --st)" "--status --stop " "bash: xagent's own options"
-is "$(complete_bash xsend --ag)" "--agent --agent-persist " "bash: xsend --agent and --agent-persist"
-
-# every option of every tool's usage completes, in each shell; and
-# xagent, which refuses them, offers neither --agent nor --no-agent
-missing() {	# missing CANDIDATES OPTION...: the options not among them
-	local o m=
-	for o in "${@:2}"; do grep -qxF -- "$o" <<<"$1" || m="$m $o"; done
-	printf '%s' "$m"
-}
-f=completions/zsh/_xmpputils
-zsh_opts() {	# zsh_opts TOOL: the options its case (and the arrays it uses) name
-	local block
-	block=$(sed -n "/^$1)\$/,/^  ;;\$/p" "$f")
-	{
-		printf '%s\n' "$block"
-		grep -q '\$common' <<<"$block" && sed -n '/^common=(/,/^)/p' "$f"
-		grep -q '\$agent' <<<"$block" && sed -n '/^agent=(/,/^)/p' "$f"
-	} | grep -o -- "--\?[a-zA-Z][a-z-]*[]=[+,}']" | sed 's/.$//' | sort -u
-}
+# xmpputils(7): one exit-code table has every code a tool's page has
+all=$(section man/xmpputils.7 'EXIT STATUS' | sed -n 's/^\.It \([0-9][0-9]*\)\( .*\)\{0,1\}$/\1/p' | sort -u)
 for t in $TOOLS; do
-	bash -c ". completions/bash/$t; complete -p $t" >/dev/null 2>&1
-	ok $? "bash: the $t file registers a completion"
-	opts=$(usage_opts $t)
-	got=$(complete_bash $t - | tr ' ' '\n')
-	is "$(missing "$got" $opts)" "" "bash: every option of $t's usage completes"
-	is "$(missing "$(zsh_opts $t)" $opts)" "" "zsh: every option of $t's usage completes"
-	if command -v fish >/dev/null; then
-		got=$(fish -c "source completions/fish/$t.fish; complete -C '$t -'" | cut -f1)
-		is "$(missing "$got" $opts)" "" "fish: every option of $t's usage completes"
-	fi
+	codes=$(section man/$t.1 'EXIT STATUS' | sed -n 's/^\.It \([0-9][0-9]*\)$/\1/p' | sort -u)
+	is "$(minus "$codes" "$all")" "" "xmpputils.7's exit table has every code of $t.1"
 done
-is "$(complete_bash xagent - | tr ' ' '\n' | grep -c -- -agent)" 0 "bash: xagent offers no --agent"
-is "$(zsh_opts xagent | grep -c -- -agent)" 0 "zsh: xagent offers no --agent"
-if command -v zsh >/dev/null; then zsh -n "$f"; ok $? "zsh -n $f"; fi
-is "$(head -1 "$f")" "#compdef $TOOLS" "$f serves every tool"
-if command -v fish >/dev/null; then
-	for f in completions/fish/*.fish; do fish -n "$f"; ok $? "fish -n $f"; done
-	is "$(fish -c 'source completions/fish/xlisten.fish; complete -C "xlisten --format "' | cut -f1 | tr '\n' ' ')" \
-	    "json text xml " "fish: xlisten --format, with the common part from xsend.fish"
-	is "$(fish -c 'source completions/fish/xagent.fish; complete -C "xagent -"' | cut -f1 | grep -c -- -agent)" \
-	    0 "fish: xagent offers no --agent"
-fi
+# and its vocabulary has each letter of every --help, with its long name
+vocab=$(section man/xmpputils.7 'COMMON OPTIONS' | grep '^\.It ')
+for pair in $(for t in $TOOLS; do "$XU_BUILD/$t" --help; done |
+    sed -n 's/^  \(-[a-zA-Z]\), \(--[a-z-]*\).*/\1,\2/p' | sort -u); do
+	short=${pair%%,*} long=${pair#*,}
+	grep "Fl ${short#-}\\( \\|\$\\)" <<<"$vocab" | grep -q "Fl Fl ${long#--}\\( \\|\$\\)"
+	ok $? "xmpputils.7's vocabulary has $short as $long"
+done
+
+# xmpputils.conf(5) has an item for each key lib/account.c takes, and
+# none for a key it does not
+keys=$(sed -n '/^static const struct key keys\[\] = {/,/^};/s/^\t{ "\([a-z_0-9]*\)".*/\1/p' lib/account.c | sort)
+items=$(section man/xmpputils.conf.5 KEYS | sed -n 's/^\.It \(Ic .*\)/\1/p' |
+    grep -o 'Ic [a-z_0-9]*' | cut -c4- | sort -u)
+[ "$(wc -l <<<"$keys")" -gt 15 ]
+ok $? "lib/account.c's key table read ($(echo $keys))"
+for k in $keys; do
+	grep -qxF "$k" <<<"$items"
+	ok $? "xmpputils.conf.5 has an item for the key $k"
+done
+is "$(minus "$items" "$keys")" "" "xmpputils.conf.5 has no item for a key lib/account.c lacks"
 
 # make install and uninstall, with DESTDIR and PREFIX
 san=
