@@ -21,6 +21,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,8 +148,7 @@ static const char help[] =
 "\n"
 "Running:\n"
 "  -F, --foreground         stay in the foreground (as systemd runs it)\n"
-"      --idle SECONDS       exit after SECONDS without a client (the\n"
-"                           config's agent_idle; else never)\n"
+"      --idle SECONDS       exit after SECONDS without a client (else never)\n"
 "\n"
 "Asking one that runs (as ssh -O does):\n"
 "  -O, --control status     print its state: login, session, clients\n"
@@ -687,6 +687,19 @@ join(struct agent *a, struct client *c, struct agent_msg *m)
 		ar->waiting[ar->nwaiting++] = c->number;
 }
 
+/* What the agent says of itself on stderr (its log), but with -q. */
+static void __attribute__((format(printf, 2, 3)))
+note(const struct agent *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->o->quiet)
+		return;
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+}
+
 static void
 status(struct agent *a, struct client *c)
 {
@@ -736,7 +749,7 @@ request(struct agent *a, struct client *c, struct agent_msg *m)
 		status(a, c);
 		break;
 	case 'X':
-		warnx("asked to stop (by pid %ld)", (long)c->pid);
+		note(a, "asked to stop (by pid %ld)", (long)c->pid);
 		client_sends(c, 'X', "");
 		a->stop = 1;
 		break;
@@ -1338,7 +1351,7 @@ outage(struct agent *a, int rc)
 		a->down_since = now_ms();
 	}
 	ms = retry_delay(&retry, a->attempt);
-	warnx("reconnecting in %.1f s (attempt %d)", ms / 1000.0, a->attempt);
+	note(a, "reconnecting in %.1f s (attempt %d)", ms / 1000.0, a->attempt);
 	a->next_try = now_ms() + ms;
 	return EX_OK;
 }
@@ -1352,7 +1365,7 @@ attempt(struct agent *a)
 	a->next_try = 0;
 	if ((rc = session_recover_once(a->s, &retry)) != EX_OK)
 		return outage(a, rc);
-	warnx("back after %d attempt%s over %.1f s", a->attempt,
+	note(a, "back after %d attempt%s over %.1f s", a->attempt,
 	    a->attempt == 1 ? "" : "s", (now_ms() - a->down_since) / 1000.0);
 	a->attempt = 0;
 	flush_maybe(a);
@@ -1485,7 +1498,7 @@ serve(struct agent *a)
 	flush_maybe(a);		/* the first login */
 	while (rc == EX_OK && !a->stop && !signals_interrupted()) {
 		if (idle_over(a)) {
-			warnx("idle for %d s: stopping", a->idle_s);
+			note(a, "idle for %d s: stopping", a->idle_s);
 			break;
 		}
 		wait = a->idle_s > 0 && a->idle_since ? 1000 : -1;
@@ -1715,7 +1728,7 @@ start(struct agent *a, int foreground)
 	a->started = time(NULL);
 	a->idle_since = now_ms();
 	if (a->o->verbose || foreground)
-		warnx("holding %s for its tools at %s", session_jid(a->s),
+		note(a, "holding %s for its tools at %s", session_jid(a->s),
 		    a->path.p);
 	if (!foreground)
 		detach(a);

@@ -135,7 +135,7 @@ static const char help[] =
 "                           CRITICAL at this round trip (ms) or loss\n"
 "      --cert-warning DAYS  WARNING when the certificate expires sooner\n"
 "      --cert-critical DAYS CRITICAL when it expires sooner\n"
-"      --want FEATURES      CRITICAL unless the server offers each: sasl2,\n"
+"      --want FEATURES      WARNING unless the server offers each: sasl2,\n"
 "                           binding, ssdp, fast\n"
 "\n"
 "Other:\n"

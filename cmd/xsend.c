@@ -87,7 +87,7 @@ usage_lines(FILE *f)
 	fprintf(f, "usage: %s [-El] [-m text] [-r room[/nick]] [-s subject] "
 	    "[-t type]\n\t[--attach file [--attach-name name]] ...\n\t"
 	    "[--confirm server|domain|client] [--retry n|inf] [--unsent file]"
-	    "\n\t[--queue | --no-queue] [--agent-persist seconds] "
+	    "\n\t[--queue | --no-queue] [--agent-persist seconds]\n\t"
 	    COMMON_USAGE "\n\tjid ...\n"
 	    "       %s --flush [--retry n|inf] " COMMON_USAGE "\n"
 	    "       %s --list-queue [--format text|json] [-a account] "
