@@ -140,11 +140,15 @@ XDG_CONFIG_HOME=$T/down run "$T/inst/bin/xsend" -a alice --list-queue --format j
 is "$(printf '%s\n' "$out" | jq -r '"\(.subject)|\(.to | join(" "))"')" \
     "t-units-4.service failed on $HOST|$BOB $CAROL" \
     "in alice's queue: the subject, for both JIDs"
+# (carol listens too: a stored copy would reach the next test's carol)
 listen bob4 -a bob --format json
+listen carol4 -a carol --format json
 unit "$U/xmpputils-flush@.service" a i=alice
 is "$rc" 0 "the server back: xmpputils-flush@alice.service's ExecStart: exit 0" "$err"
 m=$(got bob4 t-units-4)
 is "$(field "$m" subject)" "t-units-4.service failed on $HOST" "bob got the queued alert"
 is "$(field "$m" body)" "$status" "with the status"
+m=$(got carol4 t-units-4)
+is "$(field "$m" subject)" "t-units-4.service failed on $HOST" "and carol"
 
 done_testing
