@@ -7,7 +7,7 @@ complete -c xlisten -f
 complete -c xlisten -s r -l room -x -d 'Join ROOM (as NICK) and print what is said there'
 complete -c xlisten -s t -l type -x -a 'chat normal headline groupchat error' -d 'Only messages of TYPE'
 complete -c xlisten -l from -x -d 'Only messages from JID'
-complete -c xlisten -l all -d 'Every stanza, not only messages'
+complete -c xlisten -l all -d 'Every stanza, not only messages (json or xml)'
 complete -c xlisten -l download -x -a '(__fish_complete_directories)' -d 'Save the files messages share into DIR'
 complete -c xlisten -l max-size -x -d 'The largest file to save (k, M, G)'
 complete -c xlisten -l max-time -x -d 'The longest a download may take'

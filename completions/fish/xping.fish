@@ -12,9 +12,9 @@ end
 __xmpputils_common xping
 __xmpputils_agent xping
 complete -c xping -f
-complete -c xping -s c -l count -x -d 'Stop after N replies'
+complete -c xping -s c -l count -x -d 'Send N pings (with --plugin, -c is still --critical: use --count)'
 complete -c xping -s i -l interval -x -d 'Seconds between pings'
-complete -c xping -s w -l wait -x -d 'Wait this long for each reply'
+complete -c xping -s w -l wait -x -d 'Wait this long for each reply (with --plugin, -w is still --warning: use --wait)'
 complete -c xping -l format -x -a 'text json prometheus' -d 'Output format'
 complete -c xping -l trace -d 'Time the login phase by phase'
 complete -c xping -l plugin -d 'A monitoring plugin: one status line, exit 0 to 3'
@@ -22,5 +22,5 @@ complete -c xping -l warning -x -d 'WARNING at this round trip (ms) or loss: RTT
 complete -c xping -l critical -x -d 'CRITICAL at this round trip (ms) or loss: RTT[,LOSS%]'
 complete -c xping -l cert-warning -x -d 'WARNING when the certificate expires within DAYS'
 complete -c xping -l cert-critical -x -d 'CRITICAL when it expires within DAYS'
-complete -c xping -l want -x -a '(__xping_want)' -d 'CRITICAL unless the server offers each'
+complete -c xping -l want -x -a '(__xping_want)' -d 'WARNING unless the server offers each'
 complete -c xping -l logout -d "Invalidate and delete the account's FAST tokens"
