@@ -46,7 +46,7 @@ function __xmpputils_common -a cmd
     complete -c $cmd -l insecure-plaintext -d 'Allow a login without TLS (loud)'
     complete -c $cmd -s T -l timeout -x -d 'The longest any one step may take'
     complete -c $cmd -s v -l verbose -d 'Say what happens on stderr; -vv: the XML too'
-    complete -c $cmd -s q -l quiet -d 'Say less: only results and errors'
+    complete -c $cmd -s q -l quiet -d 'Say less: only results and errors (xping: only the summary)'
     complete -c $cmd -s h -d 'The short usage'
     complete -c $cmd -l help -d 'Every option'
     complete -c $cmd -l version -d 'The version'
