@@ -18,6 +18,7 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 SYSTEMDUSERDIR ?= $(PREFIX)/lib/systemd/user
+DOCDIR ?= $(PREFIX)/share/doc/xmpputils
 
 PKGS = libstrophe expat openssl libidn libbsd-overlay jansson
 # libcurl: its headers only; lib/http.c loads it on the first transfer
@@ -172,23 +173,32 @@ deb:
 
 # The systemd user units run xagent and xsend where they are installed
 # (BINDIR): every /usr/local/bin/ in them, the alert's inside its sh -c
-# too. uninstall removes what install puts, from the same lists.
+# too; the man pages name the units, the tools and NEWS where they are.
+# uninstall removes what install puts, from the same lists.
+INSTALLED_PATHS = -e 's|/usr/local/lib/systemd/user|$(SYSTEMDUSERDIR)|g' \
+	-e 's|/usr/local/bin/|$(BINDIR)/|g' \
+	-e 's|/usr/local/share/doc/xmpputils|$(DOCDIR)|g'
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
-		$(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(SYSTEMDUSERDIR)
+		$(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(SYSTEMDUSERDIR) \
+		$(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)
-	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
-	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
-	install -m 0644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+	for m in $(MAN1) $(MAN5) $(MAN7); do \
+		sed $(INSTALLED_PATHS) $$m \
+		    >$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/} && \
+		chmod 0644 $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/} || \
+		exit 1; \
+	done
+	install -m 0644 NEWS $(DESTDIR)$(DOCDIR)
 	install -m 0644 completions/zsh/_xmpputils $(DESTDIR)$(ZSHCOMPDIR)
 	for t in $(TOOLS); do \
 		install -m 0644 completions/bash/$$t $(DESTDIR)$(BASHCOMPDIR)/$$t; \
 		install -m 0644 completions/fish/$$t.fish $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; \
 	done
 	for u in $(UNITS); do \
-		sed 's|/usr/local/bin/|$(BINDIR)/|g' systemd/$$u \
+		sed $(INSTALLED_PATHS) systemd/$$u \
 		    >$(DESTDIR)$(SYSTEMDUSERDIR)/$$u && \
 		chmod 0644 $(DESTDIR)$(SYSTEMDUSERDIR)/$$u || exit 1; \
 	done
@@ -201,7 +211,8 @@ uninstall:
 	    $(DESTDIR)$(ZSHCOMPDIR)/_xmpputils \
 	    $(TOOLS:%=$(DESTDIR)$(BASHCOMPDIR)/%) \
 	    $(TOOLS:%=$(DESTDIR)$(FISHCOMPDIR)/%.fish) \
-	    $(UNITS:%=$(DESTDIR)$(SYSTEMDUSERDIR)/%)
+	    $(UNITS:%=$(DESTDIR)$(SYSTEMDUSERDIR)/%) \
+	    $(DESTDIR)$(DOCDIR)/NEWS
 
 clean:
 	rm -rf build

@@ -128,7 +128,7 @@ struct agent {
 static void
 usage_lines(FILE *f)
 {
-	fprintf(f, "usage: %s [-F] [--idle seconds] " LOGIN_USAGE "\n"
+	fprintf(f, "usage: %s [-F] [--idle seconds]\n\t" LOGIN_USAGE "\n"
 	    "       %s -O status [--format text|json] [-qv] [-a account] "
 	    "[-f config]\n\t[-T seconds] [--jid jid]\n"
 	    "       %s -O stop [-qv] [-a account] [-f config] [-T seconds] "
@@ -1893,13 +1893,19 @@ main(int argc, char *argv[])
 			a.idle_s = number_arg(optarg, 1, 7 * 86400, "--idle");
 			break;
 		default:
-			if (!common_option(&o, ch, optarg) || ch == OPT_AGENT ||
-			    ch == OPT_NO_AGENT)
+			if (ch == OPT_AGENT || ch == OPT_NO_AGENT) {
+				warnx("--agent, --no-agent: xagent is the "
+				    "agent; it logs in itself");
+				usage(EX_USAGE);
+			}
+			if (!common_option(&o, ch, optarg))
 				usage(EX_USAGE);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		extra_argument(argv[optind]);
 		usage(EX_USAGE);
+	}
 	if (formatted && ask != 'Q')
 		errx(EX_USAGE, "--format goes with -O status");
 	if (ask)

@@ -82,10 +82,8 @@ static const char help[] =
 "Prints each message that arrives, as a line of text, JSON or XML.\n"
 "\n"
 "What to listen to:\n"
-"  -r, --room ROOM[/NICK]   join ROOM (as NICK) and print what is said there;\n"
-"                           repeatable\n"
-"  -t, --type TYPE          only messages of TYPE: chat, normal, headline,\n"
-"                           groupchat, error; repeatable\n"
+"  -r, --room ROOM[/NICK]   join ROOM (as NICK), print it too; repeatable\n"
+"  -t, --type TYPE          only chat, normal, headline, groupchat or error\n"
 "      --from JID           only messages from JID (a bare JID: any resource)\n"
 "      --all                every stanza, not only messages (json or xml)\n"
 "      --download DIR       save the files messages share into DIR\n"
@@ -498,8 +496,10 @@ main(int argc, char *argv[])
 	}
 	if (o.show_cert)
 		return stdout_done(session_show_cert(&o));
-	if (optind != argc)
+	if (optind != argc) {
+		extra_argument(argv[optind]);
 		usage(EX_USAGE);
+	}
 	if (l.all && l.format == FORMAT_TEXT)
 		errx(EX_USAGE, "--all needs --format json or xml");
 	if (max_size_given && l.download == NULL)

@@ -18,7 +18,8 @@
 #include "xmpputils.h"
 
 enum { OPT_COUNT = OPT_TOOL, OPT_FORMAT, OPT_PLUGIN, OPT_TRACE, OPT_CERT_WARN,
-	OPT_CERT_CRIT, OPT_WANT, OPT_LOGOUT, OPT_WAIT, OPT_WARNING, OPT_CRITICAL };
+	OPT_CERT_CRIT, OPT_WANT, OPT_LOGOUT, OPT_WAIT, OPT_WARNING, OPT_CRITICAL,
+	OPT_OLD_CERT_WARN, OPT_OLD_CERT_CRIT };
 
 enum output { OUT_TEXT, OUT_JSON, OUT_PROMETHEUS, OUT_PLUGIN };
 
@@ -75,6 +76,9 @@ static const char *want_words[] = { "sasl2", "binding", "ssdp", "fast" };
 static int usage_rc = PING_ERROR;
 static void want_check(struct pinger *, int *, struct buf *);
 static int plugin_said;	/* --plugin: the status line is out */
+/* --plugin's old -w or -c: said on the status line too, the one line a
+ * monitoring system shows (it reads no stderr) */
+static const char *plugin_old_letters;
 
 static void
 usage_text(struct buf *b)
@@ -83,7 +87,7 @@ usage_text(struct buf *b)
 	    "[--trace]\n\t[--format text|json|prometheus] [--plugin "
 	    "[--warning rtt[,loss%%]]\n\t[--critical rtt[,loss%%]] "
 	    "[--cert-warning days] [--cert-critical days]\n\t[--want "
-	    "sasl2,binding,ssdp,fast]] [--logout] " COMMON_USAGE "\n\t"
+	    "sasl2,binding,ssdp,fast]] [--logout]\n\t" COMMON_USAGE "\n\t"
 	    "[target]\n", getprogname());
 }
 
@@ -118,25 +122,22 @@ static const char help[] =
 "the account's server by default.\n"
 "\n"
 "How many:\n"
-"  -c, --count N            send N pings (else until a signal;\n"
-"                           1 with --plugin or --format prometheus)\n"
+"  -c, --count N            send N pings (default: until a signal)\n"
 "  -i, --interval SECONDS   between pings (1)\n"
 "  -w, --wait SECONDS       wait this long for each reply (-T's)\n"
 "\n"
 "Output:\n"
+"  -q, --quiet              only the summary\n"
 "      --format FORMAT      text (the default), json or prometheus\n"
 "      --trace              time the login phase by phase\n"
 "\n"
 "As a monitoring plugin (Nagios, Icinga; exits 0 to 3):\n"
 "      --plugin             one status line with performance data\n"
-"      --warning RTT[,LOSS%]\n"
-"                           WARNING at this round trip (ms) or loss\n"
-"      --critical RTT[,LOSS%]\n"
-"                           CRITICAL at this round trip (ms) or loss\n"
+"      --warning MS[,N%]    WARNING above MS round trip, or N% loss\n"
+"      --critical MS[,N%]   CRITICAL above MS round trip, or N% loss\n"
 "      --cert-warning DAYS  WARNING when the certificate expires sooner\n"
 "      --cert-critical DAYS CRITICAL when it expires sooner\n"
-"      --want FEATURES      WARNING unless the server offers each: sasl2,\n"
-"                           binding, ssdp, fast\n"
+"      --want FEATURES      WARNING unless it has each (sasl2,binding,...)\n"
 "\n"
 "Other:\n"
 "      --logout             invalidate and delete the account's FAST tokens\n";
@@ -804,6 +805,26 @@ limit_arg(struct limit *l, const char *arg, const char *opt)
 		errx(PLUGIN_UNKNOWN, "%s %s: not RTT[,LOSS%%]", opt, arg);
 }
 
+/*
+ * A WARNING above CRITICAL is a mistake, and most likely the new -c
+ * COUNT -w WAIT taken as this release's old thresholds under --plugin.
+ */
+static void
+limits_check(const struct pinger *p)
+{
+	const char *hint = plugin_old_letters ? " (with --plugin, -w and -c "
+	    "are still the thresholds: --count and --wait are the others)" :
+	    "";
+
+	if (p->warn.rtt >= 0 && p->crit.rtt >= 0 && p->warn.rtt > p->crit.rtt)
+		errx(PLUGIN_UNKNOWN, "--warning %g ms is above --critical %g "
+		    "ms%s", p->warn.rtt, p->crit.rtt, hint);
+	if (p->warn.loss >= 0 && p->crit.loss >= 0 &&
+	    p->warn.loss > p->crit.loss)
+		errx(PLUGIN_UNKNOWN, "--warning %g%% loss is above --critical "
+		    "%g%%%s", p->warn.loss, p->crit.loss, hint);
+}
+
 static void
 threshold(struct buf *b, double v)
 {
@@ -958,6 +979,9 @@ plugin_say(struct pinger *p, int st, const char *text, const char *perf)
 {
 	buf_printf(&p->line, "XMPP %s - ", plugin_states[st]);
 	line_clean(&p->line, text, 1);
+	if (plugin_old_letters)
+		buf_printf(&p->line, " (%s: deprecated, use --warning and "
+		    "--critical)", plugin_old_letters);
 	buf_printf(&p->line, "%s\n", perf);
 	flush_line(p);
 	plugin_said = 1;
@@ -1206,6 +1230,8 @@ main(int argc, char *argv[])
 		{ "trace", no_argument, NULL, OPT_TRACE },
 		{ "cert-warning", required_argument, NULL, OPT_CERT_WARN },
 		{ "cert-critical", required_argument, NULL, OPT_CERT_CRIT },
+		{ "cert-warn", required_argument, NULL, OPT_OLD_CERT_WARN },
+		{ "cert-crit", required_argument, NULL, OPT_OLD_CERT_CRIT },
 		{ "want", required_argument, NULL, OPT_WANT },
 		{ "logout", no_argument, NULL, OPT_LOGOUT },
 		COMMON_LONGOPTS,
@@ -1240,7 +1266,7 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(EX_OK);
 		case OPT_HELP:
-			help_print(usage_lines, help, 0);
+			help_print(usage_lines, help, HELP_OWN_QUIET);
 		case 'c':
 			c_arg = optarg;	/* a count, or --plugin's old -c */
 			break;
@@ -1282,10 +1308,16 @@ main(int argc, char *argv[])
 		case OPT_TRACE:
 			p.trace = 1;
 			break;
+		case OPT_OLD_CERT_WARN:
+			deprecated("--cert-warn", "--cert-warning");
+			/* FALLTHROUGH */
 		case OPT_CERT_WARN:
 			p.cert_warn = number_arg(optarg, 0, 100000,
 			    "--cert-warning");
 			break;
+		case OPT_OLD_CERT_CRIT:
+			deprecated("--cert-crit", "--cert-critical");
+			/* FALLTHROUGH */
 		case OPT_CERT_CRIT:
 			p.cert_crit = number_arg(optarg, 0, 100000,
 			    "--cert-critical");
@@ -1328,12 +1360,16 @@ main(int argc, char *argv[])
 			crit = c_arg;
 		} else if (c_arg)
 			errx(usage_rc, "-c and --critical: one of them");
+		if (w_arg || c_arg)
+			plugin_old_letters = w_arg && c_arg ? "-w, -c" :
+			    w_arg ? "-w" : "-c";
 		if (format != OUT_TEXT)
 			errx(usage_rc, "--format: not with --plugin");
 		if (warn)
 			limit_arg(&p.warn, warn, "--warning");
 		if (crit)
 			limit_arg(&p.crit, crit, "--critical");
+		limits_check(&p);
 	} else {
 		if (warn || crit || p.cert_warn >= 0 || p.cert_crit >= 0 ||
 		    p.want)

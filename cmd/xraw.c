@@ -77,16 +77,14 @@ static const char help[] =
 "and waits for the answers to its requests.\n"
 "\n"
 "Input:\n"
-"      --strict             stop at the first bad input (exit 65); else it\n"
-"                           is said and skipped\n"
+"      --strict             stop at the first bad input (65), not skip it\n"
 "\n"
 "How long:\n"
 "  -w, --wait SECONDS       after the input ends, listen SECONDS more\n"
 "\n"
 "Output:\n"
 "      --pretty             each stanza indented, a blank line between\n"
-"      --trace              the whole exchange, login included, each element\n"
-"                           marked >> sent or << received\n";
+"      --trace              the whole exchange, login too, marked >> and <<\n";
 /* ---- output */
 
 /*
@@ -534,8 +532,10 @@ main(int argc, char *argv[])
 	}
 	if (o.show_cert)
 		return stdout_done(session_show_cert(&o));
-	if (optind != argc)
+	if (optind != argc) {
+		extra_argument(argv[optind]);
 		usage(EX_USAGE);
+	}
 	if (o.keepalive < 0)
 		o.keepalive = 0;
 	if (c.trace && c.pretty)

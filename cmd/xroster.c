@@ -61,7 +61,7 @@ usage_lines(FILE *f)
 	    "       %s remove|subscribe|unsubscribe|approve|deny jid...\n"
 	    "       %s export\n"
 	    "       %s import [--dry-run] [--prune]\n"
-	    "\t" COMMON_USAGE "\n", p, p, p, p, p);
+	    "every command also takes:\n\t" COMMON_USAGE "\n", p, p, p, p, p);
 }
 
 static void __attribute__((noreturn))
@@ -786,7 +786,7 @@ check_options(const struct xroster *x, const struct command *c, int format)
 	if (x->wait_s >= 0 && !x->presence)
 		errx(EX_USAGE, "-w: only with --presence");
 	if ((x->name_set || x->ngroups || x->subscribe) && !add)
-		errx(EX_USAGE, "-n, -g and --subscribe: only for add");
+		errx(EX_USAGE, "--name, -g and --subscribe: only for add");
 	if ((x->prune || x->dry_run) && !import)
 		errx(EX_USAGE, "--dry-run and --prune: only for import");
 }

@@ -89,9 +89,9 @@ usage_lines(FILE *f)
 	    "[--confirm server|domain|client] [--retry n|inf] [--unsent file]"
 	    "\n\t[--queue | --no-queue] [--agent-persist seconds]\n\t"
 	    COMMON_USAGE "\n\tjid ...\n"
-	    "       %s --flush [--retry n|inf] " COMMON_USAGE "\n"
-	    "       %s --list-queue [--format text|json] [-a account] "
-	    "[-f config] [--jid jid]\n", p, p, p);
+	    "       %s --flush [--retry n|inf] [options of the login above]\n"
+	    "       %s --list-queue [--format text|json] [-qv] [-a account] "
+	    "[-f config]\n\t[--jid jid]\n", p, p, p);
 }
 
 static void __attribute__((noreturn))
@@ -111,18 +111,15 @@ static const char help[] =
 "  -E, --if-nonempty        stdin empty: no login, nothing sent, exit 0\n"
 "  -s, --subject TEXT       the messages' subject\n"
 "  -t, --type TYPE          chat (the default), normal, headline, groupchat\n"
-"      --attach FILE        upload FILE (- for stdin) and share its URL;\n"
-"                           repeatable\n"
+"      --attach FILE        upload FILE (-: stdin) and share it; repeatable\n"
 "      --attach-name NAME   the name the --attach before it is shared under\n"
 "\n"
 "Where:\n"
 "  JID ...                  the people (or services) to send to\n"
-"  -r, --room ROOM[/NICK]   join ROOM (as NICK) and send there; repeatable\n"
+"  -r, --room ROOM[/NICK]   join ROOM (as NICK), send there; repeatable\n"
 "\n"
 "Delivery:\n"
-"      --confirm LEVEL      server (the default): the server has each;\n"
-"                           domain: each recipient's server; client: a\n"
-"                           recipient's client sent a receipt\n"
+"      --confirm LEVEL      who must have each: server, domain or client\n"
 "      --retry N|inf        log in again N times if the connection is lost\n"
 "      --unsent FILE        write what was not confirmed to FILE\n"
 "      --queue              keep on disk what cannot go now (exit 2)\n"
@@ -130,8 +127,7 @@ static const char help[] =
 "      --flush              send what the queue holds, oldest first\n"
 "      --list-queue         print what the queue holds; no login\n"
 "      --format FORMAT      --list-queue as text (the default) or json\n"
-"      --agent-persist SECONDS\n"
-"                           start an xagent that stays SECONDS idle\n";
+"      --agent-persist SECS start an xagent that stays SECS idle\n";
 /* Refuses text XML cannot carry, naming where it goes wrong. */
 static int
 text_ok(const char *what, const char *s, size_t len)
@@ -750,6 +746,10 @@ message_text(struct job *j, const char *m, struct buf *body,
 	if (m == NULL && (rc = read_body(body, j->nfiles > 0 ||
 	    j->if_nonempty)) != EX_OK)
 		return rc;
+	/* -E: blank lines alone are empty too, as they are to -E -l */
+	if (m == NULL && j->if_nonempty &&
+	    strspn(body->p ? body->p : "", "\r\n") == body->len)
+		body->len = 0;
 	if (m == NULL && body->len == 0)
 		return EX_OK;	/* files alone: no text */
 	*text = m ? m : body->p;
@@ -1474,13 +1474,12 @@ static int
 queue_mode(struct job *j, struct common_opts *o, int mode, enum format fmt,
     int nargs, int sending)
 {
-	if (nargs > 0 || sending)
-		errx(EX_USAGE, "%s: the queue says what to send, and to whom: "
-		    "no recipient, no message option", mode == OPT_FLUSH ?
-		    "--flush" : "--list-queue");
-	if (mode == OPT_LIST_QUEUE && (j->retry || j->quiet))
-		errx(EX_USAGE, "--list-queue: neither --retry nor -q goes "
-		    "with it");
+	if ((nargs > 0 || sending) && mode == OPT_FLUSH)
+		errx(EX_USAGE, "--flush: the queue says what to send, and to "
+		    "whom: no recipient, no message option");
+	if (nargs > 0 || sending || (mode == OPT_LIST_QUEUE && j->retry))
+		errx(EX_USAGE, "--list-queue only lists: no recipient, and "
+		    "no option of a send");
 	if (mode == OPT_LIST_QUEUE)
 		return list_queue(o, fmt);
 	j->verbose = o->verbose;

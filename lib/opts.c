@@ -31,6 +31,8 @@ number_arg(const char *arg, long long min, long long max, const char *opt)
 	long long n;
 
 	n = strtonum(arg, min, max, &errstr);
+	if (errstr && strcmp(errstr, "invalid") == 0)
+		errx(usage_code, "%s %s: not a whole number", opt, arg);
 	if (errstr)
 		errx(usage_code, "%s %s: %s", opt, arg, errstr);
 	return n;
@@ -136,6 +138,16 @@ common_option(struct common_opts *c, int ch, const char *arg)
 }
 
 void
+extra_argument(const char *arg)
+{
+	struct buf shown = { 0 };
+
+	warnx("%s: not an option, and %s takes no argument",
+	    text_shown(&shown, arg), getprogname());
+	buf_free(&shown);
+}
+
+void
 deprecated(const char *old, const char *now)
 {
 	static const char *said[8];
@@ -152,8 +164,7 @@ deprecated(const char *old, const char *now)
 /* What every tool that logs in takes, for --help. */
 static const char login_help[] =
 "Account and login (the config's keys are in xmpputils.conf(5)):\n"
-"  -a, --account NAME       the config's [NAME]; default: the keys before\n"
-"                           the first section (as without -a)\n"
+"  -a, --account NAME       the config's [NAME] (default: the keys before it)\n"
 "  -f, --config FILE        the config (~/.config/xmpputils/config)\n"
 "      --jid JID            log in as JID (else the account's jid)\n"
 "      --server HOST        connect to HOST, not the domain's SRV records\n"
@@ -167,8 +178,7 @@ static const char login_help[] =
 "      --tls MODE           starttls (the default) or direct (TLS at once)\n"
 "      --cafile FILE        trust the CA certificates in FILE\n"
 "      --pin sha256//HASH   trust the server's key with this hash only\n"
-"      --show-cert          print the server's certificate and its pin; send\n"
-"                           nothing\n"
+"      --show-cert          print the server's certificate and pin, and stop\n"
 "      --insecure           accept any certificate (loud; never for real use)\n"
 "      --insecure-plaintext allow a login without TLS (loud)\n";
 
@@ -182,9 +192,10 @@ static const char general_help[] =
 "\n"
 "General:\n"
 "  -T, --timeout SECONDS    the longest any one step may take (10)\n"
-"  -v, --verbose            say what happens on stderr; -vv: the XML too\n"
-"  -q, --quiet              say less: only results and errors (no progress,\n"
-"                           no notes; xping: only the summary)\n"
+"  -v, --verbose            say what happens on stderr; -vv: the XML too\n";
+static const char quiet_help[] =
+"  -q, --quiet              say less: only results and errors\n";
+static const char version_help[] =
 "  -h                       the short usage\n"
 "      --help               this help\n"
 "      --version            the version\n";
@@ -196,8 +207,11 @@ help_print(void (*usage_lines)(FILE *), const char *own, int flags)
 	printf("\n%s\n%s", own, login_help);
 	if (!(flags & HELP_NO_AGENT))
 		fputs(agent_help, stdout);
+	fputs(general_help, stdout);
+	if (!(flags & HELP_OWN_QUIET))
+		fputs(quiet_help, stdout);
 	printf("%s\nThe manual: man %s (and xmpputils(7), xmpputils.conf(5))\n",
-	    general_help, getprogname());
+	    version_help, getprogname());
 	exit(stdout_done(EX_OK));
 }
 

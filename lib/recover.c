@@ -159,7 +159,10 @@ session_recover(struct session *s, const struct retry *r)
 			    ms / 1000.0, n);
 		if (signals_sleep(ms))
 			break;
-		if ((rc = session_recover_once(s, r)) == EX_OK) {
+		s->retrying = s->quiet;
+		rc = session_recover_once(s, r);
+		s->retrying = 0;
+		if (rc == EX_OK) {
 			outage_over(s, n, began);
 			break;
 		}

@@ -55,7 +55,7 @@ session_fail(struct session *s, int rc, const char *fmt, ...)
 	vsnprintf(s->failure, sizeof(s->failure), fmt, ap);
 	va_end(ap);
 	/* a login made again at once says only how that one ends */
-	if (s->fast_retry || (s->pipelined && !s->authed &&
+	if (s->fast_retry || s->retrying || (s->pipelined && !s->authed &&
 	    rc != EX_TEMPFAIL))
 		session_note(s, "%s", s->failure);
 	else

@@ -80,6 +80,8 @@ struct session {
 	const struct common_opts *opts;	/* borrowed too */
 	int verbose;
 	int quiet;		/* -q: no notes of reconnects */
+	int retrying;		/* -q, a reconnect's attempt: its failure is
+				 * a note (give_up says the last one) */
 	int timeout_ms;
 	int sock;		/* the library's socket, or -1 */
 	enum state state;

@@ -300,6 +300,8 @@ int common_option(struct common_opts *, int ch, const char *arg);
  * what to write instead (NEWS lists them all).
  */
 void deprecated(const char *old, const char *now);
+/* Says that arg, left after the options, is one too many. */
+void extra_argument(const char *arg);
 /*
  * --help: the usage, then the tool's own options described (own: one
  * "Group:" line, then "  -x, --long ARG  what it does" lines, groups
@@ -307,6 +309,7 @@ void deprecated(const char *old, const char *now);
  * an agent unless HELP_NO_AGENT), then where the man page is. Exits 0.
  */
 #define HELP_NO_AGENT	0x1
+#define HELP_OWN_QUIET	0x2	/* the tool's own text says what -q does */
 void help_print(void (*usage_lines)(FILE *), const char *own, int flags)
     __attribute__((noreturn));
 

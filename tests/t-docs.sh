@@ -171,6 +171,7 @@ ok $? "make install DESTDIR=... PREFIX=/opt/xu" "$(cat "$T/install.log")"
 	for f in completions/zsh/*; do echo "644 share/zsh/site-functions/${f##*/}"; done
 	for f in completions/fish/*; do echo "644 share/fish/vendor_completions.d/${f##*/}"; done
 	for f in systemd/*; do echo "644 lib/systemd/user/${f##*/}"; done
+	echo "644 share/doc/xmpputils/NEWS"
 } | sed 's| | opt/xu/|' | sort -k2 >"$T/expected"
 find "$T/root" -type f -printf '%m %P\n' | sort -k2 >"$T/installed"
 is "$(cut -d' ' -f2 "$T/installed")" "$(cut -d' ' -f2 "$T/expected")" \
@@ -182,6 +183,12 @@ for t in $TOOLS; do
 	is "$("$T/root/opt/xu/bin/$t" --version 2>&1)" "$("$XU_BUILD/$t" --version)" \
 	    "the installed $t runs (--version)"
 done
+# the installed pages name the units and NEWS where they went
+grep -q '^\.It Pa /opt/xu/lib/systemd/user/xmpputils-flush\.timer$' \
+    "$T/root/opt/xu/share/man/man1/xsend.1"
+ok $? "the installed xsend(1) names the units under PREFIX"
+is "$(grep -l /usr/local/ "$T"/root/opt/xu/share/man/man*/* | wc -l)" 0 \
+    "no installed page names /usr/local when PREFIX is /opt/xu"
 # the units run the tools installed, for the account their instance names
 u=$T/root/opt/xu/lib/systemd/user
 is "$(sed -n 's/^ExecStart=//p' "$u/xagent.service")" "/opt/xu/bin/xagent -F" \
