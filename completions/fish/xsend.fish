@@ -41,7 +41,7 @@ function __xmpputils_common -a cmd
     complete -c $cmd -l tls -x -a 'starttls direct' -d 'How TLS starts'
     complete -c $cmd -l cafile -r -F -d 'Trust the CA certificates in FILE'
     complete -c $cmd -l pin -x -d "Trust the server's key with this hash only"
-    complete -c $cmd -l show-cert -d "Print the server's certificate and its pin"
+    complete -c $cmd -l show-cert -d "Print the server's certificate and its pin, and stop"
     complete -c $cmd -l insecure -d 'Accept any certificate (loud)'
     complete -c $cmd -l insecure-plaintext -d 'Allow a login without TLS (loud)'
     complete -c $cmd -s T -l timeout -x -d 'The longest any one step may take'
