@@ -373,7 +373,7 @@ sample=$(recipe icinga-check | sed -n 's/^# //p')
 is "$(printf '%s\n' "$out" | sed 's/[0-9][0-9.]*/N/g')" \
     "$(printf '%s\n' "$sample" | sed 's/[0-9][0-9.]*/N/g')" \
     "icinga-check: README's sample output is the real one, figures aside"
-tight=$(printf '%s\n' "$check" | sed 's/--critical [^ ]*/--critical 0/')
+tight=$(printf '%s\n' "$check" | sed 's/--warning [^ ]*/--warning 0/; s/--critical [^ ]*/--critical 0/')
 run sh -c "$tight"
 is "$rc" 2 "icinga-check: --critical 0: exit 2"
 like "$out" "^XMPP CRITICAL - example\\.org: " "icinga-check: --critical 0: CRITICAL"
