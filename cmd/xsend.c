@@ -1600,6 +1600,20 @@ job_check(struct job *j, char **to, int nto, const char *m, int lines)
 	return EX_OK;
 }
 
+/* Whether ch is an option of a send, which --flush and --list-queue refuse. */
+static int
+send_option(int ch)
+{
+	switch (ch) {
+	case 'E': case 'l': case 'm': case 'r': case 's': case 't':
+	case OPT_ATTACH: case OPT_ATTACH_NAME: case OPT_UNSENT:
+	case OPT_QUEUE: case OPT_NO_QUEUE: case OPT_CONFIRM:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1630,13 +1644,15 @@ main(int argc, char *argv[])
 	struct buf body = { 0 };
 	const char *m = NULL, *text = NULL;
 	enum format fmt = FORMAT_TEXT;
-	int ch, lines = 0, mode = 0, formatted = 0, empty = 0, rc = EX_OK;
+	int ch, lines = 0, mode = 0, formatted = 0, empty = 0, sending = 0;
+	int rc = EX_OK;
 
 	stdfd_sanitise();
 	signals_init();
 	common_init(&o);
 	while ((ch = common_getopt(argc, argv, "Ehlm:r:s:t:" COMMON_SHORTOPTS,
 	    longopts)) != -1) {
+		sending |= send_option(ch);
 		switch (ch) {
 		case 'h':
 			usage(EX_OK);
@@ -1721,9 +1737,7 @@ main(int argc, char *argv[])
 	j.quiet = o.quiet;
 	if (mode)
 		return stdout_done(queue_mode(&j, &o, mode, fmt, argc - optind,
-		    m || lines || j.if_nonempty || j.nfiles || j.nspecs || j.subject ||
-		    j.queue >= 0 || j.unsent || j.level != CONFIRM_SERVER ||
-		    strcmp(j.type, "chat") != 0));
+		    sending));
 	if ((rc = job_check(&j, argv + optind, argc - optind, m, lines)) !=
 	    EX_OK)
 		return rc;
