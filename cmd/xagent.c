@@ -1874,9 +1874,7 @@ main(int argc, char *argv[])
 			ask = control_arg(optarg);
 			break;
 		case OPT_FORMAT:
-			if (!format_parse(optarg, &fmt) || fmt == FORMAT_XML)
-				errx(EX_USAGE, "--format %s: expected text or "
-				    "json", optarg);
+			fmt = format_records_arg(optarg);
 			formatted = 1;
 			break;
 		case 's':	/* xsend's -s is the subject: one meaning */

@@ -1516,10 +1516,11 @@ static int
 first_line(struct job *j, int *empty)
 {
 	struct lines *in = &j->in;
-	size_t i;
+	size_t i = in->start;
 
+	/* each byte once: a flood of empty lines costs linear time */
 	for (;;) {
-		for (i = in->start; i < in->in.len; i++)
+		for (; i < in->in.len; i++)
 			if (in->in.p[i] != '\n' && in->in.p[i] != '\r')
 				return EX_OK;
 		if (in->eof) {
@@ -1528,10 +1529,12 @@ first_line(struct job *j, int *empty)
 		}
 		if (wait_readable(in->fd, 0) < 0)
 			return interrupted_nothing_sent();
+		i -= in->start;	/* lines_fill may move what is held */
 		if (lines_fill(in) == -1) {
 			warn("reading stdin");
 			return EX_IOERR;
 		}
+		i += in->start;
 	}
 }
 
@@ -1712,9 +1715,7 @@ main(int argc, char *argv[])
 			mode = ch;
 			break;
 		case OPT_FORMAT:
-			if (!format_parse(optarg, &fmt) || fmt == FORMAT_XML)
-				errx(EX_USAGE, "--format %s: expected text or "
-				    "json", optarg);
+			fmt = format_records_arg(optarg);
 			formatted = 1;
 			break;
 		case OPT_CONFIRM:

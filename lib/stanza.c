@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <err.h>
 #include <string.h>
 
 #include "xmpputils.h"
@@ -348,6 +349,16 @@ format_parse(const char *s, enum format *f)
 	else
 		return 0;
 	return 1;
+}
+
+enum format
+format_records_arg(const char *s)
+{
+	enum format f;
+
+	if (!format_parse(s, &f) || f == FORMAT_XML)
+		errx(EX_USAGE, "--format %s: expected text or json", s);
+	return f;
 }
 
 void

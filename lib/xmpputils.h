@@ -956,6 +956,8 @@ enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_XML };
 void stanza_format(struct buf *out, xmpp_stanza_t *, enum format);
 /* --format's "text", "json" or "xml" into *f: 1, or 0 for another. */
 int format_parse(const char *, enum format *f);
+/* --format of a tool's records (text or json): the format, or exit 64. */
+enum format format_records_arg(const char *);
 
 /* XEP-0066: the URLs a message carries, as JSON shows them ("oob"). */
 #define OOB_MAX 16
