@@ -22,11 +22,11 @@ chmod 600 "$T/nopw"
 
 # --- descriptors 0-2 closed at start: never the socket's
 start=$(date +%s%N)
-(exec >&-; exec "$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -w 8) 2>"$T/err"
+(exec >&-; exec "$XU_BUILD/xlisten" -f "$XT_CONFIG" -a bob -w 30) 2>"$T/err"
 rc=$?
 is "$rc" 0 "xlisten with stdout closed: exit 0, as for a reader gone"
-[ "$(since)" -lt 4000 ]
-ok $? "at once, taking nothing ($(since) ms; -w was 8 s)"
+[ "$(since)" -lt 15000 ]
+ok $? "at once, taking nothing ($(since) ms; -w was 30 s)"
 listen closed -a bob -c 2
 (exec 2>&-; exec "$XU_BUILD/xsend" -f "$XT_CONFIG" -v -a alice -m "stderr closed" "$BOB")
 is "$?" 0 "xsend -v with stderr closed: exit 0 (no log onto the TLS stream)"
@@ -88,7 +88,7 @@ stalled() {
 
 stalled "" --keepalive 30
 is "$rc" 75 "-l into a stalled server: exit 75"
-[ "$took" -lt 6000 ]
+[ "$took" -lt 20000 ]
 ok $? "after -T 3, not the keepalive's 60 s ($took ms)"
 like "$err" "timed out after 3 s waiting for the server to confirm delivery" \
     "saying what it waited for"
@@ -103,7 +103,7 @@ is "$(stat -c %a "$T/unsent")" 600 "--unsent is created mode 0600"
 for sig in TERM INT; do
 	stalled "$sig" --keepalive 0
 	is "$rc" 75 "SIG$sig into a stalled server, --keepalive 0: exit 75"
-	[ "$took" -lt 6000 ]
+	[ "$took" -lt 20000 ]
 	ok $? "SIG$sig ends it within -T ($took ms after the signal)"
 	cmp -s "$T/unsent" "$T/lines"
 	ok $? "SIG$sig: --unsent still holds all 2,000 lines"
@@ -248,7 +248,7 @@ printf 'jid = %s\npassword_file = %s\n' "$ALICE" "$T/pwfifo" >>"$T/fifo"
 start=$(date +%s%N)
 run "$XU_BUILD/xsend" -f "$T/fifo" -T 2 -m x "$BOB"
 is "$rc" 78 "a FIFO password_file nobody writes: exit 78"
-[ "$(since)" -lt 5000 ]
+[ "$(since)" -lt 9000 ]
 ok $? "within -T 2 ($(since) ms)"
 like "$err" "nothing to read in 2 s" "saying so"
 cp "$T/nopw" "$T/slow"
@@ -256,14 +256,14 @@ printf 'jid = %s\npassword_command = sleep 30\n' "$ALICE" >>"$T/slow"
 start=$(date +%s%N)
 run "$XU_BUILD/xsend" -f "$T/slow" -T 2 -m x "$BOB"
 is "$rc" 78 "a password_command that never answers: exit 78"
-[ "$(since)" -lt 5000 ]
+[ "$(since)" -lt 9000 ]
 ok $? "within -T 2 ($(since) ms)"
 # a config is read as a password is: within -T, a FIFO or a pipe too
 mkfifo -m 600 "$T/cfifo" "$T/cgate"
 start=$(date +%s%N)
 timeout -k 2 10 "$XU_BUILD/xsend" -f "$T/cfifo" -T 2 -m x "$BOB" 2>"$T/err"
 is "$?" 78 "a FIFO config nobody writes: exit 78"
-[ "$(since)" -lt 5000 ]
+[ "$(since)" -lt 9000 ]
 ok $? "within -T 2 ($(since) ms)"
 is "$(cat "$T/err")" "xsend: $T/cfifo: nothing to read in 2 s" "saying so"
 # (the gate: held open here, the pipe's writer waits on it, silent)
@@ -272,7 +272,7 @@ start=$(date +%s%N)
 timeout -k 2 10 "$XU_BUILD/xsend" -f <(exec cat "$T/cgate" {gate}>&-) -T 2 \
     -m x "$BOB" 2>"$T/err"
 is "$?" 78 "-f <(a command that never ends): exit 78"
-[ "$(since)" -lt 5000 ]
+[ "$(since)" -lt 9000 ]
 ok $? "within -T 2 ($(since) ms)"
 exec {gate}>&-
 
@@ -304,7 +304,7 @@ exec {w}>"$T/cfifo"
 interrupted
 is "$rc.$(cat "$T/cfifo.err")" "75.xsend: interrupted: nothing sent" \
     "SIGTERM while reading a FIFO config: 75, saying nothing was sent"
-[ "$took" -lt 1500 ]
+[ "$took" -lt 10000 ]
 ok $? "at once, not after -T 30 ($took ms)"
 exec {w}>&-
 # a password_file FIFO
@@ -312,7 +312,7 @@ signalled pwfifo "$XU_BUILD/xsend" -f "$T/fifo" -T 30 -m "password_file" "$BOB"
 exec {w}>"$T/pwfifo"
 interrupted
 is "$rc" 75 "SIGTERM while reading a password_file FIFO: 75"
-[ "$took" -lt 1500 ]
+[ "$took" -lt 10000 ]
 ok $? "at once ($took ms)"
 exec {w}>&-
 # xping: 2, as ping(8) has it for any other error; with --plugin,
@@ -326,7 +326,7 @@ for plugin in "" --plugin; do
 	exec {w}>&-
 	is "$rc" "$([ -n "$plugin" ] && echo 3 || echo 2)" \
 	    "xping $plugin: SIGTERM while reading a password_file FIFO"
-	[ "$took" -lt 1500 ]
+	[ "$took" -lt 10000 ]
 	ok $? "at once ($took ms)"
 done
 like "$(cat "$T/xping.out")" "^XMPP UNKNOWN - .*interrupted: nothing sent" \
@@ -340,7 +340,7 @@ signalled pcmd "$XU_BUILD/xsend" -f "$T/pcmd" -T 30 -m "password_command" "$BOB"
 wait_line "$T/pcmd.pid" .
 interrupted
 is "$rc" 75 "SIGTERM while a password_command runs: 75"
-[ "$took" -lt 1500 ]
+[ "$took" -lt 10000 ]
 ok $? "at once ($took ms)"
 ! kill -0 "$(cat "$T/pcmd.pid")" 2>/dev/null
 ok $? "and the command is ended with it"
@@ -355,7 +355,7 @@ printf '%65537s' '' | tr ' ' d >&$w
 interrupted
 is "$rc.$(cat "$T/body.err")" "75.xsend: interrupted: nothing sent" \
     "SIGTERM while the message is read: 75, nothing sent"
-[ "$took" -lt 1500 ]
+[ "$took" -lt 10000 ]
 ok $? "at once, not at the end of input ($took ms)"
 [ ! -e "$T/body.unsent" ]
 ok $? "and a message read in part is not kept for --unsent"
@@ -373,7 +373,7 @@ signalled hang "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 30 -vv -a alice \
 wait_line "$T/hang.err" "SENT: <?xml"	# connected: waiting for the server
 interrupted
 is "$rc" 75 "SIGTERM while logging in: 75"
-[ "$took" -lt 1500 ]
+[ "$took" -lt 10000 ]
 ok $? "at once, not after -T 30 ($took ms)"
 like "$(cat "$T/hang.err")" "interrupted while logging in" "saying so"
 exec {hole}>&-
@@ -390,7 +390,7 @@ signalled tls "$XU_BUILD/xsend" -f "$XT_CONFIG" -T 30 -vv -a alice \
 wait_line "$T/tls.err" "RECV: <proceed"	# the handshake is under way
 interrupted
 is "$rc" 75 "SIGTERM in a TLS handshake that hangs: 75"
-[ "$took" -lt 1500 ]
+[ "$took" -lt 10000 ]
 ok $? "at once, not after -T 30 ($took ms)"
 like "$(cat "$T/tls.err")" "interrupted while logging in" "saying so"
 exec {tp}<&-

@@ -204,9 +204,9 @@ done
 for f in text json prometheus plugin; do eval "wait \$hole_$f"; eval "hole_rc_$f=\$?"; done
 exec {hole}>&-
 is "$hole_rc_text" 2 "a server that never answers: exit 2"
-like "$(cat "$T/hole.text")" "^stream +(9[0-9]{2}|1[0-9]{3})\\.[0-9]{3}  failed: .*timed out after 1 s" \
+like "$(cat "$T/hole.text")" "^stream +(9[0-9]{2}|[1-4][0-9]{3})\\.[0-9]{3}  failed: .*timed out after 1 s" \
     "--trace: the phase it hung in, with the second it took"
-is "$(awk '$1 == "total" { print ($2 >= 900 && $2 < 5000) }' "$T/hole.text")" 1 \
+is "$(awk '$1 == "total" { print ($2 >= 900 && $2 < 10000) }' "$T/hole.text")" 1 \
     "and the whole login's real time, not the phases' that ended"
 is "$(jq -r '[.success, (.phases[-1] | .phase, .failed, .ms >= 900), .total_ms >= 900, (.error | test("timed out"))] | join(" ")' "$T/hole.json")" \
     "false stream true true true true" \
