@@ -74,6 +74,7 @@ struct job {
 	uint64_t base;		/* --flush: the numbers of the entries
 				 * before this one's (n is base + index) */
 	int queue;		/* --queue: 1; --no-queue: 0; -1: config */
+	int stdin_ended;	/* --queue -l: stdin read to its very end */
 	struct queue *q;	/* --flush: the entry's queue */
 	size_t recorded;	/* --flush: progress on disk */
 	int keep_open;		/* --flush: more entries to come */
@@ -285,9 +286,23 @@ may_be_too_big(const struct job *j, size_t len)
 }
 
 /*
- * A line's text: a CRLF line end is still just a line end. Returns 0 for
- * an empty line (no message), -1 for one too long (said, with its
- * number), else 1.
+ * A line of carriage returns alone is empty, as it is to -E: a CRLF
+ * line end is still just a line end, and a lone CR no message.
+ */
+static int
+line_blank(const char *line, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (line[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/*
+ * A line's text, without the CR of a CRLF. Returns 0 for an empty line
+ * (no message), -1 for one too long (said, with its number), else 1.
  */
 static int
 line_text(const struct lines *in, const char *line, size_t *len)
@@ -299,7 +314,7 @@ line_text(const struct lines *in, const char *line, size_t *len)
 		    XU_TEXT_MAX);
 		return -1;
 	}
-	return *len > 0;
+	return !line_blank(line, *len);
 }
 
 static void
@@ -346,7 +361,7 @@ keep_line(struct job *j, struct qentry *keep, const char *line, size_t len)
 		len--;
 	if (line == NULL || len > XU_TEXT_MAX)
 		why = "longer than the most a message holds";
-	else if (len == 0)
+	else if (line_blank(line, len))
 		return;
 	else if ((why = text_check(line, len, &off)) == NULL &&
 	    may_be_too_big(j, len) && stanza_size(j, line, len) >
@@ -513,7 +528,7 @@ gather_rest(struct job *j, struct qentry *keep)
 			keep_line(j, keep, line, len);
 			cost += QUEUE_MSG_COST;
 		}
-		if (r == -1 || j->in.stopped)
+		if ((j->stdin_ended = r == -1) || j->in.stopped)
 			break;	/* its end, or a signal's (sent_lines) */
 		if (cost > QUEUE_READ_MAX) {
 			warnx("stdin: more than %d MiB to queue: the rest is "
@@ -746,7 +761,7 @@ message_text(struct job *j, const char *m, struct buf *body,
 	if (m == NULL && (rc = read_body(body, j->nfiles > 0 ||
 	    j->if_nonempty)) != EX_OK)
 		return rc;
-	/* -E: blank lines alone are empty too, as they are to -E -l */
+	/* -E: empty lines alone are empty too, as they are to -E -l */
 	if (m == NULL && j->if_nonempty &&
 	    strspn(body->p ? body->p : "", "\r\n") == body->len)
 		body->len = 0;
@@ -1036,6 +1051,11 @@ deliver(struct job *j, struct common_opts *o)
 	/* a line that could not be sent is lost: that outranks the rest */
 	if (kept && rc == EXIT_QUEUED && j->rejected > 0)
 		rc = EX_DATAERR;
+	/* the queue takes what the server could not: stdin decides */
+	if (!kept && j->stdin_ended && j->nsent == 0 && j->rejected == 0) {
+		warnx("stdin: no lines, nothing sent");
+		rc = EX_DATAERR;
+	}
 	if (!kept && j->in.fd < 0 && j->nsent == 0) {
 		/* what the server has unconfirmed is none of ours: requests */
 		if (rc != EX_OK && (s || j->unsent))
@@ -1508,9 +1528,11 @@ text_on_stdin(const struct job *j)
 
 /*
  * -E with -l: reads stdin before any login until it holds a line that
- * is not empty, or ends without one (*empty). A `grep ERROR log |
- * xsend -E -l` with nothing to say never logs in. What is read stays in
- * j->in for the send.
+ * is not empty (see line_blank), or ends without one (*empty). A `grep
+ * ERROR log | xsend -E -l` with nothing to say never logs in. The empty
+ * lines are dropped as they are read (counted, so that line numbers stay
+ * true); the first other one, begun, stays in j->in for the send. A run
+ * of CRs longer than a line may be is that line: said by the send.
  */
 static int
 first_line(struct job *j, int *empty)
@@ -1520,9 +1542,14 @@ first_line(struct job *j, int *empty)
 
 	/* each byte once: a flood of empty lines costs linear time */
 	for (;;) {
-		for (; i < in->in.len; i++)
-			if (in->in.p[i] != '\n' && in->in.p[i] != '\r')
+		for (; i < in->in.len; i++) {
+			if (in->in.p[i] == '\n') {
+				in->start = i + 1;
+				in->lineno++;
+			} else if (in->in.p[i] != '\r' ||
+			    i - in->start >= in->max)
 				return EX_OK;
+		}
 		if (in->eof) {
 			*empty = 1;
 			return EX_OK;

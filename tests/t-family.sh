@@ -80,6 +80,32 @@ run xsend -a alice -E -l --port "$dead" "$BOB" <"$T/blank"
 is "$rc:$err" "0:" "-E -l, only empty lines: exit 0, no login"
 run xsend -a alice -E --attach - --port "$dead" "$BOB" </dev/null
 is "$rc:$err" "0:" "-E --attach -, stdin empty: no file either, no login"
+# a line of CRs alone is empty, to -E and -E -l alike, and to -l
+printf '\r\r\n\r\n\r' >"$T/crs"
+run xsend -a alice -E -l --port "$dead" "$BOB" <"$T/crs"
+is "$rc:$err" "0:" "-E -l, lines of CRs alone: exit 0, no login"
+run xsend -a alice -E --port "$dead" "$BOB" <"$T/crs"
+is "$rc:$err" "0:" "-E, the same: exit 0 too"
+run xsend -a alice -l "$BOB" <"$T/crs"
+is "$rc:$err" "65:xsend: stdin: no lines, nothing sent" "-l skips them: no lines (65)"
+# a flood of empty lines is dropped as it is read, not held
+head -c 100000000 /dev/zero | tr '\0' '\n' >"$T/flood"
+timeout 60 "$XT_NETTOOL" peakrss "$T/flood.rss" "$XU_BUILD/xsend" \
+    -f "$XT_CONFIG" -a alice -E -l --port "$dead" "$BOB" <"$T/flood" 2>"$T/flood.err"
+is "$?:$(cat "$T/flood.err")" "0:" "-E -l, 100 MB of empty lines: exit 0, no login"
+case $XU_BUILD in
+*/san) echo "ok $((_n += 1)) - and memory: # SKIP not bounded under ASan";;
+*)	[ "$(cat "$T/flood.rss")" -lt 16384 ]
+	ok $? "in bounded memory ($(cat "$T/flood.rss") kB)";;
+esac
+rm -f "$T/flood"
+# --queue: the queue takes what the server cannot, so stdin decides
+XDG_STATE_HOME=$T/qs run xsend -a alice -l --queue --port "$dead" "$BOB" </dev/null
+is "$rc" 65 "-l --queue, empty stdin, the server down: 65, as with it up"
+like "$err" "stdin: no lines, nothing sent" "saying so"
+is "$(XDG_STATE_HOME=$T/qs xsend -a alice --list-queue)" "" "and nothing is queued"
+XDG_STATE_HOME=$T/qs run xsend -a alice -E -l --queue --port "$dead" "$BOB" </dev/null
+is "$rc:$err" "0:" "with -E: 0, no login"
 run xsend -a alice --port "$dead" "$BOB" </dev/null
 is "$rc:$err" "65:xsend: stdin: empty message, nothing sent" "without -E, empty stdin is an error (65), before any login"
 run xsend -a alice -l "$BOB" </dev/null
@@ -93,6 +119,11 @@ xsend -a alice -E -m "-m is no stdin" "$BOB" </dev/null
 is "$?" 0 "-E -m: -m is sent, stdin unread"
 listener_wait e
 is "$(cut -f2 "$T/e.out" | tr '\n' ' ')" "one late -m is no stdin " "all three arrived"
+# the empty lines -E -l drops before the login still count
+{ printf '\n\n'; head -c 70000 /dev/zero | tr '\0' x; printf '\n'; } >"$T/long"
+run xsend -a alice -E -l "$BOB" <"$T/long"
+is "$rc:$err" "65:xsend: line 3: longer than 65536 bytes, not sent" \
+    "-E -l: an overlong third line after two empty ones is line 3"
 run xsend -a alice -E --flush
 is "$rc" 64 "-E with --flush: a usage error"
 
