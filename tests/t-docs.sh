@@ -203,7 +203,7 @@ is "$(sed -n 's/^ExecStart=//p' "$u/xmpputils-flush@.service")" "/opt/xu/bin/xse
 # its script the installed xsend
 alert=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$u/xmpputils-alert@.service")
 like "$alert" "^ExecStart=/bin/sh -c " "xmpputils-alert@.service runs a sh -c script"
-like "$alert" "^ +/opt/xu/bin/xsend --queue " "whose xsend is the installed one"
+like "$alert" "tell\\(\\) \\{ /opt/xu/bin/xsend --queue " "whose xsend is the installed one"
 is "$(grep -l /usr/local "$u"/*)" "" "no unit names /usr/local any more"
 if command -v systemd-analyze >/dev/null; then
 	# as systemd would load them (an instance of the template, as a

@@ -151,4 +151,40 @@ is "$(field "$m" body)" "$status" "with the status"
 m=$(got carol4 t-units-4)
 is "$(field "$m" subject)" "t-units-4.service failed on $HOST" "and carol"
 
+# --- a status xsend would refuse as it is: over 64 KiB (journal lines
+# may be 48 KiB each), with terminal escapes; cut, cleaned, sent
+conf big
+printf 'XMPPUTILS_ALERT_TO=%s\n' "$BOB" >"$T/big/xmpputils/alert.env"
+# (a journal line of 40,000 "×", two bytes each, begun where the cut
+# at 60000 bytes splits one)
+printf '\303\227 big.service - Chatty\n\033[31mred\033[0m\ttabbed\n' >"$T/status.txt"
+h=$(LC_ALL=C sed 's/[[:cntrl:]]//g' "$T/status.txt" | wc -c)
+[ $(( (60000 - h) % 2 )) -eq 1 ] || printf 'a' >>"$T/status.txt"
+{ head -c 40000 /dev/zero | sed 's/\x0/\xc3\x97/g'; echo; } >>"$T/status.txt"
+LC_ALL=C sed 's/[[:cntrl:]]//g' "$T/status.txt" | head -c 60000 |
+    iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1
+is "$?" 1 "(the cut at 60000 bytes splits a character)"
+listen bob5 -a bob --format json
+unit "$ALERT" big i=t-units-5.service
+is "$rc" 0 "an 80 KB status with escapes: exit 0, delivered" "$err"
+m=$(got bob5 t-units-5)
+body=$(field "$m" body)
+is "$(printf '%s\n' "$body" | sed -n 2p)" "[31mred[0mtabbed" \
+    "its control characters dropped, the rest kept"
+n=$(printf '%s' "$body" | wc -c)
+[ "$n" -gt 59990 ] && [ "$n" -lt 60000 ]
+ok $? "cut below 60000 bytes ($n)"
+printf '%s' "$body" | iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1
+ok $? "at a whole UTF-8 character"
+# a status xsend refuses even so (a C1 control): the alert, saying so
+printf 'x.service\n\302\205 NEL\n' >"$T/status.txt"
+listen bob6 -a bob --format json
+unit "$ALERT" big i=t-units-6.service
+is "$rc" 0 "a status with a C1 control: exit 0" "$err"
+like "$err" "xsend: stdin: .*" "xsend said why it refused the status"
+m=$(got bob6 t-units-6)
+is "$(field "$m" subject)" "t-units-6.service failed on $HOST" "the alert still came"
+is "$(field "$m" body)" "Its status could not be sent: see systemctl --user status." \
+    "saying the status could not be sent"
+
 done_testing
