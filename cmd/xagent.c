@@ -1758,21 +1758,37 @@ finish(struct agent *a)
 	buf_free(&a->path);
 }
 
-/* A word of -O status's: all digits, printed as a JSON number. */
+/* -O status's counts: printed as JSON numbers, the rest as strings. */
 static int
-digits(const char *s, size_t len)
+count_key(const char *k, size_t len)
+{
+	static const char *const counts[] = {
+		"pid", "relayed", "reconnects", "clients", "listeners", NULL
+	};
+	int i;
+
+	for (i = 0; counts[i]; i++)
+		if (strlen(counts[i]) == len && memcmp(counts[i], k, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* A JSON number as the agent prints one: no sign, no leading zero. */
+static int
+number(const char *s, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < len; i++)
 		if (s[i] < '0' || s[i] > '9')
 			return 0;
-	return len > 0 && len < 16;
+	return len > 0 && len < 16 && (s[0] != '0' || len == 1);
 }
 
 /*
  * -O status --format json: its "key value" lines as one object; rooms,
- * a list of words, an array; counts numbers.
+ * a list of words, an array; counts numbers; every string escaped. A
+ * last line without its newline is a line too.
  */
 static void
 status_json(struct buf *b, const char *text)
@@ -1781,7 +1797,8 @@ status_json(struct buf *b, const char *text)
 	size_t klen;
 
 	buf_addc(b, '{');
-	for (p = text; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+	for (p = text; *p; p = *nl ? nl + 1 : nl) {
+		nl = p + strcspn(p, "\n");
 		klen = strcspn(p, " \n");
 		v = p[klen] == ' ' ? p + klen + 1 : nl;
 		if (b->len > 1)
@@ -1798,12 +1815,26 @@ status_json(struct buf *b, const char *text)
 				json_escape(b, w, end - w);
 			}
 			buf_addc(b, ']');
-		} else if (digits(v, nl - v))
+		} else if (count_key(p, klen) && number(v, nl - v))
 			buf_add(b, v, nl - v);
 		else
 			json_escape(b, v, nl - v);
 	}
 	buf_adds(b, "}\n");
+}
+
+/* -O status as text: a line each, nothing in it that drives a terminal. */
+static void
+status_text(struct buf *b, const char *text)
+{
+	const char *p;
+	size_t len;
+
+	for (p = text; *p; p += len + (p[len] == '\n')) {
+		len = strcspn(p, "\n");
+		text_escape(b, p, len);
+		buf_addc(b, '\n');
+	}
 }
 
 /* -O: the agent's own protocol, as any tool's session speaks it. */
@@ -1827,11 +1858,14 @@ control(struct common_opts *o, int type, int json)
 		rc = 1;		/* -O status: "none runs" is an answer */
 	if (rc == EX_OK && (answer = agent_ask(s, type)) == NULL)
 		rc = session_failed(s);
-	else if (rc == EX_OK && type == 'Q' && json) {
-		status_json(&out, answer);
-		stdout_write(out.p, out.len);
-	} else if (rc == EX_OK && type == 'Q')
-		stdout_write(answer, strlen(answer));
+	else if (rc == EX_OK && type == 'Q') {
+		if (json)
+			status_json(&out, answer);
+		else
+			status_text(&out, answer);
+		if (out.len > 0)
+			stdout_write(out.p, out.len);
+	}
 	buf_free(&out);
 	session_free(s);
 	account_free(&acct);

@@ -31,6 +31,25 @@
 
 /* ---- where the socket is */
 
+/*
+ * The path is said in messages and in -O status, a line each: a control
+ * character in it (a newline, an escape) would forge lines or drive the
+ * terminal. Returns 0 and says so for such a path.
+ */
+static int
+path_printable(const char *path, const char *from)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)path; *p; p++)
+		if (*p < 0x20 || *p == 0x7f) {
+			warnx("%s: a control character (\\x%02X) in the "
+			    "agent's socket path", from, *p);
+			return 0;
+		}
+	return 1;
+}
+
 int
 agent_path(struct buf *b, const char *jid)
 {
@@ -47,8 +66,17 @@ agent_path(struct buf *b, const char *jid)
 			    "may be");
 			return EX_CONFIG;
 		}
-		return EX_OK;
+		/* a detached agent runs in /, and its tools anywhere */
+		if (env[0] != '/') {
+			warnx("XMPP_AGENT_SOCK: %s: not an absolute path",
+			    text_shown(b, env));
+			return EX_CONFIG;
+		}
+		return path_printable(env, "XMPP_AGENT_SOCK") ? EX_OK :
+		    EX_CONFIG;
 	}
+	if (run && run[0] == '/' && !path_printable(run, "XDG_RUNTIME_DIR"))
+		return EX_CONFIG;
 	if (run && run[0] == '/')
 		buf_printf(b, "%s/xmpputils", run);
 	else
