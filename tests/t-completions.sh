@@ -122,6 +122,9 @@ cat >"$T/evil" <<EOF
 [x'; touch $T/pwned; ']
 EOF
 case_ "xsend -f $T/evil -a d" "default" "-a: a config's text is never run"
+printf '[ta\tb]\n[tab]\n[esc\033]\n' >"$T/tabs"
+case_ "xsend -f $T/tabs -a " "default tab" \
+    "-a: a name with a control character (a tab: fish's name/description) is none"
 
 # --- after --, no option
 case_ "xsend -- -" "" "xsend: no option after --"

@@ -3,7 +3,8 @@
 
 # The accounts of the config (the last -f on the line, else the XDG one):
 # `default' and its [section]s. The file is read, never run; a missing
-# or unreadable one (or a FIFO) has none.
+# or unreadable one (or a FIFO) has none. A name with a control character
+# is none: a tab would split it into a name and a description.
 function __xmpputils_accounts
     set -l file (set -q XDG_CONFIG_HOME; and echo $XDG_CONFIG_HOME; or echo $HOME/.config)/xmpputils/config
     set -l tokens (commandline -opc)
@@ -25,7 +26,7 @@ function __xmpputils_accounts
     string match -q -- '~/*' $file; and set file $HOME/(string sub -s 3 -- $file)
     test -f $file -a -r $file; or return
     echo default
-    string match -rg '^\s*\[(.+)\]\s*$' <$file
+    string match -rg '^\s*\[([^[:cntrl:]]+)\]\s*$' <$file
 end
 
 function __xmpputils_common -a cmd
