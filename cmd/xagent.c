@@ -1758,6 +1758,15 @@ finish(struct agent *a)
 	buf_free(&a->path);
 }
 
+/* -O twice, in any spelling (-O stop -s): one action, or a usage error. */
+static int
+one_action(int ask, int now)
+{
+	if (ask && ask != now)
+		errx(EX_USAGE, "-O status and -O stop: one of them");
+	return now;
+}
+
 /* -O status's counts: printed as JSON numbers, the rest as strings. */
 static int
 count_key(const char *k, size_t len)
@@ -1905,7 +1914,7 @@ main(int argc, char *argv[])
 		case OPT_HELP:
 			help_print(usage_lines, help, HELP_NO_AGENT);
 		case 'O':
-			ask = control_arg(optarg);
+			ask = one_action(ask, control_arg(optarg));
 			break;
 		case OPT_FORMAT:
 			fmt = format_records_arg(optarg);
@@ -1914,15 +1923,16 @@ main(int argc, char *argv[])
 		case 's':	/* xsend's -s is the subject: one meaning */
 		case OPT_OLD_STATUS:
 			deprecated(ch == 's' ? "-s" : "--status", "-O status");
-			ask = 'Q';
+			ask = one_action(ask, 'Q');
 			break;
 		case 'x':
 		case OPT_OLD_STOP:
 			deprecated(ch == 'x' ? "-x" : "--stop", "-O stop");
-			ask = 'X';
+			ask = one_action(ask, 'X');
 			break;
 		case OPT_IDLE:
-			a.idle_s = number_arg(optarg, 1, 7 * 86400, "--idle");
+			a.idle_s = number_arg(optarg, 1, 7 * 86400,
+			    option_typed());
 			break;
 		default:
 			if (ch == OPT_AGENT || ch == OPT_NO_AGENT) {

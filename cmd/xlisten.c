@@ -419,7 +419,8 @@ main(int argc, char *argv[])
 			deprecated("-n", "-c");
 			/* FALLTHROUGH */
 		case 'c':
-			l.want = number_arg(optarg, 1, 1LL << 53, "-c");
+			l.want = number_arg(optarg, 1, 1LL << 53,
+			    option_typed());
 			break;
 		case OPT_FORMAT:
 			if (!format_parse(optarg, &l.format))
@@ -440,19 +441,19 @@ main(int argc, char *argv[])
 			break;
 		case OPT_MAX_TIME:
 			l.max_time = number_arg(optarg, 1, 86400,
-			    "--max-time");
+			    option_typed());
 			max_size_given = 1;
 			break;
 		case OPT_PRIORITY:
 			l.priority = number_arg(optarg, -128, 127,
-			    "--priority");
+			    option_typed());
 			break;
 		case OPT_RECONNECT:	/* what --retry inf was first */
 			deprecated("--reconnect", "--retry inf");
 			l.retry = RETRY_FOREVER;
 			break;
 		case OPT_RETRY:
-			l.retry = retry_arg(optarg, "--retry");
+			l.retry = retry_arg(optarg, option_typed());
 			break;
 		case OPT_NO_RECEIPTS:
 			l.receipts = 0;
@@ -487,7 +488,8 @@ main(int argc, char *argv[])
 			l.typemask |= bit;
 			break;
 		case 'w':
-			wait_s = number_arg(optarg, 1, 1LL << 31, "-w");
+			wait_s = number_arg(optarg, 1, 1LL << 31,
+			    option_typed());
 			break;
 		default:
 			if (!common_option(&o, ch, optarg))

@@ -138,6 +138,8 @@ static const char help[] =
 "      --cert-warning DAYS  WARNING when the certificate expires sooner\n"
 "      --cert-critical DAYS CRITICAL when it expires sooner\n"
 "      --want FEATURES      WARNING unless it has each (sasl2,binding,...)\n"
+"  (-w and -c with --plugin are still --warning and --critical in 0.2.0,\n"
+"  with a warning; see NEWS)\n"
 "\n"
 "Other:\n"
 "      --logout             invalidate and delete the account's FAST tokens\n";
@@ -1076,14 +1078,15 @@ plugin_last_word(int status, void *arg)
 static double
 seconds_arg(const char *arg, double min, const char *opt)
 {
+	struct buf shown = { 0 };
 	char *end;
 	double v;
 
 	errno = 0;
 	v = strtod(arg, &end);
 	if (end == arg || *end || errno || !(v >= min) || v > 86400)
-		errx(usage_rc, "%s %s: must be seconds, %g to 86400", opt, arg,
-		    min);
+		errx(usage_rc, "%s %s: must be seconds, %g to 86400", opt,
+		    text_shown(&shown, arg), min);
 	return v;
 }
 
@@ -1243,6 +1246,7 @@ main(int argc, char *argv[])
 	struct account acct;
 	const char *count = NULL, *warn = NULL, *crit = NULL, *c_arg = NULL;
 	const char *w_arg = NULL, *wait_arg = NULL;
+	char count_opt[64], wait_opt[64];	/* as typed, for errors */
 	int logout = 0;
 	enum output format = OUT_TEXT;
 	double interval = 1;
@@ -1272,15 +1276,17 @@ main(int argc, char *argv[])
 			break;
 		case OPT_COUNT:
 			count = optarg;
+			strlcpy(count_opt, option_typed(), sizeof(count_opt));
 			break;
 		case 'i':
-			interval = seconds_arg(optarg, 0.001, "-i");
+			interval = seconds_arg(optarg, 0.001, option_typed());
 			break;
 		case 'W':
 			deprecated("-W", "-w");
 			/* FALLTHROUGH */
 		case OPT_WAIT:
 			wait_arg = optarg;
+			strlcpy(wait_opt, option_typed(), sizeof(wait_opt));
 			break;
 		case 'w':
 			w_arg = optarg;	/* the wait, or --plugin's old -w */
@@ -1313,14 +1319,14 @@ main(int argc, char *argv[])
 			/* FALLTHROUGH */
 		case OPT_CERT_WARN:
 			p.cert_warn = number_arg(optarg, 0, 100000,
-			    "--cert-warning");
+			    option_typed());
 			break;
 		case OPT_OLD_CERT_CRIT:
 			deprecated("--cert-crit", "--cert-critical");
 			/* FALLTHROUGH */
 		case OPT_CERT_CRIT:
 			p.cert_crit = number_arg(optarg, 0, 100000,
-			    "--cert-critical");
+			    option_typed());
 			break;
 		case OPT_WANT:
 			p.want = want_arg(optarg);
@@ -1386,7 +1392,7 @@ main(int argc, char *argv[])
 			wait_arg = w_arg;
 	}
 	p.count = count ? number_arg(count, 1, 1LL << 40, count == c_arg ?
-	    "-c" : "--count") :
+	    "-c" : count_opt) :
 	    p.out == OUT_PLUGIN || p.out == OUT_PROMETHEUS ? 1 : 0;
 	p.quiet = o.quiet;
 	p.interval_us = interval * 1e6;
@@ -1397,7 +1403,8 @@ main(int argc, char *argv[])
 	if (p.target && (why = jid_check(p.target)) != NULL)
 		errx(usage_rc, "target %s: %s", text_shown(&p.line, p.target),
 		    why);
-	p.wait_us = (wait_arg ? seconds_arg(wait_arg, 0.001, "-w") :
+	p.wait_us = (wait_arg ? seconds_arg(wait_arg, 0.001,
+	    wait_arg == w_arg ? "-w" : wait_opt) :
 	    o.timeout) * 1e6;
 
 	if ((rc = account_load(&acct, &o.acct)) != EX_OK) {

@@ -523,7 +523,7 @@ main(int argc, char *argv[])
 			c.trace = o.trace = 1;
 			break;
 		case 'w':
-			wait_s = number_arg(optarg, 1, 1 << 30, "-w");
+			wait_s = number_arg(optarg, 1, 1 << 30, option_typed());
 			break;
 		default:
 			if (!common_option(&o, ch, optarg))

@@ -884,7 +884,8 @@ main(int argc, char *argv[])
 			x.subscribe = 1;
 			break;
 		case 'w':
-			x.wait_s = number_arg(optarg, 1, 1 << 20, "-w");
+			x.wait_s = number_arg(optarg, 1, 1 << 20,
+			    option_typed());
 			break;
 		default:
 			if (!common_option(&o, ch, optarg))

@@ -1725,7 +1725,7 @@ main(int argc, char *argv[])
 			j.type = optarg;
 			break;
 		case OPT_RETRY:
-			j.retry = retry_arg(optarg, "--retry");
+			j.retry = retry_arg(optarg, option_typed());
 			break;
 		case OPT_UNSENT:
 			j.unsent = optarg;

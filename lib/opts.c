@@ -24,17 +24,48 @@ common_init(struct common_opts *c)
 	    .acct.timeout = XU_TIMEOUT, .acct.password_later = 1 };
 }
 
+/* the option common_getopt returned last, as the user wrote it */
+static char typed[64];
+
+const char *
+option_typed(void)
+{
+	return typed;
+}
+
+/*
+ * "--wait 0", "--wait=0", "-w0", "-qw 0": named --wait or -w, whatever
+ * letter or long name it stands for, so that an error about its value
+ * names what the user typed (a deprecated -W, an abbreviated --wa).
+ */
+static void
+typed_note(char *argv[], int ch)
+{
+	const char *word = optind > 0 ? argv[optind - 1] : "";
+
+	if (optarg != NULL && optind >= 2 && word == optarg)
+		word = argv[optind - 2];
+	if (strncmp(word, "--", 2) == 0)
+		snprintf(typed, sizeof(typed), "%.*s", (int)strcspn(word, "="),
+		    word);
+	else
+		snprintf(typed, sizeof(typed), "-%c", ch);
+}
+
 long long
 number_arg(const char *arg, long long min, long long max, const char *opt)
 {
+	struct buf shown = { 0 };
 	const char *errstr;
 	long long n;
 
 	n = strtonum(arg, min, max, &errstr);
 	if (errstr && strcmp(errstr, "invalid") == 0)
-		errx(usage_code, "%s %s: not a whole number", opt, arg);
+		errx(usage_code, "%s %s: not a whole number", opt,
+		    text_shown(&shown, arg));
 	if (errstr)
-		errx(usage_code, "%s %s: %s", opt, arg, errstr);
+		errx(usage_code, "%s %s: %s", opt, text_shown(&shown, arg),
+		    errstr);
 	return n;
 }
 
@@ -46,10 +77,12 @@ retry_arg(const char *arg, const char *opt)
 
 	if (strcmp(arg, "inf") == 0)
 		return RETRY_FOREVER;
+	struct buf shown = { 0 };
+
 	n = strtonum(arg, 0, 1000, &errstr);
 	if (errstr)
 		errx(usage_code, "%s %s: %s: expected 0 to 1000, or inf",
-		    opt, arg, errstr);
+		    opt, text_shown(&shown, arg), errstr);
 	return n;
 }
 
@@ -65,7 +98,7 @@ common_option(struct common_opts *c, int ch, const char *arg)
 		break;
 	case 'T':
 		c->timeout = c->acct.timeout = number_arg(arg, 1, 86400,
-		    "-T");
+		    option_typed());
 		break;
 	case 'v':
 		c->verbose++;
@@ -109,7 +142,8 @@ common_option(struct common_opts *c, int ch, const char *arg)
 		c->insecure_plaintext = 1;
 		break;
 	case OPT_KEEPALIVE:
-		c->keepalive = number_arg(arg, 0, 86400, "--keepalive");
+		c->keepalive = number_arg(arg, 0, 86400,
+		    option_typed());
 		break;
 	case OPT_AGENT:
 		c->agent = AGENT_REQUIRED;
@@ -122,7 +156,7 @@ common_option(struct common_opts *c, int ch, const char *arg)
 		break;
 	case OPT_AGENT_PERSIST:
 		c->agent_persist = number_arg(arg, 1, 7 * 86400,
-		    "--agent-persist");
+		    option_typed());
 		break;
 	case OPT_SHOW_CERT:
 		c->show_cert = 1;
@@ -255,5 +289,7 @@ common_getopt(int argc, char *argv[], const char *shortopts,
 		option_error(argv, ch);
 		return '?';
 	}
+	if (ch != -1)
+		typed_note(argv, ch);
 	return ch;
 }

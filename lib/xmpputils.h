@@ -314,6 +314,11 @@ void help_print(void (*usage_lines)(FILE *), const char *own, int flags)
     __attribute__((noreturn));
 
 /*
+ * The option common_getopt returned last as the user wrote it ("--wait",
+ * "-W", "-w"): what an error about its value names.
+ */
+const char *option_typed(void);
+/*
  * Parses a number in [min, max] given for option opt, or exits 64 (or
  * what common_usage_code set: a tool with another convention).
  */

@@ -46,6 +46,28 @@ is "$rc:$err" "0:xroster: -n is deprecated: use --name (see NEWS)" "xroster add 
 run xroster -a alice --format json
 like "$out" '"name":"Bob B"' "the name is the one -n gave"
 run xroster -a alice remove "$BOB"
+run "$XU_BUILD/xagent" -f "$XT_CONFIG" -a alice -O stop -s
+is "$rc:$(tail -1 <<<"$err")" "64:xagent: -O status and -O stop: one of them" \
+    "xagent -O stop -s: two actions in two spellings, a usage error"
+
+# --- an error about a value names the option as it was typed
+s="must be seconds, 0.001 to 86400"
+for c in "xping --wait 0:--wait 0: $s" "xping --wait=0:--wait 0: $s" \
+    "xping -W 0:-W 0: $s" "xping -w0:-w 0: $s" \
+    "xlisten --count 0:--count 0: too small" "xlisten -n 0:-n 0: too small" \
+    "xlisten -qc0:-c 0: too small" "xlisten --cou=0:--cou 0: too small" \
+    "xsend --timeout x -m x $BOB:--timeout x: not a whole number" \
+    "xroster --wait x:--wait x: not a whole number" "xraw -w x:-w x: not a whole number"; do
+	set -- ${c%%:*}
+	tool=$1
+	shift
+	run "$XU_BUILD/$tool" -f "$XT_CONFIG" -a alice "$@"
+	usage=64
+	[ "$tool" = xping ] && usage=2	# ping(8)'s
+	is "$rc:$(tail -1 <<<"$err")" "$usage:$tool: ${c#*:}" "${c%%:*}: $usage, naming ${c#*:}"
+done
+run "$XU_BUILD/xlisten" -f "$XT_CONFIG" -a alice -c "$(printf '1\033[2J')"
+is "$rc:$err" '64:xlisten: -c 1\x1B[2J: not a whole number' "the value escaped, never raw to the terminal"
 
 # --- -a default: the keys before the first section have a name
 {
