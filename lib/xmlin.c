@@ -75,6 +75,17 @@ struct xmlin {
 	struct ready *items;	/* ready, oldest first */
 	size_t head, nitems, capitems;
 	struct buf text;	/* their strings */
+
+	/*
+	 * Text between top-level elements that reached the end of what
+	 * expat was given: its error is the last item, withheld until the
+	 * run of text is seen to end (see top_text).
+	 */
+	int text_pending;
+	XML_Index text_end;	/* where the run read so far ends */
+	XML_Index input_end;	/* the end of what expat was given */
+	XML_Index resume_at;	/* -1, or where to skip from after an error */
+	unsigned long resume_line;
 };
 
 /* ---- what is handed over */
@@ -134,7 +145,7 @@ str(struct xmlin *xi, long off)
 size_t
 xmlin_pending(const struct xmlin *xi)
 {
-	return xi->nitems - xi->head;
+	return xi->nitems - xi->text_pending - xi->head;
 }
 
 int
@@ -142,7 +153,7 @@ xmlin_next(struct xmlin *xi, struct xmlin_item *it)
 {
 	struct ready *r;
 
-	if (xi->head == xi->nitems)
+	if (xmlin_pending(xi) == 0)
 		return 0;
 	r = &xi->items[xi->head++];
 	it->kind = r->kind;
@@ -174,11 +185,10 @@ position(struct xmlin *xi, unsigned long *line, unsigned long *col)
 /*
  * An error where the parser is (and `ahead` bytes on), with the input
  * that led there (up to 40 bytes of its line since the last element
- * ended, escaped to be printed: the same however the input came in);
- * the parser stops, and what follows is skipped.
+ * ended, escaped to be printed: the same however the input came in).
  */
 static void
-error_at(struct xmlin *xi, const char *why, int whole, size_t ahead)
+error_item(struct xmlin *xi, const char *why, int whole, size_t ahead)
 {
 	struct ready *r = ready_new(xi, XMLIN_ERROR);
 	XML_Index idx = XML_GetCurrentByteIndex(xi->p) + ahead;
@@ -215,9 +225,24 @@ error_at(struct xmlin *xi, const char *why, int whole, size_t ahead)
 	position(xi, &r->line, &r->col);
 	r->col += ahead;	/* on the same line: only blanks were skipped */
 	buf_free(&frag);
+}
+
+/* The parser stops, and what follows is skipped. */
+static void
+stop(struct xmlin *xi)
+{
 	xi->stopped = 1;
 	XML_StopParser(xi->p, XML_FALSE);
 }
+
+static void
+error_at(struct xmlin *xi, const char *why, int whole, size_t ahead)
+{
+	error_item(xi, why, whole, ahead);
+	stop(xi);
+}
+
+static void text_settle(struct xmlin *);
 
 static void
 error_here(struct xmlin *xi, const char *why, int whole)
@@ -438,7 +463,7 @@ open_ns(struct xmlin *xi)
  * depends on how the input was split) does not show.
  */
 static void
-error_elem(struct xmlin *xi, const char *why)
+error_elem_item(struct xmlin *xi, const char *why)
 {
 	struct ready *r = ready_new(xi, XMLIN_ERROR);
 	struct buf frag = { 0 };
@@ -458,13 +483,11 @@ error_elem(struct xmlin *xi, const char *why)
 	r->line = xi->cur.line;
 	r->col = xi->cur.col;
 	buf_free(&frag);
-	xi->stopped = 1;
-	XML_StopParser(xi->p, XML_FALSE);
 }
 
-/* Whether the element has grown past the limit (then: an error). */
+/* Whether the element has grown past the limit (then: its error, made). */
 static int
-too_big(struct xmlin *xi)
+over_limit(struct xmlin *xi)
 {
 	char why[80];
 
@@ -473,7 +496,17 @@ too_big(struct xmlin *xi)
 		return 0;
 	snprintf(why, sizeof(why), "an element of more than %zu bytes",
 	    xi->max);
-	error_elem(xi, why);
+	error_elem_item(xi, why);
+	return 1;
+}
+
+/* Whether the element has grown past the limit (then: an error). */
+static int
+too_big(struct xmlin *xi)
+{
+	if (!over_limit(xi))
+		return 0;
+	stop(xi);
 	return 1;
 }
 
@@ -515,6 +548,10 @@ on_start(void *arg, const char *name, const char **attrs)
 
 	if (xi->stopped)
 		return;
+	if (xi->text_pending) {		/* the text before it is over */
+		text_settle(xi);
+		return;
+	}
 	if (++xi->depth == 1)
 		return;		/* our root */
 	if (xi->depth == 2 && !top_start(xi, name, attrs))
@@ -556,6 +593,10 @@ on_end(void *arg, const char *name)
 
 	if (xi->stopped)
 		return;
+	if (xi->text_pending) {
+		text_settle(xi);
+		return;
+	}
 	if (xi->depth == 1) {
 		error_here(xi, "a closing tag with no element open", 1);
 		return;
@@ -591,26 +632,155 @@ on_end(void *arg, const char *name)
 	r->len = xi->out.len;
 }
 
+static const char *expat_error(struct xmlin *);
+
+/*
+ * Whether the run of text that ends at xi->text_end may go on in the
+ * next feed: it reached the end of expat's input, but for what expat
+ * holds back there (a ']' or two, which "]]>" would make an error, or
+ * a character not yet whole).
+ */
+static int
+run_may_go_on(const struct xmlin *xi)
+{
+	XML_Index held = xi->input_end - xi->text_end;
+	const unsigned char *p;
+	XML_Index i, brackets = 0, high = 0;
+
+	if (held < 0 || held > 3 || xi->text_end < xi->seen_base)
+		return held == 0;
+	p = (const unsigned char *)xi->seen.p + (xi->text_end -
+	    xi->seen_base);
+	for (i = 0; i < held; i++) {
+		brackets += p[i] == ']';
+		high += p[i] >= 0x80;
+	}
+	return (brackets == held && held <= 2) || high == held;
+}
+
+/*
+ * Whether the next feed shows the waiting run of text over: in one
+ * write, expat would have handed it over, and its error, on seeing the
+ * byte after it (and would never see what follows: a '<' may begin a
+ * token that swallows the rest).
+ */
+static int
+run_ended(const struct xmlin *xi)
+{
+	XML_Index at = xi->text_end - xi->seen_base;
+
+	return at >= 0 && (size_t)at < xi->seen.len &&
+	    memchr("<&\r\n", xi->seen.p[at], 4) != NULL;
+}
+
+/* The run of text is over: its error stands, and the parser stops. */
+static void
+text_settle(struct xmlin *xi)
+{
+	xi->text_pending = 0;
+	stop(xi);
+}
+
+/* A run of text whose error waits goes on, or is seen to end. */
+static void
+run_continues(struct xmlin *xi, const char *s, int len)
+{
+	XML_Index at = XML_GetCurrentByteIndex(xi->p);
+
+	/* expat hands a line end over apart: a run of its own */
+	if (at == xi->text_end && s[0] != '\n' && s[0] != '\r') {
+		xi->text_end = at + len;
+		if (run_may_go_on(xi))
+			return;
+	}
+	text_settle(xi);
+}
+
+/*
+ * An error just made by a run of text (text outside an element, or an
+ * element grown too big). Given a run in one write, expat hands over
+ * nothing of it if it holds "]]>" (its own error, further on); given it
+ * in pieces, each piece as it comes. So that the error is the same
+ * however the input came, one whose text reached the end of the input
+ * waits for the rest of the run (text_pending); skipping starts where
+ * the text did.
+ */
+static void
+text_error_made(struct xmlin *xi, int len)
+{
+	XML_Index at = XML_GetCurrentByteIndex(xi->p);
+	unsigned long col;
+
+	xi->resume_at = at;
+	position(xi, &xi->resume_line, &col);
+	xi->text_end = at + len;
+	if (run_may_go_on(xi))
+		xi->text_pending = 1;
+	else
+		stop(xi);
+}
+
+/* Text between top-level elements: an error at its first byte not blank. */
+static void
+top_text(struct xmlin *xi, const char *s, int len)
+{
+	int i;
+
+	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t' ||
+	    s[i] == '\n' || s[i] == '\r'); i++)
+		;
+	/* expat may hand over blanks and the text apart, or not */
+	if (i == len)
+		return;
+	error_item(xi, "text outside an element", 0, i);
+	text_error_made(xi, len);
+}
+
+/*
+ * Expat found an error while text waited: its own error if it is the
+ * "]]>" that ends that very run (as in one write, where it handed over
+ * none of it), else the text's, which came first.
+ */
+static void
+text_or_expat(struct xmlin *xi)
+{
+	XML_Index err = XML_GetCurrentByteIndex(xi->p), i;
+	const char *p;
+
+	xi->text_pending = 0;
+	xi->stopped = 1;
+	if (XML_GetErrorCode(xi->p) != XML_ERROR_INVALID_TOKEN ||
+	    xi->text_end < xi->seen_base || err - 2 < xi->text_end ||
+	    err - xi->seen_base >= (XML_Index)xi->seen.len)
+		return;
+	p = xi->seen.p + (err - xi->seen_base);
+	if (p[-2] != ']' || p[-1] != ']' || p[0] != '>')
+		return;
+	for (i = xi->text_end; i < err - 2; i++)
+		if (memchr("<&\r\n", xi->seen.p[i - xi->seen_base], 4))
+			return;
+	xi->nitems--;		/* the withheld text error */
+	xi->resume_at = -1;
+	error_here(xi, expat_error(xi), 0);
+}
+
 static void XMLCALL
 on_text(void *arg, const char *s, int len)
 {
 	struct xmlin *xi = arg;
-	int i;
 
 	if (xi->stopped || xi->dropping)
 		return;
-	if (xi->depth < 2) {
-		for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t' ||
-		    s[i] == '\n' || s[i] == '\r'); i++)
-			;
-		/* expat may hand over blanks and the text apart, or not */
-		if (i < len)
-			error_at(xi, "text outside an element", 0, i);
-		return;
+	if (xi->text_pending)
+		run_continues(xi, s, len);
+	else if (xi->depth < 2)
+		top_text(xi, s, len);
+	else {
+		close_tag(xi);
+		xml_escape(&xi->out, s, len);
+		if (over_limit(xi))
+			text_error_made(xi, len);
 	}
-	close_tag(xi);
-	xml_escape(&xi->out, s, len);
-	too_big(xi);
 }
 
 /* ---- parsers */
@@ -629,6 +799,8 @@ parser_new(struct xmlin *xi)
 	XML_SetParamEntityParsing(xi->p, XML_PARAM_ENTITY_PARSING_NEVER);
 	xi->depth = 0;
 	xi->stopped = xi->dropping = xi->open_tag = 0;
+	xi->text_pending = 0;
+	xi->resume_at = -1;
 	xi->nframes = 0;
 	xi->nss.len = 0;
 	xi->chunk_base = xi->boundary = xi->seen_base = ROOTLEN;
@@ -746,15 +918,13 @@ static void parse(struct xmlin *, const char *, size_t);
  * since then (the current feed's piece included) is gone over again.
  */
 static void
-replay(struct xmlin *xi, XML_Index at)
+replay(struct xmlin *xi, XML_Index at, unsigned long line)
 {
 	size_t from = at > xi->seen_base ? at - xi->seen_base : 0;
 	struct buf again = { 0 };
-	unsigned long line, col;
 
 	if (from < xi->seen.len)
 		buf_add(&again, xi->seen.p + from, xi->seen.len - from);
-	position(xi, &line, &col);
 	xi->line_base = line;
 	xi->after_newline = 0;
 	xi->skipping = 1;
@@ -775,6 +945,7 @@ static void
 parse(struct xmlin *xi, const char *p, size_t len)
 {
 	unsigned long line, col;
+	XML_Index at;
 	size_t off, n;
 	char why[80];
 
@@ -798,36 +969,49 @@ parse(struct xmlin *xi, const char *p, size_t len)
 		n = len < PIECE ? len : PIECE;
 		/* expat keeps a token whole however long: bound it here */
 		if ((size_t)(xi->chunk_base + n - xi->boundary) >
-		    xi->max + 65536) {
+		    xi->max + 65536 && !xi->text_pending) {
 			snprintf(why, sizeof(why), "an element of more than "
 			    "%zu bytes", xi->max);
 			error_now(xi, why);
 			off = 0;	/* what follows it may be good */
+			position(xi, &line, &col);
 		} else {
 			buf_add(&xi->seen, p, n);
-			if (XML_Parse(xi->p, p, n, XML_FALSE) ==
+			xi->input_end = xi->chunk_base + n;
+			if (xi->text_pending && (run_ended(xi) ||
+			    (size_t)(xi->chunk_base + n - xi->boundary) >
+			    xi->max + 65536))
+				xi->text_pending = 0, xi->stopped = 1;
+			else if (XML_Parse(xi->p, p, n, XML_FALSE) ==
 			    XML_STATUS_OK) {
 				xi->chunk_base += n;
 				seen_trim(xi);
 				p += n;
 				len -= n;
 				continue;
-			}
-			if (!xi->stopped)
+			} else if (xi->text_pending)
+				text_or_expat(xi);
+			else if (!xi->stopped)
 				error_here(xi, expat_error(xi), 0);
-			if (XML_GetCurrentByteIndex(xi->p) < xi->chunk_base) {
+			/* from the text outside an element, if it was that */
+			at = xi->resume_at >= 0 ? xi->resume_at :
+			    XML_GetCurrentByteIndex(xi->p);
+			line = xi->resume_line;
+			if (xi->resume_at < 0)
+				position(xi, &line, &col);
+			xi->resume_at = -1;
+			if (at < xi->chunk_base) {
 				/* it went wrong in an earlier feed */
-				replay(xi, XML_GetCurrentByteIndex(xi->p));
+				replay(xi, at, line);
 				p += n;
 				len -= n;
 				continue;
 			}
-			off = XML_GetCurrentByteIndex(xi->p) - xi->chunk_base;
+			off = at - xi->chunk_base;
 			if (off > n)
 				off = 0;
 		}
 		/* from where it went wrong to a line that starts anew */
-		position(xi, &line, &col);
 		xi->line_base = line;
 		xi->after_newline = 0;
 		xi->skipping = 1;
@@ -851,6 +1035,8 @@ xmlin_end(struct xmlin *xi)
 {
 	struct ready *r;
 
+	if (xi->text_pending)	/* the run of text ends with the input */
+		xi->text_pending = 0, xi->stopped = 1;
 	if (xi->skipping || xi->depth < 2 || xi->stopped)
 		return;
 	r = ready_new(xi, XMLIN_ERROR);

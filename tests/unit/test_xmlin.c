@@ -135,7 +135,7 @@ any_split(const char *in, const char *name)
 int
 main(void)
 {
-	char *big, *got;
+	char *big, *got, gts[300], gt[400];
 
 	check("<message to='a@b'><body>hi</body></message>\n",
 	    "E <message to='a@b'><body>hi</body></message>|",
@@ -249,6 +249,38 @@ main(void)
 	    "type='set' id='s1' to='x'><query xmlns='jabber:iq:roster'/></iq>"
 	    "\n<r xmlns='urn:xmpp:sm:3'/>hello\n<presence type='unavailable'"
 	    "/>", "an error, a resync, a refusal between elements");
+
+	/*
+	 * Text between elements, however it comes: in one write expat hands
+	 * over none of a run that holds "]]>" (its error comes first), in
+	 * pieces each piece as it comes (found by fuzz_xmlin)
+	 */
+	check("haage]]]]>>\n<presence/>",
+	    "X 1:10 not well-formed (invalid token: bad UTF-8, or a character "
+	    "XML does not allow) [haage]]]]>]|E <presence/>|",
+	    "text with ]]> between elements: expat's error, in any chunks");
+	check("  ab]]x\n<presence/>",
+	    "X 1:3 text outside an element [a]|E <presence/>|",
+	    "text with ]] and no > is text outside an element");
+	any_split("haage]]]]>>\n<presence/>\n", "text holding ]]>");
+	any_split("<presence/>hello]]>\n<iq/>\n", "after an element, text holding ]]>");
+	any_split("<presence/> ab&amp;c]]>\n<iq/>\n", "text, a reference, then ]]>");
+	any_split("ab]]x\n<iq/>\n", "text with ]] and no >");
+	any_split("x\xc3\xa9\xc3\xa9]]>\n<iq/>\n", "text of two-byte characters, then ]]>");
+	any_split("hello<!-- c -->]]>\n<presence/>\n", "text, a comment, then ]]>");
+	any_split("hello\n]]>\n<presence/>\n", "text, a line end, then ]]>");
+	any_split("<iq/>tail", "text at the end of the input");
+	any_split("tail <presence/>\n<iq/>", "text, then an element on its line");
+	any_split("\nm<?ssage\n><iq A='g'/>\n<iq/>\n",
+	    "text, then a token that never ends (found by fuzz_xmlin)");
+	any_split("ab&amp;<iq/>\n<iq/>\n", "text, then a reference");
+	/* in an element, text that would make it too big, then ]]> */
+	memset(gts, '>', 300);
+	snprintf(gt, sizeof(gt), "<message><body>%.300s]]>\n<iq/>\n", gts);
+	any_split(gt, "in an element, text over the limit, then ]]>");
+	snprintf(gt, sizeof(gt), "<message><body>%.300s</body></message>\n"
+	    "<iq/>\n", gts);
+	any_split(gt, "in an element, text over the limit");
 
 	/* an element over the limit, and in the same write what follows */
 	big = xmalloc(300100);
