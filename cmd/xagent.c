@@ -163,7 +163,7 @@ control_arg(const char *arg)
 		return 'Q';
 	if (strcmp(arg, "stop") == 0)
 		return 'X';
-	errx(EX_USAGE, "-O %s: expected status or stop", arg);
+	bad_value(arg, "expected status or stop");
 }
 
 /* ---- clients */

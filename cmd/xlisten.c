@@ -424,8 +424,7 @@ main(int argc, char *argv[])
 			break;
 		case OPT_FORMAT:
 			if (!format_parse(optarg, &l.format))
-				errx(EX_USAGE, "--format %s: expected text, "
-				    "json or xml", optarg);
+				bad_value(optarg, "expected text, json or xml");
 			break;
 		case OPT_FROM:
 			if ((why = jid_check(optarg)) != NULL)
@@ -461,8 +460,8 @@ main(int argc, char *argv[])
 		case OPT_SHOW:
 			if (strcmp(optarg, "away") && strcmp(optarg, "chat") &&
 			    strcmp(optarg, "dnd") && strcmp(optarg, "xa"))
-				errx(EX_USAGE, "--show %s: expected away, chat, "
-				    "dnd or xa", optarg);
+				bad_value(optarg, "expected away, chat, dnd or "
+				    "xa");
 			l.show = optarg;
 			break;
 		case OPT_STATUS:
@@ -483,8 +482,8 @@ main(int argc, char *argv[])
 			break;
 		case 't':
 			if ((bit = type_bit(optarg)) == 0)
-				errx(EX_USAGE, "-t %s: expected chat, normal, "
-				    "headline, groupchat or error", optarg);
+				bad_value(optarg, "expected chat, normal, "
+				    "headline, groupchat or error");
 			l.typemask |= bit;
 			break;
 		case 'w':

@@ -787,13 +787,15 @@ summary_prometheus(struct pinger *p)
 static void
 limit_arg(struct limit *l, const char *arg, const char *opt)
 {
+	struct buf shown = { 0 };	/* it goes on the status line too */
+	const char *all = arg;
 	char *end;
 
 	errno = 0;
 	l->rtt = strtod(arg, &end);
 	if (end == arg || errno || l->rtt < 0)
 		errx(PLUGIN_UNKNOWN, "%s %s: not a round-trip time in ms",
-		    opt, arg);
+		    opt, text_shown(&shown, all));
 	l->loss = -1;
 	if (*end == ',') {
 		arg = end + 1;
@@ -801,10 +803,11 @@ limit_arg(struct limit *l, const char *arg, const char *opt)
 		if (end == arg || l->loss < 0 || l->loss > 100 ||
 		    (*end != '%' && *end != '\0') ||
 		    (*end == '%' && end[1] != '\0'))
-			errx(PLUGIN_UNKNOWN, "%s: %s: not a loss percentage",
-			    opt, arg);
+			errx(PLUGIN_UNKNOWN, "%s %s: not a loss percentage",
+			    opt, text_shown(&shown, all));
 	} else if (*end != '\0')
-		errx(PLUGIN_UNKNOWN, "%s %s: not RTT[,LOSS%%]", opt, arg);
+		errx(PLUGIN_UNKNOWN, "%s %s: not RTT[,LOSS%%]", opt,
+		    text_shown(&shown, all));
 }
 
 /*
@@ -940,8 +943,8 @@ want_arg(const char *arg)
 			    strncmp(want_words[i], arg, w) == 0)
 				break;
 		if (i == sizeof(want_words) / sizeof(want_words[0]) || w == 0)
-			errx(usage_rc, "--want %s: sasl2, binding, ssdp or "
-			    "fast, commas between", arg);
+			bad_value(arg, "sasl2, binding, ssdp or fast, commas "
+			    "between");
 		want |= 1 << i;
 	}
 	return want;
@@ -1246,7 +1249,9 @@ main(int argc, char *argv[])
 	struct account acct;
 	const char *count = NULL, *warn = NULL, *crit = NULL, *c_arg = NULL;
 	const char *w_arg = NULL, *wait_arg = NULL;
-	char count_opt[64], wait_opt[64];	/* as typed, for errors */
+	/* the options as typed, for errors */
+	char count_opt[64], wait_opt[64], warn_opt[64] = "-w";
+	char crit_opt[64] = "-c";
 	int logout = 0;
 	enum output format = OUT_TEXT;
 	double interval = 1;
@@ -1293,9 +1298,11 @@ main(int argc, char *argv[])
 			break;
 		case OPT_WARNING:
 			warn = optarg;
+			strlcpy(warn_opt, option_typed(), sizeof(warn_opt));
 			break;
 		case OPT_CRITICAL:
 			crit = optarg;
+			strlcpy(crit_opt, option_typed(), sizeof(crit_opt));
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "text") == 0)
@@ -1305,8 +1312,7 @@ main(int argc, char *argv[])
 			else if (strcmp(optarg, "prometheus") == 0)
 				format = OUT_PROMETHEUS;
 			else
-				errx(usage_rc, "--format %s: text, json or "
-				    "prometheus", optarg);
+				bad_value(optarg, "text, json or prometheus");
 			break;
 		case OPT_PLUGIN:
 			p.out = OUT_PLUGIN;
@@ -1372,9 +1378,9 @@ main(int argc, char *argv[])
 		if (format != OUT_TEXT)
 			errx(usage_rc, "--format: not with --plugin");
 		if (warn)
-			limit_arg(&p.warn, warn, "--warning");
+			limit_arg(&p.warn, warn, warn_opt);
 		if (crit)
-			limit_arg(&p.crit, crit, "--critical");
+			limit_arg(&p.crit, crit, crit_opt);
 		limits_check(&p);
 	} else {
 		if (warn || crit || p.cert_warn >= 0 || p.cert_crit >= 0 ||

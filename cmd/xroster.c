@@ -854,8 +854,7 @@ main(int argc, char *argv[])
 			if (strcmp(optarg, "json") == 0)
 				x.json = 1;
 			else if (strcmp(optarg, "text") != 0)
-				errx(EX_USAGE, "--format %s: expected text or "
-				    "json", optarg);
+				bad_value(optarg, "expected text or json");
 			break;
 		case 'g':
 			check_text("-g", optarg, roster_group_check);

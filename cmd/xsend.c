@@ -176,11 +176,27 @@ size_ok(struct job *j, const char *what, const char *text, size_t len)
  * signal ends the read at once, and nothing is sent: a message read in
  * part may not be the one meant (a draft abandoned with ^C).
  */
+/*
+ * Whether p holds line ends alone (LF, CR): as stdin, no message, as a
+ * line of CRs alone is none to -l (line_blank).
+ */
+static int
+line_blank_ends(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != '\n' && p[i] != '\r')
+			return 0;
+	return 1;
+}
+
 static int
 read_body(struct buf *body, int optional)
 {
 	char chunk[65536];
 	ssize_t n;
+	int blank = 1;
 
 	while ((n = read_by(STDIN_FILENO, chunk, sizeof(chunk), 0)) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -190,9 +206,15 @@ read_body(struct buf *body, int optional)
 			return EX_IOERR;
 		}
 		buf_add(body, chunk, n);
-		if (body->len > XU_TEXT_MAX + 1)	/* + its newline */
+		/* line ends alone are no message, however many: read on */
+		blank = blank && line_blank_ends(chunk, n);
+		if (blank && body->len > XU_TEXT_MAX + 1)
+			body->len = XU_TEXT_MAX + 2;	/* too long, if text */
+		else if (body->len > XU_TEXT_MAX + 1)	/* + its newline */
 			break;
 	}
+	if (blank)
+		body->len = 0;
 	if (body->len > 0 && body->p[body->len - 1] == '\n')
 		body->len--;
 	if (body->len > XU_TEXT_MAX) {
@@ -761,10 +783,6 @@ message_text(struct job *j, const char *m, struct buf *body,
 	if (m == NULL && (rc = read_body(body, j->nfiles > 0 ||
 	    j->if_nonempty)) != EX_OK)
 		return rc;
-	/* -E: empty lines alone are empty too, as they are to -E -l */
-	if (m == NULL && j->if_nonempty &&
-	    strspn(body->p ? body->p : "", "\r\n") == body->len)
-		body->len = 0;
 	if (m == NULL && body->len == 0)
 		return EX_OK;	/* files alone: no text */
 	*text = m ? m : body->p;
@@ -1052,9 +1070,10 @@ deliver(struct job *j, struct common_opts *o)
 	if (kept && rc == EXIT_QUEUED && j->rejected > 0)
 		rc = EX_DATAERR;
 	/* the queue takes what the server could not: stdin decides */
-	if (!kept && j->stdin_ended && j->nsent == 0 && j->rejected == 0) {
-		warnx("stdin: no lines, nothing sent");
-		rc = EX_DATAERR;
+	if (!kept && j->stdin_ended && j->nsent == 0) {
+		if (j->rejected == 0)
+			warnx("stdin: no lines, nothing sent");
+		rc = EX_DATAERR;	/* or a line that could not be, lost */
 	}
 	if (!kept && j->in.fd < 0 && j->nsent == 0) {
 		/* what the server has unconfirmed is none of ours: requests */
@@ -1720,8 +1739,8 @@ main(int argc, char *argv[])
 			if (strcmp(optarg, "chat") && strcmp(optarg, "normal") &&
 			    strcmp(optarg, "headline") &&
 			    strcmp(optarg, "groupchat"))
-				errx(EX_USAGE, "-t %s: expected chat, normal, "
-				    "headline or groupchat", optarg);
+				bad_value(optarg, "expected chat, normal, "
+				    "headline or groupchat");
 			j.type = optarg;
 			break;
 		case OPT_RETRY:
@@ -1747,8 +1766,8 @@ main(int argc, char *argv[])
 			break;
 		case OPT_CONFIRM:
 			if (!confirm_level_arg(optarg, &j.level))
-				errx(EX_USAGE, "--confirm %s: expected server, "
-				    "domain or client", optarg);
+				bad_value(optarg, "expected server, domain or "
+				    "client");
 			break;
 		default:
 			if (!common_option(&o, ch, optarg))

@@ -872,7 +872,9 @@ resource_check(const char *resource)
 static int
 apply_flags(struct account *acct, const struct account_opts *o)
 {
+	struct buf shown = { 0 };
 	const char *errstr, *why;
+	int rc = EX_USAGE;
 
 	if (o->server)
 		replace(&acct->server, o->server);
@@ -882,26 +884,30 @@ apply_flags(struct account *acct, const struct account_opts *o)
 		replace(&acct->cafile, o->cafile);
 	if (o->tls) {
 		if ((why = tls_check(o->tls)) != NULL) {
-			warnx("--tls %s: %s", o->tls, why);
-			return EX_USAGE;
+			warnx("--tls %s: %s", text_shown(&shown, o->tls), why);
+			goto out;
 		}
 		replace(&acct->tls, o->tls);
 	}
 	if (o->pin) {
 		if ((why = pin_check(o->pin)) != NULL) {
-			warnx("--pin %s: %s", o->pin, why);
-			return EX_USAGE;
+			warnx("--pin %s: %s", text_shown(&shown, o->pin), why);
+			goto out;
 		}
 		replace(&acct->pin, o->pin);
 	}
 	if (o->port) {
 		acct->port = strtonum(o->port, 1, 65535, &errstr);
 		if (errstr) {
-			warnx("--port %s: %s", o->port, errstr);
-			return EX_USAGE;
+			warnx("--port %s: %s", text_shown(&shown, o->port),
+			    errstr);
+			goto out;
 		}
 	}
-	return EX_OK;
+	rc = EX_OK;
+out:
+	buf_free(&shown);
+	return rc;
 }
 
 static int

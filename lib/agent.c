@@ -33,21 +33,20 @@
 
 /*
  * The path is said in messages and in -O status, a line each: a control
- * character in it (a newline, an escape) would forge lines or drive the
- * terminal. Returns 0 and says so for such a path.
+ * character in it (a newline, an escape, C1's CSI) would forge lines or
+ * drive the terminal. Returns 0 and says so for such a path.
  */
 static int
 path_printable(const char *path, const char *from)
 {
-	const unsigned char *p;
+	struct buf shown = { 0 };
 
-	for (p = (const unsigned char *)path; *p; p++)
-		if (*p < 0x20 || *p == 0x7f) {
-			warnx("%s: a control character (\\x%02X) in the "
-			    "agent's socket path", from, *p);
-			return 0;
-		}
-	return 1;
+	if (text_showable(path))
+		return 1;
+	warnx("%s: %s: a control character, or not UTF-8, in the agent's "
+	    "socket path", from, text_shown(&shown, path));
+	buf_free(&shown);
+	return 0;
 }
 
 int

@@ -52,6 +52,15 @@ typed_note(char *argv[], int ch)
 		snprintf(typed, sizeof(typed), "-%c", ch);
 }
 
+void
+bad_value(const char *arg, const char *expected)
+{
+	struct buf shown = { 0 };
+
+	errx(usage_code, "%s %s: %s", option_typed(), text_shown(&shown, arg),
+	    expected);
+}
+
 long long
 number_arg(const char *arg, long long min, long long max, const char *opt)
 {

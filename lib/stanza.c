@@ -357,7 +357,7 @@ format_records_arg(const char *s)
 	enum format f;
 
 	if (!format_parse(s, &f) || f == FORMAT_XML)
-		errx(EX_USAGE, "--format %s: expected text or json", s);
+		bad_value(s, "expected text or json");
 	return f;
 }
 

@@ -342,6 +342,22 @@ text_escape(struct buf *b, const char *s, size_t len)
 	}
 }
 
+int
+text_showable(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n, len = strlen(s);
+	uint32_t c;
+
+	while (i < len) {
+		if ((n = utf8_decode(u + i, len - i, &c)) == 0 ||
+		    display_unsafe(c))
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
 const char *
 text_shown(struct buf *b, const char *s)
 {

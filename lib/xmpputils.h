@@ -153,6 +153,11 @@ long text_unescape(char *s, size_t len);
  * and returns it as a string.
  */
 const char *text_shown(struct buf *b, const char *s);
+/*
+ * Whether s is UTF-8 with no character text_escape escapes but '\\':
+ * no control character (C0, DEL, C1), bidi control or line separator.
+ */
+int text_showable(const char *s);
 /* The value of a hexadecimal digit, or -1 if c is none. */
 int hex_value(char c);
 
@@ -318,6 +323,13 @@ void help_print(void (*usage_lines)(FILE *), const char *own, int flags)
  * "-W", "-w"): what an error about its value names.
  */
 const char *option_typed(void);
+/*
+ * The value arg of the option just parsed is none it takes: says so,
+ * naming the option as typed, the value escaped, and what it expected;
+ * exits 64 (or common_usage_code's).
+ */
+void bad_value(const char *arg, const char *expected)
+    __attribute__((noreturn));
 /*
  * Parses a number in [min, max] given for option opt, or exits 64 (or
  * what common_usage_code set: a tool with another convention).

@@ -96,14 +96,17 @@ is "$rc" 64 "--format with -O stop: a usage error"
 # one with a control character, or relative, is refused by every tool
 run env XMPP_AGENT_SOCK="$T/a
 b" "$XU_BUILD/xagent" -f "$XT_CONFIG" -T 10 -a alice -O status
-is "$rc:$err" "78:xagent: XMPP_AGENT_SOCK: a control character (\\x0A) in the agent's socket path" \
+is "$rc:$err" "78:xagent: XMPP_AGENT_SOCK: $T/a\\nb: a control character, or not UTF-8, in the agent's socket path" \
     "XMPP_AGENT_SOCK with a newline: 78, saying so"
 run env XMPP_AGENT_SOCK="$T/a
 b" "$XU_BUILD/xsend" -f "$XT_CONFIG" -a alice -m "never sent" "$BOB"
 is "$rc" 78 "xsend too"
 run env XDG_RUNTIME_DIR="$T/$(printf '\033')[2J" "$XU_BUILD/xagent" -f "$XT_CONFIG" -T 10 -a alice
-is "$rc:$err" "78:xagent: XDG_RUNTIME_DIR: a control character (\\x1B) in the agent's socket path" \
+is "$rc:$err" "78:xagent: XDG_RUNTIME_DIR: $T/\\x1B[2J: a control character, or not UTF-8, in the agent's socket path" \
     "an escape in XDG_RUNTIME_DIR: 78, no agent"
+run env XMPP_AGENT_SOCK="$T/$(printf '\302\233')2J" "$XU_BUILD/xagent" -f "$XT_CONFIG" -T 10 -a alice -O status
+is "$rc:$err" "78:xagent: XMPP_AGENT_SOCK: $T/\\xC2\\x9B2J: a control character, or not UTF-8, in the agent's socket path" \
+    "a C1 control (CSI) too"
 run env XMPP_AGENT_SOCK=0123 "$XU_BUILD/xagent" -f "$XT_CONFIG" -T 10 -a alice
 is "$rc:$err" "78:xagent: XMPP_AGENT_SOCK: 0123: not an absolute path" \
     "a relative XMPP_AGENT_SOCK: 78 (a detached agent runs in /)"

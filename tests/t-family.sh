@@ -110,6 +110,14 @@ run xsend -a alice -E --port "$dead" "$BOB" <"$T/crs"
 is "$rc:$err" "0:" "-E, the same: exit 0 too"
 run xsend -a alice -l "$BOB" <"$T/crs"
 is "$rc:$err" "65:xsend: stdin: no lines, nothing sent" "-l skips them: no lines (65)"
+run xsend -a alice --port "$dead" "$BOB" <"$T/crs"
+is "$rc:$err" "65:xsend: stdin: empty message, nothing sent" \
+    "and so does xsend without -l: an empty message (65), no login"
+head -c 70000 /dev/zero | tr '\0' '\n' >"$T/nls"
+run xsend -a alice -E --port "$dead" "$BOB" <"$T/nls"
+is "$rc:$err" "0:" "-E, 70,000 newlines: as empty as one (0, no login)"
+run xsend -a alice --port "$dead" "$BOB" <"$T/nls"
+is "$rc:$err" "65:xsend: stdin: empty message, nothing sent" "without -E: empty (65), not too long"
 # a flood of empty lines is dropped as it is read, not held
 head -c 100000000 /dev/zero | tr '\0' '\n' >"$T/flood"
 timeout 60 "$XT_NETTOOL" peakrss "$T/flood.rss" "$XU_BUILD/xsend" \
@@ -128,6 +136,11 @@ like "$err" "stdin: no lines, nothing sent" "saying so"
 is "$(XDG_STATE_HOME=$T/qs xsend -a alice --list-queue)" "" "and nothing is queued"
 XDG_STATE_HOME=$T/qs run xsend -a alice -E -l --queue --port "$dead" "$BOB" </dev/null
 is "$rc:$err" "0:" "with -E: 0, no login"
+printf 'bad \001\n' >"$T/bad"
+XDG_STATE_HOME=$T/qs run xsend -a alice -l --queue --port "$dead" "$BOB" <"$T/bad"
+is "$rc" 65 "-l --queue, the server down, every line refused: 65, as with it up"
+like "$err" "line 1: .*not queued" "saying which line"
+is "$(XDG_STATE_HOME=$T/qs xsend -a alice --list-queue)" "" "and nothing is queued"
 run xsend -a alice --port "$dead" "$BOB" </dev/null
 is "$rc:$err" "65:xsend: stdin: empty message, nothing sent" "without -E, empty stdin is an error (65), before any login"
 run xsend -a alice -l "$BOB" </dev/null
