@@ -11,8 +11,9 @@
  *               the TLS handshake
  *   saslhang    never answers <auth/>
  *   malformed   after login, sends XML that is not well-formed
- *   streamerror after login, a <stream:error/> (system-shutdown)
- *   evilerror   after login, a <stream:error/> whose text holds what a
+ *   streamerror with the bind result, in its write, a <stream:error/>
+ *               (system-shutdown)
+ *   evilerror   as streamerror, a <stream:error/> whose text holds what a
  *               terminal acts on: C1's CSI (U+009B), DEL, U+202E
  *   huge        after login, a 50 MB stanza, for as long as it is read
  *   drip        after login, a stanza one byte a second, forever
@@ -134,6 +135,11 @@ stream(const char *features)
 	puts_("</stream:features>");
 }
 
+#define EVIL "<stream:error><policy-violation xmlns='urn:ietf:params:" \
+	"xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:" \
+	"ns:xmpp-streams'>csi \xc2\x9b" "2J del \x7f rlo " \
+	"\xe2\x80\xae" "evil</text></stream:error></stream:stream>"
+
 #define SHUTDOWN "<stream:error><system-shutdown xmlns='urn:ietf:params:" \
 	"xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:" \
 	"ns:xmpp-streams'>going down for a test</text>" \
@@ -179,16 +185,8 @@ misbehave(const char *mode)
 
 	if (strcmp(mode, "malformed") == 0)
 		puts_("<message from='bob@xmpputils.test'><body>a</bod></message>");
-	else if (strcmp(mode, "streamerror") == 0)
-		puts_(SHUTDOWN);
 	else if (strcmp(mode, "shutdownafter") == 0)
 		shutdown_after();
-	else if (strcmp(mode, "evilerror") == 0)
-		puts_("<stream:error><policy-violation xmlns='urn:ietf:params:"
-		    "xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:"
-		    "ns:xmpp-streams'>csi \xc2\x9b" "2J del \x7f rlo "
-		    "\xe2\x80\xae" "evil</text></stream:error>"
-		    "</stream:stream>");
 	else if (strcmp(mode, "huge") == 0) {
 		memset(chunk, 'a', sizeof(chunk));
 		if (puts_(msg))
@@ -209,7 +207,7 @@ main(int argc, char *argv[])
 	struct timeval patience = { 2, 0 };
 	SSL_CTX *ctx;
 	const char *mode;
-	char *id, *end, reply[256];
+	char *id, *end, reply[1024];
 	int l, port;
 
 	if (argc != 4)
@@ -262,7 +260,11 @@ main(int argc, char *argv[])
 		errx(65, "a bind request without an id");
 	snprintf(reply, sizeof(reply), "<iq type='result' id='%.*s'><bind "
 	    "xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>alice@"
-	    "xmpputils.test/bad</jid></bind></iq>", (int)(end - id), id);
+	    "xmpputils.test/bad</jid></bind></iq>%s", (int)(end - id), id,
+	    /* in the bind result's write: the client reads them as one,
+	     * so the login fails, however the reads fall */
+	    strcmp(mode, "streamerror") == 0 ? SHUTDOWN :
+	    strcmp(mode, "evilerror") == 0 ? EVIL : "");
 	if (!await("</iq>"))
 		finish();
 	puts_(reply);
