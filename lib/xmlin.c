@@ -706,7 +706,7 @@ run_continues(struct xmlin *xi, const char *s, int len)
  * the text did.
  */
 static void
-text_error_made(struct xmlin *xi, int len)
+text_error_made(struct xmlin *xi, const char *s, int len)
 {
 	XML_Index at = XML_GetCurrentByteIndex(xi->p);
 	unsigned long col;
@@ -714,7 +714,8 @@ text_error_made(struct xmlin *xi, int len)
 	xi->resume_at = at;
 	position(xi, &xi->resume_line, &col);
 	xi->text_end = at + len;
-	if (run_may_go_on(xi))
+	/* a line end is a run of its own (see run_continues): over */
+	if (s[0] != '\n' && s[0] != '\r' && run_may_go_on(xi))
 		xi->text_pending = 1;
 	else
 		stop(xi);
@@ -733,7 +734,7 @@ top_text(struct xmlin *xi, const char *s, int len)
 	if (i == len)
 		return;
 	error_item(xi, "text outside an element", 0, i);
-	text_error_made(xi, len);
+	text_error_made(xi, s, len);
 }
 
 /*
@@ -779,8 +780,22 @@ on_text(void *arg, const char *s, int len)
 		close_tag(xi);
 		xml_escape(&xi->out, s, len);
 		if (over_limit(xi))
-			text_error_made(xi, len);
+			text_error_made(xi, s, len);
 	}
+}
+
+/*
+ * The end of a CDATA section ends the run of text in it: in one write,
+ * expat would have handed that text over, and its error, before the
+ * "]]>" after it that may be one of its own.
+ */
+static void XMLCALL
+on_cdata_end(void *arg)
+{
+	struct xmlin *xi = arg;
+
+	if (xi->text_pending && !xi->stopped)
+		text_settle(xi);
 }
 
 /* ---- parsers */
@@ -796,6 +811,7 @@ parser_new(struct xmlin *xi)
 	XML_SetUserData(xi->p, xi);
 	XML_SetElementHandler(xi->p, on_start, on_end);
 	XML_SetCharacterDataHandler(xi->p, on_text);
+	XML_SetCdataSectionHandler(xi->p, NULL, on_cdata_end);
 	XML_SetParamEntityParsing(xi->p, XML_PARAM_ENTITY_PARSING_NEVER);
 	xi->depth = 0;
 	xi->stopped = xi->dropping = xi->open_tag = 0;
@@ -1030,6 +1046,42 @@ xmlin_feed(struct xmlin *xi, const char *p, size_t len)
 	parse(xi, p, len);
 }
 
+/*
+ * Between elements, expat may still hold a token it has not seen the
+ * end of: a comment, a processing instruction, a tag, a reference, each
+ * begun and never ended. Told the input is over, it says so (and only
+ * "no element found" of the root it was never given the end of);
+ * that is an error where the token began, with its first bytes.
+ */
+static void
+token_unfinished(struct xmlin *xi)
+{
+	static const char why[] = "the input ended inside a tag, a comment "
+	    "or a reference";
+	struct ready *r;
+	struct buf frag = { 0 };
+	XML_Index idx;
+	size_t start = 0, end;
+
+	if (XML_Parse(xi->p, "", 0, XML_TRUE) != XML_STATUS_ERROR ||
+	    XML_GetErrorCode(xi->p) == XML_ERROR_NO_ELEMENTS)
+		return;
+	r = ready_new(xi, XMLIN_ERROR);
+	idx = XML_GetCurrentByteIndex(xi->p);
+	if (idx > xi->seen_base)
+		start = idx - xi->seen_base;
+	for (end = start; end < xi->seen.len && end - start < 40 &&
+	    xi->seen.p[end] != '\n'; end++)
+		;
+	if (start < end)
+		text_escape(&frag, xi->seen.p + start, end - start);
+	r->xml = keep(xi, frag.p ? frag.p : "", frag.len);
+	r->len = frag.len;
+	r->error = keep(xi, why, sizeof(why) - 1);
+	position(xi, &r->line, &r->col);
+	buf_free(&frag);
+}
+
 void
 xmlin_end(struct xmlin *xi)
 {
@@ -1037,8 +1089,12 @@ xmlin_end(struct xmlin *xi)
 
 	if (xi->text_pending)	/* the run of text ends with the input */
 		xi->text_pending = 0, xi->stopped = 1;
-	if (xi->skipping || xi->depth < 2 || xi->stopped)
+	if (xi->skipping || xi->stopped)
 		return;
+	if (xi->depth < 2) {
+		token_unfinished(xi);
+		return;
+	}
 	r = ready_new(xi, XMLIN_ERROR);
 	position(xi, &r->line, &r->col);
 	r->error = keep(xi, "the input ended inside an element",

@@ -77,6 +77,23 @@ ok $? "a stanza written a byte at a time: exit 0 ($(cat "$T/drip.err"))"
 listener_wait drip
 is "$(cut -f2 "$T/drip.out" | tr '\n' '|')" "drip fed|end|" "bob got it once, whole"
 
+# input that ends inside a comment (or a PI, a tag, a reference) begun
+# between stanzas: what the opener swallowed was never sent; an error
+# saying where it began, never a silent 0
+run xraw -a alice <<IN
+$PING
+<!-- draft
+<message to='$BOB'><body>swallowed</body></message>
+IN
+is "$rc" 65 "the input ends inside a comment: exit 65"
+is "$err" "xraw: stdin:2:1: the input ended inside a tag, a comment or a reference: \"<!-- draft\"" \
+    "saying where it began"
+like "$out" "type='result'" "the ping before it went, and was answered"
+for tail in "<?pi" "<message" "&am"; do
+	run xraw -a alice <<<"$PING$tail"
+	is "$rc" 65 "the input ends inside '$tail': exit 65 ($err)"
+done
+
 # --- refused, and --strict
 run xraw -a alice <<IN
 <starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>

@@ -274,6 +274,31 @@ main(void)
 	any_split("\nm<?ssage\n><iq A='g'/>\n<iq/>\n",
 	    "text, then a token that never ends (found by fuzz_xmlin)");
 	any_split("ab&amp;<iq/>\n<iq/>\n", "text, then a reference");
+	/* the input ends inside a token begun between elements: an error,
+	 * never silence (what follows the token's start is never sent) */
+	check("<!-- draft\n<message><body>x</body></message>\n",
+	    "X 1:1 the input ended inside a tag, a comment or a reference "
+	    "[<!-- draft]|", "the input ends inside a comment");
+	check("<presence/>\n<?pi <message/>\n",
+	    "E <presence/>|X 2:1 the input ended inside a tag, a comment or "
+	    "a reference [<?pi <message/>]|",
+	    "the input ends inside a processing instruction");
+	check("<presence/>\n<message",
+	    "E <presence/>|X 2:1 the input ended inside a tag, a comment or "
+	    "a reference [<message]|", "the input ends inside a start tag");
+	check("<presence/>\n&", "E <presence/>|X 2:1 the input ended inside "
+	    "a tag, a comment or a reference [&]|",
+	    "the input ends inside a reference");
+	check("<presence/> <!-- done -->\n", "E <presence/>|",
+	    "a comment that ends is no error");
+	any_split("<![CDATA[z]]>]]>\n<message/>\n",
+	    "a CDATA section outside an element, then ]]>");
+	any_split("<message><body><![CDATA[z]]>]]></body></message>\n<iq/>\n",
+	    "a CDATA section in an element, then ]]>");
+	any_split("<presence/>\n<!-- draft\n<message/>\n",
+	    "the input ends inside a comment");
+	any_split("<presence/>\n<mess", "the input ends inside a tag");
+	any_split("<presence/>\n&", "the input ends inside a reference");
 	/* in an element, text that would make it too big, then ]]> */
 	memset(gts, '>', 300);
 	snprintf(gt, sizeof(gt), "<message><body>%.300s]]>\n<iq/>\n", gts);
