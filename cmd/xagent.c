@@ -1950,6 +1950,8 @@ main(int argc, char *argv[])
 	}
 	if (formatted && ask != 'Q')
 		errx(EX_USAGE, "--format goes with -O status");
+	if (ask && o.show_cert)
+		errx(EX_USAGE, "--show-cert and -O: one at a time");
 	if (ask)
 		return stdout_done(control(&o, ask, fmt == FORMAT_JSON));
 	if (o.show_cert)

@@ -894,7 +894,8 @@ main(int argc, char *argv[])
 	if (o.show_cert)
 		return stdout_done(session_show_cert(&o));
 	if (optind < argc && (c = command_find(argv[optind++])) == NULL) {
-		warnx("%s: no such command", argv[optind - 1]);
+		warnx("%s: no such command",
+		    text_shown(&shown, argv[optind - 1]));
 		usage(EX_USAGE);
 	}
 	if (c->jids && optind == argc) {

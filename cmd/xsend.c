@@ -1747,6 +1747,10 @@ main(int argc, char *argv[])
 			j.retry = retry_arg(optarg, option_typed());
 			break;
 		case OPT_UNSENT:
+			/* its name is said in messages, as written */
+			if (!showable_name(optarg, "--unsent",
+			    "the file's name"))
+				exit(EX_USAGE);
 			j.unsent = optarg;
 			break;
 		case OPT_QUEUE:
@@ -1777,6 +1781,8 @@ main(int argc, char *argv[])
 	if (o.agent_persist && o.agent == AGENT_NEVER)
 		errx(EX_USAGE, "--agent-persist starts an agent: it cannot go "
 		    "with --no-agent");
+	if (o.show_cert && mode == OPT_LIST_QUEUE)
+		errx(EX_USAGE, "--show-cert and --list-queue: one at a time");
 	if (o.show_cert)
 		return stdout_done(session_show_cert(&o));
 	if (formatted && mode != OPT_LIST_QUEUE)

@@ -220,6 +220,7 @@ static int
 set_key(struct account *acct, const struct key *k, const char *v,
     size_t vlen, const char *path, unsigned line)
 {
+	struct buf shown = { 0 };
 	char **field;
 	long long port;
 	const char *errstr, *why;
@@ -228,7 +229,9 @@ set_key(struct account *acct, const struct key *k, const char *v,
 	if (k->off == PORT_KEY) {
 		port = strtonum(s, 1, 65535, &errstr);
 		if (errstr) {
-			warnx("%s:%u: port: %s: %s", path, line, errstr, s);
+			warnx("%s:%u: port: %s: %s", path, line, errstr,
+			    text_shown(&shown, s));
+			buf_free(&shown);
 			free(s);
 			return EX_CONFIG;
 		}
@@ -243,7 +246,9 @@ set_key(struct account *acct, const struct key *k, const char *v,
 		return EX_CONFIG;
 	}
 	if (k->check && (why = k->check(s)) != NULL) {
-		warnx("%s:%u: %s %s: %s", path, line, k->name, s, why);
+		warnx("%s:%u: %s %s: %s", path, line, k->name,
+		    text_shown(&shown, s), why);
+		buf_free(&shown);
 		free(s);
 		return EX_CONFIG;
 	}
@@ -272,6 +277,7 @@ config_parse(struct account *acct, const char *text, size_t len,
 	const char *p = text, *end = text + len, *next, *s, *e, *ks, *ke, *eq;
 	const char *nul = memchr(text, '\0', len);
 	const struct key *k;
+	struct buf shown = { 0 };
 	unsigned line = 0, seen = 0;
 	int in_global = 1, in_chosen = 0, found = section == NULL, rc;
 
@@ -307,7 +313,9 @@ config_parse(struct account *acct, const char *text, size_t len,
 			if (in_chosen) {
 				if (found) {
 					warnx("%s:%u: section [%s] appears "
-					    "twice", path, line, section);
+					    "twice", path, line,
+					    text_shown(&shown, section));
+					buf_free(&shown);
 					return EX_CONFIG;
 				}
 				found = 1;
@@ -320,8 +328,10 @@ config_parse(struct account *acct, const char *text, size_t len,
 			return EX_CONFIG;
 		}
 		if ((k = key_find(ks, ke - ks)) == NULL) {
-			warnx("%s:%u: unknown key '%.*s'", path, line,
-			    (int)(ke - ks), ks);
+			text_escape(&shown, ks, ke - ks);
+			warnx("%s:%u: unknown key '%s'", path, line,
+			    buf_str(&shown));
+			buf_free(&shown);
 			return EX_CONFIG;
 		}
 		s = eq + 1;
@@ -346,7 +356,8 @@ config_parse(struct account *acct, const char *text, size_t len,
 			return rc;
 	}
 	if (!found) {
-		warnx("%s: no account [%s]", path, section);
+		warnx("%s: no account [%s]", path, text_shown(&shown, section));
+		buf_free(&shown);
 		return EX_CONFIG;
 	}
 	return EX_OK;
@@ -910,6 +921,32 @@ out:
 	return rc;
 }
 
+/*
+ * The files the account names are said in messages by name: one with a
+ * control character in its name (an escape, a newline) would drive the
+ * terminal or forge a line, and is refused before it is opened.
+ */
+static int
+files_showable(const struct account *acct)
+{
+	const struct {
+		const char *key, *name;
+	} files[] = {
+		{ "password_file", acct->password_file },
+		{ "cafile", acct->cafile },
+		{ "capath", acct->capath },
+		{ "client_cert", acct->client_cert },
+		{ "client_key", acct->client_key },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (files[i].name &&
+		    !showable_name(files[i].name, files[i].key, "its name"))
+			return 0;
+	return 1;
+}
+
 static int
 check_account(struct account *acct, const char *path)
 {
@@ -928,13 +965,18 @@ check_account(struct account *acct, const char *path)
 	}
 	if (strchr(acct->jid, '@') == NULL) {
 		warnx("jid %s: an account needs a local part (user@domain)",
-		    acct->jid);
+		    text_shown(&shown, acct->jid));
+		buf_free(&shown);
 		return EX_CONFIG;
 	}
 	if (acct->resource && (why = resource_check(acct->resource))) {
-		warnx("resource %s: %s", acct->resource, why);
+		warnx("resource %s: %s", text_shown(&shown, acct->resource),
+		    why);
+		buf_free(&shown);
 		return EX_CONFIG;
 	}
+	if (!files_showable(acct))
+		return EX_CONFIG;
 	if (!acct->client_cert != !acct->client_key) {
 		warnx("%s: client_cert and client_key go together", path ?
 		    path : "the config file");
@@ -956,6 +998,11 @@ account_load(struct account *acct, const struct account_opts *o)
 	/* whatever holds a password from here on stays out of core files */
 	secrets_protect();
 	path = config_path(o->file);
+	if (path && !showable_name(path, o->file ? "-f" : "config",
+	    "the file's name")) {
+		rc = EX_CONFIG;
+		goto out;
+	}
 	/* -a default: the keys before the first section, by name */
 	section = o->name && strcmp(o->name, ACCOUNT_DEFAULT) == 0 ? NULL :
 	    o->name;

@@ -34,20 +34,9 @@
 /*
  * The path is said in messages and in -O status, a line each: a control
  * character in it (a newline, an escape, C1's CSI) would forge lines or
- * drive the terminal. Returns 0 and says so for such a path.
+ * drive the terminal, and is refused.
  */
-static int
-path_printable(const char *path, const char *from)
-{
-	struct buf shown = { 0 };
-
-	if (text_showable(path))
-		return 1;
-	warnx("%s: %s: a control character, or not UTF-8, in the agent's "
-	    "socket path", from, text_shown(&shown, path));
-	buf_free(&shown);
-	return 0;
-}
+#define SOCKET_KIND "the agent's socket path"
 
 int
 agent_path(struct buf *b, const char *jid)
@@ -71,10 +60,11 @@ agent_path(struct buf *b, const char *jid)
 			    text_shown(b, env));
 			return EX_CONFIG;
 		}
-		return path_printable(env, "XMPP_AGENT_SOCK") ? EX_OK :
-		    EX_CONFIG;
+		return showable_name(env, "XMPP_AGENT_SOCK", SOCKET_KIND) ?
+		    EX_OK : EX_CONFIG;
 	}
-	if (run && run[0] == '/' && !path_printable(run, "XDG_RUNTIME_DIR"))
+	if (run && run[0] == '/' &&
+	    !showable_name(run, "XDG_RUNTIME_DIR", SOCKET_KIND))
 		return EX_CONFIG;
 	if (run && run[0] == '/')
 		buf_printf(b, "%s/xmpputils", run);

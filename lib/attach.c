@@ -167,6 +167,9 @@ attach_dir_open(struct attach_dir *d, const char *path)
 
 	d->fd = -1;
 	d->shown = NULL;
+	/* its name begins every path printed of what is saved in it */
+	if (!showable_name(path, "--download", "the directory's name"))
+		return EX_CANTCREAT;
 	/*
 	 * Not through a symlink: its target could be changed under us.
 	 * (O_NOFOLLOW ignores a symlink named with a trailing '/': the

@@ -268,19 +268,26 @@ static void
 option_error(char *argv[], int ch)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
-	int len = (int)strcspn(arg, "=");
+	struct buf shown = { 0 };
+	char letter = (char)optopt;
 
 	/* glibc: optopt is 0 for an unknown long option, else its value */
 	if (optopt == 0 || optopt >= 256 || strncmp(arg, "--", 2) == 0) {
+		/* as typed, escaped: what a terminal would act on is shown */
+		text_escape(&shown, arg, strcspn(arg, "="));
 		if (ch == ':')
-			warnx("%.*s needs an argument", len, arg);
+			warnx("%s needs an argument", buf_str(&shown));
 		else
-			warnx("%.*s: unknown, ambiguous, or given a value it "
-			    "does not take", len, arg);
-	} else if (ch == ':')
-		warnx("-%c needs an argument", optopt);
-	else
-		warnx("-%c: unknown option", optopt);
+			warnx("%s: unknown, ambiguous, or given a value it "
+			    "does not take", buf_str(&shown));
+	} else {
+		text_escape(&shown, &letter, 1);
+		if (ch == ':')
+			warnx("-%s needs an argument", buf_str(&shown));
+		else
+			warnx("-%s: unknown option", buf_str(&shown));
+	}
+	buf_free(&shown);
 }
 
 int

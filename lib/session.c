@@ -10,6 +10,8 @@
  */
 #include <sys/socket.h>
 
+#include <netdb.h>
+
 #include <err.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -267,9 +269,26 @@ login(struct session *s)
 	return rc;
 }
 
+/*
+ * Why a connection could not even be tried: libstrophe leaves errno as
+ * it was when a name does not resolve (getaddrinfo sets none), so the
+ * name is looked up again to tell "cannot resolve" from a socket's error.
+ */
+static int
+connect_errno(const char *host, int e)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
+
+	if (getaddrinfo(host, NULL, &hints, &ai) != 0)
+		return 0;
+	freeaddrinfo(ai);
+	return e;
+}
+
 static int
 login_once(struct session *s)
 {
+	struct buf shown = { 0 };
 	unsigned long guards;
 	int rc, e, interrupted;
 
@@ -304,8 +323,9 @@ login_once(struct session *s)
 	session_watchdog(s, "logging in", 2);
 	timing_begin(s);
 	blocking_begin();	/* a DNS lookup may take its time */
+	errno = 0;
 	rc = login_connect(s);
-	e = errno;
+	e = rc != XMPP_EOK ? connect_errno(s->host, errno) : 0;
 	interrupted = blocking_end();
 	snprintf(s->report.where, sizeof(s->report.where), "%s", s->host);
 	if (interrupted) {
@@ -316,8 +336,10 @@ login_once(struct session *s)
 	if (rc != XMPP_EOK) {
 		session_watchdog(s, NULL, 0);
 		timing_failed(s);
-		session_fail(s, EX_UNAVAILABLE, "connect to %s: %s", s->host,
+		session_fail(s, EX_UNAVAILABLE, "connect to %s: %s",
+		    text_shown(&shown, s->host),
 		    e ? strerror(e) : "cannot resolve or reach it");
+		buf_free(&shown);
 		return s->failed;
 	}
 	timing_mark(s, PHASE_DNS);

@@ -3,6 +3,7 @@
  * the tools print with. Pure functions: the unit and fuzz tests call them
  * directly.
  */
+#include <err.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -367,6 +368,19 @@ text_shown(struct buf *b, const char *s)
 	else
 		text_escape(b, s, strlen(s));
 	return buf_str(b);
+}
+
+int
+showable_name(const char *name, const char *what, const char *kind)
+{
+	struct buf shown = { 0 };
+
+	if (text_showable(name))
+		return 1;
+	warnx("%s: %s: a control character, or not UTF-8, in %s", what,
+	    text_shown(&shown, name), kind);
+	buf_free(&shown);
+	return 0;
 }
 
 int

@@ -189,30 +189,30 @@ attachment_open(struct attachment *a, const char *path, const char *name)
 	a->type = attachment_type(name);
 	if (strcmp(path, "-") == 0)
 		return spool(a, STDIN_FILENO, "stdin");
+	text_shown(&shown, path);	/* said as typed, escaped */
 	/*
 	 * Not blocking: a FIFO with no writer would hold the open, and
 	 * signals with it; spool's reads wait for one as a signal allows.
 	 */
 	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK)) ==
 	    -1 || fstat(fd, &st) == -1) {
-		warn("%s", path);
+		warn("%s", buf_str(&shown));
 		if (fd != -1)
 			close(fd);
-		return EX_NOINPUT;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		warnx("%s: a directory, not a file", path);
+		rc = EX_NOINPUT;
+	} else if (S_ISDIR(st.st_mode)) {
+		warnx("%s: a directory, not a file", buf_str(&shown));
 		close(fd);
-		return EX_NOINPUT;
-	}
-	if (S_ISREG(st.st_mode)) {
+		rc = EX_NOINPUT;
+	} else if (S_ISREG(st.st_mode)) {
 		a->fd = fd;
 		a->size = st.st_size;
-		return EX_OK;
+	} else {
+		/* a pipe, a FIFO, a device: as stdin, its size known once read */
+		rc = spool(a, fd, buf_str(&shown));
+		close(fd);
 	}
-	/* a pipe, a FIFO, a device: as stdin, its size known only once read */
-	rc = spool(a, fd, path);
-	close(fd);
+	buf_free(&shown);
 	return rc;
 }
 

@@ -158,6 +158,12 @@ const char *text_shown(struct buf *b, const char *s);
  * no control character (C0, DEL, C1), bidi control or line separator.
  */
 int text_showable(const char *s);
+/*
+ * A name every message can quote as it is (a file's, a socket's): 1 if
+ * text_showable, else says "what: NAME: a control character, or not
+ * UTF-8, in kind" (NAME escaped) and returns 0.
+ */
+int showable_name(const char *name, const char *what, const char *kind);
 /* The value of a hexadecimal digit, or -1 if c is none. */
 int hex_value(char c);
 

@@ -68,6 +68,48 @@ for c in "xping --wait 0:--wait 0: $s" "xping --wait=0:--wait 0: $s" \
 done
 run "$XU_BUILD/xlisten" -f "$XT_CONFIG" -a alice -c "$(printf '1\033[2J')"
 is "$rc:$err" '64:xlisten: -c 1\x1B[2J: not a whole number' "the value escaped, never raw to the terminal"
+# whatever is typed is said escaped: unknown options, names of files,
+# an account, a command (E: an escape, and C1's CSI)
+E=$(printf 'x\033[2J\302\233')
+Es='x\x1B[2J\xC2\x9B'
+for t in $TOOLS; do
+	run "$XU_BUILD/$t" "--$E"
+	is "$(head -1 <<<"$err")" "$t: --$Es: unknown, ambiguous, or given a value it does not take" \
+	    "$t: an unknown long option, escaped"
+	run "$XU_BUILD/$t" "$(printf -- '-\033')"
+	is "$(head -1 <<<"$err")" "$t: -\x1B: unknown option" "$t: an unknown letter, escaped"
+	more=
+	[ "$t" = xsend ] && more="-m x $BOB"
+	run "$XU_BUILD/$t" -f "$E" -a alice $more
+	usage=78
+	[ "$t" = xping ] && usage=2
+	is "$rc:$err" "$usage:$t: -f: $Es: a control character, or not UTF-8, in the file's name" \
+	    "$t -f: a config's name it could not say as it is: refused ($usage)"
+done
+run xsend -a "$E" -m x "$BOB"
+is "$rc:$err" "78:xsend: $XT_CONFIG: no account [$Es]" "-a: the account escaped"
+run "$XU_BUILD/xroster" "$E"
+is "$rc:$(head -1 <<<"$err")" "64:xroster: $Es: no such command" "xroster: a command escaped"
+run xsend -a alice --cafile "$E" -m x "$BOB"
+is "$rc:$err" "78:xsend: cafile: $Es: a control character, or not UTF-8, in its name" \
+    "--cafile: refused by name, before it is opened"
+run xsend -a alice --resource "$E" -m x "$BOB"
+is "$rc:$err" "78:xsend: resource $Es: U+001B not allowed in resource" "--resource: escaped"
+run xsend -a alice --unsent "$T/$E" -m x "$BOB"
+is "$rc:$err" "64:xsend: --unsent: $T/$Es: a control character, or not UTF-8, in the file's name" \
+    "--unsent: refused before a login, not once a message is lost"
+run xlisten -a bob --download "$T/$E" -w 1
+is "$rc:$err" "73:xlisten: --download: $T/$Es: a control character, or not UTF-8, in the directory's name" \
+    "--download: refused (73), as a directory it cannot use"
+mkdir "$T/$E"
+run xsend -a alice --attach "$T/$E" --attach-name d -m x "$BOB"
+is "$rc:$err" "66:xsend: $T/$Es: a directory, not a file" "--attach: a file's name escaped"
+rmdir "$T/$E"
+# --show-cert connects: with what logs in nowhere, a usage error
+run "$XU_BUILD/xagent" -f "$XT_CONFIG" -a alice -O status --show-cert
+is "$rc:$err" "64:xagent: --show-cert and -O: one at a time" "xagent -O status --show-cert: 64, no crash"
+run xsend -a alice --list-queue --show-cert
+is "$rc:$err" "64:xsend: --show-cert and --list-queue: one at a time" "xsend --list-queue --show-cert: 64"
 
 # --- -a default: the keys before the first section have a name
 {
