@@ -353,7 +353,7 @@ is "$rc" 3 "a missing config file: UNKNOWN, not CRITICAL"
 like "$out" "^XMPP UNKNOWN - .*/nonexistent: No such file or directory$" \
     "the real reason on the status line ($out)"
 run "$XU_BUILD/xping" --plugin -f "$T/no"$'\n'"such"
-is "$rc:$out" "3:XMPP UNKNOWN - $T/no\\nsuch: No such file or directory" \
+is "$rc:$out" "3:XMPP UNKNOWN - -f: $T/no\\nsuch: a control character, or not UTF-8, in the file's name" \
     "a line break in what a message quotes: the whole message, the break as \\n"
 run xping -a alice --plugin one.test two.test
 is "$rc:$out" "3:XMPP UNKNOWN - two.test: one target at most" \
