@@ -458,19 +458,20 @@ open_ns(struct xmlin *xi)
 }
 
 /*
- * An error of the whole top-level element: said where it starts, with
- * its first bytes, so that where expat happened to notice (which
- * depends on how the input was split) does not show.
+ * An error said where something began (an element, a token), with its
+ * first bytes from there: where expat happened to notice (which
+ * depends on how the input was split) does not show. The caller sets
+ * its line and column.
  */
-static void
-error_elem_item(struct xmlin *xi, const char *why)
+static struct ready *
+error_from(struct xmlin *xi, XML_Index from, const char *why)
 {
 	struct ready *r = ready_new(xi, XMLIN_ERROR);
 	struct buf frag = { 0 };
 	size_t start = 0, end;
 
-	if (xi->elem_start > xi->seen_base)
-		start = xi->elem_start - xi->seen_base;
+	if (from > xi->seen_base)
+		start = from - xi->seen_base;
 	if (start > xi->seen.len)
 		start = xi->seen.len;
 	for (end = start; end < xi->seen.len && end - start < 40 &&
@@ -480,9 +481,18 @@ error_elem_item(struct xmlin *xi, const char *why)
 	r->xml = keep(xi, frag.p ? frag.p : "", frag.len);
 	r->len = frag.len;
 	r->error = keep(xi, why, strlen(why));
+	buf_free(&frag);
+	return r;
+}
+
+/* An error of the whole top-level element: said where it starts. */
+static void
+error_elem_item(struct xmlin *xi, const char *why)
+{
+	struct ready *r = error_from(xi, xi->elem_start, why);
+
 	r->line = xi->cur.line;
 	r->col = xi->cur.col;
-	buf_free(&frag);
 }
 
 /* Whether the element has grown past the limit (then: its error, made). */
@@ -681,14 +691,20 @@ text_settle(struct xmlin *xi)
 	stop(xi);
 }
 
+/* expat hands a line end over apart: a run of text of its own */
+static int
+line_end(const char *s)
+{
+	return s[0] == '\n' || s[0] == '\r';
+}
+
 /* A run of text whose error waits goes on, or is seen to end. */
 static void
 run_continues(struct xmlin *xi, const char *s, int len)
 {
 	XML_Index at = XML_GetCurrentByteIndex(xi->p);
 
-	/* expat hands a line end over apart: a run of its own */
-	if (at == xi->text_end && s[0] != '\n' && s[0] != '\r') {
+	if (at == xi->text_end && !line_end(s)) {
 		xi->text_end = at + len;
 		if (run_may_go_on(xi))
 			return;
@@ -714,8 +730,7 @@ text_error_made(struct xmlin *xi, const char *s, int len)
 	xi->resume_at = at;
 	position(xi, &xi->resume_line, &col);
 	xi->text_end = at + len;
-	/* a line end is a run of its own (see run_continues): over */
-	if (s[0] != '\n' && s[0] != '\r' && run_may_go_on(xi))
+	if (!line_end(s) && run_may_go_on(xi))
 		xi->text_pending = 1;
 	else
 		stop(xi);
@@ -1056,30 +1071,14 @@ xmlin_feed(struct xmlin *xi, const char *p, size_t len)
 static void
 token_unfinished(struct xmlin *xi)
 {
-	static const char why[] = "the input ended inside a tag, a comment "
-	    "or a reference";
 	struct ready *r;
-	struct buf frag = { 0 };
-	XML_Index idx;
-	size_t start = 0, end;
 
 	if (XML_Parse(xi->p, "", 0, XML_TRUE) != XML_STATUS_ERROR ||
 	    XML_GetErrorCode(xi->p) == XML_ERROR_NO_ELEMENTS)
 		return;
-	r = ready_new(xi, XMLIN_ERROR);
-	idx = XML_GetCurrentByteIndex(xi->p);
-	if (idx > xi->seen_base)
-		start = idx - xi->seen_base;
-	for (end = start; end < xi->seen.len && end - start < 40 &&
-	    xi->seen.p[end] != '\n'; end++)
-		;
-	if (start < end)
-		text_escape(&frag, xi->seen.p + start, end - start);
-	r->xml = keep(xi, frag.p ? frag.p : "", frag.len);
-	r->len = frag.len;
-	r->error = keep(xi, why, sizeof(why) - 1);
+	r = error_from(xi, XML_GetCurrentByteIndex(xi->p), "the input ended "
+	    "inside a tag, a comment or a reference");
 	position(xi, &r->line, &r->col);
-	buf_free(&frag);
 }
 
 void

@@ -89,9 +89,12 @@ is "$rc" 65 "the input ends inside a comment: exit 65"
 is "$err" "xraw: stdin:2:1: the input ended inside a tag, a comment or a reference: \"<!-- draft\"" \
     "saying where it began"
 like "$out" "type='result'" "the ping before it went, and was answered"
+# (no newline after: "&am" and a line end is an error of its own)
 for tail in "<?pi" "<message" "&am"; do
-	run xraw -a alice <<<"$PING$tail"
-	is "$rc" 65 "the input ends inside '$tail': exit 65 ($err)"
+	printf '%s\n%s' "$PING" "$tail" >"$T/unfinished"
+	run xraw -a alice <"$T/unfinished"
+	is "$rc:$err" "65:xraw: stdin:2:1: the input ended inside a tag, a comment or a reference: \"$tail\"" \
+	    "the input ends inside '$tail': exit 65, saying so"
 done
 
 # --- refused, and --strict
